@@ -1,0 +1,37 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+# The venv is built on Python 3.12 when present (PySide6 6.12.0 aborts on 3.11), else python3.
+PY_BOOT := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12 python3.13 python3.11 python3; do \
+             command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { command -v $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench demo clean freeze smoke
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PY_BOOT) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/workbench
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n 2 -q
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) bench/load.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/timeline.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/eval.py
+
+freeze: $(STAMP)
+	$(PY) -m pip install -q -e '.[freeze]'
+	$(PY) packaging/build.py
+
+smoke: $(STAMP)
+	$(PY) -m pip install -q -e '.[freeze]'
+	$(PY) packaging/smoke_test.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,1 @@
+"""Files the app ships: icons, style sheets, lexicons, report templates."""

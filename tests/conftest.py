@@ -1,0 +1,140 @@
+"""Test isolation for the whole suite.
+
+* Qt runs offscreen; config, cache and data folders are in tmp_path; keyring is in memory.
+* Network: only loopback connections are allowed (tests start their own servers on 127.0.0.1).
+* ``qasync_loop``: an asyncio loop driven by Qt (pytest-qt has no qasync support).
+* Qt warnings fail the test (pytest-qt's qt_log_level_fail).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import socket
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+os.environ.setdefault("LITELLM_TELEMETRY", "False")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--regen-baselines", action="store_true", default=False,
+                     help="rewrite screenshot baselines instead of comparing with them")
+
+
+@pytest.fixture
+def regen_baselines(request) -> bool:
+    return bool(request.config.getoption("--regen-baselines"))
+
+
+# -- isolation --------------------------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory, monkeypatch):
+    base = tmp_path_factory.mktemp("wbhome")
+    for name in ("CONFIG", "CACHE", "DATA"):
+        d = base / name.lower()
+        d.mkdir()
+        monkeypatch.setenv(f"WORKBENCH_{name}_DIR", str(d))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "xdg_config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(base / "xdg_cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg_data"))
+    monkeypatch.setenv("HOME", str(base / "home"))
+    yield base
+
+
+class _MemoryKeyring:
+    """An in-memory keyring backend (no OS secret store is touched by tests)."""
+
+    priority = 1
+
+    def __init__(self):
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        import keyring.errors
+
+        if (service, username) not in self.store:
+            raise keyring.errors.PasswordDeleteError(username)
+        del self.store[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch):
+    import keyring
+    import keyring.backend
+
+    backend_cls = type("MemoryKeyring", (_MemoryKeyring, keyring.backend.KeyringBackend), {})
+    backend = backend_cls()
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _check_address(address):
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        try:
+            if ipaddress.ip_address(host).is_loopback:
+                return
+        except ValueError:
+            if host in ("localhost",):
+                return
+        raise ConnectionRefusedError(f"network disabled in tests: {address!r} is not loopback")
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch):
+    def connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            _check_address(address)
+        return _real_connect(self, address)
+
+    def connect_ex(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            _check_address(address)
+        return _real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    yield
+
+
+# -- qasync -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def qasync_loop(qapp):
+    """An asyncio event loop running on the Qt event loop (qasync.QEventLoop).
+
+    Use ``qasync_loop.run_until_complete(coro)`` in tests, or schedule tasks and let qtbot wait.
+    """
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(loop)
+    try:
+        yield loop
+    finally:
+        try:
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for t in pending:
+                t.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        finally:
+            loop.close()
+            asyncio.set_event_loop(None)

@@ -1,0 +1,1 @@
+"""Reusable Qt + pyqtgraph widgets. Layer: widgets; imports nothing from `workbench`."""

@@ -1,0 +1,82 @@
+"""Plain data passed between questions, prompts, model calls, metrics and cases. Layer: pure.
+
+These frozen dataclasses are the contract between ``simulate`` (questions, prompts, providers),
+``evaluate`` (batch runs, metrics, biases) and ``annotate`` (cases). Field names follow the
+benchmark's record layout (PROTOCOL 7.3) so that exports read like the reference ``questions[]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["binary", "continuous", "text"]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One predicted field of one event (PROTOCOL 3.1)."""
+
+    field: str                      # e.g. "video_liked", "next_user_message"
+    kind: Kind
+    true_value: Any                 # 0/1 for binary, float for continuous, str for text
+    video_duration: float = 0.0     # NMAE normaliser (video_watch_seconds only; 0 = unknown)
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # extra holds e.g. {"dialogue_context": [...], "has_prior_user_speech": bool} for dialogues
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A rendered prompt and exactly what went into it."""
+
+    text: str
+    history_event_indices: tuple[int, ...]   # event_index values of the history events included
+    tokens: int                              # token count of ``text``
+    memory: str = "truncate"                 # truncate | retrieve | summary
+    lang: str = "zh"                         # zh (benchmark-faithful) | en
+    prompt_hash: str = ""                    # sha256 of text (cache key part)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What to call: a litellm model string or a baseline (``baseline:user``, ``baseline:population``)."""
+
+    model: str
+    api_base: str | None = None
+    temperature: float = 0.1
+    max_tokens: int | None = None
+    use_logprobs: bool = False
+    timeout: float = 120.0
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.model.startswith("baseline:")
+
+    def cache_params(self) -> dict[str, Any]:
+        """Everything that changes an answer (never the API key)."""
+        return {"model": self.model, "api_base": self.api_base, "temperature": self.temperature,
+                "max_tokens": self.max_tokens, "use_logprobs": self.use_logprobs}
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One model's answer to one question (PROTOCOL 3.8 parsing applied)."""
+
+    model: str
+    field: str
+    predicted_value: Any            # float prob/hard 0-1 for binary, float for continuous, str text
+    predicted_label: Any            # 0/1 for binary, else same as predicted_value
+    raw_output: str
+    parse_ok: bool
+    prediction_method: str = ""     # logprobs | direct_mapping | continuous | text | baseline
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None       # USD; None = unknown (no price in litellm's map)
+    cached: bool = False
+    error: str = ""                 # plain words when the call or the parse failed
+    retry_count: int = 0
+    logprob_yes: float | None = None
+    logprob_no: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,40 @@
+"""Progress and cancellation for long pure functions. Layer: pure (no Qt).
+
+A long function takes a ``TaskState`` first (Orange3's task-state pattern): it reports progress and
+checks for cancellation. The CLI passes a TaskState that prints; the GUI one forwards to Qt signals.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+
+class Cancelled(Exception):
+    """Raised by :meth:`TaskState.check` once the job has been cancelled."""
+
+
+class TaskState:
+    def __init__(self, on_progress: Callable[[int, int, str], None] | None = None) -> None:
+        self._cancel = threading.Event()
+        self._on_progress = on_progress
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def check(self) -> None:
+        if self._cancel.is_set():
+            raise Cancelled()
+
+    def progress(self, done: int, total: int, text: str = "") -> None:
+        if self._on_progress is not None:
+            self._on_progress(done, total, text)
+
+
+#: A TaskState that is never cancelled and reports nowhere (for plain calls and tests).
+def null_task() -> TaskState:
+    return TaskState()
