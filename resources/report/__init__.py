@@ -1,0 +1,1 @@
+"""The self-contained HTML report's template and style sheet (used by workbench.annotate.report)."""

@@ -1,0 +1,221 @@
+"""Exports of annotated cases: JSONL, CSV, Parquet (and HTML via ``report``). Layer: annotate (pure).
+
+Every export goes through a :class:`~workbench.annotate.redact.Redactor` first (pseudonymous ids,
+coarse times, secret scrubbing), then is written to a temporary file beside the target and renamed
+over it, so a crash never leaves half a file.
+
+* **JSONL**: one case per line, serialised by orjson (strict JSON: NaN/inf become null, no
+  non-JSON tokens), with its context: the raw event (``context``/``action``) and the neighbouring
+  raw events, each with its ``event_index``.
+* **CSV** (stdlib ``csv``): one row per case; nested values as JSON text; every cell starting with
+  ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with a single quote so that
+  spreadsheet programs never run it as a formula.
+* **Parquet** (polars): typed columns; lists as List(String); predictions and transcripts as lists
+  of structs (prediction values as JSON text, since they mix numbers and strings).
+
+Snapshot PNGs are not exported in these formats (the HTML report embeds them).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import orjson
+
+from workbench.annotate.model import Case
+from workbench.annotate.redact import Redactor
+
+FORMATS = ("jsonl", "csv", "parquet", "html")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_COLUMNS = ("id", "user_id", "source", "event_index", "start_ts", "end_ts", "scenario", "fields",
+               "tags", "severity", "note", "author", "created", "updated", "real_values", "models",
+               "predictions", "prompt_hashes", "prompt", "transcript", "event", "neighbours")
+
+
+class ExportError(Exception):
+    """An export could not be written; the message names the file."""
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode("utf-8")
+
+
+def neutralise_cell(value: Any) -> str:
+    """A CSV cell as text, with a leading single quote when it would start a spreadsheet formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary file in the target's folder, then rename it over ``path``."""
+    target = Path(path)
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise ExportError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ExportError(f"{target}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def case_record(case: Case) -> dict[str, Any]:
+    """The exported dict of one (already redacted) case."""
+    return case.to_dict(include_snapshot=False)
+
+
+def fill_context(cases: Iterable[Case], traces: Callable[[str], Any] | None) -> list[Case]:
+    """Cases that lack their raw event or neighbours (e.g. marked in the GUI without them) get them
+    from the trace when ``traces(source)`` can load it; the others are returned unchanged."""
+    from dataclasses import replace as _replace
+
+    from workbench.annotate.context import CaseContextError, neighbours_of, raw_events_for
+
+    out = []
+    for c in cases:
+        if traces is None or (c.event is not None and c.neighbours) or not c.source:
+            out.append(c)
+            continue
+        try:
+            ts = traces(c.source)
+            events = raw_events_for(ts, c.user_id) if ts is not None else None
+        except (CaseContextError, OSError, KeyError, ValueError):
+            events = None
+        if not events:
+            out.append(c)
+            continue
+        if c.event_index is not None:
+            event = c.event if c.event is not None else (
+                dict(events[c.event_index]) if c.event_index in events else None)
+            neighbours = c.neighbours or tuple(neighbours_of(events, c.event_index))
+        else:
+            event = c.event
+            neighbours = c.neighbours or tuple(neighbours_of(events, None, start_ts=c.start_ts,
+                                                             end_ts=c.end_ts, around=1))
+        out.append(_replace(c, event=event, neighbours=tuple(neighbours)))
+    return out
+
+
+# -- formats ----------------------------------------------------------------------------------------
+
+def jsonl_bytes(cases: Iterable[Case]) -> bytes:
+    return b"".join(orjson.dumps(case_record(c), default=str, option=orjson.OPT_APPEND_NEWLINE)
+                    for c in cases)
+
+
+def csv_text(cases: Iterable[Case]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for c in cases:
+        row = {
+            "id": c.id, "user_id": c.user_id, "source": c.source, "event_index": c.event_index,
+            "start_ts": c.start_ts, "end_ts": c.end_ts, "scenario": c.scenario,
+            "fields": ";".join(c.fields), "tags": ";".join(c.tags), "severity": c.severity,
+            "note": c.note, "author": c.author, "created": c.created, "updated": c.updated,
+            "real_values": _json(c.real_values), "models": ";".join(c.models),
+            "predictions": _json([p.to_dict() for p in c.predictions]),
+            "prompt_hashes": ";".join(dict.fromkeys(p.prompt_hash for p in c.predictions if p.prompt_hash)),
+            "prompt": c.prompt, "transcript": _json([t.to_dict() for t in c.transcript]),
+            "event": _json(c.event) if c.event is not None else "",
+            "neighbours": _json(list(c.neighbours)),
+        }
+        writer.writerow([neutralise_cell(row[k]) for k in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def parquet_frame(cases: Iterable[Case]):  # -> polars.DataFrame
+    import polars as pl
+
+    pred_struct = pl.Struct({"model": pl.String(), "field": pl.String(), "memory": pl.String(),
+                             "prompt_hash": pl.String(), "predicted_value": pl.String(),
+                             "predicted_label": pl.String(), "raw_output": pl.String(),
+                             "parse_ok": pl.Boolean(), "prediction_method": pl.String(),
+                             "error": pl.String()})
+    turn_struct = pl.Struct({"role": pl.String(), "content": pl.String()})
+    schema = {
+        "id": pl.String(), "user_id": pl.String(), "source": pl.String(), "event_index": pl.Int64(),
+        "start_ts": pl.String(), "end_ts": pl.String(), "scenario": pl.String(),
+        "fields": pl.List(pl.String()), "tags": pl.List(pl.String()), "severity": pl.Int8(),
+        "note": pl.String(), "author": pl.String(), "created": pl.String(), "updated": pl.String(),
+        "real_values": pl.String(), "predictions": pl.List(pred_struct), "prompt": pl.String(),
+        "transcript": pl.List(turn_struct), "event": pl.String(), "neighbours": pl.String(),
+    }
+    rows = []
+    for c in cases:
+        rows.append({
+            "id": c.id, "user_id": c.user_id, "source": c.source, "event_index": c.event_index,
+            "start_ts": c.start_ts, "end_ts": c.end_ts, "scenario": c.scenario,
+            "fields": list(c.fields), "tags": list(c.tags), "severity": c.severity, "note": c.note,
+            "author": c.author, "created": c.created, "updated": c.updated,
+            "real_values": _json(c.real_values),
+            "predictions": [{**p.to_dict(), "predicted_value": _json(p.predicted_value),
+                             "predicted_label": _json(p.predicted_label)} for p in c.predictions],
+            "prompt": c.prompt, "transcript": [t.to_dict() for t in c.transcript],
+            "event": _json(c.event) if c.event is not None else None,
+            "neighbours": _json(list(c.neighbours)),
+        })
+    return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
+
+
+# -- entry point ------------------------------------------------------------------------------------
+
+def export_cases(cases: Iterable[Case], fmt: str, out: str | Path, *, redactor: Redactor | None = None,
+                 title: str = "Annotated cases", taxonomy: Iterable[Any] = (),
+                 traces: Callable[[str], Any] | None = None) -> Path:
+    """Write ``cases`` to ``out`` in ``fmt`` (jsonl, csv, parquet, html) after redaction.
+
+    ``taxonomy`` (a list of :class:`~workbench.annotate.taxonomy.Tag`) gives the report its tag
+    labels and colours; ``traces`` (source -> TraceSet or None) fills in the raw event and the
+    neighbouring events of cases stored without them, and lets the report draw a wider timeline
+    around each case than the stored neighbours.
+    """
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    red = redactor or Redactor()
+    exported = red.cases(fill_context(cases, traces))
+    if fmt == "jsonl":
+        data = jsonl_bytes(exported)
+        return atomic_write(out, lambda p: p.write_bytes(data))
+    if fmt == "csv":
+        text = csv_text(exported)
+        return atomic_write(out, lambda p: p.write_bytes(text.encode("utf-8-sig")))
+    if fmt == "parquet":
+        frame = parquet_frame(exported)
+        return atomic_write(out, lambda p: frame.write_parquet(p, compression="zstd"))
+    from workbench.annotate.report import render_report
+
+    # a redacting export draws only the (redacted) stored events: the trace itself is not redacted
+    notes = []
+    if red.pseudonymise:
+        notes.append("user ids pseudonymised")
+    if red.coarsen:
+        notes.append(f"times coarsened to the {red.coarsen}")
+    html_text = render_report(exported, title=red.text(title), taxonomy=list(taxonomy),
+                              traces=None if red.active else traces, note=", ".join(notes),
+                              coarsen=red.coarsen)
+    return atomic_write(out, lambda p: p.write_bytes(html_text.encode("utf-8")))

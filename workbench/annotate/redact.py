@@ -1,0 +1,194 @@
+"""What an export may reveal: pseudonymous user ids, coarse times, no secrets. Layer: annotate (pure).
+
+A :class:`Redactor` rewrites a whole :class:`~workbench.annotate.model.Case` (every string inside
+it, recursively: note, prompt, raw event payloads, neighbours, transcript, predictions) before any
+exporter sees it, so every format gets the same treatment:
+
+* **pseudonymise**: each user id becomes ``u_`` + the first 16 hex digits of
+  HMAC-SHA256(salt, user id). The salt is given or drawn at random per export and is never written
+  out; the same salt gives the same pseudonyms (to join two exports). User ids are replaced wherever
+  they appear in text, and the trace source is reduced to its file name.
+* **coarsen** (``"hour"`` or ``"day"``): every timestamp written like ``YYYY-MM-DD HH:MM[:SS]``
+  (also ``/`` separators, ``T``, fractions and zone suffixes) anywhere in any string — the case's
+  own times, payload fields such as ``upload_timestamp`` and the history lines inside a prompt — is
+  cut to the hour (``2025-09-03 21:00:00``) or the day (``2025-09-03``).
+* **secrets**: strings that look like provider API keys (``sk-...``, ``sk-ant-...``, ``AIza...``,
+  ``hf_...``, ``gsk_...``, ``xai-...``, ``Bearer ...``) and any secret passed in explicitly are
+  replaced by ``[redacted secret]``. Cases never hold keys; this guards against a key pasted into a
+  note or echoed in a raw model output.
+
+A snapshot PNG cannot be rewritten, so a redacting export drops it (the HTML report then draws its
+SVG timeline from the redacted events instead).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import replace
+from pathlib import PurePath
+from typing import Any, Iterable
+
+from workbench.annotate.model import Case, CasePrediction, Turn
+
+COARSEN_LEVELS = ("hour", "day")
+REDACTED = "[redacted secret]"
+
+_TS_RE = re.compile(
+    r"(?<![0-9])(\d{4})([-/])(\d{1,2})\2(\d{1,2})"
+    r"(?:([ T])(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?(?![0-9])")
+
+_SECRET_PATTERNS = (
+    r"sk-ant-[A-Za-z0-9_\-]{10,}",
+    r"sk-(?:proj-|live-|test-)?[A-Za-z0-9_\-]{16,}",
+    r"AIza[0-9A-Za-z_\-]{30,}",
+    r"hf_[A-Za-z0-9]{20,}",
+    r"gsk_[A-Za-z0-9]{20,}",
+    r"xai-[A-Za-z0-9]{20,}",
+    r"r8_[A-Za-z0-9]{20,}",
+    r"(?i:bearer)\s+[A-Za-z0-9_\-.=]{16,}",
+)
+_SECRET_RE = re.compile("|".join(f"(?:{p})" for p in _SECRET_PATTERNS))
+
+
+#: Providers whose stored keys are always looked up for scrubbing (besides those of the cases' models).
+COMMON_PROVIDERS = ("openai", "anthropic", "gemini", "deepseek", "mistral", "cohere", "dashscope",
+                    "openrouter", "groq", "together_ai", "azure", "xai", "hosted_vllm", "ollama")
+
+
+def known_secrets(models: Iterable[str] = ()) -> list[str]:
+    """API keys this session knows (keyring or memory, via ``workbench.secrets``) for the given
+    models' providers and the common ones, so an export can scrub them wherever they appear."""
+    try:
+        from workbench import secrets as key_store
+    except ImportError:
+        return []
+    providers = set(COMMON_PROVIDERS)
+    for m in models:
+        try:
+            providers.add(key_store.provider_for_model(m))
+        except Exception:
+            continue
+    found = []
+    for p in sorted(providers):
+        try:
+            key = key_store.get_key(p)
+        except Exception:
+            key = None
+        if key:
+            found.append(key)
+    return found
+
+
+def pseudonym(user_id: str, salt: bytes) -> str:
+    return "u_" + hmac.new(salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def coarsen_text(text: str, level: str) -> str:
+    """Cut every timestamp inside ``text`` to the hour or the day."""
+    if level not in COARSEN_LEVELS:
+        raise ValueError(f"coarsen level must be one of {', '.join(COARSEN_LEVELS)}, got {level!r}")
+
+    def sub(m: re.Match[str]) -> str:
+        y, sep, mo, d, tsep, hh = m.group(1), m.group(2), m.group(3), m.group(4), m.group(5), m.group(6)
+        date = f"{y}{sep}{mo}{sep}{d}"
+        if level == "day" or hh is None:
+            return date
+        return f"{date}{tsep}{hh}:00:00{m.group(9) or ''}"
+
+    return _TS_RE.sub(sub, text)
+
+
+def scrub_secrets(text: str, secrets: Iterable[str] = ()) -> str:
+    for s in secrets:
+        if s and len(s) >= 6:
+            text = text.replace(s, REDACTED)
+    return _SECRET_RE.sub(REDACTED, text)
+
+
+class Redactor:
+    """Rewrites cases for export; the identity when nothing is asked except secret scrubbing."""
+
+    def __init__(self, *, pseudonymise: bool = False, salt: bytes | str | None = None,
+                 coarsen: str | None = None, secrets: Iterable[str] = ()) -> None:
+        if coarsen is not None and coarsen not in COARSEN_LEVELS:
+            raise ValueError(f"coarsen must be one of {', '.join(COARSEN_LEVELS)}, got {coarsen!r}")
+        self.pseudonymise = pseudonymise
+        if isinstance(salt, str):
+            salt = salt.encode("utf-8")
+        self._salt: bytes = salt if salt else os.urandom(32)
+        self.coarsen = coarsen
+        self._secrets = tuple(s for s in secrets if s)
+        self._users: dict[str, str] = {}
+        self._user_re: re.Pattern[str] | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.pseudonymise or self.coarsen is not None
+
+    def __repr__(self) -> str:  # never show the salt or secrets
+        return f"Redactor(pseudonymise={self.pseudonymise}, coarsen={self.coarsen!r})"
+
+    def learn_users(self, user_ids: Iterable[str]) -> None:
+        """Register the user ids to replace inside free text (longest first)."""
+        for u in user_ids:
+            if u and u not in self._users:
+                self._users[u] = pseudonym(u, self._salt)
+        if self._users:
+            alts = "|".join(re.escape(u) for u in sorted(self._users, key=len, reverse=True))
+            self._user_re = re.compile(rf"(?<![\w])(?:{alts})(?![\w])")
+
+    def user(self, user_id: str) -> str:
+        if not self.pseudonymise:
+            return user_id
+        if user_id not in self._users:
+            self.learn_users([user_id])
+        return self._users[user_id]
+
+    def text(self, text: str) -> str:
+        text = scrub_secrets(text, self._secrets)
+        if self.pseudonymise and self._user_re is not None:
+            text = self._user_re.sub(lambda m: self._users[m.group(0)], text)
+        if self.coarsen is not None:
+            text = coarsen_text(text, self.coarsen)
+        return text
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {self.text(str(k)): self.value(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.value(v) for v in value]
+        return value
+
+    def source(self, source: str) -> str:
+        if self.pseudonymise:
+            source = PurePath(source).name if source else source
+        return self.text(source)
+
+    def case(self, case: Case) -> Case:
+        """The case as it may be exported."""
+        if self.pseudonymise:
+            self.learn_users([case.user_id])
+        t = self.text
+        preds = tuple(CasePrediction(**{k: (self.value(v) if k not in ("model", "field") else v)
+                                        for k, v in p.to_dict().items()}) for p in case.predictions)
+        return replace(
+            case, source=self.source(case.source), user_id=self.user(case.user_id),
+            start_ts=t(case.start_ts) if case.start_ts is not None else None,
+            end_ts=t(case.end_ts) if case.end_ts is not None else None,
+            real_values=self.value(case.real_values), predictions=preds, prompt=t(case.prompt),
+            transcript=tuple(Turn(t(x.role), t(x.content)) for x in case.transcript),
+            event=self.value(case.event) if case.event is not None else None,
+            neighbours=tuple(self.value(n) for n in case.neighbours), note=t(case.note),
+            author=t(case.author), created=t(case.created), updated=t(case.updated),
+            snapshot_png=None if self.active else case.snapshot_png)
+
+    def cases(self, cases: Iterable[Case]) -> list[Case]:
+        cases = list(cases)
+        if self.pseudonymise:
+            self.learn_users(c.user_id for c in cases)
+        return [self.case(c) for c in cases]
