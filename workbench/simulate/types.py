@@ -35,6 +35,8 @@ class Prompt:
     memory: str = "truncate"                 # truncate | retrieve | summary
     lang: str = "zh"                         # zh (benchmark-faithful) | en
     prompt_hash: str = ""                    # sha256 of text (cache key part)
+    summarized_event_indices: tuple[int, ...] = ()  # memory "summary": events compressed into the
+                                                    # summary paragraph (not rendered verbatim)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,199 @@
+"""PredictPanel: prompt preview, run on the qasync loop against the dev server, cancel, keys dialog."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+
+import keyring
+import keyring.backends.fail
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.simulate import events as E
+from workbench.app.predict_panel import ApiKeysDialog, PredictPanel
+from workbench.app.state import AppState
+from workbench.devserver import DevServer, Reply
+
+
+@pytest.fixture
+def loaded_state(tmp_path):
+    from workbench.traces import load_traces
+
+    evs = E.trace(2) + [E.video(ts="2025-09-10 08:00:00", caption="目标视频", play=40, actions=("like",)),
+                        E.service(ts="2025-09-12 08:00:00")]
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"u1": {"user_profile": "女，31-40岁。", "action_history": evs},
+                                "u2": {"user_profile": "男", "action_history": E.trace(2)}}, ensure_ascii=False))
+    state = AppState()
+    state.set_dataset(load_traces(path))
+    return state
+
+
+def script(req):
+    task = req.prompt.split("## 预测任务")[-1]
+    if "多少秒" in task:
+        return Reply("25")
+    if "当前客服对话场景" in req.prompt:
+        return Reply("到底什么时候发货")
+    return Reply("Yes" if "点赞" in task else "No")
+
+
+def make_panel(qtbot, state):
+    from workbench.simulate.providers import RetryPolicy
+
+    panel = PredictPanel(state, policy=RetryPolicy(max_retries=1, base_delay=0.01))
+    qtbot.addWidget(panel)
+    return panel
+
+
+def test_preview_run_and_ghosts(qtbot, qasync_loop, loaded_state):
+    state = loaded_state
+    panel = make_panel(qtbot, state)
+    assert not panel.predict_button.isEnabled()
+    state.select_event("u1", 6)
+    assert panel.prompt_field.count() == 7 and panel.predict_button.isEnabled()
+    assert "## 输入三：当前测试场景" in panel.prompt_view.toPlainText()
+    assert "tokens (approx.)" in panel.prompt_info.text()
+    assert state.highlights["memory"].event_indices == (0, 1, 2, 3, 4, 5)
+    panel.memory.setCurrentText("retrieve")
+    assert state.highlights["memory"].label == "memory: retrieve"
+    with DevServer(script=script) as srv:
+        panel.add_model("openai/dev-model")
+        panel.api_base.setText(srv.base_url)
+        panel.predict_button.click()
+        assert panel.is_running() and panel.cancel_button.isEnabled()
+        qasync_loop.run_until_complete(panel.task)
+        assert len(srv.completion_requests()) == 7
+    cols = panel.table.columns()
+    assert cols == ["baseline:user", "openai/dev-model"]
+    rows = [r.label.split(" ")[0] for r in panel.table.rows()]
+    liked = rows.index("video_liked")
+    assert panel.table.cell_text(liked, 1) == "Yes" and panel.table.cell_text(liked, 3) == "Yes"
+    assert panel.table.cell_background(liked, 3) == "#dff3df"          # agrees with the real like
+    shared = rows.index("video_shared")
+    assert panel.table.cell_text(shared, 3) == "No"
+    assert len(state.ghosts) == 14 and {g.model for g in state.ghosts} == set(cols)
+    assert all(g.event_index == 6 and g.user_id == "u1" for g in state.ghosts)
+    assert panel.progress.value() == panel.progress.maximum()
+    assert "Done: 14 predictions" in panel.status.text()
+    assert "estimated" in panel.prompt_info.text()                     # litellm loaded now
+
+
+def test_customer_service_shows_real_and_simulated_message(qtbot, qasync_loop, loaded_state):
+    state = loaded_state
+    panel = make_panel(qtbot, state)
+    state.select_event("u1", 7)
+    with DevServer(script=script) as srv:
+        panel.add_model("openai/dev-model")
+        panel.api_base.setText(srv.base_url)
+        panel.predict_button.click()
+        qasync_loop.run_until_complete(panel.task)
+    note = panel.dialogue_note.text()
+    assert panel.dialogue_note.isVisibleTo(panel)
+    assert "我的快递怎么还没到" in note and "到底什么时候发货" in note
+
+
+def test_cancel_drops_late_results(qtbot, qasync_loop, loaded_state):
+    state = loaded_state
+    panel = make_panel(qtbot, state)
+    state.select_event("u1", 6)
+    release = threading.Event()
+    with DevServer(script=lambda req: (release.wait(5), Reply("Yes"))[1]) as srv:
+        panel.models.item(0).setCheckState(Qt.CheckState.Unchecked)
+        panel.add_model("openai/dev-model")
+        panel.api_base.setText(srv.base_url)
+        panel.predict_button.click()
+        task = panel.task
+
+        async def until_requests():
+            while len(srv.completion_requests()) < 7:
+                await asyncio.sleep(0.01)
+
+        qasync_loop.run_until_complete(until_requests())
+        panel.cancel_button.click()
+        assert task.cancelled() or task.cancelling()
+        release.set()
+
+        async def until_idle():
+            while srv.in_flight:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)
+
+        qasync_loop.run_until_complete(until_idle())
+    assert panel.last_result is None and state.ghosts == []
+    assert all(panel.table.cell_text(r, 2) == "…" for r in range(panel.table.row_count()))
+    assert "Cancelled" in panel.status.text() and panel.predict_button.isEnabled()
+
+
+def test_api_keys_dialog_keyring_and_memory_note(qtbot):
+    from workbench import secrets
+
+    dialog = ApiKeysDialog(provider="openai")
+    qtbot.addWidget(dialog)
+    assert "keyring" in dialog.note.text()
+    dialog.key.setText("sk-dialog-test")
+    dialog.save_button.click()
+    assert secrets.get_key("openai") == "sk-dialog-test" and dialog.key.text() == ""
+    assert "openai" in dialog.listing.text()
+    dialog.remove_button.click()
+    assert secrets.get_key("openai") is None
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        d2 = ApiKeysDialog()
+        qtbot.addWidget(d2)
+        assert "memory for this session only" in d2.note.text() and "fff3cd" in d2.note.styleSheet()
+    finally:
+        keyring.set_keyring(previous)
+        secrets._reset_for_tests()
+
+
+def test_panel_preview_never_imports_litellm(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = f"""
+import json, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+for d in ("CONFIG", "CACHE", "DATA"):
+    os.environ["WORKBENCH_" + d + "_DIR"] = {str(tmp_path)!r}
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from tests.simulate import events as E
+from workbench.traces import load_traces
+from workbench.app.state import AppState
+from workbench.app.predict_panel import PredictPanel
+p = os.path.join({str(tmp_path)!r}, "t.json")
+json.dump({{"u1": {{"user_profile": "", "action_history": E.trace(2)}}}}, open(p, "w"))
+state = AppState(); state.set_dataset(load_traces(p)); panel = PredictPanel(state)
+panel.add_model("openai/gpt-4o-mini")
+state.select_event("u1", 4)
+assert panel.prompt_field.count() > 0
+print("litellm" in sys.modules)
+"""
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_comparison_table_colours_and_disagreement_marker(qtbot):
+    from widgets.comparison import AGREE_BG, DISAGREE_BG, FAILED_BG, ComparisonCell, ComparisonRow, ComparisonTable
+
+    table = ComparisonTable()
+    qtbot.addWidget(table)
+    rows = [ComparisonRow("liked", "Yes", (ComparisonCell("Yes", agrees=True, key="Yes"),
+                                           ComparisonCell("Yes (P(yes)=0.7)", agrees=True, key="Yes")), "binary"),
+            ComparisonRow("shared", "No", (ComparisonCell("No", agrees=True), ComparisonCell(pending=True)), "binary")]
+    table.set_data(["m1", "m2"], rows)
+    assert table.cell_text(0, 0) == "liked"                       # same key: no disagreement marker
+    assert table.cell_background(0, 2) == AGREE_BG and table.cell_text(1, 3) == "…"
+    table.set_cell(1, 1, ComparisonCell("Yes", agrees=False))
+    assert table.cell_text(1, 0) == "shared ≠" and table.cell_background(1, 3) == DISAGREE_BG
+    table.set_cell(0, 1, ComparisonCell("failed", failed=True, tooltip="bad"))
+    assert table.cell_background(0, 3) == FAILED_BG and table.cell_text(0, 0) == "liked"
+    table.set_cell(5, 5, ComparisonCell("ignored"))                # out of range: no crash
+    assert table.row_count() == 2

@@ -1,0 +1,79 @@
+"""Small helpers over raw OmniBehavior event dicts shared by questions, filters and prompts.
+
+Layer: simulate (pure; no Qt). Raw events are ``{"type", "timestamp", "context"?, "action": [...]}``
+exactly as in the benchmark files (PROTOCOL 1.2); these helpers never raise on odd shapes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from workbench.traces.schema import (AD, LIVE, OTHER, SEARCH, SERVICE, SHOP, VIDEO,
+                                     canonical_scenario, chinese_scenario)
+
+__all__ = ["AD", "LIVE", "OTHER", "SEARCH", "SERVICE", "SHOP", "VIDEO", "scenario_of", "scene_zh",
+           "context_of", "actions_of", "first_action", "actions_named", "to_number", "truthy_number"]
+
+_NUM_RE = re.compile(r"^(\d+\.?\d*)")
+
+
+def scenario_of(event: dict[str, Any]) -> str:
+    """Canonical English scenario name of an event ("Other" when unknown)."""
+    return canonical_scenario(event.get("type"))
+
+
+def scene_zh(event: dict[str, Any]) -> str:
+    """The benchmark's Chinese canonical scene name (unknown names kept as given)."""
+    return chinese_scenario(event.get("type", ""))
+
+
+def context_of(event: dict[str, Any]) -> dict[str, Any]:
+    ctx = event.get("context")
+    return ctx if isinstance(ctx, dict) else {}
+
+
+def actions_of(event: dict[str, Any]) -> list[dict[str, Any]]:
+    acts = event.get("action")
+    if not isinstance(acts, list):
+        return []
+    return [a for a in acts if isinstance(a, dict)]
+
+
+def first_action(event: dict[str, Any], action_type: str) -> dict[str, Any] | None:
+    for a in actions_of(event):
+        if a.get("type") == action_type:
+            return a
+    return None
+
+
+def actions_named(event: dict[str, Any], action_type: str) -> list[dict[str, Any]]:
+    return [a for a in actions_of(event) if a.get("type") == action_type]
+
+
+def to_number(value: Any) -> float | int | None:
+    """The benchmark's numeric coercion: numbers pass; strings give their leading unsigned number
+    ("60秒" -> 60); anything else (None, bool, lists) gives None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        s = value.strip()
+        if not s:
+            return None
+        try:
+            return float(s) if "." in s else int(s)
+        except ValueError:
+            pass
+        m = _NUM_RE.match(s)
+        if m:
+            num = m.group(1)
+            return float(num) if "." in num else int(num)
+    return None
+
+
+def truthy_number(value: Any) -> bool:
+    """A count that is present and > 0 (strings coerced)."""
+    n = to_number(value)
+    return n is not None and n > 0

@@ -1,0 +1,102 @@
+"""Baselines without an LLM (issue 4 point 5). Layer: simulate (pure; no Qt).
+
+* ``baseline:user``: the user's own historical rate per field, computed from the history events'
+  own ground truth (``questions_for_event`` on each history event): mean for binary fields
+  (probability; label = rate >= 0.5), median for continuous fields (watch seconds), the most frequent
+  value for text fields.
+* ``baseline:population``: the same statistics over all users' events given to ``BaselineStats``.
+
+Events failing the evaluation filter are left out, as in the benchmark's history.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from typing import Any, Iterable, Sequence
+
+from workbench.simulate.filters import is_filtered
+from workbench.simulate.questions import questions_for_event
+from workbench.simulate.types import Prediction, Question
+
+BASELINE_USER = "baseline:user"
+BASELINE_POPULATION = "baseline:population"
+BASELINES = (BASELINE_USER, BASELINE_POPULATION)
+
+
+def field_values(events: Iterable[dict[str, Any]]) -> dict[str, list[Any]]:
+    """field -> list of ground-truth values over the (unfiltered) events."""
+    values: dict[str, list[Any]] = defaultdict(list)
+    for ev in events:
+        if not isinstance(ev, dict) or is_filtered(ev):
+            continue
+        for q in questions_for_event(ev):
+            values[q.field].append(q.true_value)
+    return values
+
+
+def _stat(kind: str, vals: Sequence[Any]) -> tuple[Any, Any]:
+    if kind == "binary":
+        rate = sum(float(v) for v in vals) / len(vals)
+        return rate, int(rate >= 0.5)
+    if kind == "continuous":
+        med = float(statistics.median(float(v) for v in vals))
+        return med, med
+    value = Counter(str(v) for v in vals).most_common(1)[0][0]
+    return value, value
+
+
+class BaselineStats:
+    """Population statistics over many users' events; user statistics from a given history."""
+
+    def __init__(self, population_events: Iterable[dict[str, Any]] = ()) -> None:
+        self.population = field_values(population_events)
+
+    @classmethod
+    def from_users(cls, users_events: Iterable[Iterable[dict[str, Any]]]) -> "BaselineStats":
+        return cls(ev for events in users_events for ev in events)
+
+    def population_count(self, field: str) -> int:
+        return len(self.population.get(field, ()))
+
+    def predict(self, model: str, questions: Sequence[Question],
+                history_events: Iterable[dict[str, Any]] = (),
+                exclude: Sequence[Question] = ()) -> list[Prediction]:
+        """Predictions of ``baseline:user`` or ``baseline:population`` for these questions.
+
+        ``exclude``: the target's own questions; for the population baseline one occurrence of each
+        of their true values is taken out, so the target never counts towards its own prediction."""
+        if model == BASELINE_USER:
+            values, whose = field_values(history_events), "the user's history"
+        elif model == BASELINE_POPULATION:
+            values, whose = self.population, "the population"
+            if exclude:
+                values = dict(values)
+                for q in exclude:
+                    vals = list(values.get(q.field, []))
+                    if q.true_value in vals:
+                        vals.remove(q.true_value)
+                        values[q.field] = vals
+        else:
+            raise ValueError(f"unknown baseline {model!r}: use {' or '.join(BASELINES)}")
+        return [baseline_prediction(model, q, values.get(q.field, []), whose) for q in questions]
+
+
+def baseline_prediction(model: str, question: Question, vals: Sequence[Any], whose: str) -> Prediction:
+    if not vals:
+        return Prediction(model=model, field=question.field, predicted_value=None, predicted_label=None,
+                          raw_output="", parse_ok=False, prediction_method="baseline",
+                          error=f"{whose} has no events with field {question.field}", cost=0.0)
+    value, label = _stat(question.kind, vals)
+    if question.kind == "binary":
+        raw = f"rate {value:.3f} over {len(vals)} events"
+    elif question.kind == "continuous":
+        raw = f"median {value:g} over {len(vals)} events"
+    else:
+        raw = f"most frequent of {len(vals)} values"
+    return Prediction(model=model, field=question.field, predicted_value=value, predicted_label=label,
+                      raw_output=raw, parse_ok=True, prediction_method="baseline", cost=0.0)
+
+
+def user_baseline(questions: Sequence[Question], history_events: Iterable[dict[str, Any]]) -> list[Prediction]:
+    return BaselineStats().predict(BASELINE_USER, questions, history_events)

@@ -1,0 +1,170 @@
+"""``workbench predict``: predict one event's behaviour with LLMs and baselines. Layer: entry (CLI).
+
+    workbench predict PATH --user U --event I --model M [--model M2 ...] [--api-base URL]
+        [--memory truncate|retrieve|summary] [--max-history-tokens N] [--lang zh|en] [--json]
+        [--show-prompt]
+
+Prints each question's real and predicted values, tokens and cost. ``--json`` prints
+``{"questions": [{"field", "kind", "true_value", "predictions": [{"model", "predicted_value",
+"predicted_label", "raw_output", "parse_ok"}]}], "history_event_indices": [...]}``.
+``--model baseline:user`` / ``--model baseline:population`` name the baselines. Top-level imports
+stay light; the heavy ones happen inside :func:`run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", help="trace file or folder (OmniBehavior JSON, JSONL, Parquet)")
+    parser.add_argument("--user", required=True, help="user id")
+    parser.add_argument("--event", required=True, type=int, help="event_index of the target event (0-based)")
+    parser.add_argument("--model", action="append", required=True, metavar="M",
+                        help="litellm model string, or baseline:user / baseline:population (repeatable)")
+    parser.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server")
+    parser.add_argument("--memory", choices=("truncate", "retrieve", "summary"), default="truncate")
+    parser.add_argument("--max-history-tokens", type=int, default=32000,
+                        help="whole-prompt token budget, 4000-128000 (0 = no history); default 32000")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="prompt template language")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--show-prompt", action="store_true",
+                        help="print the prompt of each question (to stderr with --json)")
+    parser.add_argument("--temperature", type=float, default=0.1)
+    parser.add_argument("--max-tokens", type=int, default=None, help="answer token limit (default per kind)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per call")
+    parser.add_argument("--logprobs", action="store_true", help="ask for Yes/No logprobs on binary questions")
+    parser.add_argument("--tokenizer", choices=("approx", "litellm"), default="approx")
+    parser.add_argument("--concurrency", type=int, default=8, help="calls in flight at once")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if not value.is_integer() else str(int(value))
+    s = str(value).replace("\n", " ")
+    return s if len(s) <= 60 else s[:57] + "..."
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    from workbench.simulate.prompts import check_budget
+    from workbench.traces import TraceError, load_traces
+
+    try:
+        check_budget(args.max_history_tokens)
+    except ValueError as exc:
+        print(f"workbench predict: --max-history-tokens: {exc}", file=sys.stderr)
+        return 2
+    try:
+        ts = load_traces(args.path)
+    except (TraceError, OSError) as exc:
+        print(f"workbench predict: {exc}", file=sys.stderr)
+        return 2
+    if args.user not in ts.user_ids():
+        print(f"workbench predict: {args.path}: no user {args.user!r} "
+              f"({len(ts.user_ids())} users, e.g. {', '.join(ts.user_ids()[:3])})", file=sys.stderr)
+        return 2
+    frame = ts.user_events(args.user)
+    indices = frame["event_index"].to_list()
+    raws = ts.raw_events(args.user)
+    events = list(zip(indices, raws))
+    if args.event not in set(indices):
+        print(f"workbench predict: {args.path}: user {args.user}: no event {args.event} "
+              f"(event_index runs {min(indices) if indices else '-'}..{max(indices) if indices else '-'})",
+              file=sys.stderr)
+        return 2
+
+    from workbench.simulate.baselines import BASELINE_POPULATION, BASELINES, BaselineStats
+    from workbench.simulate.cache import ResponseCache
+    from workbench.simulate.runner import run_event
+    from workbench.simulate.types import ModelSpec
+
+    for m in args.model:
+        if m.startswith("baseline:") and m not in BASELINES:
+            print(f"workbench predict: --model {m}: unknown baseline (use {' or '.join(BASELINES)})",
+                  file=sys.stderr)
+            return 2
+    specs = [ModelSpec(model=m, api_base=None if m.startswith("baseline:") else args.api_base,
+                       temperature=args.temperature, max_tokens=args.max_tokens,
+                       use_logprobs=args.logprobs, timeout=args.timeout) for m in args.model]
+    stats = None
+    if BASELINE_POPULATION in args.model:
+        stats = BaselineStats.from_users(ts.raw_events(u) for u in ts.user_ids())
+    cache = None if args.no_cache else ResponseCache()
+
+    async def go():
+        return await run_event(ts.profile(args.user), events, args.event, specs, memory=args.memory,
+                               max_history_tokens=args.max_history_tokens, lang=args.lang, cache=cache,
+                               baselines=stats, semaphore=asyncio.Semaphore(max(1, args.concurrency)),
+                               tokenizer=args.tokenizer)
+
+    try:
+        result = asyncio.run(go())
+    except ValueError as exc:
+        print(f"workbench predict: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if cache is not None:
+            cache.close()
+
+    if args.show_prompt:
+        out = sys.stderr if args.json else sys.stdout
+        for field, prompt in result.prompts.items():
+            print(f"===== prompt for {field} ({prompt.tokens} tokens, memory {prompt.memory}) =====",
+                  file=out)
+            print(prompt.text, file=out)
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return 0
+
+    target = dict(events)[args.event]
+    hist = result.history_event_indices
+    print(f"user {args.user}  event {args.event}  {target.get('type', '')}  {target.get('timestamp', '')}"
+          f"{'  (filtered: excluded from metrics)' if result.filtered else ''}")
+    first = next(iter(result.prompts.values()), None)
+    print(f"memory {args.memory}  history: {len(hist)} events"
+          + (f" (event_index {hist[0]}..{hist[-1]})" if hist else "")
+          + (f"  prompt {first.tokens} tokens ({args.tokenizer})" if first else ""))
+    if result.summary_error:
+        print(f"summary: {result.summary_error}")
+    elif result.summary:
+        call = result.summary_call
+        cost = ("cached, cost 0" if call and call.cached else
+                "cost unknown" if call is None or call.cost is None else f"cost ${call.cost:.6f}")
+        tokens = f"tokens {call.prompt_tokens}+{call.completion_tokens}, " if call else ""
+        print(f"summary of {len(first.summarized_event_indices) if first else 0} older events "
+              f"({tokens}{cost}): {result.summary}")
+    if not result.questions:
+        print("no questions for this event (no_prediction_questions)")
+        return 0
+    width = max(len(m) for m in args.model)
+    total_cost, unknown = 0.0, False
+    for i, q in enumerate(result.questions):
+        print(f"\n{q.field} ({q.kind})  real: {_fmt(q.true_value)}")
+        for m, preds in result.predictions.items():
+            p = preds[i]
+            if p.parse_ok:
+                shown = _fmt(p.predicted_label) if q.kind == "binary" else _fmt(p.predicted_value)
+                if q.kind == "binary" and p.predicted_value not in (0.0, 1.0):
+                    shown += f" (p={p.predicted_value:.3f})"
+            else:
+                shown = f"FAILED: {p.error}"
+            if m.startswith("baseline:"):
+                money = "no call"
+            elif p.cached:
+                money = "cached, cost 0"
+            elif p.cost is None:
+                money, unknown = "cost unknown", True
+            else:
+                money = f"cost ${p.cost:.6f}"
+                total_cost += p.cost
+            tokens = "" if m.startswith("baseline:") else f"  tokens {p.prompt_tokens}+{p.completion_tokens}"
+            print(f"  {m:<{width}}  {shown}{tokens}  {money}")
+    print(f"\ntotal cost: ${total_cost:.6f}" + (" (plus calls with unknown cost)" if unknown else ""))
+    return 0

@@ -1,0 +1,291 @@
+"""Model calls through litellm (PROTOCOL 3.8). Layer: simulate (pure + asyncio; no Qt).
+
+* :func:`complete` makes one chat completion (``litellm.acompletion``; litellm imported lazily with
+  the local cost map), retrying with exponential backoff ONLY for rate-limit (429), timeout,
+  connection and 5xx errors. Authentication, bad-request, not-found and context-window errors raise
+  :class:`ProviderError` at once, in plain words.
+* :func:`predict` asks one question: up to 6 attempts for binary and 5 for continuous/text questions
+  when the answer cannot be parsed; a question that still fails is a ``Prediction`` with
+  ``parse_ok=False`` and the error text, never dropped.
+
+The API key comes from :mod:`workbench.secrets` for the model's provider and is passed as
+``api_key=``; it never appears in a message, an exception, a log line or the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench import secrets
+from workbench.simulate.parsing import parse_answer
+from workbench.simulate.types import ModelSpec, Prediction
+
+log = logging.getLogger(__name__)
+
+#: PROTOCOL 6 token limits.
+MAX_TOKENS_BINARY, MAX_TOKENS_LOGPROBS, MAX_TOKENS_OTHER = 50, 200, 200
+TOP_LOGPROBS = 5
+_REASONING_MARKERS = ("gpt-5", "gpt5", "o1", "o3", "reasoning")
+NO_KEY_PLACEHOLDER = "no-key"   # sent to keyless local servers (vLLM, Ollama) that still want a header
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 4            # retries after the first attempt, transient errors only
+    base_delay: float = 1.0         # seconds; doubles each retry
+    max_delay: float = 30.0
+    binary_attempts: int = 6        # attempts when the answer cannot be parsed (PROTOCOL 3.8)
+    other_attempts: int = 5
+    invalid_delay: float = 0.0      # pause between attempts after an unparseable answer
+
+
+@dataclass
+class CallResult:
+    text: str
+    top_logprobs: list[tuple[str, float]] | None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+    retries: int = 0
+
+
+class ProviderError(Exception):
+    """A model call failed; ``message`` is plain words and never contains the API key."""
+
+    def __init__(self, kind: str, message: str, *, retryable: bool = False, retries: int = 0,
+                 status: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind            # auth | bad_request | context_window | not_found | rate_limit |
+        self.message = message      # timeout | connection | server | malformed | other
+        self.retryable = retryable
+        self.retries = retries
+        self.status = status
+
+
+def is_reasoning_model(model: str) -> bool:
+    name = model.rsplit("/", 1)[-1].lower()
+    return any(m in name for m in _REASONING_MARKERS)
+
+
+def default_max_tokens(kind: str, use_logprobs: bool) -> int:
+    if kind == "binary":
+        return MAX_TOKENS_LOGPROBS if use_logprobs else MAX_TOKENS_BINARY
+    return MAX_TOKENS_OTHER
+
+
+def _litellm():
+    from workbench.simulate.tokens import import_litellm
+
+    litellm = import_litellm()
+    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx", "openai"):
+        lg = logging.getLogger(name)
+        if lg.level == logging.NOTSET or lg.level < logging.WARNING:
+            lg.setLevel(logging.WARNING)
+    return litellm
+
+
+def _redact(text: str, key: str | None) -> str:
+    text = str(text)
+    if key:
+        text = text.replace(key, "***")
+    text = re.sub(r"(sk-|Bearer\s+)[A-Za-z0-9_\-]{6,}", r"\1***", text)
+    return text[:300]
+
+
+def classify(exc: BaseException, spec: ModelSpec, key: str | None) -> ProviderError:
+    """Map a litellm/openai/httpx exception to a plain-words ProviderError."""
+    litellm = _litellm()
+    model = spec.model
+    status = getattr(exc, "status_code", None)
+    detail = _redact(getattr(exc, "message", None) or str(exc), key)
+    where = spec.api_base or "the provider's default endpoint"
+    low = detail.lower()
+    if any(m in low for m in ("expecting", "json", "decode", "not a list", "unexpected shape")):
+        return ProviderError("malformed", f"Model {model} sent an answer that is not a valid "
+                             "chat completion.", status=status)
+    if isinstance(exc, litellm.ContextWindowExceededError):
+        return ProviderError("context_window", f"The prompt is longer than model {model}'s context window; "
+                             "lower the history budget (max history tokens).", status=status)
+    if isinstance(exc, litellm.AuthenticationError) or status == 401:
+        return ProviderError("auth", f"The provider rejected the API key for model {model}. "
+                             "Check the key in Settings ▸ API keys.", status=401)
+    if isinstance(exc, litellm.PermissionDeniedError) or status == 403:
+        return ProviderError("auth", f"The provider refused access to model {model} with this API key.",
+                             status=403)
+    if isinstance(exc, litellm.NotFoundError) or status == 404:
+        return ProviderError("not_found", f"Model {model} was not found at {where}.", status=404)
+    if isinstance(exc, litellm.RateLimitError) or status == 429:
+        return ProviderError("rate_limit", f"Model {model} is rate-limited (HTTP 429).", retryable=True,
+                             status=429)
+    if isinstance(exc, (litellm.Timeout, asyncio.TimeoutError, TimeoutError)):
+        return ProviderError("timeout", f"Model {model} did not answer within {spec.timeout:g} s.",
+                             retryable=True)
+    if isinstance(exc, (litellm.BadRequestError, litellm.UnprocessableEntityError)) or status in (400, 422):
+        return ProviderError("bad_request", f"The provider rejected the request to model {model} as "
+                             f"invalid: {detail}", status=status)
+    if "connection error" in low or "connecterror" in low or "connection refused" in low:
+        return ProviderError("connection", f"Could not connect to {where} for model {model}.",
+                             retryable=True)
+    if isinstance(exc, (litellm.InternalServerError, litellm.ServiceUnavailableError,
+                        litellm.BadGatewayError)) or (isinstance(status, int) and status >= 500):
+        return ProviderError("server", f"The provider had a server error for model {model} "
+                             f"(HTTP {status or '5xx'}).", retryable=True, status=status)
+    if isinstance(exc, litellm.APIConnectionError) or isinstance(exc, (ConnectionError, OSError)):
+        return ProviderError("connection", f"Could not connect to {where} for model {model}.",
+                             retryable=True)
+    if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):
+        return ProviderError("malformed", f"Model {model} sent an answer in an unexpected shape.")
+    return ProviderError("other", f"The call to model {model} failed: {type(exc).__name__}: {detail}",
+                         status=status)
+
+
+def api_key_for(spec: ModelSpec) -> str | None:
+    key = secrets.get_key(secrets.provider_for_model(spec.model))
+    if key is None and spec.api_base:
+        return NO_KEY_PLACEHOLDER
+    return key
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _first_token_top(response: Any) -> list[tuple[str, float]] | None:
+    try:
+        choice = _get(response, "choices")[0]
+        lp = _get(choice, "logprobs")
+        content = _get(lp, "content")
+        if not content:
+            return None
+        top = _get(content[0], "top_logprobs") or []
+        return [(str(_get(t, "token")), float(_get(t, "logprob"))) for t in top]
+    except (IndexError, TypeError, ValueError):
+        return None
+
+
+async def complete(spec: ModelSpec, text: str, *, max_tokens: int, logprobs: bool = False,
+                   policy: RetryPolicy | None = None, api_key: str | None = None) -> CallResult:
+    """One chat completion with transient-error retries. Raises ProviderError."""
+    policy = policy or RetryPolicy()
+    litellm = _litellm()
+    key = api_key if api_key is not None else api_key_for(spec)
+    kwargs: dict[str, Any] = {"model": spec.model, "messages": [{"role": "user", "content": text}],
+                              "temperature": spec.temperature, "timeout": spec.timeout,
+                              "max_retries": 0, "num_retries": 0, "drop_params": True}
+    if spec.api_base:
+        kwargs["api_base"] = spec.api_base
+    if key:
+        kwargs["api_key"] = key
+    if is_reasoning_model(spec.model):
+        kwargs["max_completion_tokens"] = max_tokens
+        kwargs["reasoning_effort"] = "minimal"
+    else:
+        kwargs["max_tokens"] = max_tokens
+    if logprobs:
+        kwargs["logprobs"] = True
+        kwargs["top_logprobs"] = TOP_LOGPROBS
+    retries = 0
+    while True:
+        try:
+            response = await litellm.acompletion(**kwargs)
+            try:
+                choice = _get(response, "choices")[0]
+                content = _get(_get(choice, "message"), "content")
+            except (IndexError, TypeError) as exc:
+                raise ValueError("no choices") from exc
+            if content is None:
+                content = ""
+            usage = _get(response, "usage")
+            try:
+                cost = float(litellm.completion_cost(completion_response=response))
+                cost = cost if cost > 0 else None
+            except Exception:
+                cost = None
+            return CallResult(text=str(content), top_logprobs=_first_token_top(response) if logprobs else None,
+                              prompt_tokens=int(_get(usage, "prompt_tokens", 0) or 0),
+                              completion_tokens=int(_get(usage, "completion_tokens", 0) or 0),
+                              cost=cost, retries=retries)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
+            err = classify(exc, spec, key)
+            if not err.retryable or retries >= policy.max_retries:
+                if err.retryable:
+                    err.message += f" Gave up after {retries + 1} attempts."
+                err.retries = retries
+                log.info("model call failed: %s", err.message)
+                raise err from None
+            delay = min(policy.max_delay, policy.base_delay * (2 ** retries))
+            retries += 1
+            log.info("retrying model %s in %.2f s (%s)", spec.model, delay, err.kind)
+            await asyncio.sleep(delay)
+
+
+async def predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str, *,
+                  policy: RetryPolicy | None = None, api_key: str | None = None) -> Prediction:
+    """Ask one question; parse per PROTOCOL 3.8; never raises for call or parse failures."""
+    policy = policy or RetryPolicy()
+    use_lp = spec.use_logprobs and kind == "binary"
+    max_tokens = spec.max_tokens or default_max_tokens(kind, use_lp)
+    attempts = policy.binary_attempts if kind == "binary" else policy.other_attempts
+    p_tok = c_tok = 0
+    cost: float | None = None
+    retry_total = 0
+    last_raw, last_error = "", ""
+    for attempt in range(max(1, attempts)):
+        try:
+            res = await complete(spec, prompt_text, max_tokens=max_tokens, logprobs=use_lp,
+                                 policy=policy, api_key=api_key)
+        except ProviderError as err:
+            if err.kind == "malformed" and attempt + 1 < attempts:
+                retry_total += err.retries
+                last_error = err.message
+                continue
+            return Prediction(model=spec.model, field=field_name, predicted_value=None, predicted_label=None,
+                              raw_output=last_raw, parse_ok=False, prediction_method=_method(kind, use_lp),
+                              prompt_tokens=p_tok, completion_tokens=c_tok, cost=cost,
+                              error=err.message, retry_count=retry_total + attempt + err.retries)
+        retry_total += res.retries
+        p_tok += res.prompt_tokens
+        c_tok += res.completion_tokens
+        if res.cost is not None:
+            cost = (cost or 0.0) + res.cost
+        parsed = parse_answer(kind, res.text, res.top_logprobs, use_lp)
+        last_raw = res.text
+        if parsed.ok:
+            ly = ln = None
+            if use_lp and res.top_logprobs:
+                ly = next((lp for t, lp in res.top_logprobs if t == "Yes"), None)
+                ln = next((lp for t, lp in res.top_logprobs if t == "No"), None)
+            return Prediction(model=spec.model, field=field_name, predicted_value=parsed.value,
+                              predicted_label=parsed.label, raw_output=res.text, parse_ok=True,
+                              prediction_method=parsed.method, prompt_tokens=p_tok, completion_tokens=c_tok,
+                              cost=cost, retry_count=retry_total + attempt, logprob_yes=ly, logprob_no=ln)
+        last_error = parsed.error
+        if policy.invalid_delay > 0 and attempt + 1 < attempts:
+            await asyncio.sleep(policy.invalid_delay)
+    return Prediction(model=spec.model, field=field_name, predicted_value=None, predicted_label=None,
+                      raw_output=last_raw, parse_ok=False, prediction_method=_method(kind, use_lp),
+                      prompt_tokens=p_tok, completion_tokens=c_tok, cost=cost,
+                      error=f"Could not parse the answer after {attempts} attempts: {last_error}",
+                      retry_count=retry_total + attempts - 1)
+
+
+def _method(kind: str, use_lp: bool) -> str:
+    if kind == "binary":
+        return "logprobs" if use_lp else "direct_mapping"
+    return kind
+
+
+async def summarize(spec: ModelSpec, request_text: str, *, max_tokens: int = 400,
+                    policy: RetryPolicy | None = None) -> CallResult:
+    """The summary-memory call (plain text answer, think blocks removed by the caller)."""
+    return await complete(spec, request_text, max_tokens=max_tokens, policy=policy)

@@ -1,0 +1,195 @@
+"""The questions asked for one event (PROTOCOL 3.1 and 4.2). Layer: simulate (pure; no Qt).
+
+Each question is one predicted field of one event and one separate model call. Field names, kinds,
+ground-truth derivation and the "asked when" rules follow the benchmark exactly; the order within a
+scenario is the order of PROTOCOL 3.1's table.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from workbench.simulate._events import (AD, LIVE, SEARCH, SERVICE, SHOP, VIDEO, actions_named,
+                                        context_of, first_action, scenario_of, to_number)
+from workbench.simulate.tokens import approx_tokens
+from workbench.simulate.types import Question
+
+#: Field -> (kind, scenario) for every field this module can produce.
+FIELDS: dict[str, tuple[str, str]] = {
+    "video_watch_seconds": ("continuous", VIDEO), "video_completed": ("binary", VIDEO),
+    "video_liked": ("binary", VIDEO), "video_commented": ("binary", VIDEO),
+    "video_shared": ("binary", VIDEO), "video_collected": ("binary", VIDEO),
+    "video_followed": ("binary", VIDEO),
+    "live_watch_seconds": ("continuous", LIVE), "live_liked": ("binary", LIVE),
+    "live_commented": ("binary", LIVE), "live_sent_gift": ("binary", LIVE),
+    "live_followed": ("binary", LIVE), "live_shared": ("binary", LIVE),
+    "live_clicked_cart": ("binary", LIVE),
+    "ad_watch_seconds": ("continuous", AD), "ad_liked": ("binary", AD),
+    "ad_commented": ("binary", AD), "ad_activated": ("binary", AD),
+    "ad_form_submitted": ("binary", AD),
+    "shop_added_to_cart": ("binary", SHOP), "shop_order_success": ("binary", SHOP),
+    "search_keyword": ("text", SEARCH),
+    "next_user_message": ("text", SERVICE),
+}
+
+#: Customer-service dialogue context budget (PROTOCOL 4.2).
+DIALOGUE_CONTEXT_TOKENS = 4000
+_NOISE_PATTERNS = ("评价", "会话转移")
+_ROLE_ZH = {"user": "用户", "assistant": "客服"}
+
+
+def _present(event: dict[str, Any], action_type: str) -> int:
+    return int(first_action(event, action_type) is not None)
+
+
+def _seconds(value: Any) -> float:
+    """play_duration as seconds; strings lose a "秒" suffix; unparseable -> 0."""
+    if isinstance(value, str):
+        value = value.strip().replace("秒", "")
+    n = to_number(value)
+    return float(n) if n is not None else 0.0
+
+
+def _video(event: dict[str, Any]) -> list[Question]:
+    ctx = context_of(event)
+    watch = first_action(event, "watch")
+    play = _seconds(watch.get("play_duration")) if watch and "play_duration" in watch else 0.0
+    duration = to_number(ctx.get("duration"))
+    duration_f = float(duration) if duration is not None and duration > 0 else 0.0
+    if watch is not None and "is_complete_play" in watch:
+        completed = int(bool(watch.get("is_complete_play")))
+    elif duration_f > 0:
+        completed = int(play >= duration_f)
+    else:
+        completed = 0
+    qs = [Question("video_watch_seconds", "continuous", play, video_duration=duration_f),
+          Question("video_completed", "binary", completed)]
+    for field, act in (("video_liked", "like"), ("video_commented", "comment"),
+                       ("video_shared", "share"), ("video_collected", "collect"),
+                       ("video_followed", "follow")):
+        qs.append(Question(field, "binary", _present(event, act)))
+    return qs
+
+
+def _live(event: dict[str, Any]) -> list[Question]:
+    watch = first_action(event, "watch")
+    play = _seconds(watch.get("play_duration")) if watch and "play_duration" in watch else 0.0
+    qs = [Question("live_watch_seconds", "continuous", play)]
+    for field, act in (("live_liked", "like"), ("live_commented", "comment"),
+                       ("live_sent_gift", "send_gift"), ("live_followed", "follow"),
+                       ("live_shared", "share")):
+        qs.append(Question(field, "binary", _present(event, act)))
+    if context_of(event).get("is_shop_live"):
+        clicked = any(a.get("is_click_cart_action") for a in actions_named(event, "click_cart"))
+        qs.append(Question("live_clicked_cart", "binary", int(clicked)))
+    return qs
+
+
+def _ad(event: dict[str, Any]) -> list[Question]:
+    qs: list[Question] = []
+    watch = first_action(event, "watch")
+    seconds = 0.0
+    if watch is not None:
+        if "watch_seconds" in watch:
+            seconds = _seconds(watch.get("watch_seconds"))
+        elif "play_duration" in watch:
+            seconds = _seconds(watch.get("play_duration"))
+    if watch is not None or seconds > 0:
+        qs.append(Question("ad_watch_seconds", "continuous", seconds))
+    qs.append(Question("ad_liked", "binary", _present(event, "like")))
+    qs.append(Question("ad_commented", "binary", _present(event, "comment")))
+    activated = any((to_number(a.get("activation_cnt")) or 0) > 0
+                    for a in actions_named(event, "activation"))
+    submitted = any((to_number(a.get("form_submit_total_cnt")) or 0) > 0
+                    for a in actions_named(event, "submit"))
+    qs.append(Question("ad_activated", "binary", int(activated)))
+    qs.append(Question("ad_form_submitted", "binary", int(submitted)))
+    return qs
+
+
+def _shop(event: dict[str, Any]) -> list[Question]:
+    added = any(a.get("is_add_to_cart") for a in actions_named(event, "cart"))
+    paid = any(a.get("is_pay") or a.get("paid") or a.get("order_success")
+               for a in actions_named(event, "purchase"))
+    return [Question("shop_added_to_cart", "binary", int(added)),
+            Question("shop_order_success", "binary", int(paid))]
+
+
+def _search(event: dict[str, Any]) -> list[Question]:
+    search = first_action(event, "search")
+    keyword = search.get("keyword") if search else None
+    if keyword is None or (isinstance(keyword, str) and not keyword.strip()):
+        return []
+    return [Question("search_keyword", "text", str(keyword))]
+
+
+def dialogue_turns(event: dict[str, Any]) -> list[dict[str, str]]:
+    """All turns of the event's first ``dialogue`` action as ``{role, content}`` (strings)."""
+    dialogue = first_action(event, "dialogue")
+    turns = dialogue.get("content") if dialogue else None
+    if not isinstance(turns, list):
+        return []
+    out = []
+    for t in turns:
+        if isinstance(t, dict):
+            out.append({"role": str(t.get("role", "")), "content": "" if t.get("content") is None
+                        else str(t.get("content"))})
+    return out
+
+
+def dialogue_target(turns: list[dict[str, str]]) -> int | None:
+    """PROTOCOL 4.2: the last user turn that is non-empty, has no 评价/会话转移 and is longer than
+    2 characters after stripping; None when there is none."""
+    for i in range(len(turns) - 1, -1, -1):
+        t = turns[i]
+        text = t["content"].strip()
+        if t["role"] != "user" or not text:
+            continue
+        if any(p in text for p in _NOISE_PATTERNS):
+            continue
+        if len(text) > 2:
+            return i
+    return None
+
+
+def truncate_dialogue(context: list[dict[str, str]], max_tokens: int = DIALOGUE_CONTEXT_TOKENS,
+                      count: Callable[[str], int] = approx_tokens) -> tuple[list[dict[str, str]], int]:
+    """Keep the newest turns whose "用户: …"/"客服: …" lines fit ``max_tokens``; returns (kept turns,
+    number of omitted earlier turns)."""
+    kept: list[dict[str, str]] = []
+    total = 0
+    for turn in reversed(context):
+        line = f"{_ROLE_ZH.get(turn['role'], turn['role'])}: {turn['content']}\n"
+        cost = count(line)
+        if total + cost > max_tokens:
+            break
+        kept.append(turn)
+        total += cost
+    kept.reverse()
+    return kept, len(context) - len(kept)
+
+
+def _service(event: dict[str, Any]) -> list[Question]:
+    turns = dialogue_turns(event)
+    target = dialogue_target(turns)
+    if target is None:
+        return []
+    context = [t for t in turns[:target] if t["content"].strip()]
+    kept, omitted = truncate_dialogue(context)
+    extra = {"dialogue_context": kept, "dialogue_omitted": omitted,
+             "has_dialogue_history": bool(context),
+             "has_prior_user_speech": any(t["role"] == "user" for t in context),
+             "target_turn_index": target}
+    return [Question("next_user_message", "text", turns[target]["content"], extra=extra)]
+
+
+_BUILDERS = {VIDEO: _video, LIVE: _live, AD: _ad, SHOP: _shop, SEARCH: _search, SERVICE: _service}
+
+
+def questions_for_event(event: dict[str, Any]) -> list[Question]:
+    """The benchmark's questions for one raw event (an empty list when none applies, e.g. an
+    unknown scenario, a search without keyword or a dialogue without a qualifying user turn)."""
+    if not isinstance(event, dict):
+        raise TypeError(f"an event must be a dict, got {type(event).__name__}")
+    builder = _BUILDERS.get(scenario_of(event))
+    return builder(event) if builder else []

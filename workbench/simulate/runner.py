@@ -1,0 +1,177 @@
+"""Predict one event with several models and baselines (issue 4). Layer: simulate (pure + asyncio).
+
+:func:`run_event` builds the questions and prompts of one target event, then asks every question of
+every model concurrently (``asyncio.gather`` over questions x models, optionally limited by a
+semaphore), reporting each prediction through ``on_prediction`` as it arrives. Cancelling the task
+that awaits ``run_event`` cancels every call in flight; nothing is reported after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from workbench.simulate import prompts as P
+from workbench.simulate.baselines import BASELINES, BaselineStats
+from workbench.simulate.cache import ResponseCache
+from workbench.simulate.filters import is_filtered
+from workbench.simulate.memory import SUMMARY_MAX_TOKENS
+from workbench.simulate.parsing import strip_think
+from workbench.simulate.providers import ProviderError, RetryPolicy, predict, summarize
+from workbench.simulate.questions import questions_for_event
+from workbench.simulate.types import ModelSpec, Prediction, Prompt, Question
+
+SUMMARY_FIELD = "__memory_summary__"
+
+
+@dataclass
+class EventResult:
+    questions: list[Question]
+    prompts: dict[str, Prompt]
+    predictions: dict[str, list[Prediction]]           # model -> aligned with questions
+    history_event_indices: tuple[int, ...]
+    filtered: bool
+    target_index: int = -1
+    memory: str = "truncate"
+    summary: str | None = None                          # memory "summary": the paragraph used
+    summary_error: str = ""
+    summary_call: Prediction | None = None              # tokens/cost of the summary call (cached: cost 0)
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's JSON shape (issue 4 point 9)."""
+        return {"questions": [
+            {"field": q.field, "kind": q.kind, "true_value": q.true_value,
+             "predictions": [{"model": m, "predicted_value": preds[i].predicted_value,
+                              "predicted_label": preds[i].predicted_label,
+                              "raw_output": preds[i].raw_output, "parse_ok": preds[i].parse_ok}
+                             for m, preds in self.predictions.items()]}
+            for i, q in enumerate(self.questions)],
+            "history_event_indices": list(self.history_event_indices)}
+
+
+def _history(events: Sequence[tuple[int, dict[str, Any]]], target_index: int,
+             history_indices: Sequence[int] | None) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
+    target = None
+    position = -1
+    for pos, (idx, ev) in enumerate(events):
+        if idx == target_index:
+            target, position = ev, pos
+            break
+    if target is None:
+        raise ValueError(f"event {target_index} is not in this user's trace "
+                         f"({len(events)} events, indices {events[0][0] if events else '-'}"
+                         f"..{events[-1][0] if events else '-'})")
+    if history_indices is None:
+        return target, list(events[:position])
+    wanted = set(history_indices)
+    if target_index in wanted:
+        raise ValueError(f"history_indices must not contain the target event {target_index}")
+    return target, [(i, e) for i, e in events if i in wanted]
+
+
+async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], target_index: int,
+                    specs: Sequence[ModelSpec], *, history_indices: Sequence[int] | None = None,
+                    memory: str = "truncate", max_history_tokens: int = 32000, lang: str = "zh",
+                    cache: ResponseCache | None = None, baselines: BaselineStats | None = None,
+                    semaphore: asyncio.Semaphore | None = None,
+                    on_prediction: Callable[[Prediction], None] | None = None,
+                    policy: RetryPolicy | None = None, tokenizer: str = "approx",
+                    summary_spec: ModelSpec | None = None) -> EventResult:
+    """Ask every question of the target event of every model/baseline in ``specs``."""
+    target, history = _history(events, target_index, history_indices)
+    questions = questions_for_event(target)
+    result = EventResult(questions=questions, prompts={}, predictions={s.model: [] for s in specs},
+                         history_event_indices=(), filtered=is_filtered(target), target_index=target_index,
+                         memory=memory)
+    if not questions:
+        result.errors.append("no_prediction_questions")
+        return result
+    llm_specs = [s for s in specs if not s.is_baseline]
+    for s in specs:
+        if s.is_baseline and s.model not in BASELINES:
+            raise ValueError(f"unknown baseline {s.model!r}: use {' or '.join(BASELINES)}")
+
+    summary_text: str | None = None
+    covers: list[int] | None = None
+    if memory == "summary":
+        older = P.summary_covers(profile, history, target, questions[0], max_history_tokens=max_history_tokens,
+                                 lang=lang, tokenizer=tokenizer)
+        covers = [i for i, _ in older]
+        sspec = summary_spec or (llm_specs[0] if llm_specs else None)
+        if older and sspec is not None:
+            request = P.summary_input(older, lang, max(max_history_tokens, 4000), tokenizer)
+            summary_text, result.summary_error, result.summary_call = await _summary(
+                sspec, request, cache, policy, semaphore)
+        elif older:
+            result.summary_error = "no language model was chosen to write the summary"
+        result.summary = summary_text
+
+    for q in questions:
+        result.prompts[q.field] = P.build_prompt(
+            profile, history, target, q, max_history_tokens=max_history_tokens, lang=lang, memory=memory,
+            summary=summary_text, summary_covers=covers, tokenizer=tokenizer)
+    result.history_event_indices = result.prompts[questions[0].field].history_event_indices
+
+    history_events = [e for _, e in history]
+    stats = baselines or BaselineStats()
+    slots: dict[str, list[Prediction | None]] = {s.model: [None] * len(questions) for s in specs}
+
+    def report(p: Prediction) -> None:
+        if on_prediction is not None:
+            on_prediction(p)
+
+    for s in specs:
+        if s.is_baseline:
+            for i, p in enumerate(stats.predict(s.model, questions, history_events, exclude=questions)):
+                slots[s.model][i] = p
+                report(p)
+
+    async def one(spec: ModelSpec, i: int, q: Question) -> None:
+        prompt = result.prompts[q.field]
+        pred = cache.get(spec, prompt.prompt_hash, q.field, q.kind) if cache is not None else None
+        if pred is None:
+            if semaphore is not None:
+                async with semaphore:
+                    pred = await predict(spec, prompt.text, q.field, q.kind, policy=policy)
+            else:
+                pred = await predict(spec, prompt.text, q.field, q.kind, policy=policy)
+            if cache is not None:
+                cache.put(spec, prompt.prompt_hash, q.field, q.kind, pred)
+        slots[spec.model][i] = pred
+        report(pred)
+
+    await asyncio.gather(*(one(s, i, q) for s in llm_specs for i, q in enumerate(questions)))
+    result.predictions = {m: [p for p in preds if p is not None] for m, preds in slots.items()}
+    return result
+
+
+async def _summary(spec: ModelSpec, request: str, cache: ResponseCache | None, policy: RetryPolicy | None,
+                   semaphore: asyncio.Semaphore | None) -> tuple[str | None, str, Prediction | None]:
+    """(summary text or None, error text, the call's record) for the summary memory."""
+    h = hashlib.sha256(request.encode("utf-8")).hexdigest()
+    if cache is not None:
+        hit = cache.get(spec, h, SUMMARY_FIELD, "text")
+        if hit is not None:
+            return str(hit.predicted_value), "", hit
+    try:
+        if semaphore is not None:
+            async with semaphore:
+                res = await summarize(spec, request, max_tokens=SUMMARY_MAX_TOKENS, policy=policy)
+        else:
+            res = await summarize(spec, request, max_tokens=SUMMARY_MAX_TOKENS, policy=policy)
+    except ProviderError as err:
+        return None, err.message, None
+    text = strip_think(res.text).strip()
+    record = Prediction(model=spec.model, field=SUMMARY_FIELD, predicted_value=text, predicted_label=text,
+                        raw_output=res.text, parse_ok=bool(text), prediction_method="summary",
+                        prompt_tokens=res.prompt_tokens, completion_tokens=res.completion_tokens, cost=res.cost,
+                        retry_count=res.retries)
+    if not text:
+        return None, "the summary call returned an empty answer", record
+    if cache is not None:
+        cache.put_text(spec, h, SUMMARY_FIELD, text, prompt_tokens=res.prompt_tokens,
+                       completion_tokens=res.completion_tokens, cost=res.cost)
+    return text, "", record
