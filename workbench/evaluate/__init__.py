@@ -1,1 +1,10 @@
+"""Evaluate: benchmark sampling, metrics, bias analyses, batch runs and reports. Layer: pure.
 
+    from workbench.evaluate.sampling import load_users, sample_events   # PROTOCOL §2
+    from workbench.evaluate.metrics import compute_metrics, format_report  # PROTOCOL §5
+    from workbench.evaluate.biases import all_biases                     # hyper-activity, tone, ...
+    from workbench.evaluate.batch import run_batch                       # async, resumable
+    from workbench.evaluate.matrix import metric_matrix, cases_for       # model x scenario x metric
+
+Nothing here imports Qt; litellm is imported only when a model is actually called.
+"""

@@ -1,0 +1,615 @@
+"""Batch evaluation: a whole sample through several models, scored as the benchmark. Layer: evaluate
+(pure + asyncio; no Qt).
+
+:func:`run_batch` asks every question of every sampled event of every model/baseline:
+
+* **Bounded concurrency**: one ``asyncio.Semaphore(concurrency)`` shared by all model calls; events
+  are fed by ``concurrency`` workers so prompts are built just before they are needed.
+* **Progress**: ``on_progress(BatchProgress)`` after every answer (questions done/total, rate,
+  ETA, cost so far, cache hits, failures).
+* **Cancellation**: cancel the task awaiting ``run_batch`` (or the given ``TaskState``); calls in
+  flight are cancelled, nothing is reported afterwards.
+* **Resume**: answers go to the :class:`~workbench.simulate.cache.ResponseCache` before they are
+  reported, and every row is appended to ``DIR/predictions.jsonl`` (flushed) as it arrives. A rerun
+  with the same settings gets the already-answered questions from the cache (no request, no cost)
+  and appends only the rows not yet in the file; failed answers from the earlier run are dropped
+  from the file and asked again.
+* **Outputs**: ``DIR/predictions.jsonl`` (one row per question and model), ``DIR/judge.jsonl``
+  (judge scores, when a judge model is configured) and ``DIR/report.json``:
+  ``{"settings", "models": {model: report §5.7}, "score_summary": [rows], "by_scenario":
+  {model: {scenario: report}}, "biases": {...}, "run": {...}}``.
+
+Events that fail the evaluation filter (PROTOCOL 3.3) are not asked; they count as ``filtered``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from workbench.evaluate import metrics as M
+from workbench.evaluate.sampling import Sample, SampledEvent, UserTrace, scenario_zh
+
+__all__ = ["BatchProgress", "BatchResult", "run_batch", "records_from_rows", "build_report",
+           "read_rows", "question_key", "count_questions"]
+
+JUDGE_FIELD = "next_user_message"
+JUDGE_CACHE_FIELD = "__llm_judge__"
+
+
+@dataclass
+class BatchProgress:
+    done: int
+    total: int
+    elapsed: float
+    rate: float                 # questions per second
+    eta: float | None           # seconds
+    cost: float                 # USD of non-cached calls so far
+    cached: int
+    failed: int
+    phase: str = "predict"      # predict | judge | report
+
+    def line(self) -> str:
+        eta = "-" if self.eta is None else f"{self.eta:.0f}s"
+        return (f"[{self.phase}] {self.done}/{self.total} questions  {self.rate:.1f}/s  ETA {eta}  "
+                f"cost ${self.cost:.4f}  cached {self.cached}  failed {self.failed}")
+
+
+@dataclass
+class BatchResult:
+    rows: list[dict[str, Any]]
+    report: dict[str, Any]
+    out_dir: Path | None
+    filtered: list[tuple[str, int]]
+    judge: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    requests_saved: int = 0     # answers that came from the cache
+
+
+def question_key(row: Mapping[str, Any]) -> tuple[str, str, int, str]:
+    return (str(row["model"]), str(row["user_id"]), int(row["event_index"]), str(row["field"]))
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of a predictions.jsonl / judge.jsonl; a torn last line (interrupt) is ignored."""
+    rows = []
+    if not path.exists():
+        return rows
+    with path.open("r", encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return rows
+
+
+def count_questions(users: Mapping[str, UserTrace], sample: Sample) -> int:
+    from workbench.simulate.filters import is_filtered
+    from workbench.simulate.questions import questions_for_event
+
+    n = 0
+    for e in sample.events:
+        ev = users[e.user_id].events[e.event_index]
+        if not is_filtered(ev):
+            n += len(questions_for_event(ev))
+    return n
+
+
+def _jsonable(v: Any) -> Any:
+    """Values go to the JSONL as they are; a non-finite float (a model answering "nan" to a
+    continuous question, which the benchmark's parser accepts) is written as the JSON extension
+    ``NaN``/``Infinity`` (Python's json reads it back) so the metrics see what the benchmark sees
+    (MAE/MSE become NaN -> null), instead of silently dropping the answer."""
+    return v
+
+
+class _RowWriter:
+    """Append-only JSONL writer, flushed per row (an interrupt loses at most a torn line)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._f = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._f = path.open("a", encoding="utf-8")
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        if self._f is not None:
+            self._f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+            self._f.flush()
+
+    def close(self) -> None:
+        if self._f is not None:
+            try:
+                os.fsync(self._f.fileno())
+            except OSError:
+                pass
+            self._f.close()
+            self._f = None
+
+
+def _prepare_resume(path: Path) -> dict[tuple, dict[str, Any]]:
+    """Keep the successful rows of an earlier run (rewritten atomically), keyed by question."""
+    kept: dict[tuple, dict[str, Any]] = {}
+    for row in read_rows(path):
+        try:
+            key = question_key(row)
+        except (KeyError, TypeError, ValueError):
+            continue
+        if row.get("parse_ok"):
+            kept[key] = row
+    if path.exists():
+        tmp = path.with_suffix(".jsonl.tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            for row in kept.values():
+                f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        os.replace(tmp, path)
+    return kept
+
+
+def records_from_rows(rows: Sequence[Mapping[str, Any]], *, filtered: Sequence[tuple[str, int]] = (),
+                      judge: Sequence[Mapping[str, Any]] = (),
+                      models: Sequence[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Per model, the reference-layout per-event records that :func:`metrics.compute_metrics` takes."""
+    judged = {(str(j["model"]), str(j["user_id"]), int(j["event_index"])): j for j in judge
+              if j.get("scores")}
+    by_model: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
+    order = list(models) if models is not None else list(dict.fromkeys(str(r["model"]) for r in rows))
+    for m in order:
+        by_model[m] = {}
+    for r in rows:
+        m = str(r["model"])
+        events = by_model.setdefault(m, {})
+        key = (str(r["user_id"]), int(r["event_index"]))
+        rec = events.setdefault(key, {"user_id": key[0], "event_index": key[1],
+                                      "scenario": r.get("scenario", ""), "filtered": False,
+                                      "success": False, "questions": [], "failed_questions": []})
+        q = {"field": r["field"], "type": r["kind"], "true_value": r.get("true_value"),
+             "predicted_value": r.get("predicted_value"), "predicted_label": r.get("predicted_label"),
+             "prediction_method": r.get("prediction_method", ""), "retry_count": r.get("retry_count", 0),
+             "video_duration": r.get("video_duration", 0.0)}
+        if r.get("parse_ok"):
+            rec["questions"].append(q)
+            rec["success"] = True
+        else:
+            q["error"] = r.get("error", "")
+            rec["failed_questions"].append(q)
+        j = judged.get((m, key[0], key[1]))
+        if j is not None and r["field"] == JUDGE_FIELD:
+            rec["llm_judge_scores"] = dict(j["scores"])
+            rec["llm_judge_avg_score"] = j["average"]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for m, events in by_model.items():
+        recs = list(events.values())
+        for u, e in filtered:
+            recs.append({"user_id": u, "event_index": e, "scenario": "", "filtered": True,
+                         "success": False, "questions": [], "failed_questions": []})
+        out[m] = recs
+    return out
+
+
+def build_report(rows: Sequence[Mapping[str, Any]], *, filtered: Sequence[tuple[str, int]] = (),
+                 judge: Sequence[Mapping[str, Any]] = (), models: Sequence[str] | None = None,
+                 events: Mapping[tuple[str, int], Mapping[str, Any]] | None = None,
+                 settings: Mapping[str, Any] | None = None, biases: bool = True,
+                 run: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The report.json content from prediction rows (and judge rows)."""
+    records = records_from_rows(rows, filtered=filtered, judge=judge, models=models)
+    models_out: dict[str, Any] = {}
+    summary = []
+    by_scenario: dict[str, dict[str, Any]] = {}
+    for m, recs in records.items():
+        raw = M.compute_metrics(recs, m)
+        rep = M.format_report(raw)
+        rep["overall_score"] = rep["score_summary"]["overall_score"]
+        models_out[m] = rep
+        summary.append(rep["score_summary"])
+        scen: dict[str, Any] = {}
+        for s in dict.fromkeys(r["scenario"] for r in recs if not r["filtered"]):
+            sub = [r for r in recs if r["scenario"] == s and not r["filtered"]]
+            sraw = M.compute_metrics(sub, m)
+            srep = M.format_report(sraw)
+            scen[s] = {"binary_metrics": srep["binary_metrics"],
+                       "continuous_metrics": srep["continuous_metrics"],
+                       "llm_judge_metrics": srep["llm_judge_metrics"],
+                       "Micro_F1": srep["overall"]["Micro_F1"], "Macro_F1": srep["overall"]["Macro_F1"],
+                       "events": len(sub)}
+        by_scenario[m] = scen
+    report: dict[str, Any] = {"settings": dict(settings or {}), "models": models_out,
+                              "score_summary": summary, "by_scenario": by_scenario}
+    if biases:
+        from workbench.evaluate.biases import all_biases
+
+        report["biases"] = M.round_floats(all_biases(rows, events), 6)
+    if run is not None:
+        report["run"] = dict(run)
+    return report
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample: Sample,
+                    specs: Sequence[Any], *, out_dir: str | Path | None = None,
+                    concurrency: int = 8, cache: Any = None, use_cache: bool = True,
+                    judge_spec: Any = None, judge_call: Callable[[str], Any] | None = None,
+                    max_history_tokens: int = 32000, memory: str = "truncate", lang: str = "zh",
+                    tokenizer: str = "approx", policy: Any = None, baselines: Any = None,
+                    on_progress: Callable[[BatchProgress], None] | None = None,
+                    on_row: Callable[[dict[str, Any]], None] | None = None,
+                    task: Any = None, resume: bool = True, biases: bool = True,
+                    judge_pause: float = 1.0) -> BatchResult:
+    """Run ``sample`` through ``specs`` (ModelSpec list). See the module docstring."""
+    from workbench.simulate.baselines import BaselineStats
+    from workbench.simulate.filters import is_filtered
+    from workbench.simulate.questions import questions_for_event
+    from workbench.simulate.runner import run_event
+
+    t0 = time.monotonic()
+    by_id = dict(users) if isinstance(users, Mapping) else {u.user_id: u for u in users}
+    specs = list(specs)
+    models = [s.model for s in specs]
+    from workbench.simulate.baselines import BASELINES
+
+    for s in specs:
+        if s.is_baseline and s.model not in BASELINES:
+            raise ValueError(f"unknown baseline {s.model!r}: use {' or '.join(BASELINES)}")
+    if len(set(models)) != len(models):
+        raise ValueError("the same model was given twice: " + ", ".join(models))
+    if any(not s.is_baseline for s in specs):
+        from workbench.simulate.prompts import check_budget
+
+        check_budget(max_history_tokens)     # a bad budget is one clear error, not one per event
+    for e in sample.events:
+        if e.user_id not in by_id:
+            raise ValueError(f"user {e.user_id}: in the sample but not in the traces")
+        if not 0 <= e.event_index < len(by_id[e.user_id].events):
+            raise ValueError(f"user {e.user_id}, event {e.event_index}: no such event")
+    if cache is None and use_cache:
+        from workbench.simulate.cache import ResponseCache
+
+        cache = ResponseCache()
+    if baselines is None and any(s.model == "baseline:population" for s in specs):
+        def population() -> Any:
+            # population rates from the history window (no test event leaks into them); with no
+            # history window, from each user's events before their first sampled event
+            per_user = []
+            for u in sample.users:
+                evs = by_id[u.user_id].events
+                if u.base_history_indices:
+                    per_user.append([evs[i] for i in u.base_history_indices])
+                elif u.sampled:
+                    per_user.append(evs[:min(x.event_index for x in u.sampled)])
+            return BaselineStats.from_users(per_user)
+
+        baselines = await asyncio.to_thread(population)
+    elif baselines is None:
+        baselines = BaselineStats()
+
+    out = Path(out_dir) if out_dir is not None else None
+    pred_path = out / "predictions.jsonl" if out else None
+    judge_path = out / "judge.jsonl" if out else None
+    existing: dict[tuple, dict[str, Any]] = {}
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        if resume:
+            existing = _prepare_resume(pred_path)
+        else:
+            for p in (pred_path, judge_path):
+                if p.exists():
+                    p.unlink()
+    writer = _RowWriter(pred_path)
+
+    # work list
+    work: list[SampledEvent] = []
+    filtered: list[tuple[str, int]] = []
+    total = 0
+    for e in sample.events:
+        ev = by_id[e.user_id].events[e.event_index]
+        if is_filtered(ev):
+            filtered.append((e.user_id, e.event_index))
+            continue
+        work.append(e)
+        total += len(questions_for_event(ev)) * len(specs)
+
+    rows: dict[tuple, dict[str, Any]] = {}
+    errors: list[dict[str, Any]] = []
+    state = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
+    prompts_by_event: dict[tuple[str, int], Any] = {}
+    truth_caches: dict[str, dict[int, list[tuple[str, Any]]]] = {}   # baseline:user, per user
+    sem = asyncio.Semaphore(max(1, concurrency))
+
+    def progress(phase: str = "predict", done: int | None = None, tot: int | None = None) -> None:
+        if on_progress is None:
+            return
+        d = state["done"] if done is None else done
+        t = total if tot is None else tot
+        el = time.monotonic() - t0
+        rate = d / el if el > 0 else 0.0
+        eta = (t - d) / rate if rate > 0 else None
+        on_progress(BatchProgress(d, t, el, rate, eta, state["cost"], state["cached"], state["failed"],
+                                  phase))
+
+    def stop_requested() -> bool:
+        return task is not None and bool(getattr(task, "cancelled", False))
+
+    async def do_event(e: SampledEvent) -> None:
+        user = by_id[e.user_id]
+        target = user.events[e.event_index]
+        questions = {q.field: q for q in questions_for_event(target)}
+        scen = scenario_zh(target)
+
+        def on_prediction(p: Any) -> None:
+            q = questions.get(p.field)
+            if q is None:
+                return
+            row = {"user_id": e.user_id, "event_index": e.event_index, "scenario": scen,
+                   "field": p.field, "kind": q.kind, "true_value": _jsonable(q.true_value),
+                   "predicted_value": _jsonable(p.predicted_value),
+                   "predicted_label": _jsonable(p.predicted_label), "raw_output": p.raw_output,
+                   "model": p.model, "tokens": int(p.prompt_tokens or 0) + int(p.completion_tokens or 0),
+                   "cost": p.cost, "parse_ok": bool(p.parse_ok),
+                   "prompt_tokens": p.prompt_tokens, "completion_tokens": p.completion_tokens,
+                   "cached": bool(p.cached), "prediction_method": p.prediction_method,
+                   "retry_count": p.retry_count, "error": p.error,
+                   "video_duration": q.video_duration, "test_time_index": e.test_time_index}
+            key = question_key(row)
+            rows[key] = row
+            if key not in existing:
+                writer.write(row)
+            state["done"] += 1
+            if p.cached:
+                state["cached"] += 1
+            elif p.cost:
+                state["cost"] += float(p.cost)
+            if not p.parse_ok:
+                state["failed"] += 1
+            if on_row is not None:
+                on_row(row)
+            progress()
+
+        try:
+            if memory == "summary":
+                result = await run_event(user.profile, list(enumerate(user.events)), e.event_index,
+                                         specs, history_indices=list(e.history_indices), memory=memory,
+                                         max_history_tokens=max_history_tokens, lang=lang, cache=cache,
+                                         baselines=baselines, semaphore=sem,
+                                         on_prediction=on_prediction, policy=policy,
+                                         tokenizer=tokenizer)
+                prompt_texts = {f: p.text for f, p in result.prompts.items()}
+            else:
+                prompt_texts = await _event_off_loop(user, e, list(questions.values()), specs,
+                                                     max_history_tokens, memory, lang, tokenizer,
+                                                     cache, baselines, sem, on_prediction, policy,
+                                                     truth_caches.setdefault(e.user_id, {}))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad event must not end the batch
+            errors.append({"user_id": e.user_id, "event_index": e.event_index,
+                           "error": f"{type(exc).__name__}: {exc}"})
+            state["done"] += len(questions) * len(specs)
+            progress()
+            return
+        if JUDGE_FIELD in prompt_texts:
+            prompts_by_event[(e.user_id, e.event_index)] = prompt_texts[JUDGE_FIELD]
+
+    queue: asyncio.Queue[SampledEvent] = asyncio.Queue()
+    for e in work:
+        queue.put_nowait(e)
+
+    async def worker() -> None:
+        while True:
+            try:
+                e = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            if stop_requested():
+                return
+            await do_event(e)
+
+    async def main() -> list[dict[str, Any]]:
+        progress()
+        n_workers = max(1, min(concurrency, len(work)))
+        await asyncio.gather(*(worker() for _ in range(n_workers)))
+        if judge_spec is not None or judge_call is not None:
+            return await _run_judge(rows, by_id, prompts_by_event, judge_spec, judge_call, cache,
+                                    sem, judge_path, judge_pause, progress)
+        return []
+
+    async def watch(fut: asyncio.Future) -> None:
+        while not fut.done():
+            if task is not None and getattr(task, "cancelled", False):
+                fut.cancel()
+                return
+            await asyncio.sleep(0.05)
+
+    main_task = asyncio.ensure_future(main())
+    watcher = asyncio.ensure_future(watch(main_task)) if task is not None else None
+    try:
+        judge_rows = await main_task
+    finally:
+        if watcher is not None:
+            watcher.cancel()
+        if not main_task.done():
+            main_task.cancel()
+            try:
+                await main_task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - already failing
+                pass
+        writer.close()
+    if stop_requested():
+        raise asyncio.CancelledError()
+
+    # keep rows of an earlier run that this run did not produce (none, for the same sample)
+    for k, r in existing.items():
+        rows.setdefault(k, r)
+    row_list = sorted(rows.values(), key=lambda r: (models.index(r["model"]) if r["model"] in models
+                                                    else len(models), r["user_id"], r["event_index"]))
+    seconds = time.monotonic() - t0
+    events_map = {(e.user_id, e.event_index): by_id[e.user_id].events[e.event_index] for e in sample.events}
+    settings = {**sample.settings, "models": models, "concurrency": concurrency,
+                "max_history_tokens": max_history_tokens, "memory": memory, "lang": lang,
+                "judge_model": getattr(judge_spec, "model", None) if judge_spec is not None else None}
+    run = {"questions": total, "answered": len(rows), "cached": state["cached"], "failed": state["failed"],
+           "cost": state["cost"], "seconds": round(seconds, 3), "filtered_events": len(filtered),
+           "events": len(work), "errors": errors}
+    progress("report")
+
+    def finish() -> dict[str, Any]:
+        rep = build_report(row_list, filtered=filtered, judge=judge_rows, models=models, events=events_map,
+                           settings=settings, biases=biases, run=run)
+        if out is not None:
+            _write_json(out / "report.json", rep)
+        return rep
+
+    report = await asyncio.to_thread(finish)   # CPU work off the (GUI) event loop
+    return BatchResult(row_list, report, out, filtered, judge_rows, seconds, state["cached"])
+
+
+async def _event_off_loop(user: UserTrace, e: SampledEvent, questions: list[Any], specs: Sequence[Any],
+                          max_history_tokens: int, memory: str, lang: str, tokenizer: str, cache: Any,
+                          baselines: Any, sem: asyncio.Semaphore, on_prediction: Callable[[Any], None],
+                          policy: Any, truth_cache: dict[int, list[tuple[str, Any]]] | None = None
+                          ) -> dict[str, str]:
+    """One event as :func:`workbench.simulate.runner.run_event` does it (truncate/retrieve memory),
+    with the CPU-heavy part (prompts for every question, baseline statistics over the history) on a
+    worker thread so the event loop (the GUI's, under qasync) keeps running."""
+    from workbench.simulate.baselines import BASELINE_USER
+    from workbench.simulate.prompts import build_prompt
+    from workbench.simulate.providers import predict
+
+    target = user.events[e.event_index]
+    wanted = set(e.history_indices)
+    history = [(i, ev) for i, ev in enumerate(user.events) if i in wanted and i != e.event_index]
+    llm_specs = [s for s in specs if not s.is_baseline]
+
+    def prepare() -> tuple[dict[str, Any], dict[str, list[Any]]]:
+        prompts = {}
+        if llm_specs:
+            prompts = {q.field: build_prompt(user.profile, history, target, q,
+                                             max_history_tokens=max_history_tokens, lang=lang,
+                                             memory=memory, tokenizer=tokenizer) for q in questions}
+        base = {}
+        for s in specs:
+            if s.is_baseline:
+                if s.model == BASELINE_USER and truth_cache is not None:
+                    base[s.model] = _user_baseline(questions, history, truth_cache)
+                else:
+                    base[s.model] = baselines.predict(s.model, questions, [ev for _, ev in history])
+        return prompts, base
+
+    prompts, base = await asyncio.to_thread(prepare)
+    for preds in base.values():
+        for p in preds:
+            on_prediction(p)
+
+    async def one(spec: Any, q: Any) -> None:
+        prompt = prompts[q.field]
+        pred = cache.get(spec, prompt.prompt_hash, q.field, q.kind) if cache is not None else None
+        if pred is None:
+            async with sem:
+                pred = await predict(spec, prompt.text, q.field, q.kind, policy=policy)
+            if cache is not None:
+                cache.put(spec, prompt.prompt_hash, q.field, q.kind, pred)
+        on_prediction(pred)
+
+    await asyncio.gather(*(one(s, q) for s in llm_specs for q in questions))
+    return {f: p.text for f, p in prompts.items()}
+
+
+def _user_baseline(questions: list[Any], history: list[tuple[int, dict[str, Any]]],
+                   truth_cache: dict[int, list[tuple[str, Any]]]) -> list[Any]:
+    """``baseline:user`` exactly as :meth:`BaselineStats.predict` computes it (per-field ground truth
+    of the unfiltered history events, in history order), with each event's ground truth computed
+    once per user instead of once per target (the rolling histories overlap almost entirely)."""
+    from workbench.simulate.baselines import BASELINE_USER, baseline_prediction
+    from workbench.simulate.filters import is_filtered
+    from workbench.simulate.questions import questions_for_event
+
+    values: dict[str, list[Any]] = {}
+    for i, ev in history:
+        got = truth_cache.get(i)
+        if got is None:
+            got = [] if not isinstance(ev, dict) or is_filtered(ev) else \
+                [(q.field, q.true_value) for q in questions_for_event(ev)]
+            truth_cache[i] = got
+        for f, v in got:
+            values.setdefault(f, []).append(v)
+    return [baseline_prediction(BASELINE_USER, q, values.get(q.field, []), "the user's history")
+            for q in questions]
+
+
+async def _run_judge(rows: Mapping[tuple, Mapping[str, Any]], by_id: Mapping[str, UserTrace],
+                     prompts: Mapping[tuple[str, int], str], judge_spec: Any, judge_call: Any,
+                     cache: Any, sem: asyncio.Semaphore, path: Path | None, pause: float,
+                     progress: Callable[..., None]) -> list[dict[str, Any]]:
+    from workbench.evaluate.judge import build_judge_prompt, judge_eligible, judge_inputs, judge_one
+
+    if judge_call is None:
+        from workbench.evaluate.judge import judge_caller
+
+        judge_call = judge_caller(judge_spec)
+
+    todo = []
+    for key, r in rows.items():
+        if r["field"] != JUDGE_FIELD or not r.get("parse_ok"):
+            continue
+        ev = by_id[r["user_id"]].events[r["event_index"]]
+        if not judge_eligible(ev, r.get("true_value")):
+            continue
+        inputs = judge_inputs(prompts.get((r["user_id"], r["event_index"]), ""),
+                              str(r.get("true_value") or ""), str(r.get("predicted_value") or ""))
+        if inputs is not None:
+            todo.append((r, inputs))
+    earlier = {(str(j["model"]), str(j["user_id"]), int(j["event_index"])): j
+               for j in (read_rows(path) if path is not None else []) if j.get("scores")}
+    writer = _RowWriter(path)
+    out: list[dict[str, Any]] = []
+    done = [0]
+    judge_model = getattr(judge_spec, "model", "custom")
+
+    async def one(r: Mapping[str, Any], inputs: Mapping[str, str]) -> None:
+        key = (str(r["model"]), str(r["user_id"]), int(r["event_index"]))
+        prompt_hash = hashlib.sha256(build_judge_prompt(inputs).encode("utf-8")).hexdigest()
+        row = earlier.get(key)
+        if row is not None and row.get("prompt_hash") == prompt_hash:
+            out.append(row)
+        else:
+            cached_text = cache.get_text(judge_spec, prompt_hash, JUDGE_CACHE_FIELD) \
+                if (cache is not None and judge_spec is not None) else None
+            if cached_text is not None:
+                async def call(_p: str) -> str:
+                    return cached_text
+            else:
+                async def call(p: str) -> str:
+                    async with sem:
+                        return await judge_call(p)
+            res = await judge_one(inputs, call, pause=pause)
+            if res.scores and cached_text is None and cache is not None and judge_spec is not None:
+                cache.put_text(judge_spec, prompt_hash, JUDGE_CACHE_FIELD, res.raw)
+            row = {"model": r["model"], "user_id": r["user_id"], "event_index": r["event_index"],
+                   "judge_model": judge_model, "scores": res.scores, "average": res.average,
+                   "attempts": res.attempts, "error": res.error, "prompt_hash": prompt_hash}
+            writer.write(row)
+            out.append(row)
+        done[0] += 1
+        progress("judge", done[0], len(todo))
+
+    try:
+        await asyncio.gather(*(one(r, i) for r, i in todo))
+    finally:
+        writer.close()
+    return out

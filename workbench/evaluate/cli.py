@@ -1,0 +1,249 @@
+"""``workbench sample`` and ``workbench eval``. Layer: entry (headless; light top-level imports).
+
+    workbench sample PATH [--json] [--users U ...] [--n-per-user N] [--all-events]
+                          [--history-window A B] [--test-window A B] [--num-users N] [--seed S]
+    workbench eval PATH --model M [--model M2 ...] [--api-base URL] [--concurrency N] [--out DIR]
+                        [--judge-model M] [--max-history-tokens N] [--memory truncate|retrieve|summary]
+                        (+ the sampling options above)
+
+Defaults are the benchmark's settings (PROTOCOL §2.1): 200 users, 30 test events per user, history
+window 2025-09-01..2025-09-30, test window 2025-10-01..2025-11-30, seed 42. ``--history-window none``
+(or ``--test-window none``) drops a window. ``eval`` prints a progress line on stderr and a summary
+table on stdout; an interrupted run (Ctrl-C) resumes when the same command is run again (same
+``--out``; the default folder is derived from the path, the sampling settings and the models).
+Exit codes: 0 ok, 1 failure or interrupted, 2 invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+_DEFAULT_HISTORY = ("2025-09-01", "2025-09-30")
+_DEFAULT_TEST = ("2025-10-01", "2025-11-30")
+
+
+def _window(values: list[str] | None, default: tuple[str, str]) -> tuple[str, str] | None:
+    if values is None:
+        return default
+    if len(values) == 1 and values[0].lower() == "none":
+        return None
+    if len(values) != 2:
+        raise ValueError("a window takes two dates (START END) or the word none")
+    return (values[0], values[1])
+
+
+def _add_sampling(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("sampling (defaults: the benchmark's settings)")
+    g.add_argument("--users", nargs="+", metavar="USER", help="sample these users (no selection step)")
+    g.add_argument("--n-per-user", type=int, default=None, metavar="N",
+                   help="test events per user (default 30)")
+    g.add_argument("--all-events", action="store_true", help="every candidate test event of each user")
+    g.add_argument("--num-users", type=int, default=200, metavar="N", help="users to select (default 200)")
+    g.add_argument("--history-window", nargs="+", metavar="DATE",
+                   help="history window START END (default 2025-09-01 2025-09-30), or none")
+    g.add_argument("--test-window", nargs="+", metavar="DATE",
+                   help="test window START END (default 2025-10-01 2025-11-30), or none")
+    g.add_argument("--seed", type=int, default=42, help="base seed (default 42)")
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str = "sample") -> None:
+    parser.add_argument("path", type=Path, help="trace file or folder (OmniBehavior JSON, JSONL, Parquet)")
+    _add_sampling(parser)
+    if name == "sample":
+        parser.add_argument("--json", action="store_true", help="print JSON instead of a listing")
+        parser.add_argument("--with-history", action="store_true",
+                            help="with --json: include each event's rolling-history indices")
+        parser.set_defaults(_evaluate_command="sample")
+        return
+    parser.add_argument("--model", action="append", required=True, metavar="M",
+                        help="litellm model string or baseline:user / baseline:population (repeatable)")
+    parser.add_argument("--api-base", default=None, metavar="URL",
+                        help="base URL of an OpenAI-compatible server (for every non-baseline model)")
+    parser.add_argument("--concurrency", type=int, default=8, metavar="N", help="parallel calls (default 8)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="output folder (default workbench-eval/<name>_<settings hash>)")
+    parser.add_argument("--judge-model", default=None, metavar="M",
+                        help="LLM judge for customer-service messages (needed for the overall score)")
+    parser.add_argument("--max-history-tokens", type=int, default=32000, metavar="N")
+    parser.add_argument("--memory", choices=("truncate", "retrieve", "summary"), default="truncate")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="prompt language (default zh)")
+    parser.add_argument("--temperature", type=float, default=0.1)
+    parser.add_argument("--logprobs", action="store_true", help="ask for Yes/No log-probabilities")
+    parser.add_argument("--no-cache", action="store_true", help="do not use the response cache")
+    parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
+    parser.add_argument("--no-biases", action="store_true", help="skip the bias analyses")
+    parser.add_argument("--json", action="store_true", help="print the score summary as JSON")
+    parser.set_defaults(_evaluate_command="eval")
+
+
+def _load_and_sample(args: argparse.Namespace):
+    from workbench.evaluate import sampling as S
+
+    hist = _window(args.history_window, _DEFAULT_HISTORY)
+    test = _window(args.test_window, _DEFAULT_TEST)
+    n = args.n_per_user if args.n_per_user is not None else S.TEST_LENGTH
+    if n <= 0:
+        raise ValueError("--n-per-user must be positive")
+    custom = bool(args.users) or args.all_events or args.n_per_user is not None
+    users = S.load_users(args.path, num_users=args.num_users, test_length=n,
+                         benchmark_scan=not args.users)
+    sample = S.sample_events(users, user_ids=args.users, num_users=args.num_users, test_length=n,
+                             history_window=hist, test_window=test, seed=args.seed,
+                             all_events=args.all_events)
+    sample.settings["custom"] = custom
+    sample.settings["path"] = str(args.path)
+    return users, sample
+
+
+def _input_error(exc: BaseException) -> int:
+    print(f"workbench: {exc}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    cmd = getattr(args, "_evaluate_command", None) or getattr(args, "command", "sample")
+    try:
+        users, sample = _load_and_sample(args)
+    except Exception as exc:  # noqa: BLE001 - bad input: one line naming the place
+        from workbench.evaluate.sampling import SamplingError
+
+        try:
+            from workbench.traces import TraceError
+        except ImportError:  # pragma: no cover
+            TraceError = SamplingError  # type: ignore[misc,assignment]
+        if isinstance(exc, (SamplingError, TraceError, ValueError, OSError)):
+            return _input_error(exc)
+        raise
+    for uid in sample.missing_users:
+        print(f"workbench: user {uid} is not in {args.path}", file=sys.stderr)
+    if cmd == "sample":
+        return _print_sample(args, sample)
+    return _run_eval(args, users, sample)
+
+
+def _print_sample(args: argparse.Namespace, sample: Any) -> int:
+    import json
+
+    if args.json:
+        print(json.dumps(sample.to_dict(with_history=args.with_history), ensure_ascii=False, indent=2))
+        return 0
+    s = sample.settings
+    print(f"{len(sample.users)} users, {len(sample.events)} test events "
+          f"(history window {s['history_window']}, test window {s['test_window']}, seed {s['seed']})")
+    for u in sample.users:
+        print(f"{u.user_id}  seed {u.seed} ({u.seed_source})  candidates {u.candidate_count}  "
+              f"sampled {len(u.sampled)}")
+        for e in u.sampled:
+            print(f"  {e.event_index:>6}  {e.scenario}{'  *' if e.high_value else ''}")
+    return 0
+
+
+def _default_out(args: argparse.Namespace, sample: Any, models: list[str]) -> Path:
+    import hashlib
+    import json
+
+    sig = json.dumps({"path": str(Path(args.path).resolve()), "settings": sample.settings,
+                      "models": models, "api_base": args.api_base,
+                      "max_history_tokens": args.max_history_tokens, "memory": args.memory,
+                      "lang": args.lang}, sort_keys=True, default=str)
+    h = hashlib.sha256(sig.encode("utf-8")).hexdigest()[:8]
+    return Path("workbench-eval") / f"{Path(args.path).stem}_{h}"
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return str(v)
+
+
+def summary_table(report: dict[str, Any]) -> str:
+    cols = ["model", "video_binary", "video_continuous", "live_binary", "ads_binary",
+            "e_commerce_binary", "e_commerce_textual", "overall_score"]
+    extra = ["Micro_F1", "Macro_F1"]
+    rows = []
+    for row in report.get("score_summary", []):
+        ov = report["models"][row["model"]]["overall"]
+        rows.append([_fmt(row.get(c)) for c in cols] + [_fmt(ov.get(c)) for c in extra])
+    header = cols + extra
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    b = report.get("biases", {}).get("hyperactivity", {}).get("mean_gap")
+    if b:
+        lines.append("")
+        lines.append("hyper-activity (mean predicted - real positive rate): " +
+                     ", ".join(f"{m} {_fmt(None if g is None else 100 * g)} pp" for m, g in b.items()))
+    return "\n".join(lines)
+
+
+def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
+    import asyncio
+    import json
+
+    from workbench.evaluate.batch import run_batch
+    from workbench.simulate.types import ModelSpec
+
+    if args.concurrency <= 0:
+        return _input_error(ValueError("--concurrency must be positive"))
+    if not sample.events:
+        return _input_error(ValueError(f"{args.path}: no test events were sampled "
+                                       "(check the windows, --users and --n-per-user)"))
+    specs = [ModelSpec(m, api_base=None if m.startswith("baseline:") else args.api_base,
+                       temperature=args.temperature, use_logprobs=args.logprobs) for m in args.model]
+    judge = ModelSpec(args.judge_model, api_base=args.api_base, temperature=args.temperature) \
+        if args.judge_model else None
+    out = args.out or _default_out(args, sample, [s.model for s in specs])
+    is_tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def on_progress(p: Any) -> None:
+        import time
+
+        now = time.monotonic()
+        if p.done < p.total and now - last[0] < (0.1 if is_tty else 2.0):
+            return
+        last[0] = now
+        line = p.line()
+        if is_tty:
+            print("\r" + line.ljust(100), end="", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    print(f"evaluating {len(sample.events)} events of {len(sample.users)} users with "
+          f"{', '.join(s.model for s in specs)} -> {out}", file=sys.stderr)
+    try:
+        result = asyncio.run(run_batch(users, sample, specs, out_dir=out, concurrency=args.concurrency,
+                                       use_cache=not args.no_cache, judge_spec=judge,
+                                       max_history_tokens=args.max_history_tokens, memory=args.memory,
+                                       lang=args.lang, on_progress=on_progress, resume=not args.fresh,
+                                       biases=not args.no_biases))
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the answers so far are in {out / 'predictions.jsonl'}; "
+              "run the same command again to resume", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(file=sys.stderr)
+        return _input_error(exc)
+    if is_tty:
+        print(file=sys.stderr)
+    run = result.report.get("run", {})
+    print(f"done in {run.get('seconds', 0):.1f} s: {run.get('answered', 0)} answers "
+          f"({run.get('cached', 0)} from cache, {run.get('failed', 0)} failed), cost ${run.get('cost', 0):.4f}; "
+          f"wrote {out / 'predictions.jsonl'} and {out / 'report.json'}", file=sys.stderr)
+    errors = [r.get("error") for r in result.rows if not r.get("parse_ok") and r.get("error")]
+    if errors:
+        print(f"{len(errors)} answers failed; first error: {errors[0]}", file=sys.stderr)
+    for err in run.get("errors", [])[:3]:
+        print(f"user {err['user_id']}, event {err['event_index']}: {err['error']}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.report["score_summary"], ensure_ascii=False, indent=2))
+    else:
+        print(summary_table(result.report))
+    if result.rows and all(not r.get("parse_ok") for r in result.rows):
+        return 1        # nothing could be scored: a failure, not a result
+    return 0

@@ -1,0 +1,180 @@
+"""LLM-as-judge for the predicted customer-service turn (PROTOCOL §4.4). Layer: evaluate (pure + asyncio).
+
+Optional: used only when a judge model is configured (``workbench eval --judge-model M``).
+
+* Eligibility (:func:`judge_eligible`): a Customer Service event whose ``next_user_message``
+  question succeeded, and whose raw dialogue has a user turn *before the last user turn whose
+  content equals the ground truth exactly*. First-utterance predictions are never judged, failed
+  predictions are not judged (the benchmark's rules).
+* Inputs (:func:`judge_inputs`) are read back out of the prompt that produced the prediction, as the
+  benchmark does: the profile section (between the "input 1" and "input 2" headings, explanatory
+  line included) and the dialogue context (from the "input 3" heading up to the request
+  sentence), plus ground truth and model output. Chinese and English prompt headings are accepted.
+* The judge prompt is our own wording of the benchmark's rubric (its template is not copied; scores
+  are therefore comparable in kind, not bit-identical): four 1-10 dimensions, intent fidelity,
+  persona and tone mimicry, knowledge boundary, semantic alignment, answered as raw JSON
+  ``{"scores": {"intent_fidelity", "persona_mimicry", "knowledge_boundary", "semantic_alignment"}}``.
+* Parsing (:func:`parse_judge_response`): greedy ``{...}`` span -> JSON; all four keys required;
+  ``int(float(v))`` must lie in 1..10; otherwise the attempt is invalid. Up to ``max_retries``
+  attempts (default 3) with a pause between them. Record score = mean of the four, rounded to 5 dp.
+
+The model call goes through ``call(prompt) -> str`` (async); :func:`judge_caller` builds one over the
+simulate providers (litellm) for a :class:`~workbench.simulate.types.ModelSpec`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Mapping
+
+from workbench.evaluate.metrics import JUDGE_KEYS
+
+__all__ = ["JudgeResult", "judge_eligible", "judge_inputs", "build_judge_prompt",
+           "parse_judge_response", "judge_one", "judge_caller"]
+
+Caller = Callable[[str], Awaitable[str]]
+
+_PROFILE_RE = (re.compile(r"## 输入一：用户画像\s*\n(.*?)\n## 输入二：", re.S),
+               re.compile(r"## Input 1: User profile\s*\n(.*?)\n## Input 2:", re.S))
+_CONTEXT_RE = (re.compile(r"(## 输入三：.*?)\n+(?:请你)?站在这个用户的角度", re.S),
+               re.compile(r"(## Input 3:.*?)\n+From this user's point of view", re.S))
+
+
+@dataclass(frozen=True)
+class JudgeResult:
+    scores: dict[str, int] | None     # None when every attempt failed
+    average: float | None             # mean of the four, 5 dp
+    attempts: int
+    raw: str = ""                     # last raw response (for inspection)
+    error: str = ""
+
+
+def _dialogue(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    for a in event.get("action", []) if isinstance(event.get("action"), list) else []:
+        if isinstance(a, Mapping) and a.get("type") == "dialogue":
+            content = a.get("content", [])
+            return [m for m in content if isinstance(m, Mapping)] if isinstance(content, list) else []
+    return []
+
+
+def judge_eligible(event: Mapping[str, Any], true_value: Any) -> bool:
+    """A user turn exists before the last user turn equal to the ground truth (§4.4)."""
+    if not true_value:
+        return False
+    turns = _dialogue(event)
+    last = -1
+    for i, m in enumerate(turns):
+        if m.get("role") == "user" and m.get("content") == true_value:
+            last = i
+    if last == -1:
+        return False
+    return any(m.get("role") == "user" for m in turns[:last])
+
+
+def judge_inputs(prompt_text: str, true_value: str, model_output: str) -> dict[str, str] | None:
+    """The four judge inputs; None when ground truth or output is empty."""
+    if not true_value or not model_output:
+        return None
+    profile = context = ""
+    for rx in _PROFILE_RE:
+        m = rx.search(prompt_text)
+        if m:
+            profile = m.group(1).strip()
+            break
+    for rx in _CONTEXT_RE:
+        m = rx.search(prompt_text)
+        if m:
+            context = m.group(1).strip()
+            break
+    return {"user_profile": profile, "context": context, "ground_truth": str(true_value),
+            "model_output": str(model_output)}
+
+
+def build_judge_prompt(inputs: Mapping[str, str]) -> str:
+    return (
+        "# Task\n"
+        "You evaluate a user simulator. Rate how closely the [Model Output], which pretends to be a "
+        "specific real shopper talking to customer service, matches what that shopper really said "
+        "([Ground Truth]).\n\n"
+        "# Inputs\n"
+        f"1. User profile: {inputs['user_profile']}\n"
+        f"2. Current context (order background and the dialogue so far): {inputs['context']}\n"
+        f"3. Ground Truth (the real user's next message): {inputs['ground_truth']}\n"
+        f"4. Model Output (the simulator's prediction): {inputs['model_output']}\n\n"
+        "# Scores, each an integer from 1 to 10\n"
+        "1. intent_fidelity: does the output take the same decision or make the same request as the "
+        "real user? 10 = the same decision; 5 = the same direction with a different focus; 1 = the "
+        "opposite intent.\n"
+        "2. persona_mimicry: does it sound like this particular user (style, mood, personality) rather "
+        "than a generic polite assistant? 10 = indistinguishable from the user; 1 = generic AI voice "
+        "or contrary to the profile.\n"
+        "3. knowledge_boundary: does it use only what this user could know from the context? 10 = "
+        "only known facts; 1 = leaks information the user cannot know or hallucinates.\n"
+        "4. semantic_alignment: do the two messages carry the same information and meaning? 10 = "
+        "interchangeable without changing where the dialogue goes; 1 = leads the dialogue elsewhere.\n\n"
+        "# Output\n"
+        "Return only a raw JSON object, no explanation, no code fences:\n"
+        '{"scores": {"intent_fidelity": <1-10>, "persona_mimicry": <1-10>, '
+        '"knowledge_boundary": <1-10>, "semantic_alignment": <1-10>}}\n'
+    )
+
+
+def parse_judge_response(response: str) -> dict[str, int] | None:
+    if not response:
+        return None
+    try:
+        m = re.search(r"\{.*\}", response, re.S)
+        data = json.loads(m.group(0) if m else response)
+        scores = data.get("scores") if isinstance(data, dict) else None
+        if not scores or not isinstance(scores, dict):
+            return None
+        if any(k not in scores for k in JUDGE_KEYS):
+            return None
+        out = {}
+        for k in JUDGE_KEYS:
+            v = int(float(scores[k]))
+            if not 1 <= v <= 10:
+                return None
+            out[k] = v
+        return out
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        return None
+
+
+async def judge_one(inputs: Mapping[str, str], call: Caller, *, max_retries: int = 3,
+                    pause: float = 1.0) -> JudgeResult:
+    """Judge one prediction; never raises for model or parse errors (they end in ``error``)."""
+    prompt = build_judge_prompt(inputs)
+    last = ""
+    error = ""
+    for attempt in range(1, max_retries + 1):
+        try:
+            last = await call(prompt)
+            error = ""
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a failed judge call is a recorded failure
+            last, error = "", f"judge call failed: {type(exc).__name__}"
+        scores = parse_judge_response(last)
+        if scores:
+            return JudgeResult(scores, round(sum(scores.values()) / len(scores), 5), attempt, last)
+        if attempt < max_retries and pause > 0:
+            await asyncio.sleep(pause)
+    return JudgeResult(None, None, max_retries, last,
+                       error or "Failed to get valid scores after retries")
+
+
+def judge_caller(spec: Any, *, max_tokens: int = 1024) -> Caller:
+    """An async caller for ``spec`` (a ModelSpec) through the simulate providers (litellm, imported
+    lazily; the API key comes from keyring via :mod:`workbench.secrets`)."""
+
+    async def call(prompt: str) -> str:
+        from workbench.simulate.providers import complete
+
+        res = await complete(spec, prompt, max_tokens=max_tokens)
+        return res.text
+
+    return call
