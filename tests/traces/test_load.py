@@ -1,0 +1,264 @@
+"""Importer: canonical table, quirks of PROTOCOL 1.6, formats, Parquet round trip, columnar cache."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from workbench import paths
+from workbench.traces import TraceError, TraceSet, load_traces, load as load_mod, schema, write_parquet
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def raw_users(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def row(ts: TraceSet, user: str, index: int) -> dict:
+    return ts.user_events(user).filter(pl.col("event_index") == index).row(0, named=True)
+
+
+@pytest.fixture(scope="module")
+def en() -> TraceSet:
+    return load_traces(FIX / "quirks_en.json", use_cache=False)
+
+
+def test_schema_and_user_table(en):
+    assert en.events.schema == pl.Schema(schema.EVENT_SCHEMA)  # no cache: payload kept in memory
+    assert en.users.schema == pl.Schema(schema.USER_SCHEMA)
+    assert en.user_ids() == ["user_0001", "user_0002", "user_0003"]
+    assert en.users["event_count"].to_list() == [18, 3, 0]
+    assert en.profile("user_0001").startswith("Female, aged 31-40")
+    assert en.profile("user_0002") == ""  # missing user_profile
+    assert en.warnings == []
+    first = en.users.row(0, named=True)
+    assert first["first_ts"] == datetime(2025, 9, 3, 21, 14, 5)
+    assert first["last_ts"] == datetime(2025, 11, 10)
+    assert en.users["first_ts"].to_list()[2] is None
+    with pytest.raises(KeyError):
+        en.profile("nobody")
+
+
+def test_event_index_is_file_position_never_resorted(en):
+    ev = en.user_events("user_0001")
+    assert ev["event_index"].to_list() == list(range(18))
+    raw = raw_users(FIX / "quirks_en.json")["user_0001"]["action_history"]
+    assert ev["ts_raw"].to_list() == [e["timestamp"] for e in raw]
+    # the file is not chronological (date-only ads of November before October events): kept as is
+    assert not ev["ts"].drop_nulls().is_sorted()
+    # the events frame itself is in file order too
+    assert en.events.filter(pl.col("user_id") == "user_0001")["event_index"].to_list() == list(range(18))
+
+
+@pytest.mark.parametrize("name", ["quirks_en.json", "quirks_zh.json", "quirks.jsonl", "folder"])
+def test_payload_is_lossless(name):
+    ts = load_traces(FIX / name, use_cache=False)
+    if name == "folder":
+        source = {}
+        for f in sorted((FIX / name).glob("*.json")):
+            source.update(raw_users(f))
+    elif name.endswith(".jsonl"):
+        source = {}
+        for line in (FIX / name).read_text(encoding="utf-8").splitlines():
+            source.update(json.loads(line))
+    else:
+        source = raw_users(FIX / name)
+    assert ts.user_ids() == list(source)
+    for uid, rec in source.items():
+        assert ts.raw_events(uid) == rec["action_history"]
+        assert schema.events_from_frame(ts.user_events(uid)) == rec["action_history"]
+
+
+def test_null_absent_zero_and_empty_survive(en):
+    old_ad = json.loads(row(en, "user_0001", 9)["context"])
+    assert "caption" in old_ad and old_ad["caption"] is None
+    video = row(en, "user_0001", 1)
+    ctx = json.loads(video["context"])
+    assert ctx["duration"] == 0 and ctx["ocr"] == "" and "caption" not in ctx
+    assert video["title"] is None
+    search = row(en, "user_0001", 3)
+    assert search["has_context"] is False and search["context"] is None
+    null_ctx = row(en, "user_0001", 17)
+    assert null_ctx["has_context"] is True and null_ctx["context"] == "null"
+    assert en.raw_events("user_0001")[17]["context"] is None
+    assert "context" not in en.raw_events("user_0001")[3]
+    empty = row(en, "user_0001", 16)
+    assert empty["context"] == "{}" and empty["actions"] == "[]" and empty["action_types"] == []
+    shop = json.loads(row(en, "user_0001", 7)["context"])
+    assert shop["item_desc"] is None and shop["item_price"] == 0.0 and shop["external_item_title"] == ""
+
+
+def test_scenarios_timestamps_and_derived_columns(en):
+    ev = en.user_events("user_0001")
+    assert set(ev["scenario"]) == {schema.VIDEO, schema.LIVE, schema.SHOP, schema.SERVICE, schema.AD, schema.SEARCH}
+    r = {i: row(en, "user_0001", i) for i in range(18)}
+    # date-only ads are midnight and flagged; identical timestamps kept
+    assert r[10]["ts_date_only"] and r[10]["ts"] == datetime(2025, 11, 10) and r[11]["ts"] == r[10]["ts"]
+    assert not r[0]["ts_date_only"]
+    assert r[15]["ts"] == datetime(2025, 10, 4, 8, 0) and r[15]["ts_raw"] == "2025/10/04 08:00:00"
+    assert r[14]["scenario"] == schema.VIDEO and r[14]["scenario_raw"] == "video browsing "
+    # watch seconds: ints, "12秒", watch_seconds alias, no watch -> null
+    assert r[0]["watch_seconds"] == 58.0
+    assert r[1]["watch_seconds"] == 12.0
+    assert r[2]["watch_seconds"] == 0.0
+    assert r[3]["watch_seconds"] is None
+    assert r[10]["watch_seconds"] is None  # ad watch with only is_complete_play
+    assert r[11]["watch_seconds"] == 5.0
+    # live counts: like_cnt / comment_cnt sums, two gifts
+    assert (r[4]["like_count"], r[4]["comment_count"], r[4]["gift_amount"]) == (20000, 3, 12.0)
+    # video counts: number of like / comment actions
+    assert (r[0]["like_count"], r[0]["comment_count"], r[0]["gift_amount"]) == (1, 1, None)
+    # act_ columns, misspelt dislike attribute still a dislike
+    assert r[1]["act_dislike"] and r[2]["act_dislike"] and r[5]["act_dislike"] and r[5]["act_unfollow"]
+    assert r[4]["action_types"] == ["watch", "like", "comment", "send_gift", "send_gift", "follow",
+                                    "join_group", "share", "click_cart"]
+    assert all(r[4][schema.act_column(t)] for t in ("watch", "like", "comment", "send_gift", "follow", "click_cart"))
+    assert not r[4]["act_purchase"]
+    # outcome: booleans that may be false are not conversions
+    assert r[7]["act_cart"] and r[7]["act_purchase"] and r[7]["outcome"] == schema.OUTCOME_VIEW
+    assert r[8]["outcome"] == schema.OUTCOME_CONVERT
+    assert r[4]["outcome"] == schema.OUTCOME_CONVERT  # click_cart
+    assert r[0]["outcome"] == schema.OUTCOME_ENGAGE
+    assert r[9]["outcome"] == schema.OUTCOME_CONVERT  # conversion_cnt 1
+    assert r[12]["outcome"] == schema.OUTCOME_VIEW  # dialogue, unpaid
+    assert r[6]["outcome"] == schema.OUTCOME_VIEW
+    # titles and categories
+    assert r[0]["title"].startswith("Street food tour")
+    assert r[3]["title"] == "小米" and r[3]["category"] == "查询型"
+    assert r[4]["title"] == "Night market cooking live" and r[4]["category"] == "Other"
+    assert r[6]["title"] == "A dim room with a guitar"  # minimal Live variant: cover description
+    assert r[7]["title"].startswith("Wireless earbuds") and r[7]["category"] == "Earbuds"
+    assert r[8]["category"] == "Electronics"
+    assert r[9]["title"] == "Mobile game: Dragon Quest" and r[9]["category"] == "Games"
+    assert r[10]["title"] == "Learn English in 30 days" and r[10]["category"] == "Online courses"
+    assert r[12]["title"] == "Wireless earbuds" and r[12]["category"] == "Electronics>Audio"
+    assert r[17]["title"] is None  # empty keyword
+
+
+def test_chinese_scenario_names():
+    zh = load_traces(FIX / "quirks_zh.json", use_cache=False)
+    ev = zh.user_events("user_0101")
+    assert ev["scenario"].to_list() == [schema.VIDEO, schema.SEARCH, schema.LIVE, schema.SHOP, schema.AD, schema.SERVICE]
+    assert ev["scenario_raw"].to_list()[0] == "视频浏览"
+    assert ev["title"][0] == "成都街头美食：麻辣面"
+    assert zh.profile("user_0101") == "女性，31-40岁，本科学历。已婚，有一个孩子。"
+    assert zh.warnings == []
+
+
+def test_folder_jsonl_and_single_file_agree(en):
+    folder = load_traces(FIX / "folder", use_cache=False)
+    jsonl = load_traces(FIX / "quirks.jsonl", use_cache=False)
+    assert folder.user_ids() == ["user_0001", "user_0002"]
+    assert_frame_equal(folder.events, en.events.filter(pl.col("user_id") != "user_0003"))
+    assert_frame_equal(jsonl.events, en.events)
+    assert folder.users["source"].to_list() == [str(FIX / "folder" / "user_0001.json"),
+                                                str(FIX / "folder" / "user_0002.json")]
+
+
+def test_parquet_round_trip(tmp_path, en):
+    out = write_parquet(en, tmp_path / "canon.parquet")
+    back = load_traces(out)
+    assert back.parquet == out
+    assert "context" not in back.events.columns  # payload stays on disk until asked for
+    assert_frame_equal(back.with_payload(), en.events)
+    assert_frame_equal(back.events, en.events.drop("context", "actions"))
+    assert_frame_equal(back.users.drop("source"), en.users.drop("source"))
+    assert back.raw_events("user_0001") == en.raw_events("user_0001")
+    # and once more through a second write
+    again = write_parquet(back, tmp_path / "again.parquet")
+    assert_frame_equal(pl.read_parquet(again), pl.read_parquet(out))
+
+
+def test_parquet_without_canonical_columns_is_refused(tmp_path):
+    bad = tmp_path / "other.parquet"
+    pl.DataFrame({"a": [1]}).write_parquet(bad)
+    with pytest.raises(TraceError) as err:
+        load_traces(bad)
+    assert err.value.issue.field == "user_id" and "other.parquet" in str(err.value)
+
+
+def test_cache_is_written_then_read(tmp_path, monkeypatch):
+    src = tmp_path / "traces.json"
+    shutil.copy(FIX / "quirks_en.json", src)
+    first = load_traces(src)
+    assert first.wait_cache(30)
+    files = list((paths.cache_dir() / "traces").glob("*.parquet"))
+    assert len(files) == 1 and first.parquet == files[0]
+    assert "context" not in first.events.columns
+
+    def no_import(*a, **k):
+        raise AssertionError("should have been read from the cache")
+
+    with monkeypatch.context() as m:
+        m.setattr(load_mod, "_import", no_import)
+        second = load_traces(src)
+        third_src = tmp_path / "copy.json"
+        shutil.copy(src, third_src)
+        third = load_traces(third_src)
+    assert second.parquet == files[0]
+    assert_frame_equal(second.events, first.events)
+    assert_frame_equal(second.users, first.users)
+    assert second.raw_events("user_0001") == raw_users(FIX / "quirks_en.json")["user_0001"]["action_history"]
+    # a copy with the same content under another name hits the same cache entry (content hash)
+    assert third.parquet == files[0] and third.source == third_src
+    assert third.users["source"].to_list() == [str(third_src)] * 3
+    # changed content: a new import and a new cache entry
+    data = raw_users(src)
+    data["user_0001"]["action_history"] = data["user_0001"]["action_history"][:2]
+    src.write_text(json.dumps(data), encoding="utf-8")
+    fourth = load_traces(src)
+    fourth.wait_cache(30)
+    assert fourth.users["event_count"].to_list()[0] == 2
+    assert len(list((paths.cache_dir() / "traces").glob("*.parquet"))) == 2
+    assert not list((paths.cache_dir() / "traces").glob("*.tmp"))
+
+
+def test_cache_for_folder_tracks_file_names_and_contents(tmp_path):
+    folder = tmp_path / "users"
+    shutil.copytree(FIX / "folder", folder)
+    a = load_traces(folder)
+    a.wait_cache(30)
+    (folder / "user_0002.json").rename(folder / "user_0009.json")
+    b = load_traces(folder)
+    b.wait_cache(30)
+    assert a.parquet != b.parquet
+    assert b.users["source"].to_list()[1].endswith("user_0009.json")
+
+
+def test_user_events_reads_payload_lazily_for_one_user(tmp_path):
+    src = tmp_path / "t.json"
+    shutil.copy(FIX / "quirks_en.json", src)
+    load_traces(src).wait_cache(30)
+    ts = load_traces(src)
+    assert ts.parquet is not None and not ts.has_payload
+    ev = ts.user_events("user_0002")
+    assert ev.height == 3 and set(ev["user_id"]) == {"user_0002"}
+    assert ev.columns == list(schema.EVENT_SCHEMA)
+
+
+def test_streaming_path_gives_the_same_table(monkeypatch, en):
+    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
+    monkeypatch.setattr(load_mod, "BATCH_EVENTS", 4)
+    streamed = load_traces(FIX / "quirks_en.json", use_cache=False)
+    assert_frame_equal(streamed.events, en.events)
+    assert_frame_equal(streamed.users, en.users)
+    assert streamed.warnings == []
+    zh_fast = load_traces(FIX / "quirks_zh.json", use_cache=False)
+    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
+    assert_frame_equal(load_traces(FIX / "quirks_zh.json", use_cache=False).events, zh_fast.events)
+
+
+def test_task_state_can_cancel(monkeypatch):
+    from workbench.tasks import Cancelled, TaskState
+
+    task = TaskState()
+    task.cancel()
+    with pytest.raises(Cancelled):
+        load_traces(FIX / "quirks_en.json", task=task, use_cache=False)

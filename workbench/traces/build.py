@@ -1,0 +1,369 @@
+"""Turn raw OmniBehavior events into the canonical event table. Layer: traces (pure; no Qt).
+
+``EventBuilder.add`` takes one raw event (a parsed JSON value) and appends one row to column lists;
+``EventBuilder.frame`` makes the polars frame (timestamps and ``act_<type>`` columns vectorised).
+The payloads are kept as compact JSON text (orjson), so nothing in them is lost; the derived columns
+follow the rules documented in :mod:`workbench.traces.schema`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import polars as pl
+
+from workbench.traces import schema
+from workbench.traces.errors import IssueLog, TraceError, TraceIssue
+from workbench.traces.schema import AD, LIVE, OTHER, SEARCH, SERVICE, SHOP, VIDEO
+
+#: One event's payload (context + action JSON text) may not be larger than this.
+MAX_EVENT_BYTES = 64 * 1024 * 1024
+#: A user profile may not be longer than this (characters).
+MAX_PROFILE_CHARS = 1024 * 1024
+#: Titles are cut to this many characters.
+TITLE_CHARS = 200
+
+_dumps = orjson.dumps
+_ENGAGE = schema.ENGAGEMENT_TYPES
+_scenario_cache: dict[str, str] = {}
+
+
+def _scenario(raw: Any) -> str:
+    if type(raw) is str:
+        s = _scenario_cache.get(raw)
+        if s is None:
+            s = schema.canonical_scenario(raw)
+            if len(_scenario_cache) < 10_000:
+                _scenario_cache[raw] = s
+        return s
+    return OTHER
+
+
+def _num(value: Any) -> float | None:
+    t = type(value)
+    if t is int or t is float:
+        return float(value)
+    return schema.leading_number(value) if t is str else None
+
+
+_MAX_COUNT = 2 ** 53
+
+
+def _count(value: Any) -> int | None:
+    n = _num(value)
+    if n is None or not (-_MAX_COUNT < n < _MAX_COUNT):  # also rejects nan and inf
+        return None
+    return int(n)
+
+
+def _text(value: Any) -> str | None:
+    if type(value) is str:
+        value = value.strip()
+        if value:
+            return value[:TITLE_CHARS] if len(value) > TITLE_CHARS else value
+    return None
+
+
+def _first_text(ctx: dict, keys: tuple[str, ...]) -> str | None:
+    for k in keys:
+        v = ctx.get(k)
+        if v is not None:
+            t = _text(v)
+            if t is not None:
+                return t
+    return None
+
+
+_TITLE_KEYS: dict[str, tuple[str, ...]] = {
+    VIDEO: ("caption",),
+    AD: ("caption", "product"),
+    LIVE: ("live_title", "live_cover_content"),
+    SHOP: ("item_title", "external_item_title"),
+    SEARCH: ("keyword",),
+    SERVICE: ("product_name", "ticket_category"),
+    OTHER: ("caption", "live_title", "item_title", "product", "product_name", "keyword", "title"),
+}
+_CATEGORY_KEYS: dict[str, tuple[str, ...]] = {
+    SHOP: ("category_level3_name", "category_level2_name", "category_level1_name"),
+    LIVE: ("live_category",),
+    AD: ("industry_sub", "industry_main"),
+    SEARCH: ("query_category",),
+    SERVICE: ("product_category_info",),
+    VIDEO: (),
+    OTHER: (),
+}
+
+
+_SEP = "\x1f"      # joins action types in one string (split again, vectorised, in ``frame``)
+_NULL_TYPE = "\x00"  # stands for an action without a string ``type``
+_ROW_FIELDS = ("user_id", "event_index", "ts_raw", "scenario", "scenario_raw", "has_context", "context",
+               "actions", "action_types", "watch_seconds", "like_count", "comment_count", "gift_amount",
+               "outcome", "title", "category", "act_mask")
+#: bit of each known action type in the per-event mask that becomes the ``act_<type>`` columns
+_ACT_BIT = {t: 1 << i for i, t in enumerate(schema.ACTION_TYPES)}
+
+
+class EventBuilder:
+    """Rows of the canonical event table, added one raw event at a time (one tuple per event;
+    columns are made in :meth:`frame`)."""
+
+    def __init__(self, issues: IssueLog) -> None:
+        self.issues = issues
+        self.rows: list[tuple] = []
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _issue(self, file: str, user: str, index: int, field: str, expected: str, message: str) -> None:
+        self.issues.add(TraceIssue(file, user, index, field, expected, message))
+
+    def add(self, file: str, user: str, index: int, ev: Any) -> bool:
+        """Append one event; returns False (and logs an issue) when it cannot be kept."""
+        return self.add_list(file, user, (ev,), index) == 1
+
+    def add_list(self, file: str, user: str, events: Any, start: int = 0) -> int:
+        """Append ``events`` (a sequence of raw events whose first has event index ``start``);
+        returns how many were kept. One tight loop: this is the importer's hot path."""
+        rows_append = self.rows.append
+        dumps = _dumps
+        cache = _scenario_cache
+        engage = _ENGAGE
+        title_keys = _TITLE_KEYS
+        category_keys = _CATEGORY_KEYS
+        text = _text
+        act_bit = _ACT_BIT
+        kept = 0
+        index = start - 1
+        for ev in events:
+            index += 1
+            if type(ev) is not dict:
+                self._issue(file, user, index, "", "an event object", f"found {_kind(ev)}; event skipped")
+                continue
+            try:
+                raw_type = ev.get("type")
+                scen = cache.get(raw_type) if type(raw_type) is str else None
+                ts = ev.get("timestamp")
+                if scen is None or scen == OTHER or type(ts) is not str:
+                    scen, raw_type, ts = self._check_head(file, user, index, raw_type, ts)
+                if "context" in ev:
+                    ctx = ev["context"]
+                    ctx_json = dumps(ctx)
+                    has_ctx = True
+                    if type(ctx) is not dict:
+                        if ctx is not None:
+                            self._issue(file, user, index, "context", "an object",
+                                        f"found {_kind(ctx)}; kept as given, read as empty")
+                        ctx = {}
+                else:
+                    ctx, ctx_json, has_ctx = {}, None, False
+                if "action" in ev:
+                    acts = ev["action"]
+                    acts_json = dumps(acts)
+                    if type(acts) is not list:
+                        self._issue(file, user, index, "action", "a list of actions",
+                                    f"found {_kind(acts)}; kept as given, read as empty")
+                        acts = ()
+                else:
+                    self._issue(file, user, index, "action", "a list of actions", "missing; read as empty")
+                    acts, acts_json = (), None
+            except orjson.JSONEncodeError as exc:
+                self._issue(file, user, index, "", "an event orjson can store",
+                            f"{str(exc)[:120]} (nested too deeply or a number out of range); event skipped")
+                continue
+            size = len(acts_json or b"") + len(ctx_json or b"")
+            if size > MAX_EVENT_BYTES:
+                raise TraceError(TraceIssue(file, user, index, "context/action",
+                                            f"at most {MAX_EVENT_BYTES // (1024 * 1024)} MiB of payload",
+                                            f"event holds {size / 1e6:.0f} MB"))
+
+            types: list[str] = []
+            mask = 0
+            watch: float | None = None
+            seen_watch = False
+            likes = comments = 0
+            gift: float | None = None
+            engaged = converted = False
+            keyword = query_cat = None
+            for a in acts:
+                if type(a) is not dict:
+                    types.append(_NULL_TYPE)
+                    continue
+                t = a.get("type")
+                if type(t) is not str:
+                    types.append(_NULL_TYPE)
+                    continue
+                types.append(t)
+                mask |= act_bit.get(t, 0)
+                if t == "watch":
+                    if not seen_watch:
+                        seen_watch = True
+                        v = a.get("play_duration")
+                        if v is None:
+                            v = a.get("watch_seconds")
+                        watch = float(v) if type(v) is int or type(v) is float else _num(v)
+                    continue
+                if t in engage:
+                    engaged = True
+                if t == "like":
+                    n = _count(a.get("like_cnt")) if scen == LIVE else None
+                    likes += n if n is not None else 1
+                elif t == "comment":
+                    n = _count(a.get("comment_cnt")) if scen == LIVE else None
+                    comments += n if n is not None else 1
+                elif t == "send_gift":
+                    n = _num(a.get("gift_amount"))
+                    gift = (gift or 0.0) + (n or 0.0)
+                elif t == "cart":
+                    if a.get("is_add_to_cart"):
+                        converted = True
+                elif t == "purchase":
+                    if a.get("is_pay") or a.get("paid") or a.get("order_success") or (_num(a.get("pay_cnt")) or 0) > 0:
+                        converted = True
+                elif t == "activation":
+                    if (_num(a.get("activation_cnt")) or 0) > 0:
+                        converted = True
+                elif t == "submit":
+                    if (_num(a.get("form_submit_total_cnt")) or 0) > 0:
+                        converted = True
+                elif t == "conversion":
+                    if (_num(a.get("conversion_cnt")) or 0) > 0:
+                        converted = True
+                elif t == "click_cart":
+                    if a.get("is_click_cart_action"):
+                        converted = True
+                elif t == "search":
+                    if keyword is None:
+                        keyword = text(a.get("keyword"))
+                        query_cat = text(a.get("query_category"))
+
+            title = category = None
+            if scen == SEARCH:
+                title = keyword or _first_text(ctx, ("keyword",))
+                category = query_cat or _first_text(ctx, ("query_category",))
+            else:
+                if ctx:
+                    for k in title_keys[scen]:
+                        v = ctx.get(k)
+                        if v is not None and (title := text(v)) is not None:
+                            break
+                    for k in category_keys[scen]:
+                        v = ctx.get(k)
+                        if v is not None and (category := text(v)) is not None:
+                            break
+                if scen == OTHER and title is None:
+                    title = keyword
+            if likes > _MAX_COUNT or likes < -_MAX_COUNT:
+                likes = max(-_MAX_COUNT, min(likes, _MAX_COUNT))
+            if comments > _MAX_COUNT or comments < -_MAX_COUNT:
+                comments = max(-_MAX_COUNT, min(comments, _MAX_COUNT))
+            rows_append((user, index, ts, scen, raw_type, has_ctx, ctx_json, acts_json,
+                         _SEP.join(types) if types else None, watch, likes, comments, gift,
+                         2 if converted else 1 if engaged else 0, title, category, mask))
+            kept += 1
+        return kept
+
+    def _check_head(self, file: str, user: str, index: int, raw_type: Any, ts: Any) -> tuple[str, Any, Any]:
+        """The slow path for an event's ``type`` and ``timestamp``: unknown or non-string values."""
+        scen = _scenario(raw_type)
+        if type(raw_type) is not str:
+            self._issue(file, user, index, "type", "a scenario name (string)",
+                        f"found {_kind(raw_type)}; kept as Other")
+            raw_type = None if raw_type is None else _dumps(raw_type).decode()
+        elif scen == OTHER:
+            self._issue(file, user, index, "type", "a known scenario name",
+                        f"unknown scenario {raw_type[:80]!r} kept as Other")
+        if type(ts) is not str:
+            self._issue(file, user, index, "timestamp", "a 'YYYY-MM-DD[ HH:MM:SS]' string",
+                        f"found {_kind(ts)}; time left empty")
+            ts = None if ts is None else _dumps(ts).decode()
+        return scen, raw_type, ts
+
+    def frame(self, file_of_user: dict[str, str] | None = None) -> pl.DataFrame:
+        """The canonical frame (columns in ``schema.EVENT_SCHEMA`` order); unparseable timestamps are
+        logged as issues (``file_of_user`` names the file for each user)."""
+        if not self.rows:
+            return schema.empty_events()
+        S = schema.EVENT_SCHEMA
+        cols = dict(zip(_ROW_FIELDS, zip(*self.rows)))
+        ts_raw = pl.Series("ts_raw", cols["ts_raw"], dtype=pl.String)
+        ts, date_only = parse_timestamps(ts_raw)
+        bad = (ts.is_null() & ts_raw.is_not_null()).arg_true()
+        if len(bad):
+            for i in bad.to_list():
+                u, idx, raw = self.rows[i][0], self.rows[i][1], self.rows[i][2]
+                self.issues.add(TraceIssue(
+                    (file_of_user or {}).get(u, ""), u, idx, "timestamp",
+                    "'YYYY-MM-DD HH:MM:SS' or 'YYYY-MM-DD'",
+                    f"cannot parse {str(raw)[:60]!r}; kept with no time"))
+        joined = pl.Series("action_types", cols["action_types"], dtype=pl.String)
+        types = joined.str.split(_SEP).fill_null(pl.Series([[]], dtype=S["action_types"]))
+        if joined.str.contains(_NULL_TYPE, literal=True).any():
+            types = pl.select(types.list.eval(
+                pl.when(pl.element() == _NULL_TYPE).then(None).otherwise(pl.element()))).to_series()
+        series: dict[str, pl.Series] = {
+            "user_id": pl.Series("user_id", cols["user_id"], dtype=pl.String),
+            "event_index": pl.Series("event_index", cols["event_index"], dtype=pl.Int64),
+            "ts": ts,
+            "ts_raw": ts_raw,
+            "ts_date_only": date_only,
+            "scenario": pl.Series("scenario", cols["scenario"], dtype=pl.String),
+            "scenario_raw": pl.Series("scenario_raw", cols["scenario_raw"], dtype=pl.String),
+            "has_context": pl.Series("has_context", cols["has_context"], dtype=pl.Boolean),
+            "context": pl.Series("context", cols["context"], dtype=pl.Binary).cast(pl.String),
+            "actions": pl.Series("actions", cols["actions"], dtype=pl.Binary).cast(pl.String),
+            "action_types": types.alias("action_types"),
+            "watch_seconds": pl.Series("watch_seconds", cols["watch_seconds"], dtype=pl.Float64),
+            "like_count": pl.Series("like_count", cols["like_count"], dtype=pl.Int64),
+            "comment_count": pl.Series("comment_count", cols["comment_count"], dtype=pl.Int64),
+            "gift_amount": pl.Series("gift_amount", cols["gift_amount"], dtype=pl.Float64),
+            "outcome": pl.Series("outcome", cols["outcome"], dtype=pl.Int8),
+            "title": pl.Series("title", cols["title"], dtype=pl.String),
+            "category": pl.Series("category", cols["category"], dtype=pl.String),
+        }
+        mask = pl.Series("act_mask", cols["act_mask"], dtype=pl.Int64)
+        series.update({schema.act_column(t): (mask & bit) != 0 for t, bit in _ACT_BIT.items()})
+        frame = pl.DataFrame(series)
+        return frame.select([pl.col(c).cast(S[c]) for c in S])
+
+
+def parse_timestamps(raw: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Vectorised ``schema.parse_timestamp``: (Datetime("us") series, date-only boolean series).
+    The two usual formats are parsed by polars; anything else falls back to the schema parser."""
+    full = raw.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False, exact=True)
+    day = raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False, exact=True)
+    # polars accepts some spellings the schema parser does not (and vice versa): only trust polars on
+    # the canonical shapes, by length.
+    n = raw.str.len_bytes()
+    full = pl.select(pl.when(n == 19).then(full).otherwise(None)).to_series()
+    day = pl.select(pl.when(n == 10).then(day).otherwise(None)).to_series()
+    ts = full.fill_null(day.cast(pl.Datetime("us")))
+    date_only = day.is_not_null() & full.is_null()
+    left = (ts.is_null() & raw.is_not_null()).arg_true()
+    if len(left):
+        values = ts.to_list()
+        flags = date_only.to_list()
+        strings = raw.to_list()
+        for i in left.to_list():
+            dt, only = schema.parse_timestamp(strings[i])
+            values[i] = dt
+            flags[i] = bool(only) if dt is not None else False
+        ts = pl.Series(values, dtype=pl.Datetime("us"))
+        date_only = pl.Series(flags, dtype=pl.Boolean)
+    return ts.alias("ts"), date_only.alias("ts_date_only")
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__

@@ -1,0 +1,79 @@
+"""``workbench info`` and ``workbench convert``. Layer: entry (headless; imports traces lazily).
+
+    workbench info PATH [--json] [--no-cache]
+    workbench convert PATH OUT.parquet [--no-cache]
+
+Exit codes: 0 ok, 1 failure, 2 invalid input (one line on stderr naming the location).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str = "info") -> None:
+    parser.add_argument("path", help="trace source: OmniBehavior JSON file or folder, .jsonl or .parquet")
+    if name == "convert":
+        parser.add_argument("out", help="the canonical Parquet file to write")
+    else:
+        parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the columnar cache")
+    parser.set_defaults(_traces_command=name)
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.traces import TraceError, load_traces
+
+    try:
+        traces = load_traces(args.path, use_cache=not args.no_cache)
+    except TraceError as exc:
+        print(f"workbench {args._traces_command}: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"workbench {args._traces_command}: {args.path}: {_one_line(str(exc))}", file=sys.stderr)
+        return 2
+    if args._traces_command == "convert":
+        return _convert(traces, args.out)
+    return _info(traces, as_json=args.json)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _convert(traces, out: str) -> int:
+    from workbench.traces import write_parquet
+
+    try:
+        path = write_parquet(traces, out)
+    except OSError as exc:
+        print(f"workbench convert: {out}: {_one_line(str(exc))}", file=sys.stderr)
+        return 1
+    print(f"wrote {traces.events.height} events of {traces.users.height} users to {path}")
+    for w in traces.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _info(traces, as_json: bool) -> int:
+    import json
+
+    from workbench.traces.query import summary
+
+    data = summary(traces)
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{traces.source}: {len(data['users'])} users, {traces.events.height} events")
+    header = f"{'user':<16} {'events':>9}  {'first':<19}  {'last':<19}  scenarios"
+    print(header)
+    print("-" * len(header))
+    for u in data["users"]:
+        scen = ", ".join(f"{k} {v}" for k, v in u["scenarios"].items())
+        print(f"{u['user_id'][:16]:<16} {u['events']:>9}  {u['first'] or '-':<19}  {u['last'] or '-':<19}  {scen}")
+    if data["warnings"]:
+        print(f"\n{len(traces.warnings)} warnings:")
+        for w in traces.warnings:
+            print(f"  {w}")
+    return 0
