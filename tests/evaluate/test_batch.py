@@ -255,3 +255,44 @@ def test_nan_answer_behaves_as_in_the_benchmark(tmp_path):
     cm = rep["models"]["m"]["continuous_metrics"]["video_watch_seconds"]
     assert cm["sample_count"] == 2 and cm["MAE"] is None and cm["RMSE"] is None
     assert rep["models"]["m"]["overall"]["failed_parsing_questions"] == 0
+
+
+def test_unreachable_server_reports_plain_words_quickly(tmp_path, capsys, users, monkeypatch):
+    """A closed loopback port: every answer fails after 2 quick retries (no long backoff), the report's
+    run summary and the CLI name the reason in plain words."""
+    import socket
+
+    from workbench.cli import main
+    from workbench.simulate import providers
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    s.close()
+    delays: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(d, *a, **k):
+        delays.append(d)
+        return await real_sleep(0)
+
+    monkeypatch.setattr(providers.asyncio, "sleep", fake_sleep)
+    sample = S.sample_events(users, user_ids=["user_001"], test_length=2)
+    res = asyncio.run(run_batch(users, sample, [ModelSpec("openai/dev-model", api_base=base)],
+                                out_dir=tmp_path / "o", cache=ResponseCache(tmp_path / "c.sqlite"),
+                                biases=False, concurrency=8))
+    run = res.report["run"]
+    assert run["failed"] == run["questions"] == len(res.rows) > 0
+    assert all(r["retry_count"] == 2 for r in res.rows)
+    assert max(d for d in delays) <= 0.4 and sum(1 for d in delays if d >= 0.1) == 2 * len(res.rows)
+    (reason,) = run["failure_reasons"]
+    assert reason["count"] == len(res.rows)
+    assert reason["error"].startswith(f"Could not connect to {base} for model openai/dev-model.")
+
+    data = {u.user_id: {"user_profile": u.profile, "action_history": u.events} for u in users[:1]}
+    path = tmp_path / "traces.json"
+    path.write_text(json.dumps(data, ensure_ascii=False))
+    main(["eval", str(path), "--model", "openai/dev-model", "--api-base", base, "--n-per-user", "1",
+          "--out", str(tmp_path / "o2")])
+    err = capsys.readouterr().err
+    assert "answers failed; first error: Could not connect to http://127.0.0.1:" in err

@@ -32,3 +32,28 @@ def test_sufficient_context():
     del no_title["context"]["live_category"]
     assert not has_sufficient_context(no_title)
     assert has_sufficient_context(E.search()) and has_sufficient_context(E.service())
+
+
+def test_sufficient_context_live_strips_whitespace():
+    """PROTOCOL 2.4 A as the reference applies it: a whitespace-only title (or category) is no title."""
+    ev = E.live(title="   ")
+    del ev["context"]["live_category"]
+    assert not has_sufficient_context(ev)
+    ev["context"]["live_title"] = "\t\n"
+    assert not has_sufficient_context(ev)
+    ev["context"]["live_category"] = "  "
+    assert not has_sufficient_context(ev)
+    ev["context"]["live_category"] = " 游戏 "
+    assert has_sufficient_context(ev)
+    ev["context"]["live_category"] = None
+    ev["context"]["live_title"] = " 晚间带货"
+    assert has_sufficient_context(ev)
+
+
+def test_sufficient_context_video_non_string_caption_is_empty():
+    for caption in (None, 123, ["猫咪"], {"text": "猫咪"}, True):
+        assert not has_sufficient_context(E.video(caption=caption)), caption
+        assert has_sufficient_context(E.video(caption=caption, ocr="字幕")), caption
+        assert has_sufficient_context(E.video(caption=caption, asr="说话")), caption
+    assert has_sufficient_context(E.video(caption="猫咪"))
+    assert not has_sufficient_context(E.video(caption=" \n", ocr="", asr=None))

@@ -184,3 +184,80 @@ def test_no_leakage_of_target_outcome_or_later_events(memory, lang):
             assert marker not in p.text, (question.field, marker)
         assert "目标视频" in p.text                                    # the scene itself is shown
         assert set(p.history_event_indices) <= set(range(target_pos))
+
+
+def _reference_prompt(profile, history, target, question, budget, lang):
+    """The prompt rendered the slow, uncached way (PROTOCOL 3.2/3.6), to check the cached builder."""
+    from workbench.simulate.filters import is_filtered
+    from workbench.simulate.prompts import _T, TEMPLATE_MARGIN, _render
+    from workbench.simulate.render import event_block
+
+    T = _T[lang]
+    prof = short_profile(profile)
+    kept = [(i, e) for i, e in history if not is_filtered(e)]
+    room = max(0, budget - approx_tokens(_render(question.kind, T, prof, "", target, question, lang))
+               - TEMPLATE_MARGIN)
+    chosen, total = [], 0
+    for i, e in reversed(kept):
+        c = approx_tokens(event_block(e, T["label0"], lang))
+        if total + c > room:
+            break
+        chosen.append((i, e, c))
+        total += c
+    chosen.reverse()
+    lines = [T["hist_header"].format(n=len(chosen), t=total)]
+    lines += [event_block(e, T["label"].format(i=k), lang) for k, (_, e, _) in enumerate(chosen, 1)]
+    text = _render(question.kind, T, prof, "\n\n".join(lines), target, question, lang)
+    return text, tuple(i for i, _, _ in chosen)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cached_builder_equals_uncached_rendering_for_every_question(lang):
+    """Each history event is rendered once and reused by all questions/targets, yet every prompt, its
+    kept set (the budget differs per question text) and its token count are exact."""
+    from workbench.simulate.prompts import clear_render_cache
+
+    clear_render_cache()
+    evs = E.trace(30) + [E.ad(show=0), E.search(), E.service(), E.video(play=0)] + E.trace(5)
+    truncated = 0
+    for t in (20, len(evs) - 1):
+        target = evs[t]
+        hist = indexed(evs[:t])
+        for question in questions_for_event(target):
+            for budget in (4000, 5000):
+                p = build_prompt(PROFILE, hist, target, question, max_history_tokens=budget, lang=lang)
+                text, kept = _reference_prompt(PROFILE, hist, target, question, budget, lang)
+                assert p.text == text and p.history_event_indices == kept
+                assert p.tokens == approx_tokens(p.text)
+                assert 0 < len(kept) <= t
+                truncated += len(kept) < t
+    assert truncated > 0          # the budget did cut the long history
+
+
+def test_render_cache_never_serves_a_changed_or_different_event():
+    from workbench.simulate.prompts import clear_render_cache
+
+    clear_render_cache()
+    target = E.video(ts="2025-09-20 08:00:00", caption="目标")
+    question = q(target, "video_liked")
+    ev = E.video(caption="第一版标题")
+    assert "第一版标题" in build_prompt(PROFILE, [(0, ev)], target, question).text
+    ev["context"] = {**ev["context"], "caption": "第二版标题"}      # a new context object
+    p = build_prompt(PROFILE, [(0, ev)], target, question)
+    assert "第二版标题" in p.text and "第一版标题" not in p.text
+    copy = {**ev, "context": {**ev["context"], "caption": "副本标题"}}
+    assert "副本标题" in build_prompt(PROFILE, [(0, copy)], target, question).text
+    ev["action"] = [{"type": "watch", "play_duration": 0}]          # now filtered (rule B)
+    assert build_prompt(PROFILE, [(0, ev)], target, question).history_event_indices == ()
+
+
+def test_event_block_is_label_plus_body_and_cjk_count():
+    from workbench.simulate.render import event_block, event_body
+    from workbench.simulate.tokens import approx_from_counts, cjk_count
+
+    for ev in E.trace(2) + [E.ad(), E.search(), E.service()]:
+        for lang in ("zh", "en"):
+            assert event_block(ev, "【行为 3】", lang) == "【行为 3】" + event_body(ev, lang)
+    text = "猫咪 cat，跳舞！ 〇々一龥\u9fff\u4e00x"
+    assert cjk_count(text) == sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") == 8   # not 〇 々 ，！
+    assert approx_tokens(text) == approx_from_counts(8, len(text)) == int(1.5 * 8 + 0.65 * (len(text) - 8))

@@ -167,3 +167,86 @@ def test_reasoning_model_gets_max_completion_tokens(devserver, fast_policy):
     body = devserver.completion_requests()[0].body
     assert p.parse_ok and body.get("max_completion_tokens") == 50 and "max_tokens" not in body
     assert body.get("reasoning_effort") == "minimal"
+
+
+def _closed_port_base() -> str:
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()                                   # nothing listens there now: connection refused
+    return f"http://127.0.0.1:{port}/v1"
+
+
+def test_unreachable_server_fails_fast_with_few_quick_retries(monkeypatch):
+    """Connection refused: 2 quick retries (0.2 s, 0.4 s) with the DEFAULT policy, not the 1-2-4-8 s
+    backoff that 429/5xx/timeouts get; the message is plain words for the GUI/CLI."""
+    from workbench.simulate import providers
+
+    delays: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(d, *a, **k):
+        delays.append(d)
+        return await real_sleep(0)
+
+    monkeypatch.setattr(providers.asyncio, "sleep", fake_sleep)
+    s = ModelSpec(model="openai/dev-model", api_base=_closed_port_base(), timeout=5)
+    with pytest.raises(ProviderError) as info:
+        run(complete(s, "p", max_tokens=5))
+    err = info.value
+    assert err.kind == "connection" and err.retries == 2
+    assert err.message.startswith("Could not connect to http://127.0.0.1:")
+    assert "Gave up after 3 attempts" in err.message and "Is the server running" in err.message
+    assert [d for d in delays if d >= 0.1] == [0.2, 0.4]
+
+    # 25 questions at once: every one fails with the same plain message and 2 retries, never more
+    delays.clear()
+
+    async def many():
+        return await asyncio.gather(*(predict(s, f"q{i}", "video_liked", "binary") for i in range(25)))
+
+    preds = run(many())
+    assert all(not p.parse_ok and p.error.startswith("Could not connect to") and p.retry_count == 2
+               for p in preds)
+    assert sorted(d for d in delays if d >= 0.1) == [0.2] * 25 + [0.4] * 25
+
+
+def test_server_errors_keep_the_long_backoff(devserver, monkeypatch):
+    """5xx (and 429/timeouts) still use base_delay doubling up to max_retries: only unreachable servers
+    are cut short."""
+    from workbench.simulate import providers
+
+    delays: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(d, *a, **k):
+        delays.append(d)
+        return await real_sleep(0)
+
+    monkeypatch.setattr(providers.asyncio, "sleep", fake_sleep)
+    devserver.set_script([Reply(status=503)] * 10)
+    with pytest.raises(ProviderError) as info:
+        run(complete(spec(devserver), "p", max_tokens=5, policy=RetryPolicy()))
+    assert info.value.kind == "server" and info.value.retries == 4
+    assert [d for d in delays if d >= 0.1] == [1.0, 2.0, 4.0, 8.0]
+    assert len(devserver.completion_requests()) == 5
+
+
+def test_response_cost_without_a_second_cost_calculation():
+    """litellm's own per-response cost is used; else per-token prices from the local cost map, looked
+    up once per model; None for models litellm does not price (local servers)."""
+    from types import SimpleNamespace
+
+    from workbench.simulate.providers import response_cost, token_prices
+
+    assert response_cost(SimpleNamespace(_hidden_params={"response_cost": 0.0125}), "x", 10, 2) == 0.0125
+    assert response_cost(SimpleNamespace(_hidden_params={"response_cost": 0.0}), "openai/dev-model", 10, 2) is None
+    cin, cout = token_prices("openai/gpt-4o-mini")
+    assert cin > 0 and cout > 0 and token_prices("gpt-4o-mini") == (cin, cout)
+    got = response_cost(SimpleNamespace(_hidden_params={}), "openai/gpt-4o-mini", 1000, 10)
+    assert got == pytest.approx(1000 * cin + 10 * cout)
+    assert token_prices("openai/no-such-local-model") is None
+    assert response_cost(SimpleNamespace(_hidden_params={}), "openai/no-such-local-model", 1000, 10) is None
+    assert response_cost(None, "openai/no-such-local-model", 5, 5) is None

@@ -151,3 +151,41 @@ def test_cancel_run_event_drops_late_results():
 
         asyncio.run(main())
     assert seen == []
+
+
+@pytest.mark.parametrize("memory", ["truncate", "summary"])
+def test_build_in_thread_gives_the_same_result_off_the_loop(tmp_path, memory, monkeypatch):
+    """build_in_thread=True: prompts (and summary covers, baselines) are built on a worker thread, not
+    on the event-loop thread, and the result is identical to the default."""
+    from workbench.simulate import prompts as P
+
+    events, t = trace_with_target()
+    built_on: list[int] = []
+    real_build = P.build_prompt
+
+    def spy(*a, **k):
+        built_on.append(threading.get_ident())
+        return real_build(*a, **k)
+
+    monkeypatch.setattr(P, "build_prompt", spy)
+    out = {}
+    with DevServer(script=answer) as srv:
+        specs = [ModelSpec("openai/a", api_base=srv.base_url), ModelSpec("baseline:user")]
+        for flag in (False, True):
+            built_on.clear()
+
+            async def go():
+                loop_thread = threading.get_ident()
+                res = await run_event("女。", events, t, specs, memory=memory, max_history_tokens=4000,
+                                      build_in_thread=flag, cache=ResponseCache(tmp_path / f"{flag}.sqlite"))
+                return res, loop_thread
+
+            res, loop_thread = asyncio.run(go())
+            assert built_on and all((tid != loop_thread) == flag for tid in built_on)
+            out[flag] = res
+    a, b = out[False], out[True]
+    assert {f: p.text for f, p in a.prompts.items()} == {f: p.text for f, p in b.prompts.items()}
+    assert a.history_event_indices == b.history_event_indices and a.summary == b.summary
+    for m in a.predictions:
+        assert [(p.field, p.predicted_value, p.parse_ok) for p in a.predictions[m]] == \
+            [(p.field, p.predicted_value, p.parse_ok) for p in b.predictions[m]]

@@ -463,9 +463,16 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     settings = {**sample.settings, "models": models, "concurrency": concurrency,
                 "max_history_tokens": max_history_tokens, "memory": memory, "lang": lang,
                 "judge_model": getattr(judge_spec, "model", None) if judge_spec is not None else None}
+    reasons: dict[str, int] = {}
+    for r in row_list:
+        if not r.get("parse_ok") and r.get("error"):
+            reasons[str(r["error"])] = reasons.get(str(r["error"]), 0) + 1
     run = {"questions": total, "answered": len(rows), "cached": state["cached"], "failed": state["failed"],
            "cost": state["cost"], "seconds": round(seconds, 3), "filtered_events": len(filtered),
-           "events": len(work), "errors": errors}
+           "events": len(work), "errors": errors,
+           # the plain-words reasons of failed answers, most frequent first (GUI/CLI status lines)
+           "failure_reasons": [{"error": e, "count": n}
+                               for e, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:5]]}
     progress("report")
 
     def finish() -> dict[str, Any]:

@@ -18,15 +18,27 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == ""
 
 
+def _present(value: Any) -> bool:
+    """The reference's ``str(value or "").strip()`` test: strings count only with a non-blank
+    character; other values by truthiness."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return bool(value)
+
+
 def has_sufficient_context(event: dict[str, Any]) -> bool:
-    """Rule A: Video needs a caption, OCR or ASR text; Live needs a title or a category.
+    """Rule A: Video needs a caption, OCR or ASR text (a caption that is not a string counts as
+    empty); Live needs a title or a category that is not blank after stripping whitespace.
     Every other scenario passes (Search and Customer Service included)."""
     scenario = scenario_of(event)
     ctx = context_of(event)
     if scenario == VIDEO:
-        return not all(_blank(ctx.get(k)) for k in ("caption", "ocr", "asr"))
+        caption = ctx.get("caption")
+        if not isinstance(caption, str):
+            caption = ""
+        return not (_blank(caption) and _blank(ctx.get("ocr")) and _blank(ctx.get("asr")))
     if scenario == LIVE:
-        return bool(ctx.get("live_title")) or bool(ctx.get("live_category"))
+        return _present(ctx.get("live_title")) or _present(ctx.get("live_category"))
     return True
 
 

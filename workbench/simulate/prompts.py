@@ -15,12 +15,14 @@ The Prompt records exactly which ``event_index`` values went in.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Sequence
+import threading
+from collections import OrderedDict
+from typing import Any, Callable, Sequence
 
 from workbench.simulate import memory as mem
 from workbench.simulate.filters import is_filtered
-from workbench.simulate.render import context_text, event_block, scene_name
-from workbench.simulate.tokens import get_counter
+from workbench.simulate.render import context_text, event_block, event_body, scene_name
+from workbench.simulate.tokens import approx_from_counts, cjk_count, get_counter
 from workbench.simulate.types import Prompt, Question
 
 MIN_BUDGET, MAX_BUDGET, DEFAULT_BUDGET = 4000, 128000, 32000
@@ -262,6 +264,67 @@ def retrieval_query(target: dict[str, Any], question: Question, recent_texts: Se
     return context_text(target, lang)
 
 
+class _Entry:
+    """One history event's cached rendering for one (language, token counter): the evaluation-filter
+    flag, the label-free block body, the cost of the ``label0`` block and the body's character
+    counts (for summing the approx token count of a whole prompt from its parts)."""
+
+    __slots__ = ("event", "context", "actions", "filtered", "body", "cost", "cjk", "chars")
+
+    def __init__(self, event: Any) -> None:
+        self.event = event
+        self.context = event.get("context") if isinstance(event, dict) else None
+        self.actions = event.get("action") if isinstance(event, dict) else None
+        self.filtered = is_filtered(event)
+        self.body: str | None = None
+        self.cost = 0
+        self.cjk = self.chars = 0
+
+    def valid_for(self, event: Any) -> bool:
+        return (self.event is event and isinstance(event, dict) and self.context is event.get("context")
+                and self.actions is event.get("action"))
+
+    def render(self, T: dict[str, str], lang: str, count: Callable[[str], int]) -> "_Entry":
+        if self.body is None:
+            body = event_body(self.event, lang)
+            self.cost = count(T["label0"] + body)
+            self.cjk, self.chars = cjk_count(body), len(body)
+            self.body = body
+        return self
+
+
+#: Rendered history events, keyed by (id(event), lang, tokenizer, token model). An entry holds a
+#: reference to its event (so the id cannot be reused while it is cached) and is only used for that
+#: very object with the same ``context``/``action`` objects: the questions of one target, and the
+#: overlapping rolling histories of one user's targets, render each event once. Events are treated as
+#: read-only (the trace layer never edits them in place).
+_ENTRY_CACHE: "OrderedDict[tuple[int, str, str, str], _Entry]" = OrderedDict()
+_ENTRY_CACHE_MAX = 32768
+_ENTRY_LOCK = threading.Lock()
+
+
+def _entry(event: Any, key_tail: tuple[str, str, str]) -> _Entry:
+    key = (id(event), *key_tail)
+    with _ENTRY_LOCK:
+        hit = _ENTRY_CACHE.get(key)
+        if hit is not None and hit.valid_for(event):
+            _ENTRY_CACHE.move_to_end(key)
+            return hit
+    entry = _Entry(event)
+    if isinstance(event, dict):
+        with _ENTRY_LOCK:
+            _ENTRY_CACHE[key] = entry
+            if len(_ENTRY_CACHE) > _ENTRY_CACHE_MAX:
+                _ENTRY_CACHE.popitem(last=False)
+    return entry
+
+
+def clear_render_cache() -> None:
+    """Forget every cached history rendering (tests; after editing events in place)."""
+    with _ENTRY_LOCK:
+        _ENTRY_CACHE.clear()
+
+
 def build_prompt(profile: str, history: Sequence[tuple[int, dict[str, Any]]], target: dict[str, Any],
                  question: Question, *, max_history_tokens: int = DEFAULT_BUDGET, lang: str = "zh",
                  memory: str = "truncate", summary: str | None = None,
@@ -274,6 +337,10 @@ def build_prompt(profile: str, history: Sequence[tuple[int, dict[str, Any]]], ta
     here. ``summary`` (memory ``summary``) is the LLM's paragraph about the events ``summary_covers``
     (event_index values); those events are never also rendered verbatim. ``tokenizer``: ``approx``
     (benchmark fallback, default) or ``litellm``.
+
+    Each history event is rendered and costed once per (event object, lang, tokenizer) and reused by
+    later calls (see ``_ENTRY_CACHE``); the budget, the kept set and the prompt are computed exactly
+    per question.
     """
     if lang not in _T:
         raise ValueError(f"unknown prompt language {lang!r}: use zh or en")
@@ -282,72 +349,102 @@ def build_prompt(profile: str, history: Sequence[tuple[int, dict[str, Any]]], ta
     check_budget(max_history_tokens)
     T = _T[lang]
     count = get_counter(tokenizer, token_model)
+    key_tail = (lang, tokenizer, token_model if tokenizer != "approx" else "")
+    approx = tokenizer == "approx"
     prof = short_profile(profile)
-    kept_events = [(i, e) for i, e in history if not is_filtered(e)]
-    n = len(kept_events)
     skeleton = _render(question.kind, T, prof, "", target, question, lang)
-    budget = 0 if max_history_tokens == 0 else max(0, max_history_tokens - count(skeleton) - TEMPLATE_MARGIN)
+    if approx:
+        sk_cjk, sk_chars = cjk_count(skeleton), len(skeleton)
+        sk_tokens = approx_from_counts(sk_cjk, sk_chars)
+    else:
+        sk_tokens = count(skeleton)
+    budget = 0 if max_history_tokens == 0 else max(0, max_history_tokens - sk_tokens - TEMPLATE_MARGIN)
 
-    blocks: dict[int, str] = {}
-
-    def block0(pos: int) -> str:
-        if pos not in blocks:
-            blocks[pos] = event_block(kept_events[pos][1], T["label0"], lang)
-        return blocks[pos]
-
-    costs: dict[int, int] = {}
-
-    def cost(pos: int) -> int:
-        if pos not in costs:
-            costs[pos] = count(block0(pos))
-        return costs[pos]
+    def rendered(ev: Any) -> _Entry:
+        return _entry(ev, key_tail).render(T, lang, count)
 
     summarized: tuple[int, ...] = ()
     summary_text = ""
-    if budget <= 0 or n == 0:
-        chosen: list[int] = []
+    chosen_items: list[tuple[int, _Entry]] = []       # (event_index, rendered entry), oldest first
+    if budget <= 0 or not history:
+        pass
     elif memory == "truncate":
-        chosen, _ = mem.select_recent(n, cost, budget)
-    elif memory == "retrieve":
-        texts = [block0(p) for p in range(n)]
-        query = retrieval_query(target, question, texts, lang)
-        chosen, _ = mem.select_retrieve(n, cost, budget, mem.bm25_scores(texts, query))
-    else:  # summary
-        recent_budget = int(budget * mem.SUMMARY_RECENT_SHARE)
-        if summary_covers is None:
-            recent, _ = mem.select_recent(n, cost, recent_budget)
-            first = recent[0] if recent else n
-            covered = [kept_events[p][0] for p in range(first)]
-        else:
-            covered_set = set(summary_covers)
-            covered = [i for i, _ in kept_events if i in covered_set]
-        summarized = tuple(covered)
-        if covered:
-            if summary:
-                summary_text = T["summary_head"].format(n=len(covered), summary=summary.strip())
-                room = budget - recent_budget
-                while summary_text and count(summary_text) > max(room, 0):
-                    summary_text = summary_text[: int(len(summary_text) * 0.9)]
-            else:
-                summary_text = T["summary_missing"].format(n=len(covered))
-        covered_idx = set(covered)
-        rest = budget - count(summary_text) if summary_text else budget
-        chosen, _ = mem.select_recent(n, cost, max(rest, 0),
-                                      allowed=lambda p: kept_events[p][0] not in covered_idx)
+        # newest first, skipping filtered events, stopping at the first that does not fit (PROTOCOL
+        # 3.2); lazy, so a long history is only rendered as far back as the budget reaches
+        total = 0
+        for i, ev in reversed(history):
+            en = _entry(ev, key_tail)
+            if en.filtered:
+                continue
+            en.render(T, lang, count)
+            if total + en.cost > budget:
+                break
+            chosen_items.append((i, en))
+            total += en.cost
+        chosen_items.reverse()
+    else:
+        kept_events = [(i, en) for i, en in ((i, _entry(e, key_tail)) for i, e in history) if not en.filtered]
+        n = len(kept_events)
 
-    if chosen:
-        total = sum(cost(p) for p in chosen)
-        lines = [T["hist_header"].format(n=len(chosen), t=total)]
-        for k, pos in enumerate(chosen, 1):
-            lines.append(event_block(kept_events[pos][1], T["label"].format(i=k), lang))
+        def cost(pos: int) -> int:
+            return kept_events[pos][1].render(T, lang, count).cost
+
+        if n == 0:
+            chosen: list[int] = []
+        elif memory == "retrieve":
+            texts = [T["label0"] + kept_events[p][1].render(T, lang, count).body for p in range(n)]
+            query = retrieval_query(target, question, texts, lang)
+            chosen, _ = mem.select_retrieve(n, cost, budget, mem.bm25_scores(texts, query))
+        else:  # summary
+            recent_budget = int(budget * mem.SUMMARY_RECENT_SHARE)
+            if summary_covers is None:
+                recent, _ = mem.select_recent(n, cost, recent_budget)
+                first = recent[0] if recent else n
+                covered = [kept_events[p][0] for p in range(first)]
+            else:
+                covered_set = set(summary_covers)
+                covered = [i for i, _ in kept_events if i in covered_set]
+            summarized = tuple(covered)
+            if covered:
+                if summary:
+                    summary_text = T["summary_head"].format(n=len(covered), summary=summary.strip())
+                    room = budget - recent_budget
+                    while summary_text and count(summary_text) > max(room, 0):
+                        summary_text = summary_text[: int(len(summary_text) * 0.9)]
+                else:
+                    summary_text = T["summary_missing"].format(n=len(covered))
+            covered_idx = set(covered)
+            rest = budget - count(summary_text) if summary_text else budget
+            chosen, _ = mem.select_recent(n, cost, max(rest, 0),
+                                          allowed=lambda p: kept_events[p][0] not in covered_idx)
+        chosen_items = [(kept_events[p][0], rendered(kept_events[p][1].event)) for p in chosen]
+
+    if chosen_items:
+        header = T["hist_header"].format(n=len(chosen_items), t=sum(en.cost for _, en in chosen_items))
+        labels = [T["label"].format(i=k) for k in range(1, len(chosen_items) + 1)]
+        lines = [header]
+        lines.extend(lab + en.body for lab, (_, en) in zip(labels, chosen_items))
         history_text = "\n\n".join(lines)
     else:
+        labels = []
         history_text = T["hist_none"] if not history else T["hist_empty"]
     if summary_text:
         history_text = summary_text + "\n\n" + history_text
     text = _render(question.kind, T, prof, history_text, target, question, lang)
-    return Prompt(text=text, history_event_indices=tuple(kept_events[p][0] for p in chosen),
-                  tokens=count(text), memory=memory, lang=lang,
+    if approx:
+        # the history text is concatenated into the skeleton's empty slot: its counts add up
+        if chosen_items:
+            cjk = cjk_count(header) + sum(map(cjk_count, labels)) + sum(en.cjk for _, en in chosen_items)
+            if summary_text:
+                cjk += cjk_count(summary_text)     # the "\n\n" joints have no CJK characters
+        else:
+            cjk = cjk_count(history_text)
+        chars = len(history_text)
+        tokens = approx_from_counts(sk_cjk + cjk, sk_chars + chars)
+    else:
+        tokens = count(text)
+    return Prompt(text=text, history_event_indices=tuple(i for i, _ in chosen_items),
+                  tokens=tokens, memory=memory, lang=lang,
                   prompt_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
                   summarized_event_indices=summarized)
 

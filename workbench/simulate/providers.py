@@ -1,9 +1,10 @@
 """Model calls through litellm (PROTOCOL 3.8). Layer: simulate (pure + asyncio; no Qt).
 
 * :func:`complete` makes one chat completion (``litellm.acompletion``; litellm imported lazily with
-  the local cost map), retrying with exponential backoff ONLY for rate-limit (429), timeout,
-  connection and 5xx errors. Authentication, bad-request, not-found and context-window errors raise
-  :class:`ProviderError` at once, in plain words.
+  the local cost map), retrying with exponential backoff ONLY for rate-limit (429), timeout and 5xx
+  errors; a server that cannot be reached at all (connection refused, DNS) fails fast after
+  ``RetryPolicy.connection_retries`` quick retries. Authentication, bad-request, not-found and
+  context-window errors raise :class:`ProviderError` at once, in plain words.
 * :func:`predict` asks one question: up to 6 attempts for binary and 5 for continuous/text questions
   when the answer cannot be parsed; a question that still fails is a ``Prediction`` with
   ``parse_ok=False`` and the error text, never dropped.
@@ -18,6 +19,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from workbench import secrets
@@ -41,6 +43,8 @@ class RetryPolicy:
     binary_attempts: int = 6        # attempts when the answer cannot be parsed (PROTOCOL 3.8)
     other_attempts: int = 5
     invalid_delay: float = 0.0      # pause between attempts after an unparseable answer
+    connection_retries: int = 2     # a server that cannot be reached (refused, no route, DNS) gets
+    connection_delay: float = 0.2   # only a few quick retries (0.2 s, 0.4 s), never the long backoff
 
 
 @dataclass
@@ -158,6 +162,41 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
+@lru_cache(maxsize=64)
+def token_prices(model: str) -> tuple[float, float] | None:
+    """(USD per input token, USD per output token) of ``model`` from litellm's local cost map, looked
+    up once per model name (with and without the provider prefix); None when litellm does not know
+    the model (local servers) or lists no price."""
+    litellm = _litellm()
+    table = getattr(litellm, "model_cost", None) or {}
+    for name in (model, model.split("/", 1)[-1]):
+        info = table.get(name)
+        if isinstance(info, dict):
+            try:
+                cin = float(info.get("input_cost_per_token") or 0.0)
+                cout = float(info.get("output_cost_per_token") or 0.0)
+            except (TypeError, ValueError):
+                return None
+            return (cin, cout) if cin > 0 or cout > 0 else None
+    return None
+
+
+def response_cost(response: Any, model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """USD cost of one call: the cost litellm already computed for this response (its
+    ``_hidden_params["response_cost"]``, the same calculation as ``litellm.completion_cost``), else
+    tokens x the model's per-token prices; None when unknown or zero. Never a second full cost
+    calculation per call (that walks litellm's model-name generalisations for unknown models)."""
+    hidden = getattr(response, "_hidden_params", None)
+    got = hidden.get("response_cost") if isinstance(hidden, dict) else getattr(hidden, "response_cost", None)
+    if isinstance(got, (int, float)) and not isinstance(got, bool) and got == got:
+        return float(got) if got > 0 else None
+    prices = token_prices(model)
+    if prices is None:
+        return None
+    cost = prompt_tokens * prices[0] + completion_tokens * prices[1]
+    return cost if cost > 0 else None
+
+
 def _first_token_top(response: Any) -> list[tuple[str, float]] | None:
     try:
         choice = _get(response, "choices")[0]
@@ -204,26 +243,27 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int, logprobs: boo
             if content is None:
                 content = ""
             usage = _get(response, "usage")
-            try:
-                cost = float(litellm.completion_cost(completion_response=response))
-                cost = cost if cost > 0 else None
-            except Exception:
-                cost = None
+            p_tok = int(_get(usage, "prompt_tokens", 0) or 0)
+            c_tok = int(_get(usage, "completion_tokens", 0) or 0)
             return CallResult(text=str(content), top_logprobs=_first_token_top(response) if logprobs else None,
-                              prompt_tokens=int(_get(usage, "prompt_tokens", 0) or 0),
-                              completion_tokens=int(_get(usage, "completion_tokens", 0) or 0),
-                              cost=cost, retries=retries)
+                              prompt_tokens=p_tok, completion_tokens=c_tok,
+                              cost=response_cost(response, spec.model, p_tok, c_tok), retries=retries)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
             err = classify(exc, spec, key)
-            if not err.retryable or retries >= policy.max_retries:
+            connection = err.kind == "connection"
+            limit = min(policy.max_retries, policy.connection_retries) if connection else policy.max_retries
+            if not err.retryable or retries >= limit:
                 if err.retryable:
                     err.message += f" Gave up after {retries + 1} attempts."
+                    if connection:
+                        err.message += " Is the server running and the API base URL right?"
                 err.retries = retries
                 log.info("model call failed: %s", err.message)
                 raise err from None
-            delay = min(policy.max_delay, policy.base_delay * (2 ** retries))
+            base = policy.connection_delay if connection else policy.base_delay
+            delay = min(policy.max_delay, base * (2 ** retries))
             retries += 1
             log.info("retrying model %s in %.2f s (%s)", spec.model, delay, err.kind)
             await asyncio.sleep(delay)

@@ -617,14 +617,20 @@ def result_text(event: dict[str, Any], lang: str = "zh") -> str:
     return _clauses(parts, lang)
 
 
-def event_block(event: dict[str, Any], label: str, lang: str = "zh") -> str:
-    """The four-line history block (PROTOCOL 3.4): time, scene, details, reaction."""
+def event_body(event: dict[str, Any], lang: str = "zh") -> str:
+    """The history block without its label: ``event_block(e, label, lang) == label + event_body(e, lang)``
+    (the prompt builder renders each event's body once and prefixes the numbered labels)."""
     if lang == "zh":
-        return (f"{label}时间：{event.get('timestamp', '')}\n"
+        return (f"时间：{event.get('timestamp', '')}\n"
                 f"  场景：{scene_name(event, lang)}\n"
                 f"  详情：{context_text(event, lang)}\n"
                 f"  反应：{result_text(event, lang)}")
-    return (f"{label} Time: {event.get('timestamp', '')}\n"
+    return (f" Time: {event.get('timestamp', '')}\n"
             f"  Scene: {scene_name(event, lang)}\n"
             f"  Details: {context_text(event, lang)}\n"
             f"  Reaction: {result_text(event, lang)}")
+
+
+def event_block(event: dict[str, Any], label: str, lang: str = "zh") -> str:
+    """The four-line history block (PROTOCOL 3.4): time, scene, details, reaction."""
+    return label + event_body(event, lang)

@@ -79,8 +79,12 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
                     semaphore: asyncio.Semaphore | None = None,
                     on_prediction: Callable[[Prediction], None] | None = None,
                     policy: RetryPolicy | None = None, tokenizer: str = "approx",
-                    summary_spec: ModelSpec | None = None) -> EventResult:
-    """Ask every question of the target event of every model/baseline in ``specs``."""
+                    summary_spec: ModelSpec | None = None, build_in_thread: bool = False) -> EventResult:
+    """Ask every question of the target event of every model/baseline in ``specs``.
+
+    ``build_in_thread``: build the prompts (and the baseline statistics) with ``asyncio.to_thread``
+    so the event loop (the GUI's, under qasync) keeps running while a long history is rendered;
+    the result is the same either way."""
     target, history = _history(events, target_index, history_indices)
     questions = questions_for_event(target)
     result = EventResult(questions=questions, prompts={}, predictions={s.model: [] for s in specs},
@@ -96,9 +100,13 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
 
     summary_text: str | None = None
     covers: list[int] | None = None
+    async def off_loop(fn: Callable[[], Any]) -> Any:
+        return await asyncio.to_thread(fn) if build_in_thread else fn()
+
     if memory == "summary":
-        older = P.summary_covers(profile, history, target, questions[0], max_history_tokens=max_history_tokens,
-                                 lang=lang, tokenizer=tokenizer)
+        older = await off_loop(lambda: P.summary_covers(
+            profile, history, target, questions[0], max_history_tokens=max_history_tokens, lang=lang,
+            tokenizer=tokenizer))
         covers = [i for i, _ in older]
         sspec = summary_spec or (llm_specs[0] if llm_specs else None)
         if older and sspec is not None:
@@ -109,14 +117,19 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
             result.summary_error = "no language model was chosen to write the summary"
         result.summary = summary_text
 
-    for q in questions:
-        result.prompts[q.field] = P.build_prompt(
-            profile, history, target, q, max_history_tokens=max_history_tokens, lang=lang, memory=memory,
-            summary=summary_text, summary_covers=covers, tokenizer=tokenizer)
-    result.history_event_indices = result.prompts[questions[0].field].history_event_indices
-
     history_events = [e for _, e in history]
     stats = baselines or BaselineStats()
+
+    def prepare() -> tuple[dict[str, Prompt], dict[str, list[Prediction]]]:
+        prompts = {q.field: P.build_prompt(
+            profile, history, target, q, max_history_tokens=max_history_tokens, lang=lang, memory=memory,
+            summary=summary_text, summary_covers=covers, tokenizer=tokenizer) for q in questions}
+        base = {s.model: stats.predict(s.model, questions, history_events, exclude=questions)
+                for s in specs if s.is_baseline}
+        return prompts, base
+
+    result.prompts, base_preds = await off_loop(prepare)
+    result.history_event_indices = result.prompts[questions[0].field].history_event_indices
     slots: dict[str, list[Prediction | None]] = {s.model: [None] * len(questions) for s in specs}
 
     def report(p: Prediction) -> None:
@@ -125,7 +138,7 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
 
     for s in specs:
         if s.is_baseline:
-            for i, p in enumerate(stats.predict(s.model, questions, history_events, exclude=questions)):
+            for i, p in enumerate(base_preds[s.model]):
                 slots[s.model][i] = p
                 report(p)
 

@@ -20,13 +20,23 @@ from typing import Callable
 
 TOKENIZERS = ("approx", "litellm")
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def cjk_count(text: str) -> int:
+    """How many characters of ``text`` are in U+4E00..U+9FFF (matched as runs: faster than per char)."""
+    return sum(map(len, _CJK_RUN.findall(text)))
+
+
+def approx_from_counts(cjk: int, chars: int) -> int:
+    """:func:`approx_tokens` of a text with ``cjk`` CJK characters among ``chars`` characters. Both
+    counts add up over concatenated pieces, so a long text's count can be summed from its parts."""
+    return int(1.5 * cjk + 0.65 * (chars - cjk))
 
 
 def approx_tokens(text: str) -> int:
     """The benchmark's character fallback: ``int(1.5 * CJK + 0.65 * other)``."""
-    cjk = len(_CJK.findall(text))
-    return int(1.5 * cjk + 0.65 * (len(text) - cjk))
+    return approx_from_counts(cjk_count(text), len(text))
 
 
 def import_litellm():
