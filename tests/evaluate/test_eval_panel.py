@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -79,6 +80,14 @@ def test_run_matrix_drilldown_and_selection(panel, qtbot, qasync_loop, tmp_path)
 
 
 @pytest.mark.filterwarnings("ignore:coroutine .* was never awaited:RuntimeWarning")
+async def _until(predicate, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
 def test_cancel_keeps_the_ui_usable(panel, qtbot, qasync_loop, tmp_path):
     from workbench.devserver import DevServer
     from workbench.simulate.cache import ResponseCache
@@ -89,7 +98,9 @@ def test_cancel_keeps_the_ui_usable(panel, qtbot, qasync_loop, tmp_path):
     with DevServer(default="Yes", latency=0.5) as srv:
         task = panel.start(specs=[ModelSpec("openai/dev-model", api_base=srv.base_url)], users=users,
                            sample=sample, out_dir=tmp_path / "o", cache=ResponseCache(tmp_path / "c.sqlite"))
-        qtbot.waitUntil(lambda: panel.progress.value() > 0, timeout=60000)
+        # Wait inside the asyncio loop: qtbot.waitUntil spins Qt without marking the qasync loop
+        # as running, and the batch's asyncio.to_thread calls need a running loop.
+        qasync_loop.run_until_complete(_until(lambda: panel.progress.value() > 0, timeout=60))
         with qtbot.waitSignal(panel.run_cancelled, timeout=10000):
             panel.cancel_button.click()
             with pytest.raises(asyncio.CancelledError):
