@@ -1,0 +1,236 @@
+"""Smoke test of the frozen app: build it, start it offscreen on the demo data, wait for the window.
+Layer: packaging (build tool; run by ``make smoke``, not by the pytest suite: the build takes minutes).
+
+    make smoke                                   # = python packaging/smoke_test.py
+    python packaging/smoke_test.py --no-build    # reuse dist/workbench from an earlier build
+    python packaging/smoke_test.py --exe ~/.local/bin/workbench   # any installed workbench (pipx)
+
+Steps, each with a time limit:
+1. build ``dist/workbench`` with ``packaging/build.py`` (skipped with ``--no-build``);
+2. headless: ``workbench --version`` must print ``workbench.__version__``; ``workbench demo DIR`` writes
+   the demo traces and ``workbench info DIR`` reads them (proves the CLI and polars work frozen);
+3. GUI: ``workbench`` with ``QT_QPA_PLATFORM=offscreen`` and ``WORKBENCH_EXIT_AFTER_PAINT=1`` opens the
+   main window on the default demo data, prints ``first_paint_s=...`` and ``litellm_imported=...``
+   after the first paint and quits; it must exit with 0, print the line and not have imported litellm.
+Config, cache and data folders (and HOME/XDG folders) are fresh temporary folders.
+Prints one JSON object: ``{"build_s", "start_s", "bundle_mb", "exit_code", ...}``; exits 0 when every
+check passed, 1 otherwise (the failed checks are listed under ``"failures"``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build as build_mod  # noqa: E402  (packaging/build.py)
+
+ROOT = build_mod.ROOT
+if str(ROOT) not in sys.path:
+    sys.path.insert(1, str(ROOT))  # workbench.__version__ from the checkout, installed or not
+PAINT_LINE = re.compile(r"^first_paint_s=([0-9.eE+-]+)\s*$", re.MULTILINE)
+LITELLM_LINE = re.compile(r"^litellm_imported=(\w+)\s*$", re.MULTILINE)
+
+
+def isolated_env(base: Path) -> dict[str, str]:
+    """The environment for the frozen app: offscreen Qt, exit after first paint, fresh folders."""
+    env = dict(os.environ)
+    for name in ("CONFIG", "CACHE", "DATA"):
+        folder = base / name.lower()
+        folder.mkdir(parents=True, exist_ok=True)
+        env[f"WORKBENCH_{name}_DIR"] = str(folder)
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "HOME"):
+        folder = base / name.lower()
+        folder.mkdir(parents=True, exist_ok=True)
+        env[name] = str(folder)
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    env["WORKBENCH_EXIT_AFTER_PAINT"] = "1"
+    env["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    # The frozen app must not pick up this interpreter's packages or Qt plugins.
+    for name in ("PYTHONPATH", "PYTHONHOME", "QT_PLUGIN_PATH", "QML2_IMPORT_PATH", "VIRTUAL_ENV"):
+        env.pop(name, None)
+    return env
+
+
+def run(cmd: list[str], env: dict[str, str], timeout: float) -> tuple[int | None, str, str, float]:
+    """Run ``cmd``; return (exit code or None on timeout, stdout, stderr, seconds)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=env.get("HOME"))
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        code: int | None = proc.returncode
+    except subprocess.TimeoutExpired:
+        proc.kill()  # only the process this script started
+        out, err = proc.communicate()
+        code = None
+    return code, out, err, time.perf_counter() - start
+
+
+class _FakeLLM(BaseHTTPRequestHandler):
+    """A minimal OpenAI-compatible chat endpoint on 127.0.0.1 that always answers "Yes"."""
+
+    requests: list[str] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        type(self).requests.append(self.path)
+        answer = {"id": "smoke", "object": "chat.completion", "created": 0, "model": body.get("model"),
+                  "choices": [{"index": 0, "finish_reason": "stop",
+                               "message": {"role": "assistant", "content": "Yes"}}],
+                  "usage": {"prompt_tokens": 10, "completion_tokens": 1, "total_tokens": 11}}
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def fake_llm_server() -> ThreadingHTTPServer:
+    """Start the fake LLM endpoint on a free loopback port (stop it with ``shutdown()``)."""
+    _FakeLLM.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeLLM)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def parse_paint(stdout: str) -> tuple[float | None, bool | None]:
+    """(first_paint_s, litellm_imported) from the app's stdout; None where the line is missing."""
+    paint = PAINT_LINE.search(stdout)
+    lite = LITELLM_LINE.search(stdout)
+    return (float(paint.group(1)) if paint else None,
+            (lite.group(1).lower() == "true") if lite else None)
+
+
+def predict_check(exe: Path, demo: Path, env: dict[str, str], timeout: float) -> dict:
+    """``workbench predict`` through litellm against a loopback fake LLM, with litellm's tokenizer.
+
+    Proves that litellm, its bundled model map and tiktoken encodings, httpx and the prompt/parse
+    code work inside the frozen app (no network: the server is on 127.0.0.1).
+    """
+    users = sorted(p.stem for p in demo.glob("*.json"))
+    if not users:
+        return {"predict_failure": f"predict: no per-user JSON files in {demo}"}
+    server = fake_llm_server()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/v1"
+        cmd = [str(exe), "predict", str(demo / f"{users[0]}.json"), "--user", users[0], "--event", "5",
+               "--model", "openai/smoke-test", "--api-base", base, "--tokenizer", "litellm",
+               "--json", "--no-cache", "--max-history-tokens", "4000"]
+        code, out, err, secs = run(cmd, env, timeout)  # a local server needs no API key
+    finally:
+        server.shutdown()
+    result: dict = {"predict_exit_code": code, "predict_s": round(secs, 2),
+                    "predict_llm_calls": len(_FakeLLM.requests)}
+    parsed = [p.get("parse_ok") for q in _json_or_empty(out).get("questions", [])
+              for p in q.get("predictions", [])]
+    # The fake model answers "Yes" to everything: binary questions parse, others may not.
+    result["predict_parsed"] = f"{sum(map(bool, parsed))}/{len(parsed)}"
+    if code != 0 or not _FakeLLM.requests or not any(parsed):
+        result["predict_failure"] = (f"predict: exit {code}, {len(_FakeLLM.requests)} LLM calls, "
+                                     f"parse_ok {parsed}: {err.strip()[-800:]}")
+    return result
+
+
+def _json_or_empty(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def smoke(exe: Path, timeout: float, workdir: Path) -> dict:
+    """Run the headless and GUI checks against the frozen executable ``exe``."""
+    from workbench import __version__
+
+    env = isolated_env(workdir / "home")
+    result: dict = {"failures": []}
+    fail = result["failures"].append
+
+    code, out, err, _ = run([str(exe), "--version"], env, timeout)
+    result["version_output"] = out.strip()
+    if code != 0 or __version__ not in out:
+        fail(f"--version: exit {code}, output {out.strip()!r} (expected {__version__}); {err[-400:]}")
+
+    demo = workdir / "demo"
+    code, out, err, secs = run([str(exe), "demo", str(demo)], env, timeout)
+    result["demo_exit_code"], result["demo_s"] = code, round(secs, 2)
+    if code != 0:
+        fail(f"demo: exit {code}: {err.strip()[-800:]}")
+    else:
+        code, out, err, secs = run([str(exe), "info", str(demo)], env, timeout)
+        result["info_exit_code"], result["info_s"] = code, round(secs, 2)
+        if code != 0:
+            fail(f"info: exit {code}: {err.strip()[-800:]}")
+        result.update(predict_check(exe, demo, env, timeout))
+        if result.get("predict_failure"):
+            fail(result.pop("predict_failure"))
+
+    code, out, err, secs = run([str(exe)], env, timeout)
+    first_paint_s, litellm_imported = parse_paint(out)
+    result.update(exit_code=code, start_s=round(secs, 2), first_paint_s=first_paint_s,
+                  litellm_imported=litellm_imported)
+    if code is None:
+        fail(f"GUI: no exit within {timeout} s (first paint line seen: {first_paint_s is not None})")
+    elif code != 0:
+        fail(f"GUI: exit {code}: {err.strip()[-1500:]}")
+    if first_paint_s is None:
+        fail(f"GUI: no 'first_paint_s=' line on stdout: {out.strip()[-400:]!r}")
+    if litellm_imported:
+        fail("GUI: litellm was imported on the way to the first paint")
+    qt_errors = [line for line in err.splitlines()
+                 if "Could not load the Qt platform plugin" in line or "Traceback" in line
+                 or "QThread: Destroyed while thread" in line]
+    if qt_errors:
+        fail(f"GUI stderr: {qt_errors[:3]}")
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the frozen app and smoke-test it offscreen.")
+    parser.add_argument("--no-build", action="store_true", help="reuse the existing dist/workbench")
+    parser.add_argument("--dist", type=Path, default=build_mod.DEFAULT_DIST, help="dist folder")
+    parser.add_argument("--exe", type=Path, default=None,
+                        help="smoke-test this workbench executable instead (e.g. a pipx install); "
+                             "implies --no-build")
+    parser.add_argument("--timeout", type=float, default=180.0,
+                        help="seconds allowed for each run of the app (default 180)")
+    args = parser.parse_args(argv)
+
+    dist = args.dist.resolve()
+    exe = args.exe.resolve() if args.exe else dist / build_mod.APP_NAME / build_mod.APP_NAME
+    report: dict = {"build_s": None}
+    if not args.no_build and args.exe is None:
+        built = build_mod.build(dist=dist, quiet=True)
+        report["build_s"] = built["build_s"]
+        report["missing_modules"] = built["missing"]
+    if not exe.exists():
+        print(json.dumps({**report, "exit_code": None,
+                          "failures": [f"{exe} does not exist (build first or drop --no-build)"]}))
+        return 1
+    if args.exe is None:
+        report["bundle_mb"] = round(build_mod.folder_size(exe.parent)[0] / 2**20, 1)
+    with tempfile.TemporaryDirectory(prefix="workbench-smoke-") as tmp:
+        report.update(smoke(exe, args.timeout, Path(tmp)))
+    ordered = {k: report.pop(k) for k in ("build_s", "start_s", "bundle_mb", "exit_code") if k in report}
+    print(json.dumps({**ordered, **report}, indent=1))
+    return 0 if not report["failures"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
