@@ -138,3 +138,18 @@ def qasync_loop(qapp):
         finally:
             loop.close()
             asyncio.set_event_loop(None)
+
+
+@pytest.fixture(autouse=True)
+def _restore_app_look(request):
+    """The main window applies the app-wide Fusion style and dark palette; restore the defaults
+    after each Qt test so widget tests in the same worker see the platform's look."""
+    if not {"qtbot", "qapp"} & set(request.fixturenames):
+        yield
+        return
+    app = request.getfixturevalue("qapp")
+    palette, style = app.palette(), app.style().name()
+    yield
+    app.setPalette(palette)
+    if app.style().name() != style:
+        app.setStyle(style)
