@@ -8,12 +8,11 @@ range when it was made, like Perfetto's pinned markers. They live in ``data_dir(
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from workbench.paths import data_dir
+from workbench.fileio import atomic_write_text
 
 FILE_NAME = "bookmarks.json"
 SCHEMA_VERSION = 1
@@ -67,22 +66,9 @@ class BookmarkStore:
         return out
 
     def _write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"schema_version": SCHEMA_VERSION, "bookmarks": [asdict(b) for b in self._items]},
-                          ensure_ascii=False, indent=1)
-        fd, tmp = tempfile.mkstemp(prefix=".bookmarks-", suffix=".tmp", dir=str(self.path.parent))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        atomic_write_text(self.path, json.dumps(
+            {"schema_version": SCHEMA_VERSION, "bookmarks": [asdict(b) for b in self._items]},
+            ensure_ascii=False, indent=1))
 
     def for_source(self, source: str | Path | None) -> list[Bookmark]:
         key = source_key(source)

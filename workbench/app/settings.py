@@ -10,13 +10,12 @@ No secrets ever go in here: API keys live in keyring only. Named bookmarks are u
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from workbench.paths import config_dir
+from workbench.fileio import atomic_write_text
 
 SCHEMA_VERSION = 1
 MAX_RECENT = 10
@@ -107,19 +106,4 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     for name in data:
         if any(part in name.lower() for part in _FORBIDDEN_KEY_PARTS):
             raise ValueError(f"settings field {name!r} looks like a secret; secrets belong in keyring")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2))

@@ -44,6 +44,7 @@ import orjson
 
 from workbench.demo import dialogues, textbank
 from workbench.demo.personas import PERSONAS, Persona
+from workbench.fileio import atomic_write_bytes
 
 #: Bump when the output changes; ``ensure_demo_dataset`` regenerates folders with another version.
 GENERATOR_VERSION = "1"
@@ -152,7 +153,6 @@ def _pools(lang: str) -> _LangPools:
     zh = lang == "zh"
     topics = textbank.ZH_TOPICS if zh else textbank.EN_TOPICS
     hooks = textbank.ZH_HOOKS if zh else textbank.EN_HOOKS
-    sep = "" if zh else " "
     out: dict[str, _TopicPool] = {}
     for key, t in topics.items():
         caps: list[str] = []
@@ -887,7 +887,5 @@ def generate(out_dir: str | os.PathLike[str], seed: int = 0, *, heavy_events: in
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    atomic_write_bytes(path, data, fsync=False)  # the whole folder is renamed into place afterwards
 

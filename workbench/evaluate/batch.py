@@ -35,6 +35,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from workbench.evaluate import metrics as M
 from workbench.evaluate.sampling import Sample, SampledEvent, UserTrace, scenario_zh
+from workbench.fileio import atomic_write_text
 
 __all__ = ["BatchProgress", "BatchResult", "run_batch", "records_from_rows", "build_report",
            "read_rows", "question_key", "count_questions"]
@@ -149,11 +150,8 @@ def _prepare_resume(path: Path) -> dict[tuple, dict[str, Any]]:
         if row.get("parse_ok"):
             kept[key] = row
     if path.exists():
-        tmp = path.with_suffix(".jsonl.tmp")
-        with tmp.open("w", encoding="utf-8") as f:
-            for row in kept.values():
-                f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-        os.replace(tmp, path)
+        atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n"
+                                        for row in kept.values()))
     return kept
 
 
@@ -237,9 +235,7 @@ def build_report(rows: Sequence[Mapping[str, Any]], *, filtered: Sequence[tuple[
 
 
 def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample: Sample,
