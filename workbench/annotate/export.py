@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -29,6 +27,7 @@ import orjson
 
 from workbench.annotate.model import Case
 from workbench.annotate.redact import Redactor
+from workbench import fileio
 
 FORMATS = ("jsonl", "csv", "parquet", "html")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -55,31 +54,11 @@ def neutralise_cell(value: Any) -> str:
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file in the target's folder, then rename it over ``path``."""
-    target = Path(path)
-    folder = target.parent
+    """:func:`workbench.fileio.atomic_write`, with file-system errors as :class:`ExportError`."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+        return fileio.atomic_write(path, write)
     except OSError as exc:
-        raise ExportError(f"{target}: cannot write ({exc.strerror or exc})") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ExportError(f"{target}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+        raise ExportError(f"{Path(path)}: cannot write ({exc.strerror or exc})") from None
 
 
 def case_record(case: Case) -> dict[str, Any]:
