@@ -13,6 +13,8 @@ with about 1 KB of text per event), each measurement runs in a fresh subprocess 
 * ``cached_s``: ``load_traces`` again in a new process (reads the Parquet cache, payload left on disk);
 * ``user_events_s``: one user's payload read lazily from the cache afterwards.
 
+``*_worker_cpu_s``: CPU seconds of the forked worker that builds half the events of a big file
+(``RUSAGE_CHILDREN``); ``loadavg_*``: ``/proc/loadavg`` around the measurement.
 Each timing is the median of ``--repeat`` runs (all runs are printed too). The machine may be shared:
 ``*_cpu_s`` (user + system CPU seconds of the process, all threads) are much less sensitive to other
 load than wall-clock seconds, and ``cold_over_orjson_per_run`` pairs runs made back to back.
@@ -45,6 +47,11 @@ def cpu():
     return r.ru_utime + r.ru_stime
 
 
+def cpu_children():  # the importer's forked worker (counted once it has been reaped)
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 out = {}
 if mode == "orjson":
     import orjson
@@ -56,10 +63,11 @@ if mode == "orjson":
     out["cpu_seconds"] = cpu() - c0
 else:
     from workbench.traces import load_traces
-    t0, c0 = time.perf_counter(), cpu()
+    t0, c0, k0 = time.perf_counter(), cpu(), cpu_children()
     ts = load_traces(path, use_cache=(mode != "nocache"))
     out["seconds"] = time.perf_counter() - t0
     out["cpu_seconds"] = cpu() - c0
+    out["worker_cpu_seconds"] = cpu_children() - k0
     ts.wait_cache()
     out["seconds_incl_cache_write"] = time.perf_counter() - t0
     out["events"] = ts.events.height
@@ -94,7 +102,15 @@ def _ensure(path: Path, events: int, users: int) -> None:
     write_traces(path, events, users)
 
 
+def _loadavg() -> str | None:
+    try:
+        return Path("/proc/loadavg").read_text().strip()
+    except OSError:
+        return None
+
+
 def measure(path: Path, repeat: int, with_orjson: bool) -> dict:
+    load_before = _loadavg()
     runs: dict[str, list[dict]] = {"orjson": [], "cold": [], "nocache": [], "cached": []}
     for _ in range(repeat):
         cache = Path(tempfile.mkdtemp(prefix="wb-bench-cache-"))
@@ -128,6 +144,10 @@ def measure(path: Path, repeat: int, with_orjson: bool) -> dict:
         "cold_cpu_s": med("cold", "cpu_seconds"),
         "cold_nocache_cpu_s": med("nocache", "cpu_seconds"),
         "cached_cpu_s": med("cached", "cpu_seconds"),
+        "cold_worker_cpu_s": med("cold", "worker_cpu_seconds"),
+        "cold_nocache_worker_cpu_s": med("nocache", "worker_cpu_seconds"),
+        "loadavg_before": load_before,
+        "loadavg_after": _loadavg(),
         "user_events_s": med("cached", "user_events_s"),
         "user_events_rows": runs["cached"][0].get("user_events_rows"),
         "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs["cold"]), 0),
@@ -135,6 +155,8 @@ def measure(path: Path, repeat: int, with_orjson: bool) -> dict:
         "peak_rss_cached_mb": round(max(r["peak_rss_mb"] for r in runs["cached"]), 0),
         "orjson_peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs["orjson"]), 0) if runs["orjson"] else None,
         "runs": {m: all_(m) for m in runs if runs[m]},
+        "cpu_runs": {m: all_(m, "cpu_seconds") for m in runs if runs[m]},
+        "worker_cpu_runs": {m: all_(m, "worker_cpu_seconds") for m in ("cold", "nocache") if runs[m]},
     }
     if result["orjson_loads_s"]:
         result["cold_over_orjson"] = round(result["cold_s"] / result["orjson_loads_s"], 2)

@@ -262,3 +262,144 @@ def test_task_state_can_cancel(monkeypatch):
     task.cancel()
     with pytest.raises(Cancelled):
         load_traces(FIX / "quirks_en.json", task=task, use_cache=False)
+
+
+# -- the two-process path (a forked worker builds the second half of the events) -------------------
+
+
+def _force_two_processes(monkeypatch, batch: int = 4) -> Path:
+    """Make every file take a two-process path; returns a file the worker writes "<how> <pid>" to
+    (how: "split" = parsed in two halves, "forked" = parsed whole, then built in two halves)."""
+    import os
+
+    monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(load_mod, "PARALLEL_MIN_EVENTS", 2)
+    monkeypatch.setattr(load_mod, "BATCH_EVENTS", batch)
+    marker = paths.cache_dir() / "worker-pid"
+    for name, how in (("_worker_main", "forked"), ("_split_worker", "split")):
+        real = getattr(load_mod, name)
+
+        def spy(*args, _real=real, _how=how):
+            marker.write_text(f"{_how} {os.getpid()}")
+            _real(*args)
+
+        monkeypatch.setattr(load_mod, name, spy)
+    return marker
+
+
+def _worker_ran(marker: Path) -> str:
+    import os
+
+    how, pid = marker.read_text().split()
+    assert int(pid) != os.getpid()
+    return how
+
+
+def _bad_second_half(path: Path) -> Path:
+    users = raw_users(FIX / "quirks_en.json")
+    events = users["user_0002"]["action_history"]
+    events.append({"type": "Video Browsing", "timestamp": "2025-13-45 99:00:00", "context": [],
+                   "action": {"type": "watch"}})
+    events.append("not an event")
+    events.append({"type": "Ufo Watching", "timestamp": 17, "action": []})
+    users["user_0004"] = {"user_profile": "late", "action_history": [
+        {"type": "Search Behavior", "timestamp": "2025-10-01", "action": [{"type": "search", "keyword": "x"}]}
+        for _ in range(7)]}
+    late = users["user_0004"]["action_history"]
+    late[4] = {"type": "Search Behavior", "timestamp": "yesterday", "context": "ctx", "action": 3}
+    late[5] = [1, 2]
+    late.append({"type": "Sky Diving", "timestamp": "2025-10-02 08:00:00", "action": [{"type": 7}]})
+    path.write_text(json.dumps(users), encoding="utf-8")
+    return path
+
+
+def test_two_process_path_gives_the_same_table(monkeypatch, tmp_path, en):
+    source = _bad_second_half(tmp_path / "bad_late.json")
+    single = load_traces(source, use_cache=False)  # small file: one process
+    assert not (paths.cache_dir() / "worker-pid").exists()
+    marker = _force_two_processes(monkeypatch)
+    hows: set[str] = set()
+    for name in ("quirks_en.json", "quirks_zh.json"):
+        one = en if name == "quirks_en.json" else None
+        monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 1 << 40)
+        one = one or load_traces(FIX / name, use_cache=False)
+        monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 0)
+        marker.unlink(missing_ok=True)
+        two = load_traces(FIX / name, use_cache=False)
+        hows.add(_worker_ran(marker))
+        assert_frame_equal(two.events, one.events)
+        assert_frame_equal(two.users, one.users)
+        assert two.warnings == one.warnings
+    assert "forked" in hows  # quirks_en's last user has no events: it cannot be split
+    marker.unlink()
+    both = load_traces(source, use_cache=False)
+    assert _worker_ran(marker) == "split"
+    assert_frame_equal(both.events, single.events)
+    assert_frame_equal(both.users, single.users)
+    assert sorted(map(str, both.warnings)) == sorted(map(str, single.warnings))
+    # the bad events sit in the worker's half: their warnings name the right file, user and event
+    where = {(w.user_id, w.event_index, w.field) for w in both.warnings}
+    assert {("user_0002", 3, "context"), ("user_0002", 3, "action"), ("user_0002", 3, "timestamp"),
+            ("user_0002", 4, ""), ("user_0002", 5, "type"), ("user_0002", 5, "timestamp"),
+            ("user_0004", 4, "timestamp"), ("user_0004", 4, "context"), ("user_0004", 4, "action"),
+            ("user_0004", 5, ""), ("user_0004", 7, "type")} <= where
+    assert all(w.file == str(source) for w in both.warnings)
+    assert both.users.filter(pl.col("user_id") == "user_0002")["event_count"].item() == 5
+    assert both.user_events("user_0004")["event_index"].to_list() == [0, 1, 2, 3, 4, 6, 7]
+    # with the cache (the file's hash is taken while it is parsed) the result is the same again
+    cached = load_traces(source)
+    cached.wait_cache()
+    assert_frame_equal(cached.with_payload(), single.events)
+    assert_frame_equal(load_traces(source).events, single.events.drop(list(schema.PAYLOAD_COLUMNS)))
+
+
+@pytest.mark.parametrize("how", ["forked", "split"])
+def test_two_process_path_survives_a_failing_worker(monkeypatch, tmp_path, how):
+    import os
+
+    source = FIX / "quirks_en.json" if how == "forked" else _bad_second_half(tmp_path / "bad_late.json")
+    one = load_traces(source, use_cache=False)
+    marker = _force_two_processes(monkeypatch)
+    parent = os.getpid()
+    real = load_mod.build.EventBuilder.add_list
+
+    def add_list(self, *args):
+        if os.getpid() != parent:
+            raise MemoryError("worker out of memory")
+        return real(self, *args)
+
+    monkeypatch.setattr(load_mod.build.EventBuilder, "add_list", add_list)
+    two = load_traces(source, use_cache=False)  # this process builds the worker's part too
+    assert _worker_ran(marker) == how
+    assert_frame_equal(two.events, one.events)
+    assert sorted(map(str, two.warnings)) == sorted(map(str, one.warnings))
+
+
+def test_two_process_path_reports_a_fatal_event_in_the_worker_half(monkeypatch, tmp_path):
+    source = _bad_second_half(tmp_path / "bad_late.json")
+    _force_two_processes(monkeypatch)
+    monkeypatch.setattr(load_mod.build, "MAX_EVENT_BYTES", 50_000)
+    users = raw_users(source)
+    big = {"type": "Video Browsing", "timestamp": "2025-10-01 10:00:00",
+           "context": {"ocr": "x" * 60_000}, "action": []}
+    users["user_0004"]["action_history"][5] = big
+    source.write_text(json.dumps(users), encoding="utf-8")
+    with pytest.raises(TraceError) as err:
+        load_traces(source, use_cache=False)
+    issue = err.value.issue
+    assert (issue.file, issue.user_id, issue.event_index) == (str(source), "user_0004", 5)
+
+
+def test_two_process_split_is_not_fooled_by_a_repeated_user_key(monkeypatch, tmp_path):
+    events = [{"type": "Video Browsing", "timestamp": f"2025-10-01 10:00:{i:02d}",
+               "action": [{"type": "watch", "play_duration": i}]} for i in range(12)]
+    text = ('{"u1": {"action_history": %s}, "u2": {"action_history": %s}, "u1": {"action_history": %s}}'
+            % (json.dumps(events[:2]), json.dumps(events[:3]), json.dumps(events)))
+    source = tmp_path / "dup.json"
+    source.write_text(text, encoding="utf-8")
+    one = load_traces(source, use_cache=False)
+    marker = _force_two_processes(monkeypatch)
+    two = load_traces(source, use_cache=False)
+    _worker_ran(marker)
+    assert_frame_equal(two.events, one.events)
+    assert two.events.filter(pl.col("user_id") == "u1").height == 12

@@ -51,6 +51,12 @@ def content_hash(source: Path, files: list[Path]) -> str:
     return h.hexdigest()[:40]
 
 
+def bytes_hash(data) -> str:
+    """``content_hash`` of a single-file source whose bytes are already in memory (the same value;
+    hashlib releases the GIL on big buffers, so this can run in a thread while the bytes are parsed)."""
+    return hashlib.sha256(data).hexdigest()[:40]
+
+
 def _index_path() -> Path:
     return cache_root() / "index.json"
 

@@ -5,17 +5,27 @@ Sources: a JSON file of many users, a folder of per-user JSON (or JSONL) files, 
 scenario names. JSON/JSONL sources are cached as Parquet (see :mod:`workbench.traces.cache`); the
 payload columns (``context``/``actions``) then stay on disk until a user's events are asked for.
 
-Ordinary files are parsed whole with orjson (fastest); big ones (and any file orjson rejects) go
-through a streaming path: a structural scan (:mod:`workbench.traces.scan`) finds each user's
+Ordinary files are parsed whole with orjson (fastest). From ``PARALLEL_MIN_BYTES`` on, two processes
+share the work: when the last user's history is most of the file, a forked worker parses and builds
+its tail while this process parses and builds the rest (``_read_split``); otherwise the document is
+parsed here and a forked worker builds the rows of the second half of the events
+(``_read_doc_parallel``). Either way the result is the same as with one process. Big files (and any
+file orjson rejects) go through a streaming path: a structural scan (:mod:`workbench.traces.scan`) finds each user's
 ``action_history`` array and the event boundaries, and events are parsed in batches, so memory stays
 bounded, a bad event is named precisely and skipped, and a truncated file yields what is complete.
 """
 
 from __future__ import annotations
 
+import gc
+import itertools
 import mmap
+import multiprocessing
 import os
+import pickle
+import re
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +45,13 @@ FAST_PATH_MAX_BYTES = 256 * 1024 * 1024
 BATCH_EVENTS = 20_000
 #: A single JSON string longer than this (bytes) is refused.
 MAX_STRING_BYTES = 64 * 1024 * 1024
+#: Files at least this big (bytes), parsed whole, have their events built by two processes: a
+#: forked worker builds the rows of the second half while this process builds the first.
+PARALLEL_MIN_BYTES = 20 * 1024 * 1024
+#: ... when they hold at least this many events.
+PARALLEL_MIN_EVENTS = 4096
+#: Share of the events the worker takes (this process also turns the worker's rows into a frame).
+WORKER_SHARE = 0.5
 #: Parquet row groups (small enough that reading one user's payload skips the others).
 ROW_GROUP = 32_768
 
@@ -140,12 +157,19 @@ def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
     if not source.exists():
         raise TraceError(TraceIssue(str(source), expected="an existing file or folder",
                                     message="not found"))
+    # An import makes millions of objects and frees none in cycles: the cyclic GC would traverse the
+    # parsed document again and again (about 20% of the import time); it is off meanwhile.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         return _load(source, task, use_cache, background_cache_write)
     except OSError as exc:
         where = exc.filename if isinstance(exc.filename, str) else str(source)
         raise TraceError(TraceIssue(where, expected="a readable file or folder",
                                     message=exc.strerror or _short(exc))) from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> TraceSet:
@@ -156,18 +180,26 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
         return _import(source, files, task)
     sig = cache.signature(source, files)
     digest = known = cache.lookup_hash(sig)
+    prefetched: dict[Path, list] = {}
+    if digest is None and source.is_file() and source.suffix.lower() != ".jsonl" \
+            and 0 < source.stat().st_size <= min(FAST_PATH_MAX_BYTES, MAX_FILE_BYTES):
+        # an unknown single file parsed whole: hash its bytes in a thread while orjson parses them
+        # (when the hash then names an existing cache entry, the parse is wasted; that is rare)
+        prefetched[source] = _prefetch(source)
+        digest = prefetched[source].pop()
     if digest is None:
         digest = cache.content_hash(source, files)
     target = cache.parquet_path(digest)
     if target.exists():
         try:
+            prefetched.clear()
             ts = read_parquet(target, source=source)
             if known is None:
                 cache.remember_hash(sig, digest)
             return ts
         except (TraceError, OSError, pl.exceptions.PolarsError):
             pass  # a damaged cache entry: rebuild it
-    ts = _import(source, files, task)
+    ts = _import(source, files, task, prefetched)
     full = ts.events
     ts._full = full
     ts.events = full.drop(list(schema.PAYLOAD_COLUMNS))
@@ -178,6 +210,36 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
     else:
         _write_cache(ts, full, target, sig, digest)
     return ts
+
+
+def _prefetch(f: Path) -> list:
+    """``[bytes, parsed document or _UNPARSED, content hash]`` of a file, hashed in a thread while
+    the bytes are parsed."""
+    data = f.read_bytes()
+    if len(data) >= PARALLEL_MIN_BYTES and _can_fork():  # parsed in two halves later (_read_split)
+        return [data, None, cache.bytes_hash(data)]
+    out: list = []
+
+    hasher = threading.Thread(target=lambda: out.append(cache.bytes_hash(data)), name="trace-hash",
+                              daemon=True)
+    hasher.start()
+    try:
+        doc = _parse_whole(data)
+    finally:
+        hasher.join()
+    return [data, doc, out[0] if out else cache.bytes_hash(data)]
+
+
+_UNPARSED = object()
+
+
+def _parse_whole(data: bytes) -> Any:
+    """The whole document, or ``_UNPARSED`` when orjson rejects it (the streaming path then says
+    where and reads what it can)."""
+    try:
+        return orjson.loads(memoryview(data)[3:] if data.startswith(_BOM) else data)
+    except orjson.JSONDecodeError:
+        return _UNPARSED
 
 
 def _write_cache(ts: TraceSet, full: pl.DataFrame, target: Path, sig: str, digest: str) -> None:
@@ -254,7 +316,7 @@ def _source_files(source: Path) -> list[Path]:
     return [source]
 
 
-def _import(source: Path, files: list[Path], task) -> TraceSet:
+def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] | None = None) -> TraceSet:
     issues = IssueLog()
     state = _ImportState(issues, task)
     for f in files:
@@ -273,7 +335,7 @@ def _import(source: Path, files: list[Path], task) -> TraceSet:
         if f.suffix.lower() == ".jsonl":
             _read_jsonl(f, state)
         else:
-            _read_json(f, size, state)
+            _read_json(f, size, state, (prefetched or {}).pop(f, None))
     events = state.finish()
     if not state.users:
         found = issues.issues()
@@ -281,7 +343,24 @@ def _import(source: Path, files: list[Path], task) -> TraceSet:
             raise TraceError(found[0])
         raise TraceError(TraceIssue(str(source), expected="at least one user", message="no users found"))
     users = _user_table(events, state.users)
-    return TraceSet(events, users, issues.issues(), source)
+    ts = TraceSet(events, users, issues.issues(), source)
+    if state.garbage:  # freeing millions of parsed objects takes a while: not while the caller waits
+        threading.Thread(target=_free_later, args=(state.garbage,), name="trace-free", daemon=True).start()
+        state.garbage = []
+    return ts
+
+
+def _free_later(garbage: list) -> None:
+    """Free parsed documents in small steps (one big ``clear`` would hold the GIL throughout)."""
+    while garbage:
+        doc = garbage.pop()
+        if isinstance(doc, dict):
+            for record in doc.values():
+                history = record.get("action_history") if isinstance(record, dict) else None
+                if isinstance(history, list):
+                    while history:
+                        del history[-2000:]
+        del doc
 
 
 def _has_content(f: Path) -> bool:
@@ -303,6 +382,7 @@ class _ImportState:
         self.file_of_user: dict[str, str] = {}
         self.frames: list[pl.DataFrame] = []
         self.builder = build.EventBuilder(issues)
+        self.garbage: list = []  # parsed documents to free after the import
 
     def flush(self) -> None:
         if len(self.builder):
@@ -343,17 +423,21 @@ class _ImportState:
         self.file_of_user[uid] = file
         return uid
 
-    def events(self, file: str, uid: str, history: Any) -> None:
+    def events(self, file: str, uid: str, history: Any, first: int = 0, stop: int | None = None,
+               free: bool = True, base: int = 0) -> None:
+        """Build the events ``history[first:stop]`` (all of them by default; ``history[0]`` has event
+        index ``base``); ``free`` drops each parsed batch from ``history`` once built."""
         if not isinstance(history, list):
             self.issues.add(TraceIssue(file, uid, None, "action_history", "a list of events",
                                        f"found {build._kind(history)}; user kept with no events"))
             return
-        n = len(history)
-        for s in range(0, n, BATCH_EVENTS):
+        n = len(history) if stop is None else stop
+        for s in range(first, n, BATCH_EVENTS):
             e = min(n, s + BATCH_EVENTS)
-            self.builder.add_list(file, uid, history[s:e], s)
-            for i in range(s, e):  # free the parsed events now: their memory is reused at once
-                history[i] = None
+            self.builder.add_list(file, uid, history[s:e], base + s)
+            if free:
+                for i in range(s, e):  # free the parsed events now: their memory is reused at once
+                    history[i] = None
             if len(self.builder) >= BATCH_EVENTS:
                 self.flush()
             if self.task is not None:
@@ -364,19 +448,31 @@ class _ImportState:
 # -- JSON -------------------------------------------------------------------------------------------
 
 
-def _read_json(f: Path, size: int, state: _ImportState) -> None:
+def _read_json(f: Path, size: int, state: _ImportState, pre: list | None = None) -> None:
     file = str(f)
     if size <= FAST_PATH_MAX_BYTES:
-        data = f.read_bytes()
-        try:
-            doc = orjson.loads(memoryview(data)[3:] if data.startswith(_BOM) else data)
-        except orjson.JSONDecodeError:
+        if pre is not None:  # [bytes, document or None] read (and maybe parsed) already
+            data, doc = pre[0], pre[1]
+            pre.clear()
+        else:
+            data, doc = f.read_bytes(), None
+        if doc is None:
+            if size >= PARALLEL_MIN_BYTES and _can_fork() and _read_split(file, data, state):
+                return
+            doc = _parse_whole(data)
+        if doc is _UNPARSED:
             _stream_json(f, np.frombuffer(data, np.uint8), data, state)
             return
         if not isinstance(doc, dict):
             raise TraceError(TraceIssue(file, expected="a JSON object {user_id: {user_profile, action_history}}",
                                         message=f"found {build._kind(doc)}"))
         del data
+        if size >= PARALLEL_MIN_BYTES and _can_fork():
+            _read_doc_parallel(file, doc, state)
+            # freeing millions of parsed objects takes a while: do it after the import returns
+            state.garbage.append(doc)  # freed once the import is done
+            del doc
+            return
         for uid, record in doc.items():
             u = state.user(file, uid, record)
             if u is not None:
@@ -391,6 +487,296 @@ def _read_json(f: Path, size: int, state: _ImportState) -> None:
             mm.close()
         except BufferError:
             pass  # numpy views still alive; released with them
+
+
+# -- two processes ----------------------------------------------------------------------------------
+
+
+def _can_fork() -> bool:
+    try:
+        return ("fork" in multiprocessing.get_all_start_methods()
+                and not multiprocessing.current_process().daemon)  # daemons may not have children
+    except Exception:  # noqa: BLE001 - no multiprocessing here: stay in one process
+        return False
+
+
+_EVENT_START = re.compile(rb'\}\s*(,)\s*\{\s*"type"\s*:\s*(?:"[^"\\]*"|null)\s*,\s*"timestamp"\s*:')
+_SPLIT_MARK_TEXT = "\x00workbench-split-7f3a9c"
+_SPLIT_MARK = b',"\\u0000workbench-split-7f3a9c"'
+_DOC_END = re.compile(rb'\]\s*\}\s*\}\s*\Z')
+
+
+def _read_split(file: str, data: bytes, state: _ImportState) -> bool:
+    """Parse and build a document whose last user's ``action_history`` is most of it with two
+    processes from the start: a forked worker parses (``orjson``) and builds the tail of that
+    history while this process parses everything before it (closed with ``]}}``) and builds that.
+
+    The cut is a comma before something that looks like an event (``{"type": .., "timestamp":``)
+    after the last ``"action_history"`` key; the file must end with ``]}}``. Both parses succeeding
+    proves the cut is the comma between two events of that history (the prefix can only be closed
+    by ``]}}`` at that depth, outside any string) and that the tail is the rest of it. Returns False,
+    having changed nothing, when the document does not have that shape (the caller then parses it
+    whole). Rows, frames and warnings are the same as with one process."""
+    base = 3 if data.startswith(_BOM) else 0
+    size = len(data)
+    key = data.rfind(b'"action_history"')
+    end = _DOC_END.search(data, max(base, size - 4096))
+    if key < 0 or end is None:
+        return False
+    cut_from = max(key, base + int((size - base) * (1.0 - WORKER_SHARE)))
+    found = _EVENT_START.search(data, cut_from, end.start())
+    if found is None:
+        return False
+    comma, stop = found.start(1), end.start()
+    ctx = multiprocessing.get_context("fork")
+    answers, answer_out = ctx.Pipe(duplex=False)
+    _widen(answer_out)
+    orders_in, orders = ctx.Pipe(duplex=False)
+    worker = ctx.Process(target=_split_worker, args=(data, comma + 1, stop, file, orders_in, answer_out),
+                         name="trace-import-worker", daemon=True)
+    try:
+        with warnings.catch_warnings():  # "multi-threaded process forked": the worker runs no threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            worker.start()
+    except (OSError, ValueError, AssertionError):
+        for conn in (answers, answer_out, orders_in, orders):
+            conn.close()
+        return False
+    answer_out.close()
+    orders_in.close()
+    try:
+        try:
+            prefix = bytearray(memoryview(data)[base:comma])
+            prefix += _SPLIT_MARK + b"]}}"
+            doc = orjson.loads(prefix)
+            del prefix
+        except orjson.JSONDecodeError:
+            doc = None
+        last = None
+        if isinstance(doc, dict) and doc:  # the marker must end the last user's history
+            uid, record = next(reversed(doc.items()))
+            if isinstance(record, dict) and record and next(reversed(record)) == "action_history":
+                history = record["action_history"]
+                if isinstance(history, list) and history and history[-1] == _SPLIT_MARK_TEXT:
+                    history.pop()
+                    last = (uid, history)
+        status = _receive(answers, worker, state.task) if last is not None else None
+        if status is None or status[0] != "parsed":
+            _tell(orders, None)
+            return False
+        # the split holds: from here on the document is read (the worker's part here if it fails)
+        state.garbage.append(doc)
+        todo: list[tuple[str, Any]] = []
+        last_uid: str | None = None
+        for uid, record in doc.items():  # users first, so that the worker can start at once
+            u = state.user(file, uid, record)
+            if u is not None:
+                history = record.get("action_history")
+                todo.append((u, history))
+                if history is last[1]:
+                    last_uid = u
+        _tell(orders, (last_uid, len(last[1])) if last_uid is not None else None)
+        for u, history in todo:
+            state.events(file, u, history, free=False)
+        del todo
+        if last_uid is None:  # the last user was skipped (e.g. seen in an earlier file)
+            return True
+        state.flush()
+        answer = _receive(answers, worker, state.task)
+    finally:
+        for conn in (answers, orders):
+            conn.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+    if answer is None or answer[0] == "failed":  # the worker died: parse and build its part here
+        items = orjson.loads(b"[" + memoryview(data)[comma + 1:stop] + b"]")
+        state.events(file, last_uid, items, free=False, base=len(last[1]))
+        state.garbage.append(items)
+        state.flush()
+        return True
+    if answer[0] == "error":
+        raise TraceError(TraceIssue.from_dict(answer[1]))
+    _add_worker_rows(state, answer)
+    return True
+
+
+def _widen(conn) -> None:
+    """A 1 MiB pipe buffer (Linux): the worker's rows (tens of MB) then cross in far fewer steps."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError, ValueError):
+        pass
+
+
+def _tell(conn, message) -> None:
+    try:
+        conn.send(message)
+    except OSError:
+        pass  # the worker is gone: its answer will be missing and this process does its part
+
+
+def _split_worker(data: bytes, start: int, stop: int, file: str, orders, answers) -> None:
+    """In the forked worker: parse ``data[start:stop]`` (the tail of the last user's history) as a
+    list, say so, then build the rows of those events for the user and first index we are told."""
+    gc.disable()  # a collection would touch (and so copy) every object shared with the parent
+    try:
+        try:
+            items = orjson.loads(b"[" + memoryview(data)[start:stop] + b"]")
+        except orjson.JSONDecodeError:
+            items = None
+        answers.send_bytes(pickle.dumps(("parsed", len(items)) if isinstance(items, list) else ("failed", "")))
+        if not isinstance(items, list):
+            return
+        order = orders.recv()
+        if order is None:
+            return
+        uid, offset = order
+        issues = IssueLog()
+        builder = build.EventBuilder(issues)
+        try:
+            builder.add_list(file, uid, items, offset)
+            answer: tuple = ("ok", builder.rows, issues._items, issues._counts)
+        except TraceError as exc:
+            answer = ("error", exc.issue.to_dict())
+        except BaseException as exc:  # noqa: BLE001 - reported; the parent then builds this part itself
+            answer = ("failed", _short(exc))
+        answers.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    except (EOFError, OSError):
+        pass  # the parent went away or gave up on us
+    finally:
+        answers.close()
+
+
+def _add_worker_rows(state: _ImportState, answer: tuple) -> None:
+    """Frames from the rows a worker built (and its warnings, after ours)."""
+    _, rows, items, counts = answer
+    _merge_issues(state.issues, items, counts)
+    builder = build.EventBuilder(state.issues)
+    for b0 in range(0, len(rows), BATCH_EVENTS):
+        builder.rows = rows[b0:b0 + BATCH_EVENTS]
+        state.frames.append(builder.frame(state.file_of_user))
+    if state.task is not None:
+        state.task.progress(1, 1, "events read")
+
+
+def _read_doc_parallel(file: str, doc: dict, state: _ImportState) -> None:
+    """Build the events of a parsed document with two processes: a forked worker builds the rows of
+    the last ``WORKER_SHARE`` of the events (pure Python, no polars: polars' thread pool does not
+    survive a fork) and sends them back pickled; this process builds the first part meanwhile, then
+    turns the worker's rows into a frame. The result (rows, frames, warnings with their event
+    indices) is the same as with one process; when the worker fails, this process builds its part."""
+    work: list[tuple[str, list]] = []
+    for uid, record in doc.items():
+        u = state.user(file, uid, record)
+        if u is None:
+            continue
+        history = record.get("action_history")
+        if isinstance(history, list):
+            work.append((u, history))
+        else:
+            state.events(file, u, history)  # logs the problem
+    total = sum(len(h) for _, h in work)
+    if total < PARALLEL_MIN_EVENTS:
+        for u, h in work:
+            state.events(file, u, h)
+        return
+    cut = int(total * (1.0 - WORKER_SHARE))
+    mine: list[tuple[str, list, int, int]] = []
+    theirs: list[tuple[str, list, int, int]] = []
+    pos = 0
+    for u, h in work:
+        n = len(h)
+        if pos + n <= cut:
+            mine.append((u, h, 0, n))
+        elif pos >= cut:
+            theirs.append((u, h, 0, n))
+        else:
+            mine.append((u, h, 0, cut - pos))
+            theirs.append((u, h, cut - pos, n))
+        pos += n
+    del work
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    _widen(sender)
+    worker = ctx.Process(target=_worker_main, args=(sender, file, theirs), name="trace-import-worker",
+                         daemon=True)
+    try:
+        with warnings.catch_warnings():  # "multi-threaded process forked": the worker runs no threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            worker.start()
+    except (OSError, ValueError, AssertionError):
+        sender.close()
+        receiver.close()
+        for u, h, s, e in itertools.chain(mine, theirs):
+            state.events(file, u, h, s, e)
+        return
+    sender.close()
+    try:
+        for u, h, s, e in mine:  # parsed events freed after the import (see _free_later)
+            state.events(file, u, h, s, e, free=False)
+        state.flush()
+        answer = _receive(receiver, worker, state.task)
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+    if answer is None or answer[0] == "failed":  # the worker died or failed: do its part here
+        for u, h, s, e in theirs:
+            state.events(file, u, h, s, e)
+        return
+    if answer[0] == "error":
+        raise TraceError(TraceIssue.from_dict(answer[1]))
+    _add_worker_rows(state, answer)
+
+
+def _receive(receiver, worker, task) -> tuple | None:
+    """The worker's pickled answer, or None when it died without one."""
+    while not receiver.poll(0.05):
+        if task is not None:
+            task.check()
+        if not worker.is_alive() and not receiver.poll(0):
+            return None
+    try:
+        return pickle.loads(receiver.recv_bytes())
+    except (EOFError, OSError, pickle.UnpicklingError):
+        return None
+
+
+def _worker_main(sender, file: str, parts: list[tuple[str, list, int, int]]) -> None:
+    """In the forked worker: build the rows of ``parts`` and send them (or the error) back."""
+    gc.disable()  # a collection would touch (and so copy) every object shared with the parent
+    try:
+        issues = IssueLog()
+        builder = build.EventBuilder(issues)
+        for u, h, s, e in parts:
+            builder.add_list(file, u, itertools.islice(h, s, e), s)
+        answer: tuple = ("ok", builder.rows, issues._items, issues._counts)
+    except TraceError as exc:
+        answer = ("error", exc.issue.to_dict())
+    except BaseException as exc:  # noqa: BLE001 - reported; the parent then builds this part itself
+        answer = ("failed", _short(exc))
+    try:
+        sender.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        sender.close()
+
+
+def _merge_issues(log: IssueLog, items: list[TraceIssue], counts: dict[tuple, int]) -> None:
+    """Add the worker's issues (kept ones and counts of those left out) to ``log``, after its own."""
+    last: dict[tuple, TraceIssue] = {}
+    sent: dict[tuple, int] = {}
+    for issue in items:
+        log.add(issue)
+        key = (issue.file, issue.field, issue.expected)
+        last[key] = issue
+        sent[key] = sent.get(key, 0) + 1
+    for key, n in counts.items():
+        for _ in range(n - sent.get(key, 0)):  # only past the cap: counted, not listed again
+            log.add(last[key])
 
 
 def _release(raw, start: int, end: int) -> None:
