@@ -10,13 +10,11 @@ atomic (temp file, then rename).
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import orjson
 
-from workbench import paths
+from workbench import fileio, paths
 
 #: Bumped whenever the canonical table or the importer's derivations change.
 CACHE_VERSION = "4"
@@ -79,28 +77,8 @@ def remember_hash(sig: str, digest: str) -> None:
     index[sig] = digest
     if len(index) > 2000:  # keep the index small: drop the oldest entries
         index = dict(list(index.items())[-1000:])
-    atomic_write_bytes(_index_path(), orjson.dumps(index))
+    fileio.atomic_write_bytes(_index_path(), orjson.dumps(index), fsync=False)
 
 
 def parquet_path(digest: str) -> Path:
     return cache_root() / f"{digest}-v{CACHE_VERSION}.parquet"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def temp_path_for(path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    os.close(fd)
-    return Path(tmp)

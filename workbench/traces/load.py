@@ -33,6 +33,7 @@ import numpy as np
 import orjson
 import polars as pl
 
+from workbench import fileio
 from workbench.traces import build, cache, schema
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
 from workbench.traces.scan import key_before, scan
@@ -991,17 +992,9 @@ def _write_canonical(events: pl.DataFrame, users: pl.DataFrame, warnings: list[T
         _META_WARNINGS: orjson.dumps([w.to_dict() for w in warnings]).decode(),
         _META_VERSION: cache.CACHE_VERSION,
     }
-    tmp = cache.temp_path_for(out)
-    try:
-        events.select(list(schema.EVENT_SCHEMA)).write_parquet(
-            tmp, compression="lz4", row_group_size=ROW_GROUP, statistics=True, metadata=meta)
-        os.replace(tmp, out)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    # a cache can be rebuilt from its source: atomic, but no fsync
+    fileio.atomic_write(out, lambda tmp: events.select(list(schema.EVENT_SCHEMA)).write_parquet(
+        tmp, compression="lz4", row_group_size=ROW_GROUP, statistics=True, metadata=meta), fsync=False)
 
 
 def _user_table(events: pl.DataFrame, users: list[tuple[str, str, str]]) -> pl.DataFrame:
