@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         window.persist = False
         window.cancel_jobs()
         window.close()
+        _finish_jobs()
         app.quit()
 
     watcher = _FirstPaint(window)
@@ -100,7 +101,12 @@ def run(args: argparse.Namespace) -> int:
 
     import qasync
 
+    from concurrent.futures import ThreadPoolExecutor
+
     loop = qasync.QEventLoop(app)
+    # asyncio.to_thread / run_in_executor(None) on plain Python threads: qasync's default executor
+    # starts QThreads, and a QThread still running when Qt tears down aborts the process
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=4, thread_name_prefix="workbench-loop"))
     asyncio.set_event_loop(loop)
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
@@ -117,7 +123,5 @@ def _finish_jobs() -> None:
     """Cancel the jobs still running and wait for their threads, so none is destroyed while running."""
     from workbench.app import jobs
 
-    for job in list(jobs._LIVE_JOBS):
-        job.cancel()
-    for job in list(jobs._LIVE_JOBS):
-        job.wait(60000)
+    if not jobs.finish_all(60000):
+        print("workbench: a background job did not stop within 60 s", file=sys.stderr)

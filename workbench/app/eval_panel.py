@@ -195,6 +195,7 @@ class EvaluationPanel(QWidget):
     progress_changed = Signal(int, int, str)
     results_shown = Signal()
     case_selected = Signal(str, int)     # user_id, event_index
+    mark_case_requested = Signal(object)  # case_payload() of the selected case ("Mark case" clicked)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -278,10 +279,17 @@ class EvaluationPanel(QWidget):
         self.cases_view.horizontalHeader().setStretchLastSection(True)
         self.cases_view.selectionModel().currentRowChanged.connect(self._on_cases_current_changed)
         self.cases_label = QLabel("Click a cell of the matrix to list the cases behind it.", self)
+        self.mark_button = QPushButton("Mark case", self)
+        self.mark_button.setToolTip("Save the selected case (every model's answer to its field) in the Cases panel")
+        self.mark_button.setEnabled(False)
+        self.mark_button.clicked.connect(self._on_mark_button_clicked)
         cases_box = QWidget(self)
         cl = QVBoxLayout(cases_box)
         cl.setContentsMargins(0, 0, 0, 0)
-        cl.addWidget(self.cases_label)
+        head = QHBoxLayout()
+        head.addWidget(self.cases_label, 1)
+        head.addWidget(self.mark_button)
+        cl.addLayout(head)
         cl.addWidget(self.cases_view)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.matrix_view)
@@ -419,7 +427,8 @@ class EvaluationPanel(QWidget):
         run = result.report.get("run", {})
         self.status.setText(f"Done in {run.get('seconds', 0):.1f} s: {run.get('answered', 0)} answers "
                             f"({run.get('cached', 0)} from cache, {run.get('failed', 0)} failed), "
-                            f"cost ${run.get('cost', 0):.4f}. Saved in {self.out_dir}.")
+                            f"cost ${run.get('cost', 0):.4f}. Saved in {self.out_dir}."
+                            + _first_failure(result.report))
         self.run_finished.emit(result.report)
 
     def _on_batch_progress(self, p: Any) -> None:
@@ -465,7 +474,7 @@ class EvaluationPanel(QWidget):
             report = build_report(rows, judge=judge)
         self.out_dir = folder
         self.show_results(rows, report, judge)
-        self.status.setText(f"Results from {folder}.")
+        self.status.setText(f"Results from {folder}." + _first_failure(report))
         return True
 
     def show_results(self, rows: Sequence[Mapping[str, Any]], report: Mapping[str, Any],
@@ -528,6 +537,7 @@ class EvaluationPanel(QWidget):
         cases = [r for r in self.rows if r["model"] == model and r["field"] == field and r.get("parse_ok")]
         cases.sort(key=lambda r: -(int(r.get("predicted_label") or 0)))
         self.cases_model.set_cases(cases)
+        self.mark_button.setEnabled(False)
         self.cases_label.setText(f"{model} · {field}: {len(cases)} answers (predicted Yes first)")
 
     def _on_matrix_clicked(self, index: QModelIndex) -> None:
@@ -537,6 +547,7 @@ class EvaluationPanel(QWidget):
         metric = self.matrix_model.metric_at(index.column()) or "questions"
         cases = cases_for(self.rows, row.model, row.scenario, metric)
         self.cases_model.set_cases(cases)
+        self.mark_button.setEnabled(False)
         self.cases_label.setText(f"{row.model} · {_scenario_en(row.scenario)} · {metric}: {len(cases)} cases")
         if self.model_combo.findText(row.model) >= 0:
             self.model_combo.setCurrentText(row.model)
@@ -556,9 +567,29 @@ class EvaluationPanel(QWidget):
                     agrees = False
                 ghosts.append(GhostMark(user, event, str(r["model"]), str(r["field"]),
                                         r.get("predicted_label"), r.get("true_value"), agrees))
+        self.mark_button.setEnabled(True)
         self.state.select_event(user, event)
         self.state.set_ghosts(ghosts)
         self.case_selected.emit(user, event)
+
+    def case_payload(self) -> dict[str, Any] | None:
+        """The selected case as ``CasesPanel.mark_event`` keyword arguments: its event, its field and
+        every model's answer to that field (or None when no case is selected)."""
+        current = self.cases_view.currentIndex()
+        if not current.isValid():
+            return None
+        case = self.cases_model.case_at(current.row())
+        user, event, field = str(case["user_id"]), int(case["event_index"]), str(case.get("field") or "")
+        preds = [{k: r.get(k) for k in ("model", "field", "predicted_value", "predicted_label", "raw_output",
+                                        "parse_ok", "error")}
+                 for r in self.rows if r["user_id"] == user and int(r["event_index"]) == event
+                 and (not field or r.get("field") == field)]
+        return {"user_id": user, "event_index": event, "fields": [field] if field else [], "predictions": preds}
+
+    def _on_mark_button_clicked(self) -> None:
+        payload = self.case_payload()
+        if payload is not None:
+            self.mark_case_requested.emit(payload)
 
 
 def _scenario_en(name: str) -> str:
@@ -566,6 +597,15 @@ def _scenario_en(name: str) -> str:
 
     en = canonical_scenario(name)
     return name if en == OTHER else en
+
+
+def _first_failure(report: Mapping[str, Any]) -> str:
+    """" First failure: <reason>" when answers failed (report.json run.failure_reasons), else ""."""
+    reasons = (report.get("run") or {}).get("failure_reasons") or []
+    if reasons and isinstance(reasons[0], Mapping) and reasons[0].get("error"):
+        n = len(reasons)
+        return f" First failure: {reasons[0]['error']}" + (f" (+{n - 1} other reasons)" if n > 1 else "")
+    return ""
 
 
 def _fmt_ratio(v: Any) -> str:

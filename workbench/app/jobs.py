@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from workbench.tasks import Cancelled, TaskState
 
-__all__ = ["Cancelled", "Job", "TaskState", "run_in_thread"]
+__all__ = ["Cancelled", "Job", "TaskState", "finish_all", "live_jobs", "run_in_thread"]
 
 
 class _Worker(QThread):
@@ -79,11 +79,29 @@ class Job(QObject):
             self._thread.wait()
             self._thread.deleteLater()
             self._thread = None
-        _LIVE_JOBS.discard(self)
+        with _lock:
+            _LIVE_JOBS.discard(self)
 
 
 _LIVE_JOBS: set[Job] = set()
 _lock = threading.Lock()
+
+
+def live_jobs() -> list[Job]:
+    """The jobs started by :func:`run_in_thread` whose end has not been delivered yet."""
+    with _lock:
+        return list(_LIVE_JOBS)
+
+
+def finish_all(timeout_ms: int = 60000) -> bool:
+    """Cancel every live job and wait for its thread to stop (call before the application exits, so
+    no QThread is destroyed while running). Returns True when every thread stopped in time."""
+    ok = True
+    for job in live_jobs():
+        job.cancel()
+    for job in live_jobs():
+        ok = job.wait(timeout_ms) and ok
+    return ok
 
 
 def run_in_thread(fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,

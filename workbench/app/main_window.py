@@ -7,8 +7,12 @@ signals: the timeline, the table (keyboard included), the chain list and the boo
 user's events run on worker threads (:func:`workbench.app.jobs.run_in_thread`) with a progress bar in
 the status bar; errors go to one place (``state.error_posted`` -> error banner + status bar).
 
-Heavy panels (prediction, evaluation, cases) are not imported here; the lead wires them with
-:meth:`MainWindow.add_panel`, one line each, and they appear in the View menu.
+The heavy panels (Predict, Evaluation, Cases) get their docks at once (so saved layouts restore and the
+View menu lists them) but are imported and built only when first needed: when their dock is first
+shown, or when an action needs them (Predict here, Mark case, Presentation mode). Nothing of them is
+imported on the way to the first paint. They are wired here: the predict and evaluation panels'
+"Mark case", the inspector's "Mark this dialogue" and a timeline range selection go to
+``CasesPanel.mark_event`` / ``mark_range``; a reopened range case zooms the timeline.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -143,6 +147,11 @@ class MainWindow(QMainWindow):
         self._syncing_timeline = False
         self._layout_restored = False
         self._layout_touched = False
+        self._last_range: tuple[float, float] | None = None
+        self.predict_panel: Any = None          # workbench.app.predict_panel.PredictPanel, built lazily
+        self.eval_panel: Any = None             # workbench.app.eval_panel.EvaluationPanel
+        self.cases_panel: Any = None            # workbench.app.cases_panel.CasesPanel
+        self.presentation: Any = None           # the open PresentationWindow, if any
         self.setWindowTitle(APP_TITLE)
         self.setObjectName("main_window")
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
@@ -218,6 +227,9 @@ class MainWindow(QMainWindow):
         self.menu_view_docks: list[QAction] = []
         left, right, bottom = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
                                Qt.DockWidgetArea.BottomDockWidgetArea)
+        # corners first: changing them after tabifying leaves a stray tab bar behind (Qt)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._dock_specs = [("Users", self.users_panel, left), ("Bookmarks", self.bookmarks_panel, left),
                             ("Events", self.events_panel, bottom), ("Inspector", self.inspector, right),
                             ("Causal chain", self.chain_panel, right)]
@@ -225,8 +237,22 @@ class MainWindow(QMainWindow):
             self._make_dock(title, widget, area)
         self.splitDockWidget(self.docks["Users"], self.docks["Bookmarks"], Qt.Orientation.Vertical)
         self.splitDockWidget(self.docks["Inspector"], self.docks["Causal chain"], Qt.Orientation.Vertical)
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        # the heavy panels: a placeholder now, the panel on first show (see ensure_panel)
+        self._lazy_panels: dict[str, Callable[[], QWidget]] = {
+            "Predict": self._create_predict_panel, "Evaluation": self._create_eval_panel,
+            "Cases": self._create_cases_panel}
+        for title, area in (("Predict", right), ("Evaluation", bottom), ("Cases", bottom)):
+            placeholder = QLabel(f"{title}: opening…")
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            dock = self._make_dock(title, placeholder, area)
+            dock.visibilityChanged.connect(lambda shown, t=title: self._on_lazy_dock_visibility_changed(t, shown))
+        self.tabifyDockWidget(self.docks["Events"], self.docks["Evaluation"])
+        self.tabifyDockWidget(self.docks["Events"], self.docks["Cases"])
+        self.docks["Events"].raise_()
+        # Qt 6.12 leaves a stray copy of the tab bar when a second tab group is made before the
+        # window is shown: Predict joins the Inspector's tabs after the first show (_on_shown_tabify)
+        self.docks["Predict"].hide()
+        self._predict_tabified = False
 
     def _apply_default_dock_sizes(self) -> None:
         """Proportional default sizes (used when no saved layout is restored)."""
@@ -246,9 +272,37 @@ class MainWindow(QMainWindow):
 
     def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
         super().showEvent(event)
+        if not self._predict_tabified:
+            self._predict_tabified = True
+            QTimer.singleShot(0, self._on_shown_tabify)
         if not self._layout_restored and not self._layout_touched:
             self._apply_default_dock_sizes()
             QTimer.singleShot(0, self._on_first_show_settled)
+
+    def _on_shown_tabify(self) -> None:
+        predict, inspector = self.docks["Predict"], self.docks["Inspector"]
+        if not self._layout_restored:
+            self.tabifyDockWidget(inspector, predict)
+            predict.show()
+            inspector.raise_()
+        self._hide_stray_tab_bars()
+
+    def _hide_stray_tab_bars(self) -> None:
+        """Hide the copies of dock tab bars Qt leaves behind (a restored layout with several tab
+        groups): a real tab bar touches the dock of its current tab, a stray one does not."""
+        from PySide6.QtWidgets import QTabBar
+
+        by_title = {d.windowTitle(): d for d in self.docks.values()}
+        for bar in self.findChildren(QTabBar):
+            if bar.parent() is not self or not bar.isVisible() or bar.count() == 0:
+                continue
+            dock = by_title.get(bar.tabText(bar.currentIndex()))
+            if dock is None or dock.isFloating():
+                continue
+            g, d = bar.geometry(), dock.geometry()
+            touches = abs(g.top() - d.bottom() - 1) <= 2 or abs(d.top() - g.bottom() - 1) <= 2
+            if not (touches and abs(g.left() - d.left()) <= 2):
+                bar.hide()
 
     def _on_first_show_settled(self) -> None:
         if not self._layout_restored and not self._layout_touched:
@@ -269,8 +323,16 @@ class MainWindow(QMainWindow):
     def add_panel(self, title: str, widget: QWidget,
                   area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         """Add ``widget`` as a dock titled ``title`` (listed in the View menu); returns the dock.
-        A panel with the same title as an existing dock is tabbed with it."""
+        A panel with the same title as an existing dock is tabbed with it; one titled like a lazy
+        panel's dock not built yet (Predict, Evaluation, Cases) takes that dock's place instead."""
         existing = self.docks.get(title)
+        if existing is not None and getattr(self, "_lazy_panels", {}).get(title) is not None:
+            self._lazy_panels[title] = None  # type: ignore[assignment]
+            old = existing.widget()
+            existing.setWidget(widget)
+            if old is not None:
+                old.deleteLater()
+            return existing
         dock = self._make_dock(title if existing is None else f"{title} ({len(self.docks)})", widget, area)
         if existing is not None:
             self.tabifyDockWidget(existing, dock)
@@ -291,7 +353,14 @@ class MainWindow(QMainWindow):
         self.cancel_button.setText("Cancel")
         self.cancel_button.clicked.connect(self.cancel_jobs)
         self.cancel_button.hide()
+        self.mark_range_button = QToolButton(self)
+        self.mark_range_button.setObjectName("mark_range_button")
+        self.mark_range_button.setText("Mark time range as case")
+        self.mark_range_button.setToolTip("Save the time range just selected on the timeline (Shift+drag) as a case")
+        self.mark_range_button.clicked.connect(self._on_mark_range_button_clicked)
+        self.mark_range_button.hide()
         bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.mark_range_button)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
 
@@ -315,6 +384,9 @@ class MainWindow(QMainWindow):
         self._action(self.view_menu, "Fit all (Home)", lambda: self.timeline.fit_all())
         self._action(self.view_menu, "Zoom to selected event", self.zoom_to_selected, "Z")
         self._action(self.view_menu, "Focus filter", self._focus_filter, QKeySequence.StandardKey.Find)
+        self.view_menu.addSeparator()
+        self.presentation_action = self._action(self.view_menu, "&Presentation mode", self.open_presentation)
+        self.presentation_action.setShortcuts([QKeySequence("F11"), QKeySequence("Ctrl+Shift+P")])
 
         go = mb.addMenu("&Go")
         self.go_actions: dict[str, QAction] = {}
@@ -338,6 +410,23 @@ class MainWindow(QMainWindow):
             self.go_actions[key] = act
             if key in ("previous_conversion", "previous_user", "bookmark"):
                 go.addSeparator()
+
+        cases_menu = go  # (the menu bar stays File, View, Go, Help)
+        cases_menu.addSeparator()
+        self.predict_action = self._action(cases_menu, "&Predict here", self.predict_here, "Ctrl+P")
+        self.predict_action.setToolTip("Ask models and baselines to be this user at the selected event")
+        cases_menu.addSeparator()
+        self.mark_event_action = self._action(cases_menu, "&Mark selected event as case", self.mark_selected_event,
+                                              "Ctrl+M")
+        self.mark_dialogue_action = self._action(cases_menu, "Mark this &dialogue", self.mark_dialogue)
+        self.mark_range_action = self._action(cases_menu, "Mark time &range as case", self.mark_time_range,
+                                              "Ctrl+Shift+M")
+        for act in (self.predict_action, self.mark_event_action):
+            self.events_panel.view.addAction(act)
+        self.events_panel.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        if self.inspector.transcript is not None:
+            self.inspector.transcript.addAction(self.mark_dialogue_action)
+            self.inspector.transcript.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         help_menu = mb.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self._show_shortcuts)
@@ -488,6 +577,8 @@ class MainWindow(QMainWindow):
 
     def _on_state_user_changed(self, user_id: str) -> None:
         self.users_panel.show_user(user_id)
+        self._last_range = None
+        self.mark_range_button.hide()
         self.clear_chain()
         traces = self.state.dataset
         if traces is None or not user_id:
@@ -826,12 +917,14 @@ class MainWindow(QMainWindow):
     def _on_timeline_range_changed(self, t0: float, t1: float) -> None:
         self.settings.last_range = [float(t0), float(t1)]
         if not self._syncing_timeline:
-            self.state.range_changed.emit(float(t0), float(t1))
+            self.state.set_range(float(t0), float(t1))
 
     def _on_timeline_range_selected(self, t0: float, t1: float) -> None:
         """Shift-drag on the timeline: select the first event in the range (the table follows)."""
         if self.track is None:
             return
+        self._last_range = (float(min(t0, t1)), float(max(t0, t1)))
+        self.mark_range_button.show()
         pos = int(np.searchsorted(self.track.t[self.track.plot], t0, side="left"))
         if pos < self.track.plot.size and self.track.t[self.track.plot[pos]] <= t1:
             n = int(np.searchsorted(self.track.t[self.track.plot], t1, side="right")) - pos
@@ -859,6 +952,179 @@ class MainWindow(QMainWindow):
         if np.isfinite(v):
             text += f" · watched {v:g} s"
         return text
+
+    # == heavy panels (built lazily) and cases ========================================================
+
+    def _on_lazy_dock_visibility_changed(self, title: str, shown: bool) -> None:
+        if shown and self._lazy_panels.get(title) is not None:
+            # after this event: a dock shown while the window is first laid out never delays the paint
+            QTimer.singleShot(0, lambda: self._build_if_shown(title))
+
+    def _build_if_shown(self, title: str) -> None:
+        dock = self.docks.get(title)
+        if dock is not None and dock.isVisible() and not dock.visibleRegion().isEmpty():
+            self.ensure_panel(title)
+
+    def ensure_panel(self, title: str) -> QWidget:
+        """The panel of dock ``title`` (Predict, Evaluation, Cases), built on first use."""
+        factory = self._lazy_panels.get(title)
+        if factory is None:
+            return self.docks[title].widget()
+        self._lazy_panels[title] = None  # type: ignore[assignment]
+        widget = factory()
+        dock = self.docks[title]
+        old = dock.widget()
+        dock.setWidget(widget)
+        if old is not None:
+            old.deleteLater()
+        return widget
+
+    def show_dock(self, title: str) -> QWidget:
+        widget = self.ensure_panel(title)
+        dock = self.docks[title]
+        dock.show()
+        dock.raise_()
+        return widget
+
+    def _create_predict_panel(self) -> QWidget:
+        from workbench.app.predict_panel import PredictPanel
+
+        panel = PredictPanel(self.state)
+        panel.setObjectName("predict_panel")
+        panel.defer_when_hidden = True
+        panel.mark_case_requested.connect(self._on_predict_mark_case_requested)
+        self.predict_panel = panel
+        return panel
+
+    def _create_eval_panel(self) -> QWidget:
+        from workbench.app.eval_panel import EvaluationPanel
+
+        panel = EvaluationPanel(self.state)
+        panel.setObjectName("eval_panel")
+        panel.mark_case_requested.connect(self._on_eval_mark_case_requested)
+        self.eval_panel = panel
+        return panel
+
+    def _create_cases_panel(self) -> QWidget:
+        import getpass
+
+        from workbench.app.cases_panel import CasesPanel
+
+        try:
+            author = getpass.getuser()
+        except Exception:  # noqa: BLE001 - no login name (containers): cases stay anonymous
+            author = ""
+        panel = CasesPanel(self.state, author=author)
+        panel.setObjectName("cases_panel")
+        panel.range_reopened.connect(self._on_cases_range_reopened)
+        self.cases_panel = panel
+        return panel
+
+    def predict_here(self) -> Any:
+        """Show the Predict dock for the selected event and give it the focus."""
+        panel = self.show_dock("Predict")
+        if self.state.selected_index < 0:
+            self.state.post_status("Select an event, then Predict here (Ctrl+P)")
+        target = panel.predict_button if panel.predict_button.isEnabled() else panel
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return panel
+
+    def timeline_png(self) -> bytes:
+        """The timeline as PNG bytes (the snapshot stored with a case)."""
+        buf = QBuffer()
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        self.timeline.grab().save(buf, "PNG")
+        buf.close()
+        return bytes(buf.data().data())
+
+    def _cases(self) -> Any:
+        return self.ensure_panel("Cases")
+
+    def _announce_case(self, case: Any) -> None:
+        if case is not None:
+            self.docks["Cases"].show()
+            self.state.post_status(f"Case marked: {case.location()} (Cases panel)")
+
+    def _on_predict_mark_case_requested(self) -> None:
+        payload = self.predict_panel.case_payload() if self.predict_panel is not None else None
+        if payload is None:
+            self.state.post_status("Run a prediction first: the case keeps its predictions")
+            return
+        self._announce_case(self._cases().mark_event(**payload, snapshot_png=self.timeline_png()))
+
+    def _on_eval_mark_case_requested(self, payload: dict) -> None:
+        from workbench.annotate.model import CasePrediction
+
+        payload = dict(payload)
+        payload["predictions"] = [CasePrediction.from_mapping(p) for p in payload.get("predictions", [])]
+        self._announce_case(self._cases().mark_event(**payload, snapshot_png=self.timeline_png()))
+
+    def mark_selected_event(self) -> Any:
+        if self.track is None or self.state.selected_index < 0:
+            self.state.post_status("Select an event to mark it as a case")
+            return None
+        case = self._cases().mark_event(self.track.user_id, self.state.selected_index,
+                                        snapshot_png=self.timeline_png())
+        self._announce_case(case)
+        return case
+
+    def mark_dialogue(self) -> Any:
+        """Mark the selected customer-service event with its transcript (the inspector's dialogue)."""
+        from workbench.app.inspector import _loads, dialogue_turns
+
+        ev = self.state.selected_index
+        row = self.track.row(ev) if self.track is not None and ev >= 0 else None
+        actions = _loads(row.get("actions")) if row else None
+        turns = dialogue_turns(actions) if isinstance(actions, list) else []
+        if not turns:
+            self.state.post_status("Select a customer-service event with a dialogue to mark it")
+            return None
+        case = self._cases().mark_event(self.track.user_id, ev, ["next_user_message"],
+                                        transcript=[{"role": r, "content": c} for r, c in turns],
+                                        snapshot_png=self.timeline_png())
+        self._announce_case(case)
+        return case
+
+    def mark_time_range(self, t0: float | None = None, t1: float | None = None) -> Any:
+        """Mark ``t0..t1`` (default: the range last selected with Shift+drag) of the current user."""
+        rng = (t0, t1) if t0 is not None and t1 is not None else self._last_range
+        if self.track is None or rng is None:
+            self.state.post_status("Select a time range on the timeline first (Shift+drag)")
+            return None
+        case = self._cases().mark_range(self.track.user_id, float(rng[0]), float(rng[1]),
+                                        snapshot_png=self.timeline_png())
+        if case is not None:
+            self.mark_range_button.hide()
+            self._announce_case(case)
+        return case
+
+    def _on_mark_range_button_clicked(self) -> None:
+        self.mark_time_range()
+
+    def _on_cases_range_reopened(self, user_id: str, t0: float, t1: float) -> None:
+        if self.track is not None and self.track.user_id == user_id and not self._jobs.get("track"):
+            self.timeline.set_range(t0, t1)
+        else:  # that user's track is loading: show the range when it is in
+            self._pending["range"] = (t0, t1)
+
+    def open_presentation(self) -> Any:
+        """Presentation mode on the cases listed (filtered) in the Cases panel."""
+        window = self._cases().present()
+        if window is not None:
+            self.presentation = window
+            window.destroyed.connect(lambda *_: setattr(self, "presentation", None))
+        return window
+
+    def shutdown_panels(self) -> None:
+        """Stop the panels' coroutines and close the case store (the window is closing)."""
+        if self.predict_panel is not None and self.predict_panel.is_running():
+            self.predict_panel._on_cancel_clicked()
+        if self.eval_panel is not None:
+            self.eval_panel.cancel()
+        if self.cases_panel is not None:
+            self.cases_panel.shutdown()
+        if self.presentation is not None:
+            self.presentation.close()
 
     # == status and errors ===========================================================================
 
@@ -959,6 +1225,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt naming)
         self._save_settings()
+        self.shutdown_panels()
         for job in list(self._jobs.values()):
             job.cancel()
         for job in list(self._jobs.values()):
@@ -989,8 +1256,9 @@ def install_excepthook(state: AppState) -> Callable:
 
 def apply_theme(app: QApplication) -> None:
     """Fusion with a dark palette, matching the timeline's dark lanes."""
-    if app.property("workbench_theme"):
-        return
+    if (app.property("workbench_theme") and app.style().name().lower() == "fusion"
+            and app.palette().color(QPalette.ColorRole.Window) == QColor("#272a33")):
+        return  # already applied (and not reset since: tests restore the default look)
     app.setStyle("Fusion")
     pal = QPalette()
     base, window, text = QColor("#1e2027"), QColor("#272a33"), QColor("#dde1e8")

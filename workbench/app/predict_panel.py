@@ -149,6 +149,7 @@ class PredictPanel(QWidget):
 
     predictions_finished = Signal()       # a run ended with results (not after cancel)
     run_started = Signal()
+    mark_case_requested = Signal()        # "Mark case" clicked: the window reads case_payload()
 
     def __init__(self, state: AppState, parent: QWidget | None = None, *, cache: Any = None,
                  policy: Any = None, concurrency: int = 8) -> None:
@@ -170,6 +171,11 @@ class PredictPanel(QWidget):
         self._done = 0
         self._total = 0
         self.last_result: Any = None
+        self._result_key: tuple[str, int] | None = None
+        #: when True, a hidden panel rebuilds its prompts only when it is shown again (the main
+        #: window sets it, so clicking through a big user's events does not render prompts unseen)
+        self.defer_when_hidden = False
+        self._stale = False
         self._build()
         state.selection_changed.connect(self._on_state_selection_changed)
         state.dataset_changed.connect(self._on_state_dataset_changed)
@@ -204,6 +210,10 @@ class PredictPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.keys_button = QPushButton("API keys…")
+        self.mark_button = QPushButton("Mark case")
+        self.mark_button.setToolTip("Save this event with the real values, the predictions, the prompt and a "
+                                    "timeline snapshot as a case (Cases panel)")
+        self.mark_button.setEnabled(False)
 
         add_row = QHBoxLayout()
         add_row.addWidget(self.model_edit, 1)
@@ -245,6 +255,7 @@ class PredictPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.mark_button)
         buttons.addWidget(self.keys_button)
         self.status = QLabel("Select an event to predict.")
         self.status.setWordWrap(True)
@@ -268,6 +279,7 @@ class PredictPanel(QWidget):
         self.predict_button.clicked.connect(self._on_predict_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.keys_button.clicked.connect(self._on_keys_clicked)
+        self.mark_button.clicked.connect(self.mark_case_requested)
         self.prompt_toggle.toggled.connect(self._on_prompt_toggle_toggled)
         self.prompt_field.currentIndexChanged.connect(self._on_prompt_field_changed)
         for w in (self.memory, self.lang):
@@ -310,8 +322,10 @@ class PredictPanel(QWidget):
 
     def refresh(self) -> None:
         """Rebuild questions and prompt previews for the selected event (no model calls)."""
+        self._stale = False
         if self.is_running():
             self._on_cancel_clicked()
+        self.mark_button.setEnabled(False)
         self._target = None
         self._questions, self._prompts = [], {}
         self.prompt_field.blockSignals(True)
@@ -445,12 +459,45 @@ class PredictPanel(QWidget):
 
     # -- slots -------------------------------------------------------------------------------------
     def _on_state_selection_changed(self, _user: str, _index: int) -> None:
-        self.refresh()
+        self._refresh_when_shown()
 
     def _on_state_dataset_changed(self) -> None:
         self._events_key = None
         self._population = None
+        self._refresh_when_shown()
+
+    def _refresh_when_shown(self) -> None:
+        if self.defer_when_hidden and not self.isVisible():
+            self._stale = True
+            if self.is_running():
+                self._on_cancel_clicked()
+            return
         self.refresh()
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def case_payload(self) -> dict[str, Any] | None:
+        """What "Mark case" saves: the event, its fields, every model's predictions and the prompt of
+        the first question (``CasesPanel.mark_event`` keyword arguments), or None without results."""
+        result = self.last_result
+        if result is None or self._result_key is None:
+            return None
+        user, idx = self._result_key
+        preds = [p for ps in result.predictions.values() for p in ps]
+        fields = [q.field for q in result.questions]
+        prompt = result.prompts.get(fields[0]) if fields else None
+        payload: dict[str, Any] = {"user_id": user, "event_index": idx, "fields": fields, "predictions": preds,
+                                   "prompt": prompt if prompt is not None else ""}
+        if self._target is not None:
+            from workbench.annotate.model import dialogue_of
+
+            turns = dialogue_of(self._target)
+            if turns:
+                payload["transcript"] = turns
+        return payload
 
     def _on_add_model_clicked(self) -> None:
         self.add_model(self.model_edit.text())
@@ -532,7 +579,8 @@ class PredictPanel(QWidget):
                                      memory=self.memory.currentText(), max_history_tokens=self.budget.value(),
                                      lang=self.lang.currentText(), cache=self._cache or None, baselines=stats,
                                      semaphore=asyncio.Semaphore(self._concurrency), policy=self._policy,
-                                     on_prediction=lambda p: self._on_runner_prediction(run_id, p))
+                                     on_prediction=lambda p: self._on_runner_prediction(run_id, p),
+                                     build_in_thread=True)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - the one error sink
@@ -569,6 +617,8 @@ class PredictPanel(QWidget):
 
     def _on_runner_finished(self, result: Any, user: str, idx: int) -> None:
         self.last_result = result
+        self._result_key = (user, idx)
+        self.mark_button.setEnabled(True)
         self._task = None
         self.predict_button.setEnabled(True)
         self.cancel_button.setEnabled(False)

@@ -90,6 +90,10 @@ class AppState(QObject):
         if self.highlights.pop(name, None) is not None:
             self.highlights_changed.emit()
 
+    def set_range(self, t0: float, t1: float) -> None:
+        """Announce the visible time range (epoch seconds); emits ``range_changed``."""
+        self.range_changed.emit(float(t0), float(t1))
+
     def set_ghosts(self, ghosts: list[GhostMark]) -> None:
         self.ghosts = list(ghosts)
         self.ghosts_changed.emit()
