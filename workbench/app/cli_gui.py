@@ -57,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Behavior Trace Workbench")
     app.setOrganizationName("behavior-trace-workbench")
+    app.setDesktopFileName("behavior-trace-workbench")  # matches packaging/*.desktop (Wayland icon)
 
     from workbench.app.main_window import MainWindow, apply_theme, install_excepthook
 

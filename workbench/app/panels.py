@@ -404,8 +404,8 @@ class ChainPanel(QWidget):
                     f"the product with #{chain.target_index} “{_esc(_short(chain.target_title, 50))}” "
                     f"({chain.candidates:,} events examined).")
             self.rule.setText(
-                f"<b>Rule</b>: within {chain.lookback_days:g} days before, shared keywords, the same "
-                f"category or product; one hop back; same-session searches. "
+                f"<b>Rule</b>: within {chain.lookback_days:g} days before, rare shared keywords (IDF-"
+                f"weighted), the same category or product; the search that opened a linked video's session. "
                 f"<span style='color:#74c0fc'>Hover for the details.</span>")
             self.rule.setToolTip("<p style='white-space:normal'>" + _esc(chain.rule_text) + "</p>")
             self.rule_text = chain.rule_text
