@@ -197,3 +197,28 @@ def test_comparison_table_colours_and_disagreement_marker(qtbot):
     assert table.cell_background(0, 3) == FAILED_BG and table.cell_text(0, 0) == "liked"
     table.set_cell(5, 5, ComparisonCell("ignored"))                # out of range: no crash
     assert table.row_count() == 2
+
+
+def test_big_users_events_are_read_off_the_ui_thread(qtbot, loaded_state, monkeypatch):
+    """A user above BIG_USER_EVENTS (100k events take ~1.2 s to read) is read on a worker: the
+    panel says so at once and builds the prompts when the events arrive."""
+    import workbench.app.predict_panel as P
+
+    monkeypatch.setattr(P, "BIG_USER_EVENTS", 3)
+    read_on: list[str] = []
+    real = P._read_user_events
+
+    def spy(task, ds, user):
+        read_on.append(threading.current_thread().name)
+        return real(task, ds, user)
+
+    monkeypatch.setattr(P, "_read_user_events", spy)
+    state = loaded_state
+    panel = make_panel(qtbot, state)
+    state.select_event("u1", 6)
+    assert "Reading the events of u1" in panel.status.text() and panel.prompt_field.count() == 0
+    qtbot.waitUntil(lambda: panel.prompt_field.count() == 7, timeout=10000)
+    assert read_on and read_on[0] != threading.main_thread().name
+    assert panel.predict_button.isEnabled()
+    state.select_event("u1", 5)                      # same user: no second read
+    assert len(read_on) == 1 and panel.prompt_field.count() > 0

@@ -27,6 +27,15 @@ from workbench import secrets
 from workbench.app.state import AppState, GhostMark, Highlight
 
 MEMORY_COLOR = "#f0a030"
+BIG_USER_EVENTS = 20_000
+
+
+def _read_user_events(task: Any, ds: Any, user: str) -> list[tuple[int, dict[str, Any]]]:
+    """(event_index, raw event) pairs of one user in file order (a worker function)."""
+    frame = ds.user_events(user)
+    return list(zip(frame["event_index"].to_list(), ds.raw_events(user)))
+
+
 _EXECUTOR: Any = None
 
 
@@ -165,6 +174,8 @@ class PredictPanel(QWidget):
         self._target: dict[str, Any] | None = None
         self._events_key: Any = None
         self._events: list[tuple[int, dict[str, Any]]] = []
+        self._events_job: Any = None             # a worker reading a big user's events
+        self._events_job_key: Any = None
         self._population: Any = None
         self._population_key: Any = None
         self._columns: list[str] = []
@@ -341,6 +352,10 @@ class PredictPanel(QWidget):
             self.prompt_info.setText("")
             self.state.clear_highlight("memory")
             return
+        if (id(ds), user) != self._events_key and self._user_is_big(ds, user):
+            self._read_events_in_background(ds, user)   # refresh() runs again when they are in
+            self.status.setText(f"Reading the events of {user}…")
+            return
         try:
             from workbench.simulate.prompts import build_prompt
             from workbench.simulate.questions import questions_for_event
@@ -380,10 +395,37 @@ class PredictPanel(QWidget):
         ds, user = self.state.dataset, self.state.current_user
         key = (id(ds), user)
         if key != self._events_key:
-            frame = ds.user_events(user)
-            self._events = list(zip(frame["event_index"].to_list(), ds.raw_events(user)))
+            self._events = _read_user_events(None, ds, user)
             self._events_key = key
         return self._events
+
+    @staticmethod
+    def _user_is_big(ds: Any, user: str) -> bool:
+        """Users above BIG_USER_EVENTS are read on a worker (1.2 s for 100k events here)."""
+        try:
+            counts = ds.users.filter(ds.users["user_id"] == user)["event_count"].to_list()
+        except Exception:  # noqa: BLE001 - a dataset without a user table: read in the background
+            return True
+        return bool(counts) and counts[0] > BIG_USER_EVENTS
+
+    def _read_events_in_background(self, ds: Any, user: str) -> None:
+        key = (id(ds), user)
+        if self._events_job is not None and self._events_job_key == key:
+            return                                 # already being read
+        from workbench.app.jobs import run_in_thread
+
+        if self._events_job is not None:
+            self._events_job.cancel()              # a previous user's read: its result is dropped
+        self._events_job_key = key
+        self._events_job = run_in_thread(
+            _read_user_events, ds, user, on_done=lambda events, key=key: self._on_events_read(key, events),
+            state=self.state, title="Reading events")
+
+    def _on_events_read(self, key: Any, events: list[tuple[int, dict[str, Any]]]) -> None:
+        self._events_job = None
+        self._events, self._events_key = events, key
+        if key == (id(self.state.dataset), self.state.current_user):
+            self._refresh_when_shown()
 
     def _show_prompt(self) -> None:
         field = self.prompt_field.currentText()
