@@ -403,3 +403,35 @@ def test_two_process_split_is_not_fooled_by_a_repeated_user_key(monkeypatch, tmp
     _worker_ran(marker)
     assert_frame_equal(two.events, one.events)
     assert two.events.filter(pl.col("user_id") == "u1").height == 12
+
+
+def test_two_process_path_with_the_cache_hashes_beside_the_parse(monkeypatch, tmp_path):
+    """On the two-process path the content hash is computed while the file is parsed; the cache
+    entry it names is written, a second open reads it without importing, and a copy of the file
+    (unknown size/mtime signature) lands on the same entry."""
+    import shutil
+
+    from workbench.traces import cache as cache_mod
+
+    marker = _force_two_processes(monkeypatch)
+    src = tmp_path / "a.json"
+    shutil.copy(FIX / "quirks_zh.json", src)
+    first = load_traces(src)
+    assert _worker_ran(marker) in ("split", "forked")
+    first.wait_cache()
+    entry = cache_mod.parquet_path(cache_mod.bytes_hash(src.read_bytes()))
+    assert entry.exists()
+    imports = []
+    real_import = load_mod._import
+    monkeypatch.setattr(load_mod, "_import", lambda *a, **k: imports.append(a) or None)
+    again = load_traces(src)
+    assert imports == [] and again.parquet == entry
+    assert_frame_equal(again.user_events(again.user_ids()[0]),
+                       first.user_events(first.user_ids()[0]))
+    monkeypatch.setattr(load_mod, "_import", real_import)
+    copy = tmp_path / "copy.json"
+    shutil.copy(src, copy)
+    dup = load_traces(copy)
+    dup.wait_cache()
+    assert dup.parquet == entry
+    assert_frame_equal(dup.events, again.events)

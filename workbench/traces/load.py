@@ -187,7 +187,13 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
         # an unknown single file parsed whole: hash its bytes in a thread while orjson parses them
         # (when the hash then names an existing cache entry, the parse is wasted; that is rare)
         prefetched[source] = _prefetch(source)
-        digest = prefetched[source].pop()
+        pending = prefetched[source].pop()
+        if callable(pending):
+            # a big file parsed on both cores: the hash runs beside the parse and is looked at
+            # afterwards; a copy of an already cached file then costs one parse (rare)
+            ts = _import(source, files, task, prefetched)
+            return _cache_imported(ts, pending(), sig, background_cache_write)
+        digest = pending
     if digest is None:
         digest = cache.content_hash(source, files)
     target = cache.parquet_path(digest)
@@ -201,6 +207,14 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
         except (TraceError, OSError, pl.exceptions.PolarsError):
             pass  # a damaged cache entry: rebuild it
     ts = _import(source, files, task, prefetched)
+    return _cache_imported(ts, digest, sig, background_cache_write)
+
+
+def _cache_imported(ts: TraceSet, digest: str, sig: Any, background_cache_write: bool) -> TraceSet:
+    """Keep the payload of a fresh import in memory and write it to the cache (in the background
+    unless told otherwise). An entry that already exists for this content (a copy of a cached
+    file) is simply written again: atomic, identical, and never a damaged entry trusted."""
+    target = cache.parquet_path(digest)
     full = ts.events
     ts._full = full
     ts.events = full.drop(list(schema.PAYLOAD_COLUMNS))
@@ -218,7 +232,15 @@ def _prefetch(f: Path) -> list:
     the bytes are parsed."""
     data = f.read_bytes()
     if len(data) >= PARALLEL_MIN_BYTES and _can_fork():  # parsed in two halves later (_read_split)
-        return [data, None, cache.bytes_hash(data)]
+        out_big: list = []
+        hasher_big = threading.Thread(target=lambda: out_big.append(cache.bytes_hash(data)),
+                                      name="trace-hash", daemon=True)
+        hasher_big.start()
+
+        def digest() -> str:
+            hasher_big.join()
+            return out_big[0] if out_big else cache.bytes_hash(data)
+        return [data, None, digest]
     out: list = []
 
     hasher = threading.Thread(target=lambda: out.append(cache.bytes_hash(data)), name="trace-hash",
