@@ -153,3 +153,19 @@ def _restore_app_look(request):
     app.setPalette(palette)
     if app.style().name() != style:
         app.setStyle(style)
+
+
+@pytest.fixture
+def provider_sleeps(monkeypatch) -> list[float]:
+    """The delays the LLM provider sleeps between retries, recorded (each sleep returns at once)."""
+    from workbench.simulate import providers
+
+    delays: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def fake_sleep(d, *a, **k):
+        delays.append(d)
+        return await real_sleep(0)
+
+    monkeypatch.setattr(providers.asyncio, "sleep", fake_sleep)
+    return delays

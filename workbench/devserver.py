@@ -179,6 +179,18 @@ class DevServer:
         return not self._stop.wait(seconds)
 
 
+def closed_port_base() -> str:
+    """An OpenAI-style base URL on 127.0.0.1 where nothing listens (connection refused): for tests
+    and benchmarks of the unreachable-server path."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"http://127.0.0.1:{port}/v1"
+
+
 def completion_body(reply: Reply, request_body: Any) -> dict[str, Any]:
     body = request_body if isinstance(request_body, dict) else {}
     model = body.get("model", "dev-model")

@@ -10,7 +10,7 @@ import pytest
 
 from tests.evaluate.conftest import day, service, video
 from tests.evaluate.test_sampling import _big_user
-from workbench.devserver import DevServer, Reply
+from workbench.devserver import DevServer, closed_port_base
 from workbench.evaluate import metrics as M
 from workbench.evaluate import sampling as S
 from workbench.evaluate.batch import build_report, read_rows, records_from_rows, run_batch
@@ -257,26 +257,14 @@ def test_nan_answer_behaves_as_in_the_benchmark(tmp_path):
     assert rep["models"]["m"]["overall"]["failed_parsing_questions"] == 0
 
 
-def test_unreachable_server_reports_plain_words_quickly(tmp_path, capsys, users, monkeypatch):
+def test_unreachable_server_reports_plain_words_quickly(tmp_path, capsys, users, provider_sleeps):
     """A closed loopback port: every answer fails after 2 quick retries (no long backoff), the report's
     run summary and the CLI name the reason in plain words."""
-    import socket
 
     from workbench.cli import main
-    from workbench.simulate import providers
 
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
-    s.close()
-    delays: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def fake_sleep(d, *a, **k):
-        delays.append(d)
-        return await real_sleep(0)
-
-    monkeypatch.setattr(providers.asyncio, "sleep", fake_sleep)
+    base = closed_port_base()
+    delays = provider_sleeps
     sample = S.sample_events(users, user_ids=["user_001"], test_length=2)
     res = asyncio.run(run_batch(users, sample, [ModelSpec("openai/dev-model", api_base=base)],
                                 out_dir=tmp_path / "o", cache=ResponseCache(tmp_path / "c.sqlite"),

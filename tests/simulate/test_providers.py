@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from workbench.devserver import DevServer, Reply
+from workbench.devserver import DevServer, Reply, closed_port_base
 from workbench.simulate.providers import ProviderError, RetryPolicy, complete, predict
 from workbench.simulate.types import ModelSpec
 
@@ -169,30 +169,12 @@ def test_reasoning_model_gets_max_completion_tokens(devserver, fast_policy):
     assert body.get("reasoning_effort") == "minimal"
 
 
-def _closed_port_base() -> str:
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()                                   # nothing listens there now: connection refused
-    return f"http://127.0.0.1:{port}/v1"
-
-
-def test_unreachable_server_fails_fast_with_few_quick_retries(monkeypatch):
+def test_unreachable_server_fails_fast_with_few_quick_retries(provider_sleeps):
     """Connection refused: 2 quick retries (0.2 s, 0.4 s) with the DEFAULT policy, not the 1-2-4-8 s
     backoff that 429/5xx/timeouts get; the message is plain words for the GUI/CLI."""
-    from workbench.simulate import providers
 
-    delays: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def fake_sleep(d, *a, **k):
-        delays.append(d)
-        return await real_sleep(0)
-
-    monkeypatch.setattr(providers.asyncio, "sleep", fake_sleep)
-    s = ModelSpec(model="openai/dev-model", api_base=_closed_port_base(), timeout=5)
+    delays = provider_sleeps
+    s = ModelSpec(model="openai/dev-model", api_base=closed_port_base(), timeout=5)
     with pytest.raises(ProviderError) as info:
         run(complete(s, "p", max_tokens=5))
     err = info.value
@@ -213,19 +195,11 @@ def test_unreachable_server_fails_fast_with_few_quick_retries(monkeypatch):
     assert sorted(d for d in delays if d >= 0.1) == [0.2] * 25 + [0.4] * 25
 
 
-def test_server_errors_keep_the_long_backoff(devserver, monkeypatch):
+def test_server_errors_keep_the_long_backoff(devserver, provider_sleeps):
     """5xx (and 429/timeouts) still use base_delay doubling up to max_retries: only unreachable servers
     are cut short."""
-    from workbench.simulate import providers
 
-    delays: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def fake_sleep(d, *a, **k):
-        delays.append(d)
-        return await real_sleep(0)
-
-    monkeypatch.setattr(providers.asyncio, "sleep", fake_sleep)
+    delays = provider_sleeps
     devserver.set_script([Reply(status=503)] * 10)
     with pytest.raises(ProviderError) as info:
         run(complete(spec(devserver), "p", max_tokens=5, policy=RetryPolicy()))
