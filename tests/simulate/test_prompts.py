@@ -9,7 +9,7 @@ import pytest
 from tests.simulate import events as E
 from workbench.simulate.prompts import build_prompt, short_profile
 from workbench.simulate.questions import questions_for_event
-from workbench.simulate.runner import _history
+from workbench.simulate.runner import split_history
 from workbench.simulate.tokens import approx_tokens
 
 ZH_HEADINGS = ["## 核心原则", "## 输入一：用户画像", "## 输入二：历史行为轨迹信息", "## 输入三：当前测试场景",
@@ -176,7 +176,7 @@ def _marked_trace():
 def test_no_leakage_of_target_outcome_or_later_events(memory, lang):
     evs, target_pos = _marked_trace()
     events = indexed(evs)
-    target, history = _history(events, target_pos, None)
+    target, history = split_history(events, target_pos, None)
     assert [i for i, _ in history] == list(range(target_pos))
     for question in questions_for_event(target):
         p = build_prompt("", history, target, question, lang=lang, memory=memory, summary="概要")

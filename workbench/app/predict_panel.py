@@ -359,10 +359,10 @@ class PredictPanel(QWidget):
         try:
             from workbench.simulate.prompts import build_prompt
             from workbench.simulate.questions import questions_for_event
-            from workbench.simulate.runner import _history
+            from workbench.simulate.runner import split_history
 
             events = self._user_events()
-            target, history = _history(events, idx, None)
+            target, history = split_history(events, idx, None)
             questions = questions_for_event(target)
             prompts = {q.field: build_prompt(ds.profile(user), history, target, q,
                                              max_history_tokens=self.budget.value(),

@@ -52,8 +52,8 @@ class EventResult:
             "history_event_indices": list(self.history_event_indices)}
 
 
-def _history(events: Sequence[tuple[int, dict[str, Any]]], target_index: int,
-             history_indices: Sequence[int] | None) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
+def split_history(events: Sequence[tuple[int, dict[str, Any]]], target_index: int,
+                  history_indices: Sequence[int] | None) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
     target = None
     position = -1
     for pos, (idx, ev) in enumerate(events):
@@ -85,7 +85,7 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
     ``build_in_thread``: build the prompts (and the baseline statistics) with ``asyncio.to_thread``
     so the event loop (the GUI's, under qasync) keeps running while a long history is rendered;
     the result is the same either way."""
-    target, history = _history(events, target_index, history_indices)
+    target, history = split_history(events, target_index, history_indices)
     questions = questions_for_event(target)
     result = EventResult(questions=questions, prompts={}, predictions={s.model: [] for s in specs},
                          history_event_indices=(), filtered=is_filtered(target), target_index=target_index,
