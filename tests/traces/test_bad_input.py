@@ -154,10 +154,10 @@ def test_unreadable_file_is_a_trace_error(tmp_path, monkeypatch):
     f = tmp_path / "locked.json"
     f.write_text('{"u": {"action_history": []}}')
 
-    def denied(self):
-        raise PermissionError(13, "Permission denied", str(self))
+    def denied(path):
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(load_mod, "_read_file", denied)
     with pytest.raises(TraceError) as err:
         load_traces(f, use_cache=False)
     assert err.value.issue.file == str(f) and "Permission denied" in str(err.value)

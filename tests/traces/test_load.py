@@ -435,3 +435,37 @@ def test_two_process_path_with_the_cache_hashes_beside_the_parse(monkeypatch, tm
     dup.wait_cache()
     assert dup.parquet == entry
     assert_frame_equal(dup.events, again.events)
+
+
+# -- memory and reading ---------------------------------------------------------------------------
+
+
+def test_kept_payloads_take_their_size_not_orjsons_4k_buffers():
+    """orjson.dumps hands back a buffer of at least 4 KiB; the builder keeps exact-size copies."""
+    import tracemalloc
+
+    from workbench.traces.build import EventBuilder
+    from workbench.traces.errors import IssueLog
+
+    events = [{"type": "Video Browsing", "timestamp": "2025-09-01 00:00:00", "context": {"n": i},
+               "action": [{"type": "watch", "play_duration": i % 60}]} for i in range(5000)]
+    builder = EventBuilder(IssueLog())
+    tracemalloc.start()
+    try:
+        builder.add_list("f.json", "u", events)
+        kept, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(builder) == 5000
+    assert builder.rows[7][6] == b'{"n":7}' and builder.rows[7][7] == b'[{"type":"watch","play_duration":7}]'
+    assert kept < 5000 * 1024  # 2 x 4 KiB per event (41 MB) if orjson's buffers were kept
+
+
+def test_read_file_returns_every_byte_in_a_bytearray(tmp_path):
+    f = tmp_path / "t.json"
+    body = ('{"u": {"action_history": []}, "名": "' + "x" * 70_000 + '"}').encode()
+    f.write_bytes(body)
+    data = load_mod._read_file(f)
+    assert isinstance(data, bytearray) and data == body
+    (tmp_path / "empty.json").write_bytes(b"")
+    assert load_mod._read_file(tmp_path / "empty.json") == bytearray()

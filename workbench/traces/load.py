@@ -18,6 +18,7 @@ bounded, a bad event is named precisely and skipped, and a truncated file yields
 from __future__ import annotations
 
 import gc
+import io
 import itertools
 import mmap
 import multiprocessing
@@ -25,6 +26,7 @@ import os
 import pickle
 import re
 import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -51,8 +53,10 @@ MAX_STRING_BYTES = 64 * 1024 * 1024
 PARALLEL_MIN_BYTES = 20 * 1024 * 1024
 #: ... when they hold at least this many events.
 PARALLEL_MIN_EVENTS = 4096
-#: Share of the events the worker takes (this process also turns the worker's rows into a frame).
+#: Share of the events the worker takes (this process also makes frames of the worker's columns).
 WORKER_SHARE = 0.5
+#: Parsed events freed per step after an import (about a third of a millisecond each).
+_FREE_STEP = 250
 #: Parquet row groups (small enough that reading one user's payload skips the others).
 ROW_GROUP = 32_768
 
@@ -86,6 +90,7 @@ class TraceSet:
         self._writer: threading.Thread | None = None
         self._uids: list[str] | None = None
         self._profiles: dict[str, str] | None = None
+        self._garbage: list = []  # parsed documents of the import, to be freed
 
     def __repr__(self) -> str:
         return (f"TraceSet({self.source}, users={self.users.height}, events={self.events.height}, "
@@ -163,7 +168,13 @@ def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(source, task, use_cache, background_cache_write)
+        ts = _load(source, task, use_cache, background_cache_write)
+        if ts._garbage:
+            # freeing millions of parsed objects takes a while (and the GIL): in the background,
+            # started last so that it does not slow down the rest of the load
+            threading.Thread(target=_free_later, args=(ts._garbage,), name="trace-free", daemon=True).start()
+            ts._garbage = []
+        return ts
     except OSError as exc:
         where = exc.filename if isinstance(exc.filename, str) else str(source)
         raise TraceError(TraceIssue(where, expected="a readable file or folder",
@@ -228,9 +239,9 @@ def _cache_imported(ts: TraceSet, digest: str, sig: Any, background_cache_write:
 
 
 def _prefetch(f: Path) -> list:
-    """``[bytes, parsed document or _UNPARSED, content hash]`` of a file, hashed in a thread while
-    the bytes are parsed."""
-    data = f.read_bytes()
+    """``[bytes (a bytearray), parsed document or _UNPARSED, content hash]`` of a file, hashed in a
+    thread while the bytes are parsed."""
+    data = _read_file(f)
     if len(data) >= PARALLEL_MIN_BYTES and _can_fork():  # parsed in two halves later (_read_split)
         out_big: list = []
         hasher_big = threading.Thread(target=lambda: out_big.append(cache.bytes_hash(data)),
@@ -254,6 +265,26 @@ def _prefetch(f: Path) -> list:
 
 
 _UNPARSED = object()
+
+
+def _read_file(f: Path) -> bytearray:
+    """The bytes of ``f``, in a bytearray: a forked worker may then change its own copy in place
+    instead of copying its part (see ``_split_worker``)."""
+    with open(f, "rb", buffering=0) as fh:
+        data = bytearray(os.fstat(fh.fileno()).st_size)
+        view = memoryview(data)
+        got = 0
+        while got < len(data):
+            n = fh.readinto(view[got:])
+            if not n:
+                break
+            got += n
+        view.release()
+        if got < len(data):  # shrank meanwhile
+            del data[got:]
+        else:  # or grew
+            data += fh.read()
+    return data
 
 
 def _parse_whole(data: bytes) -> Any:
@@ -367,23 +398,25 @@ def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] 
         raise TraceError(TraceIssue(str(source), expected="at least one user", message="no users found"))
     users = _user_table(events, state.users)
     ts = TraceSet(events, users, issues.issues(), source)
-    if state.garbage:  # freeing millions of parsed objects takes a while: not while the caller waits
-        threading.Thread(target=_free_later, args=(state.garbage,), name="trace-free", daemon=True).start()
-        state.garbage = []
+    ts._garbage, state.garbage = state.garbage, []  # freed by load_traces once it is done
     return ts
 
 
 def _free_later(garbage: list) -> None:
-    """Free parsed documents in small steps (one big ``clear`` would hold the GIL throughout)."""
+    """Free parsed documents a few hundred events at a time, offering the GIL to other threads after
+    each step (one big ``clear`` would hold it for a tenth of a second or more)."""
     while garbage:
         doc = garbage.pop()
         if isinstance(doc, dict):
-            for record in doc.values():
-                history = record.get("action_history") if isinstance(record, dict) else None
-                if isinstance(history, list):
-                    while history:
-                        del history[-2000:]
-        del doc
+            lists = [r.get("action_history") for r in doc.values() if isinstance(r, dict)]
+        else:
+            lists = [doc]
+        for history in lists:
+            if isinstance(history, list):
+                while history:
+                    del history[-_FREE_STEP:]
+                    time.sleep(0)  # releases the GIL: a waiting thread runs now, not in 5 ms
+        del doc, lists
 
 
 def _has_content(f: Path) -> bool:
@@ -478,7 +511,7 @@ def _read_json(f: Path, size: int, state: _ImportState, pre: list | None = None)
             data, doc = pre[0], pre[1]
             pre.clear()
         else:
-            data, doc = f.read_bytes(), None
+            data, doc = _read_file(f), None
         if doc is None:
             if size >= PARALLEL_MIN_BYTES and _can_fork() and _read_split(file, data, state):
                 return
@@ -529,7 +562,7 @@ _SPLIT_MARK = b',"\\u0000workbench-split-7f3a9c"'
 _DOC_END = re.compile(rb'\]\s*\}\s*\}\s*\Z')
 
 
-def _read_split(file: str, data: bytes, state: _ImportState) -> bool:
+def _read_split(file: str, data: bytes | bytearray, state: _ImportState) -> bool:
     """Parse and build a document whose last user's ``action_history`` is most of it with two
     processes from the start: a forked worker parses (``orjson``) and builds the tail of that
     history while this process parses everything before it (closed with ``]}}``) and builds that.
@@ -542,11 +575,13 @@ def _read_split(file: str, data: bytes, state: _ImportState) -> bool:
     whole). Rows, frames and warnings are the same as with one process."""
     base = 3 if data.startswith(_BOM) else 0
     size = len(data)
-    key = data.rfind(b'"action_history"')
     end = _DOC_END.search(data, max(base, size - 4096))
-    if key < 0 or end is None:
+    if end is None:
         return False
-    cut_from = max(key, base + int((size - base) * (1.0 - WORKER_SHARE)))
+    cut_from = base + int((size - base) * (1.0 - WORKER_SHARE))
+    # the last user's history must hold the cut: start after its key when that lies further on
+    # (only the part after the cut is searched; the parse below checks the rest)
+    cut_from = max(cut_from, data.rfind(b'"action_history"', cut_from))
     found = _EVENT_START.search(data, cut_from, end.start())
     if found is None:
         return False
@@ -625,7 +660,7 @@ def _read_split(file: str, data: bytes, state: _ImportState) -> bool:
 
 
 def _widen(conn) -> None:
-    """A 1 MiB pipe buffer (Linux): the worker's rows (tens of MB) then cross in far fewer steps."""
+    """A 1 MiB pipe buffer (Linux): the worker's columns (tens of MB) then cross in far fewer steps."""
     try:
         import fcntl
 
@@ -641,13 +676,19 @@ def _tell(conn, message) -> None:
         pass  # the worker is gone: its answer will be missing and this process does its part
 
 
-def _split_worker(data: bytes, start: int, stop: int, file: str, orders, answers) -> None:
+def _split_worker(data: bytes | bytearray, start: int, stop: int, file: str, orders, answers) -> None:
     """In the forked worker: parse ``data[start:stop]`` (the tail of the last user's history) as a
     list, say so, then build the rows of those events for the user and first index we are told."""
     gc.disable()  # a collection would touch (and so copy) every object shared with the parent
     try:
         try:
-            items = orjson.loads(b"[" + memoryview(data)[start:stop] + b"]")
+            if isinstance(data, bytearray) and data[start - 1] == 0x2C and data[stop] == 0x5D:
+                # ",{tail}]": open the list where the comma is, in this process's own copy of the
+                # bytes (the parent's stay as they are), instead of copying the tail
+                data[start - 1] = 0x5B
+                items = orjson.loads(memoryview(data)[start - 1:stop + 1])
+            else:
+                items = orjson.loads(b"[" + memoryview(data)[start:stop] + b"]")
         except orjson.JSONDecodeError:
             items = None
         answers.send_bytes(pickle.dumps(("parsed", len(items)) if isinstance(items, list) else ("failed", "")))
@@ -661,26 +702,36 @@ def _split_worker(data: bytes, start: int, stop: int, file: str, orders, answers
         builder = build.EventBuilder(issues)
         try:
             builder.add_list(file, uid, items, offset)
-            answer: tuple = ("ok", builder.rows, issues._items, issues._counts)
+            answer: tuple = ("ok", builder.columns(), issues._items, issues._counts)
         except TraceError as exc:
             answer = ("error", exc.issue.to_dict())
         except BaseException as exc:  # noqa: BLE001 - reported; the parent then builds this part itself
             answer = ("failed", _short(exc))
-        answers.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        answers.send_bytes(_pack(answer))
     except (EOFError, OSError):
         pass  # the parent went away or gave up on us
     finally:
         answers.close()
 
 
+def _pack(answer: tuple) -> bytes:
+    """A worker's answer pickled without the memo: its columns hold ~10^5 distinct strings and bytes
+    and no cycles, and memoising each of them is a third of the pickling time (measured)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(answer)
+    return out.getvalue()
+
+
 def _add_worker_rows(state: _ImportState, answer: tuple) -> None:
-    """Frames from the rows a worker built (and its warnings, after ours)."""
-    _, rows, items, counts = answer
+    """Frames from the columns a worker built (and its warnings, after ours)."""
+    _, columns, items, counts = answer
     _merge_issues(state.issues, items, counts)
-    builder = build.EventBuilder(state.issues)
-    for b0 in range(0, len(rows), BATCH_EVENTS):
-        builder.rows = rows[b0:b0 + BATCH_EVENTS]
-        state.frames.append(builder.frame(state.file_of_user))
+    n = len(columns[0]) if columns else 0
+    for b0 in range(0, n, BATCH_EVENTS):
+        part = [c[b0:b0 + BATCH_EVENTS] for c in columns]
+        state.frames.append(build.columns_frame(part, state.issues, state.file_of_user))
     if state.task is not None:
         state.task.progress(1, 1, "events read")
 
@@ -688,8 +739,8 @@ def _add_worker_rows(state: _ImportState, answer: tuple) -> None:
 def _read_doc_parallel(file: str, doc: dict, state: _ImportState) -> None:
     """Build the events of a parsed document with two processes: a forked worker builds the rows of
     the last ``WORKER_SHARE`` of the events (pure Python, no polars: polars' thread pool does not
-    survive a fork) and sends them back pickled; this process builds the first part meanwhile, then
-    turns the worker's rows into a frame. The result (rows, frames, warnings with their event
+    survive a fork) and sends them back as columns (``_pack``); this process builds the first part
+    meanwhile, then makes frames of the worker's columns. The result (rows, frames, warnings with their event
     indices) is the same as with one process; when the worker fails, this process builds its part."""
     work: list[tuple[str, list]] = []
     for uid, record in doc.items():
@@ -777,13 +828,13 @@ def _worker_main(sender, file: str, parts: list[tuple[str, list, int, int]]) -> 
         builder = build.EventBuilder(issues)
         for u, h, s, e in parts:
             builder.add_list(file, u, itertools.islice(h, s, e), s)
-        answer: tuple = ("ok", builder.rows, issues._items, issues._counts)
+        answer: tuple = ("ok", builder.columns(), issues._items, issues._counts)
     except TraceError as exc:
         answer = ("error", exc.issue.to_dict())
     except BaseException as exc:  # noqa: BLE001 - reported; the parent then builds this part itself
         answer = ("failed", _short(exc))
     try:
-        sender.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+        sender.send_bytes(_pack(answer))
     finally:
         sender.close()
 
