@@ -13,8 +13,9 @@ with about 1 KB of text per event), each measurement runs in a fresh subprocess 
 * ``cached_s``: ``load_traces`` again in a new process (reads the Parquet cache, payload left on disk);
 * ``user_events_s``: one user's payload read lazily from the cache afterwards.
 
-``*_worker_cpu_s``: CPU seconds of the forked worker that builds half the events of a big file
-(``RUSAGE_CHILDREN``); ``loadavg_*``: ``/proc/loadavg`` around the measurement.
+``*_worker_cpu_s``: CPU seconds of the forked workers that scan and build about half of a big file
+(``RUSAGE_CHILDREN``), ``worker_peak_rss_mb`` the largest resident set of one of them (pages it
+shares with this process, such as the file's, count in both); ``loadavg_*``: ``/proc/loadavg`` around the measurement.
 Each timing is the median of ``--repeat`` runs (all runs are printed too). The machine may be shared:
 ``*_cpu_s`` (user + system CPU seconds of the process, all threads) are much less sensitive to other
 load than wall-clock seconds, and ``cold_over_orjson_per_run`` pairs runs made back to back.
@@ -80,6 +81,7 @@ else:
         out["user_events_s"] = time.perf_counter() - t1
         out["user_events_rows"] = frame.height
 out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps(out))
 """
 
@@ -152,6 +154,7 @@ def measure(path: Path, repeat: int, with_orjson: bool) -> dict:
         "user_events_rows": runs["cached"][0].get("user_events_rows"),
         "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs["cold"]), 0),
         "peak_rss_nocache_mb": round(max(r["peak_rss_mb"] for r in runs["nocache"]), 0),
+        "worker_peak_rss_mb": round(max(r["worker_peak_rss_mb"] for r in runs["cold"]), 0),
         "peak_rss_cached_mb": round(max(r["peak_rss_mb"] for r in runs["cached"]), 0),
         "orjson_peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs["orjson"]), 0) if runs["orjson"] else None,
         "runs": {m: all_(m) for m in runs if runs[m]},

@@ -269,14 +269,15 @@ def test_task_state_can_cancel(monkeypatch):
 
 def _force_two_processes(monkeypatch, batch: int = 4) -> Path:
     """Make every file take a two-process path; returns a file the worker writes "<how> <pid>" to
-    (how: "split" = parsed in two halves, "forked" = parsed whole, then built in two halves)."""
+    (how: "split" = parsed in two halves, "forked" = parsed whole, then built in two halves,
+    "stream" = streamed, the second half of the events by the worker)."""
     import os
 
     monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(load_mod, "PARALLEL_MIN_EVENTS", 2)
     monkeypatch.setattr(load_mod, "BATCH_EVENTS", batch)
     marker = paths.cache_dir() / "worker-pid"
-    for name, how in (("_worker_main", "forked"), ("_split_worker", "split")):
+    for name, how in (("_worker_main", "forked"), ("_split_worker", "split"), ("_stream_worker", "stream")):
         real = getattr(load_mod, name)
 
         def spy(*args, _real=real, _how=how):
@@ -353,11 +354,14 @@ def test_two_process_path_gives_the_same_table(monkeypatch, tmp_path, en):
     assert_frame_equal(load_traces(source).events, single.events.drop(list(schema.PAYLOAD_COLUMNS)))
 
 
-@pytest.mark.parametrize("how", ["forked", "split"])
+@pytest.mark.parametrize("how", ["forked", "split", "stream"])
 def test_two_process_path_survives_a_failing_worker(monkeypatch, tmp_path, how):
     import os
 
     source = FIX / "quirks_en.json" if how == "forked" else _bad_second_half(tmp_path / "bad_late.json")
+    if how == "stream":
+        monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
+        monkeypatch.setattr(load_mod, "BATCH_EVENTS", 4)
     one = load_traces(source, use_cache=False)
     marker = _force_two_processes(monkeypatch)
     parent = os.getpid()
@@ -375,9 +379,12 @@ def test_two_process_path_survives_a_failing_worker(monkeypatch, tmp_path, how):
     assert sorted(map(str, two.warnings)) == sorted(map(str, one.warnings))
 
 
-def test_two_process_path_reports_a_fatal_event_in_the_worker_half(monkeypatch, tmp_path):
+@pytest.mark.parametrize("how", ["split", "stream"])
+def test_two_process_path_reports_a_fatal_event_in_the_worker_half(monkeypatch, tmp_path, how):
     source = _bad_second_half(tmp_path / "bad_late.json")
-    _force_two_processes(monkeypatch)
+    marker = _force_two_processes(monkeypatch)
+    if how == "stream":
+        monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
     monkeypatch.setattr(load_mod.build, "MAX_EVENT_BYTES", 50_000)
     users = raw_users(source)
     big = {"type": "Video Browsing", "timestamp": "2025-10-01 10:00:00",
@@ -388,6 +395,53 @@ def test_two_process_path_reports_a_fatal_event_in_the_worker_half(monkeypatch, 
         load_traces(source, use_cache=False)
     issue = err.value.issue
     assert (issue.file, issue.user_id, issue.event_index) == (str(source), "user_0004", 5)
+    assert _worker_ran(marker) == how
+
+
+def _streamed_both_ways(monkeypatch, source: Path) -> tuple[TraceSet, TraceSet]:
+    """``source`` streamed (batches of 4 events) by one process, then by two."""
+    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
+    monkeypatch.setattr(load_mod, "BATCH_EVENTS", 4)
+    one = load_traces(source, use_cache=False)
+    assert not (paths.cache_dir() / "worker-pid").exists()
+    marker = _force_two_processes(monkeypatch)
+    two = load_traces(source, use_cache=False)
+    assert _worker_ran(marker) == "stream"
+    return one, two
+
+
+def test_streaming_two_process_path_gives_the_same_table(monkeypatch, tmp_path):
+    source = _bad_second_half(tmp_path / "bad_late.json")
+    users = raw_users(source)
+    users["user_0004"]["action_history"][2]["context"] = {"caption": "BROKEN"}
+    users["user_0005"] = {"user_profile": "not a list", "action_history": "nothing"}
+    users["user_0006"] = {"action_history": [
+        {"type": "E-commerce", "timestamp": f"2025-11-0{d} 12:00:00", "action": [{"type": "cart"}]}
+        for d in range(1, 10)]}
+    text = json.dumps(users).replace('{"caption": "BROKEN"}', '{"caption": tru}')  # does not parse
+    source.write_text(text, encoding="utf-8")
+    one, two = _streamed_both_ways(monkeypatch, source)
+    assert_frame_equal(two.events, one.events)
+    assert_frame_equal(two.users, one.users)
+    assert sorted(map(str, two.warnings)) == sorted(map(str, one.warnings))
+    where = {(w.user_id, w.event_index, w.field) for w in two.warnings}
+    assert {("user_0004", 2, ""), ("user_0004", 4, "timestamp"), ("user_0005", None, "action_history"),
+            ("user_0002", 3, "context")} <= where
+    assert two.user_events("user_0006")["event_index"].to_list() == list(range(9))
+    assert two.users["user_id"].to_list() == ["user_0001", "user_0002", "user_0003", "user_0004",
+                                              "user_0005", "user_0006"]
+
+
+def test_streaming_two_process_path_reads_a_truncated_file(monkeypatch, tmp_path):
+    source = _bad_second_half(tmp_path / "bad_late.json")
+    text = source.read_text(encoding="utf-8")
+    cut = text.rindex('"Search Behavior"')  # inside the last user's history
+    source.write_text(text[:cut + 5], encoding="utf-8")
+    one, two = _streamed_both_ways(monkeypatch, source)
+    assert_frame_equal(two.events, one.events)
+    assert sorted(map(str, two.warnings)) == sorted(map(str, one.warnings))
+    assert any("truncated" in w.message or "complete" in str(w) for w in two.warnings)
+    assert two.user_events("user_0004").height > 0
 
 
 def test_two_process_split_is_not_fooled_by_a_repeated_user_key(monkeypatch, tmp_path):
@@ -469,3 +523,26 @@ def test_read_file_returns_every_byte_in_a_bytearray(tmp_path):
     assert isinstance(data, bytearray) and data == body
     (tmp_path / "empty.json").write_bytes(b"")
     assert load_mod._read_file(tmp_path / "empty.json") == bytearray()
+
+
+@pytest.mark.parametrize("stage", ["scanning", "reading"])
+def test_streaming_two_process_path_can_be_cancelled(monkeypatch, tmp_path, stage):
+    import multiprocessing
+
+    from workbench.tasks import Cancelled, TaskState
+
+    source = _bad_second_half(tmp_path / "bad_late.json")
+    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
+    _force_two_processes(monkeypatch)
+    seen: list[str] = []
+
+    def on_progress(done, total, text):
+        seen.append(text)
+        if text.startswith(stage):
+            task.cancel()
+
+    task = TaskState(on_progress)
+    with pytest.raises(Cancelled):
+        load_traces(source, use_cache=False, task=task)
+    assert any(t.startswith(stage) for t in seen)
+    assert multiprocessing.active_children() == []  # the workers are gone

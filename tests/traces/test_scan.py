@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.traces.scan import key_before, scan
+from workbench.traces.scan import join, key_before, scan
 
 
 def reference(data: bytes, keep: int):
@@ -93,3 +93,25 @@ def test_key_before():
     data = b'{"user": {"action_history" :  [1]}}'
     assert key_before(data, data.index(b"[")) == "action_history"
     assert key_before(data, 0) is None
+
+
+def test_two_part_scan_joins_to_the_whole_scan():
+    """A scan split at a comma between two events (depth 3, outside strings) and joined equals the
+    scan of the whole; a split anywhere else is refused."""
+    data = TRICKY
+    whole = scan(np.frombuffer(data, np.uint8), keep_depth=3)
+    cut = data.index(b', {"type": "y"')  # between the two events of u"1
+    buf = np.frombuffer(data, np.uint8)
+    head = scan(buf[:cut], keep_depth=3, chunk=7)
+    tail = scan(buf[cut:], keep_depth=3, chunk=5, start_depth=3)
+    both = join(head, tail, cut)
+    assert both is not None
+    for name in ("pos", "char", "depth_before"):
+        assert np.array_equal(getattr(both, name), getattr(whole, name)), name
+    assert (both.size, both.final_depth, both.ends_in_string, both.first_negative, both.max_string) == \
+        (whole.size, whole.final_depth, whole.ends_in_string, whole.first_negative, whole.max_string)
+    inside = data.index(b"}}]]")  # inside a string: the head ends in it
+    assert join(scan(buf[:inside], keep_depth=3), scan(buf[inside:], keep_depth=3, start_depth=3), inside) is None
+    shallow = data.index(b', "u2"')  # depth 1, not 3
+    assert join(scan(buf[:shallow], keep_depth=3), scan(buf[shallow:], keep_depth=3, start_depth=3),
+                shallow) is None

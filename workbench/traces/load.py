@@ -9,10 +9,12 @@ Ordinary files are parsed whole with orjson (fastest). From ``PARALLEL_MIN_BYTES
 share the work: when the last user's history is most of the file, a forked worker parses and builds
 its tail while this process parses and builds the rest (``_read_split``); otherwise the document is
 parsed here and a forked worker builds the rows of the second half of the events
-(``_read_doc_parallel``). Either way the result is the same as with one process. Big files (and any
-file orjson rejects) go through a streaming path: a structural scan (:mod:`workbench.traces.scan`) finds each user's
-``action_history`` array and the event boundaries, and events are parsed in batches, so memory stays
-bounded, a bad event is named precisely and skipped, and a truncated file yields what is complete.
+(``_read_doc_parallel``). Either way the result is the same as with one process. Big files (and
+any file orjson rejects) go through a streaming path: a structural scan (:mod:`workbench.traces.scan`)
+finds each user's ``action_history`` array and the event boundaries, and events are parsed in
+batches, so memory stays bounded, a bad event is named precisely and skipped, and a truncated file
+yields what is complete. There too two processes share the scan (``_scan``) and the batches
+(``_stream_two_processes``) from ``PARALLEL_MIN_BYTES`` on.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import multiprocessing
 import os
 import pickle
 import re
+import tempfile
 import threading
 import time
 import warnings
@@ -38,7 +41,7 @@ import polars as pl
 from workbench import fileio
 from workbench.traces import build, cache, schema
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
-from workbench.traces.scan import key_before, scan
+from workbench.traces.scan import Structure, join, key_before, scan
 
 #: Files larger than this are refused.
 MAX_FILE_BYTES = 32 * 1024 ** 3
@@ -55,6 +58,9 @@ PARALLEL_MIN_BYTES = 20 * 1024 * 1024
 PARALLEL_MIN_EVENTS = 4096
 #: Share of the events the worker takes (this process also makes frames of the worker's columns).
 WORKER_SHARE = 0.5
+#: Share of the events the worker builds on the streaming path (more than half: this process also
+#: makes the frames of all of them; measured on a 1M-event file).
+STREAM_WORKER_SHARE = 0.57
 #: Parsed events freed per step after an import (about a third of a millisecond each).
 _FREE_STEP = 250
 #: Parquet row groups (small enough that reading one user's payload skips the others).
@@ -484,8 +490,7 @@ class _ImportState:
         """Build the events ``history[first:stop]`` (all of them by default; ``history[0]`` has event
         index ``base``); ``free`` drops each parsed batch from ``history`` once built."""
         if not isinstance(history, list):
-            self.issues.add(TraceIssue(file, uid, None, "action_history", "a list of events",
-                                       f"found {build._kind(history)}; user kept with no events"))
+            self.issues.add(_not_a_history(file, uid, history))
             return
         n = len(history) if stop is None else stop
         for s in range(first, n, BATCH_EVENTS):
@@ -499,6 +504,11 @@ class _ImportState:
             if self.task is not None:
                 self.task.check()
                 self.task.progress(e, n, f"reading the events of {uid}")
+
+
+def _not_a_history(file: str, uid: str, history: Any) -> TraceIssue:
+    return TraceIssue(file, uid, None, "action_history", "a list of events",
+                      f"found {build._kind(history)}; user kept with no events")
 
 
 # -- JSON -------------------------------------------------------------------------------------------
@@ -548,6 +558,19 @@ def _read_json(f: Path, size: int, state: _ImportState, pre: list | None = None)
 # -- two processes ----------------------------------------------------------------------------------
 
 
+def _fork(target, args: tuple, name: str = "trace-import-worker"):
+    """``target(*args)`` started in a forked daemon process, or None when that cannot be done. The
+    workers run no threads and no polars (its thread pool does not survive a fork)."""
+    worker = multiprocessing.get_context("fork").Process(target=target, args=args, name=name, daemon=True)
+    try:
+        with warnings.catch_warnings():  # "multi-threaded process forked": the worker runs no threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            worker.start()
+    except (OSError, ValueError, AssertionError):
+        return None
+    return worker
+
+
 def _can_fork() -> bool:
     try:
         return ("fork" in multiprocessing.get_all_start_methods()
@@ -586,17 +609,11 @@ def _read_split(file: str, data: bytes | bytearray, state: _ImportState) -> bool
     if found is None:
         return False
     comma, stop = found.start(1), end.start()
-    ctx = multiprocessing.get_context("fork")
-    answers, answer_out = ctx.Pipe(duplex=False)
+    answers, answer_out = multiprocessing.Pipe(duplex=False)
     _widen(answer_out)
-    orders_in, orders = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=_split_worker, args=(data, comma + 1, stop, file, orders_in, answer_out),
-                         name="trace-import-worker", daemon=True)
-    try:
-        with warnings.catch_warnings():  # "multi-threaded process forked": the worker runs no threads
-            warnings.simplefilter("ignore", DeprecationWarning)
-            worker.start()
-    except (OSError, ValueError, AssertionError):
+    orders_in, orders = multiprocessing.Pipe(duplex=False)
+    worker = _fork(_split_worker, (data, comma + 1, stop, file, orders_in, answer_out))
+    if worker is None:
         for conn in (answers, answer_out, orders_in, orders):
             conn.close()
         return False
@@ -772,16 +789,10 @@ def _read_doc_parallel(file: str, doc: dict, state: _ImportState) -> None:
             theirs.append((u, h, cut - pos, n))
         pos += n
     del work
-    ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
+    receiver, sender = multiprocessing.Pipe(duplex=False)
     _widen(sender)
-    worker = ctx.Process(target=_worker_main, args=(sender, file, theirs), name="trace-import-worker",
-                         daemon=True)
-    try:
-        with warnings.catch_warnings():  # "multi-threaded process forked": the worker runs no threads
-            warnings.simplefilter("ignore", DeprecationWarning)
-            worker.start()
-    except (OSError, ValueError, AssertionError):
+    worker = _fork(_worker_main, (sender, file, theirs))
+    if worker is None:
         sender.close()
         receiver.close()
         for u, h, s, e in itertools.chain(mine, theirs):
@@ -807,7 +818,7 @@ def _read_doc_parallel(file: str, doc: dict, state: _ImportState) -> None:
     _add_worker_rows(state, answer)
 
 
-def _receive(receiver, worker, task) -> tuple | None:
+def _receive(receiver, worker, task) -> Any:
     """The worker's pickled answer, or None when it died without one."""
     while not receiver.poll(0.05):
         if task is not None:
@@ -876,7 +887,7 @@ def _stream_json(f: Path, buf: np.ndarray, raw, state: _ImportState) -> None:
             task.progress(done, 2 * total, f"scanning {f.name}")
 
     scan_chunk = 1 << 25
-    st = scan(buf, keep_depth=3, chunk=scan_chunk, on_progress=scan_progress)
+    st = _scan(buf, raw, scan_chunk, scan_progress, task)
     if st.max_string > MAX_STRING_BYTES:
         raise TraceError(TraceIssue(file, expected=f"strings of at most {MAX_STRING_BYTES // 2**20} MiB",
                                     message=f"a string of {st.max_string / 1e6:.0f} MB"))
@@ -942,6 +953,7 @@ def _stream_json(f: Path, buf: np.ndarray, raw, state: _ImportState) -> None:
         raise TraceError(TraceIssue(file, expected="a JSON object {user_id: {user_profile, action_history}}",
                                     message=f"found {build._kind(doc)}"))
     total = int(limit)
+    jobs: list[tuple] = []  # in the order of the file: (user, history) or (user, b0, starts, ends)
     for uid, record in doc.items():
         u = state.user(file, uid, record)
         if u is None:
@@ -949,13 +961,71 @@ def _stream_json(f: Path, buf: np.ndarray, raw, state: _ImportState) -> None:
         history = record.get("action_history")
         if isinstance(history, dict) and set(history) == {_SLICE_KEY}:
             i, j = arrays[history[_SLICE_KEY]]
-            _stream_events(file, u, raw, P, C, D, i, j, limit, state, total)
+            jobs.extend(_event_batches(u, raw, P, C, D, i, j, limit))
         else:
-            state.events(file, u, history)
+            jobs.append((u, history))
+    del st, P, C, D, A, close_cand  # the token arrays can be hundreds of MB: gone before the build
+    events = sum(len(job[2]) for job in jobs if len(job) == 4)
+    if total >= PARALLEL_MIN_BYTES and events >= PARALLEL_MIN_EVENTS and _can_fork():
+        _stream_two_processes(file, raw, jobs, state, total, events)
+        return
+    for job in jobs:
+        _stream_job(file, raw, job, state, total)
 
 
-def _stream_events(file: str, uid: str, raw, P, C, D, i: int, j: int | None, limit: int,
-                   state: _ImportState, total: int) -> None:
+def _scan(buf: np.ndarray, raw, chunk: int, on_progress, task) -> Structure:
+    """``scan(buf, keep_depth=3)``; for a big file with two processes: a forked worker scans from the
+    first event boundary (``_EVENT_START``: a comma between two events, at depth 3, outside any
+    string in valid JSON) after the middle on, assuming that depth, while this process scans up to
+    it, then checks that it does end there at depth 3 outside a string. If not (invalid JSON, or
+    a look-alike deeper down), or when the worker fails, this process scans the rest itself."""
+    n = int(buf.size)
+    found = _EVENT_START.search(raw, n // 2) if n >= PARALLEL_MIN_BYTES and _can_fork() else None
+    if found is None:
+        return scan(buf, keep_depth=3, chunk=chunk, on_progress=on_progress)
+    split = found.start(1)
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    worker = _fork(_scan_worker, (sender, buf, raw, split, chunk), "trace-scan-worker")
+    if worker is None:
+        sender.close()
+        receiver.close()
+        return scan(buf, keep_depth=3, chunk=chunk, on_progress=on_progress)
+    sender.close()
+    try:
+        head = scan(buf[:split], keep_depth=3, chunk=chunk,
+                    on_progress=lambda done, _total: on_progress(done, n))
+        tail = _receive(receiver, worker, task)
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+    whole = join(head, tail, split) if isinstance(tail, Structure) else None
+    if whole is None:
+        return scan(buf, keep_depth=3, chunk=chunk, on_progress=on_progress)
+    on_progress(n, n)
+    return whole
+
+
+def _scan_worker(sender, buf: np.ndarray, raw, split: int, chunk: int) -> None:
+    """In the forked worker: scan ``buf[split:]`` from depth 3 and send the Structure back."""
+    gc.disable()
+    try:
+        try:
+            tail = scan(buf[split:], keep_depth=3, chunk=chunk, start_depth=3,
+                        on_progress=lambda done, _n: _release(raw, split + max(0, done - chunk), split + done))
+        except Exception:  # noqa: BLE001 - the parent then scans this part itself
+            tail = None
+        sender.send_bytes(pickle.dumps(tail, protocol=pickle.HIGHEST_PROTOCOL))
+    except (EOFError, OSError):
+        pass
+    finally:
+        sender.close()
+
+
+def _event_batches(uid: str, raw, P, C, D, i: int, j: int | None, limit: int) -> list[tuple]:
+    """Batches ``(uid, first event index, starts, ends)`` of the events in the history array whose
+    ``[`` is token ``i`` and ``]`` token ``j`` (None: cut at ``limit``)."""
     start = int(P[i]) + 1
     end = int(P[j]) if j is not None else limit
     hi = j if j is not None else P.size
@@ -964,39 +1034,199 @@ def _stream_events(file: str, uid: str, raw, P, C, D, i: int, j: int | None, lim
     starts = np.concatenate(([start], P[commas] + 1)).astype(np.int64)
     ends = np.concatenate((P[commas], [end])).astype(np.int64)
     if commas.size == 0 and not bytes(raw[start:end]).strip():
+        return []
+    return [(uid, b0, starts[b0:b0 + BATCH_EVENTS], ends[b0:b0 + BATCH_EVENTS])
+            for b0 in range(0, starts.size, BATCH_EVENTS)]
+
+
+def _stream_job(file: str, raw, job: tuple, state: _ImportState, total: int) -> None:
+    """One job of ``_stream_json`` in this process."""
+    if len(job) == 2:
+        state.events(file, job[0], job[1])
         return
-    n = starts.size
-    for b0 in range(0, n, BATCH_EVENTS):
-        b1 = min(n, b0 + BATCH_EVENTS)
-        s, e = int(starts[b0]), int(ends[b1 - 1])
-        chunk = raw[s:e]
-        items: list | None
-        try:
-            items = orjson.loads(b"[" + chunk + b"]")
-            if not isinstance(items, list) or len(items) != b1 - b0:
-                items = None
-        except orjson.JSONDecodeError:
+    _build_batch(file, raw, job, state.builder)
+    if len(state.builder) >= BATCH_EVENTS:
+        state.flush()
+    if state.task is not None:
+        state.task.check()
+        state.task.progress(total + int(job[3][-1]), 2 * total, f"reading events of {job[0]}")
+
+
+def _build_batch(file: str, raw, job: tuple, builder: build.EventBuilder) -> None:
+    """Parse one batch of events (one by one when the batch does not parse, so that a bad event is
+    named and skipped) and add them to ``builder``."""
+    uid, b0, starts, ends = job
+    s, e = int(starts[0]), int(ends[-1])
+    items: list | None
+    try:
+        items = orjson.loads(b"[" + raw[s:e] + b"]")
+        if not isinstance(items, list) or len(items) != len(starts):
             items = None
-        if items is None:
-            for k in range(b0, b1):
-                piece = raw[int(starts[k]):int(ends[k])]
-                try:
-                    ev = orjson.loads(piece)
-                except orjson.JSONDecodeError as exc:
-                    what = "an empty element" if not piece.strip() else _short(exc)
-                    state.issues.add(TraceIssue(file, uid, k, "", "a valid JSON event object",
-                                                f"{what}; event skipped"))
-                    continue
-                state.builder.add(file, uid, k, ev)
-        else:
-            state.builder.add_list(file, uid, items, b0)
-        del chunk, items
-        if len(state.builder) >= BATCH_EVENTS:
-            state.flush()
-        _release(raw, s, e)
-        if state.task is not None:
-            state.task.check()
-            state.task.progress(total + e, 2 * total, f"reading events of {uid}")
+    except orjson.JSONDecodeError:
+        items = None
+    if items is None:
+        for k in range(len(starts)):
+            piece = raw[int(starts[k]):int(ends[k])]
+            try:
+                ev = orjson.loads(piece)
+            except orjson.JSONDecodeError as exc:
+                what = "an empty element" if not piece.strip() else _short(exc)
+                builder.issues.add(TraceIssue(file, uid, b0 + k, "", "a valid JSON event object",
+                                              f"{what}; event skipped"))
+                continue
+            builder.add(file, uid, b0 + k, ev)
+    else:
+        builder.add_list(file, uid, items, b0)
+    del items
+    _release(raw, s, e)
+
+
+def _stream_two_processes(file: str, raw, jobs: list[tuple], state: _ImportState, total: int,
+                          events: int) -> None:
+    """Run the jobs of ``_stream_json`` in two processes: a forked worker builds the events of the
+    last ``STREAM_WORKER_SHARE`` of them, writes each ``BATCH_EVENTS`` rows as columns to a spool
+    file (an unlinked temporary file: a pipe would make it wait for us) and says where, while this
+    process builds the first part and makes frames of the worker's columns in between. The table
+    is the same as with one process; the worker's warnings come after ours. When the worker fails,
+    this process does its part."""
+    cut, mine = 0, 0
+    while cut < len(jobs) and mine < events * (1.0 - STREAM_WORKER_SHARE):
+        if len(jobs[cut]) == 4:
+            mine += len(jobs[cut][2])
+        cut += 1
+    theirs = jobs[cut:]
+    if not theirs:
+        for job in jobs:
+            _stream_job(file, raw, job, state, total)
+        return
+    try:
+        spool = tempfile.TemporaryFile(prefix="workbench-import-")
+    except OSError:
+        spool = None
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    worker = _fork(_stream_worker, (sender, file, raw, theirs, spool)) if spool is not None else None
+    if worker is None:
+        sender.close()
+        receiver.close()
+        if spool is not None:
+            spool.close()
+        for job in jobs:
+            _stream_job(file, raw, job, state, total)
+        return
+    sender.close()
+    theirs_log = IssueLog(state.issues.cap)
+    their_frames: list[pl.DataFrame] = []
+    outcome: list[tuple] = []
+
+    def read_mail(wait: bool) -> None:
+        while not outcome:
+            if not receiver.poll(0.05 if wait else 0):
+                if not wait:
+                    return
+                if state.task is not None:
+                    state.task.check()
+                if not worker.is_alive() and not receiver.poll(0):
+                    outcome.append(("F",))
+                continue
+            try:
+                note = receiver.recv()
+            except (EOFError, OSError, pickle.UnpicklingError):
+                outcome.append(("F",))
+                return
+            if note[0] != "R":
+                outcome.append(note)
+                return
+            _, at, size, end = note
+            try:
+                columns, items, counts = pickle.loads(_read_at(spool, at, size))
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError):
+                outcome.append(("F",))  # the spool let us down: do the worker's part here
+                return
+            _merge_issues(theirs_log, items, counts)
+            if columns and len(columns[0]):
+                their_frames.append(build.columns_frame(columns, theirs_log, state.file_of_user))
+            del columns
+            if state.task is not None:
+                state.task.progress(total + end, 2 * total, "reading events")
+
+    try:
+        for job in jobs[:cut]:
+            _stream_job(file, raw, job, state, total)
+            read_mail(wait=False)
+        state.flush()
+        read_mail(wait=True)
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+        spool.close()
+    if outcome[0][0] == "E":
+        raise TraceError(TraceIssue.from_dict(outcome[0][1]))
+    if outcome[0][0] != "D":  # the worker died or failed: do its part here
+        for job in theirs:
+            _stream_job(file, raw, job, state, total)
+        return
+    state.frames.extend(their_frames)
+    _merge_issues(state.issues, theirs_log._items, theirs_log._counts)
+
+
+def _read_at(spool, at: int, size: int) -> bytes:
+    out = os.pread(spool.fileno(), size, at)
+    while len(out) < size:
+        more = os.pread(spool.fileno(), size - len(out), at + len(out))
+        if not more:
+            raise OSError(f"spool file ends at {at + len(out)}, {size - len(out)} bytes short")
+        out += more
+    return out
+
+
+def _stream_worker(sender, file: str, raw, jobs: list[tuple], spool) -> None:
+    """In the forked worker: build ``jobs``; every ``BATCH_EVENTS`` rows, write (columns, issues,
+    issue counts) pickled to ``spool`` and send ``("R", offset, size, end byte)``; at the end send
+    ``("D",)`` (done), ``("E", issue)`` (a TraceError) or ``("F",)`` (failed: the parent then does
+    it all)."""
+    gc.disable()  # a collection would touch (and so copy) every object shared with the parent
+    at = 0
+
+    def post(builder: build.EventBuilder, log: IssueLog, end: int) -> None:
+        nonlocal at
+        data = memoryview(_pack((builder.columns(), log._items, log._counts)))
+        done = 0
+        while done < len(data):
+            done += os.pwrite(spool.fileno(), data[done:], at + done)
+        sender.send(("R", at, len(data), end))
+        at += len(data)
+
+    try:
+        log = IssueLog()
+        builder = build.EventBuilder(log)
+        end = 0
+        try:
+            for job in jobs:
+                if len(job) == 2:
+                    uid, history = job
+                    if isinstance(history, list):
+                        builder.add_list(file, uid, history)
+                    else:
+                        log.add(_not_a_history(file, uid, history))
+                else:
+                    _build_batch(file, raw, job, builder)
+                    end = int(job[3][-1])
+                if len(builder) >= BATCH_EVENTS:
+                    post(builder, log, end)
+                    log = IssueLog()
+                    builder = build.EventBuilder(log)
+            post(builder, log, end)
+            sender.send(("D",))
+        except TraceError as exc:
+            sender.send(("E", exc.issue.to_dict()))
+        except Exception:  # noqa: BLE001 - reported; the parent then builds this part itself
+            sender.send(("F",))
+    except (EOFError, OSError):
+        pass  # the parent went away or gave up on us
+    finally:
+        sender.close()
 
 
 def _is_open(chars: np.ndarray) -> np.ndarray:

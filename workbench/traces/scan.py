@@ -38,6 +38,7 @@ class Structure:
     ends_in_string: bool     # the text stops inside a string
     first_negative: int      # position where depth went below zero (-1 if never)
     max_string: int          # longest string literal, in bytes (an unterminated one counts to EOF)
+    start_depth: int = 0     # the depth the scan started at
 
     @property
     def depth_after(self) -> np.ndarray:
@@ -48,11 +49,14 @@ class Structure:
         return self.final_depth == 0 and not self.ends_in_string and self.first_negative < 0
 
 
-def scan(buf: np.ndarray, keep_depth: int = 3, chunk: int = CHUNK, on_progress=None) -> Structure:
+def scan(buf: np.ndarray, keep_depth: int = 3, chunk: int = CHUNK, on_progress=None,
+         start_depth: int = 0) -> Structure:
     """Scan ``buf`` (uint8 array) keeping structural tokens whose depth before or after is
-    ``<= keep_depth``. ``on_progress(done, total)`` is called per chunk (it may raise to cancel)."""
+    ``<= keep_depth``. ``on_progress(done, total)`` is called per chunk (it may raise to cancel).
+    ``start_depth``: the depth at the start of ``buf`` when it is the part of a document that
+    starts outside any string at that depth (see ``join``)."""
     n = int(buf.size)
-    depth = 0
+    depth = start_depth
     in_str = False
     str_start = -1            # global start of the string we are in (when in_str)
     max_string = 0
@@ -122,7 +126,21 @@ def scan(buf: np.ndarray, keep_depth: int = 3, chunk: int = CHUNK, on_progress=N
         dep = np.concatenate(out_depth)
     else:
         pos, char, dep = np.zeros(0, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32)
-    return Structure(pos, char, dep, n, depth, in_str, first_negative, max_string)
+    return Structure(pos, char, dep, n, depth, in_str, first_negative, max_string, start_depth)
+
+
+def join(head: Structure, tail: Structure, offset: int) -> Structure | None:
+    """The structure of a document from that of its first ``offset`` bytes (``head``) and that of
+    the rest (``tail``, scanned with ``start_depth`` = the depth expected at ``offset``); None when
+    the head does not end outside a string at that depth, or went below zero (then the tail
+    scan's assumption does not hold)."""
+    if head.ends_in_string or head.first_negative >= 0 or head.final_depth != tail.start_depth:
+        return None
+    return Structure(
+        np.concatenate((head.pos, tail.pos + offset)), np.concatenate((head.char, tail.char)),
+        np.concatenate((head.depth_before, tail.depth_before)), head.size + tail.size, tail.final_depth,
+        tail.ends_in_string, tail.first_negative + offset if tail.first_negative >= 0 else -1,
+        max(head.max_string, tail.max_string))
 
 
 _KEY_BEFORE = re.compile(rb'"((?:[^"\\]|\\.){0,200})"\s*:\s*$', re.S)
