@@ -5,57 +5,27 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from tests.app.data import chain_indices, write_traces
+from tests.screenshots import check_baseline, compare
 from workbench.app.cli_shot import render
 
 BASELINES = Path(__file__).parent / "baselines"
-#: A pixel differs when a channel differs by more than this; the picture fails above MAX_FRACTION.
-PIXEL_TOLERANCE = 48
+#: Limits of tests/screenshots.py for whole windows.
 MAX_FRACTION = 0.004
 MAX_MEAN = 2.5
 
 pytestmark = pytest.mark.screenshot
 
 
-def _array(path: Path) -> np.ndarray:
-    img = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
-    assert not img.isNull(), path
-    ptr = img.constBits()
-    arr = np.frombuffer(ptr, dtype=np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
-    return arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3).copy()
-
-
-def compare(actual: Path, expected: Path) -> tuple[bool, str]:
-    a, b = _array(actual), _array(expected)
-    if a.shape != b.shape:
-        return False, f"size {a.shape[1]}x{a.shape[0]} differs from the baseline's {b.shape[1]}x{b.shape[0]}"
-    diff = np.abs(a.astype(np.int16) - b.astype(np.int16))
-    frac = float((diff.max(axis=2) > PIXEL_TOLERANCE).mean())
-    mean = float(diff.mean())
-    ok = frac <= MAX_FRACTION and mean <= MAX_MEAN
-    return ok, f"{frac:.4%} of pixels differ (limit {MAX_FRACTION:.2%}), mean difference {mean:.2f} (limit {MAX_MEAN})"
-
-
 def _check(tmp_path: Path, name: str, regen: bool, **kwargs) -> None:
     out = tmp_path / f"{name}.png"
     errors = render(str(write_traces(tmp_path / "data")), str(out), **kwargs)
     assert errors == [] and out.exists()
-    baseline = BASELINES / f"{name}.png"
-    if regen or not baseline.exists():
-        BASELINES.mkdir(parents=True, exist_ok=True)
-        baseline.write_bytes(out.read_bytes())
-        if not regen:
-            pytest.skip(f"baseline {baseline.name} created; re-run to compare")
-        return
-    ok, message = compare(out, baseline)
-    if not ok:
-        keep = tmp_path / f"{name}.actual.png"
-        keep.write_bytes(out.read_bytes())
-    assert ok, f"{name}: {message}; actual picture kept at {out}"
+    check_baseline(QImage(str(out)), BASELINES / f"{name}.png", regen, tmp_path,
+                   max_fraction=MAX_FRACTION, max_mean=MAX_MEAN)
 
 
 def _epoch(text: str) -> float:
@@ -81,8 +51,7 @@ def test_comparison_detects_a_changed_picture(tmp_path, qapp):
     p = QPainter(img)
     p.fillRect(100, 100, 200, 120, QColor("#ff00ff"))
     p.end()
-    changed = tmp_path / "changed.png"
-    img.save(str(changed))
-    assert compare(base, base)[0]
-    ok, message = compare(changed, base)
+    original = QImage(str(base))
+    assert compare(original, original, MAX_FRACTION, MAX_MEAN)[0]
+    ok, message = compare(img, original, MAX_FRACTION, MAX_MEAN)
     assert not ok and "pixels differ" in message

@@ -50,7 +50,7 @@ def test_one_bad_event_is_named_and_skipped(name, path_kind):
     [w] = ts.warnings
     assert (w.file, w.user_id, w.event_index) == (str(FIX / name), "user_0001", 1)
     assert "skipped" in w.message
-    assert f"user user_0001, event 1" in str(w)
+    assert "user user_0001, event 1" in str(w)
 
 
 def test_wrong_types_are_kept_and_warned(path_kind):

@@ -8,41 +8,20 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
+from tests.screenshots import check_baseline
 from widgets.timeline import GhostSpec, HighlightSpec, TimelineWidget
 from widgets.transcript import TranscriptView
 
 BASELINES = Path(__file__).parent / "baselines"
-#: Mean absolute difference per channel (0-255) tolerated: fonts may render slightly differently.
-TOLERANCE = 1.0
+#: Widgets are small pictures: a few differing pixels matter (see tests/screenshots.py).
+MAX_FRACTION = 0.002
+MAX_MEAN = 1.3
 T0 = 1756684800.0
 LANES = ["Video Browsing", "Live Streaming", "E-commerce", "Customer Service", "Advertisement", "Search Behavior"]
 
 
-def image_array(img: QImage) -> np.ndarray:
-    img = img.convertToFormat(QImage.Format.Format_RGBA8888)
-    w, h = img.width(), img.height()
-    buf = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes())
-    return buf.reshape(h, img.bytesPerLine())[:, : w * 4].reshape(h, w, 4).astype(np.int16)
-
-
-def compare_with_baseline(img: QImage, name: str, regen: bool, tmp_path: Path) -> float:
-    path = BASELINES / f"{name}.png"
-    if regen or not path.exists():
-        BASELINES.mkdir(parents=True, exist_ok=True)
-        assert img.save(str(path)), f"could not write baseline {path}"
-        if not regen:
-            pytest.skip(f"baseline {path.name} was missing and has been written; re-run to compare")
-        return 0.0
-    base = QImage(str(path))
-    assert not base.isNull(), f"baseline {path} is unreadable"
-    a, b = image_array(img), image_array(base)
-    assert a.shape == b.shape, f"{name}: size {a.shape[1]}x{a.shape[0]} differs from baseline {b.shape[1]}x{b.shape[0]}"
-    diff = float(np.abs(a - b).mean())
-    if diff > TOLERANCE:
-        out = tmp_path / f"{name}_actual.png"
-        img.save(str(out))
-        pytest.fail(f"{name}: mean abs pixel difference {diff:.2f} > {TOLERANCE} (actual saved to {out})")
-    return diff
+def compare_with_baseline(img: QImage, name: str, regen: bool, tmp_path: Path) -> None:
+    check_baseline(img, BASELINES / f"{name}.png", regen, tmp_path, max_fraction=MAX_FRACTION, max_mean=MAX_MEAN)
 
 
 def demo_arrays(n: int = 4000, seed: int = 5):
