@@ -99,3 +99,49 @@ def test_mutations_of_a_valid_file(tmp_path, both_paths, cut, pos, byte, insert)
     mutated = bytes(mutated[:pos]) + insert + bytes(mutated[pos:])
     check(tmp_path, mutated[:max(cut, 1)])
     check(tmp_path, COMPACT[:cut])
+
+
+# -- the streaming path on two processes gives what it gives on one -------------------------------
+
+
+def _outcome(f: Path):
+    try:
+        ts = load_traces(f, use_cache=False)
+    except TraceError as exc:
+        return "error", str(exc)
+    return ts.events, ts.users, sorted(map(str, ts.warnings))
+
+
+def differential(tmp_path: Path, data: bytes, monkeypatch) -> None:
+    from polars.testing import assert_frame_equal
+
+    f = tmp_path / "diff.json"
+    f.write_bytes(data)
+    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
+    monkeypatch.setattr(load_mod, "BATCH_EVENTS", 3)
+    monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 1 << 40)
+    one = _outcome(f)
+    monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(load_mod, "PARALLEL_MIN_EVENTS", 2)
+    two = _outcome(f)
+    if isinstance(one[0], str) or isinstance(two[0], str):  # ("error", message)
+        assert one == two
+        return
+    assert_frame_equal(two[0], one[0])
+    assert_frame_equal(two[1], one[1])
+    assert two[2] == one[2]
+
+
+@SETTINGS
+@given(users=st.dictionaries(st.text(max_size=8), st.fixed_dictionaries(
+    {"action_history": st.lists(event, max_size=9)}, optional={"user_profile": small_values}), max_size=3))
+def test_two_process_streaming_agrees_on_random_files(tmp_path, monkeypatch, users):
+    differential(tmp_path, json.dumps(users, ensure_ascii=False).encode(), monkeypatch)
+
+
+@SETTINGS
+@given(cut=st.integers(len(COMPACT) // 3, len(COMPACT)), pos=st.integers(0, len(COMPACT) - 1),
+       insert=st.sampled_from([b"", b"{", b"]", b'"', b"\\", b",", b"NaN", b"\xff"]))
+def test_two_process_streaming_agrees_on_damaged_files(tmp_path, monkeypatch, cut, pos, insert):
+    mutated = COMPACT[:pos] + insert + COMPACT[pos:]
+    differential(tmp_path, mutated[:cut], monkeypatch)
