@@ -12,12 +12,16 @@ from workbench.traces import TraceError, TraceIssue, load_traces, build, load as
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
 
-@pytest.fixture(params=["fast", "streaming"])
+@pytest.fixture(params=["fast", "streaming", "fast, two processes", "streaming, two processes"])
 def path_kind(request, monkeypatch):
-    """Run a test on the whole-file path and on the streaming (scan + batches) path."""
-    if request.param == "streaming":
+    """Run a test on the whole-file path and on the streaming (scan + batches) path, each on one
+    process and on two (as files from ``PARALLEL_MIN_BYTES`` on are read)."""
+    if request.param.startswith("streaming"):
         monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
         monkeypatch.setattr(load_mod, "BATCH_EVENTS", 2)
+    if request.param.endswith("two processes"):
+        monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(load_mod, "PARALLEL_MIN_EVENTS", 2)
     return request.param
 
 
@@ -104,15 +108,16 @@ def test_missing_path_and_empty_folder(tmp_path):
         load_traces(tmp_path / "empty")
 
 
-def test_huge_strings_are_refused(tmp_path, monkeypatch):
-    doc = {"u": {"user_profile": "p", "action_history": [
+def test_huge_strings_are_refused(tmp_path, monkeypatch, path_kind):
+    small = {"type": "Video Browsing", "timestamp": "2025-09-01 00:00:00", "action": []}
+    doc = {"u": {"user_profile": "p", "action_history": [small] * 6 + [
         {"type": "Video Browsing", "timestamp": "2025-09-01 00:00:00", "context": {"ocr": "x" * 5000}, "action": []}]}}
     f = tmp_path / "huge.json"
     f.write_text(json.dumps(doc))
     monkeypatch.setattr(build, "MAX_EVENT_BYTES", 1000)
     with pytest.raises(TraceError) as err:
         load_traces(f, use_cache=False)
-    assert (err.value.issue.user_id, err.value.issue.event_index) == ("u", 0)
+    assert (err.value.issue.user_id, err.value.issue.event_index) == ("u", 6)
     monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
     monkeypatch.setattr(load_mod, "MAX_STRING_BYTES", 1000)
     with pytest.raises(TraceError, match="string of"):
