@@ -531,9 +531,22 @@ def test_streaming_two_process_path_can_be_cancelled(monkeypatch, tmp_path, stag
 
     from workbench.tasks import Cancelled, TaskState
 
+    import os
+    import time
+
     source = _bad_second_half(tmp_path / "bad_late.json")
     monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
     _force_two_processes(monkeypatch)
+    parent = os.getpid()
+    name = "scan" if stage == "scanning" else "_build_batch"  # that worker takes its time
+    real = getattr(load_mod, name)
+
+    def slow(*args, **kwargs):
+        if os.getpid() != parent:
+            time.sleep(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(load_mod, name, slow)
     seen: list[str] = []
 
     def on_progress(done, total, text):
@@ -545,4 +558,4 @@ def test_streaming_two_process_path_can_be_cancelled(monkeypatch, tmp_path, stag
     with pytest.raises(Cancelled):
         load_traces(source, use_cache=False, task=task)
     assert any(t.startswith(stage) for t in seen)
-    assert multiprocessing.active_children() == []  # the workers are gone
+    assert multiprocessing.active_children() == []  # the sleeping worker was stopped, not waited for
