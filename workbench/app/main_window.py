@@ -1255,7 +1255,11 @@ def install_excepthook(state: AppState) -> Callable:
 
 
 def apply_theme(app: QApplication) -> None:
-    """Fusion with a dark palette, matching the timeline's dark lanes."""
+    """Fusion with a dark palette, matching the timeline's dark lanes; a font for Chinese text
+    when the system has none (workbench.app.fonts)."""
+    from workbench.app.fonts import ensure_chinese_font
+
+    ensure_chinese_font(app)
     if (app.property("workbench_theme") and app.style().name().lower() == "fusion"
             and app.palette().color(QPalette.ColorRole.Window) == QColor("#272a33")):
         return  # already applied (and not reset since: tests restore the default look)
