@@ -94,6 +94,7 @@ def _expected_versions() -> dict[str, str]:
         "pyqtgraph": pyqtgraph.__version__,
         "polars": polars.__version__,
         "litellm": metadata.version("litellm"),
+        "noto-cjk-sans-otc": metadata.version("noto-cjk-sans-otc"),
     }
 
 

@@ -18,6 +18,9 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 APP_TITLE = "Behavior Trace Workbench"
 APP_SUMMARY = "See where LLM user simulators fail to behave like real people (OmniBehavior traces)."
 PROJECT_LICENSE = "MIT"
+#: The bundled font (workbench.app.fonts), drawn only where the system has no font for Chinese.
+FONT_NOTICE = ("Chinese text without a system font: Noto Sans CJK (from noto-cjk-sans-otc),"
+               " SIL Open Font License 1.1.")
 
 
 def _distribution_version(name: str) -> str:
@@ -43,6 +46,7 @@ def versions() -> dict[str, str]:
         "pyqtgraph": pyqtgraph.__version__,
         "polars": polars.__version__,
         "litellm": _distribution_version("litellm"),
+        "noto-cjk-sans-otc": _distribution_version("noto-cjk-sans-otc"),
         "Python": platform.python_version(),
     }
 
@@ -50,7 +54,7 @@ def versions() -> dict[str, str]:
 def about_text() -> str:
     """Plain text for the About dialog (also what its Copy button puts on the clipboard)."""
     lines = [f"{name} {version}" for name, version in versions().items()]
-    lines[0] += f"\n{APP_SUMMARY}\nLicense: {PROJECT_LICENSE}\n"
+    lines[0] += f"\n{APP_SUMMARY}\nLicense: {PROJECT_LICENSE}\n{FONT_NOTICE}\n"
     return "\n".join(lines)
 
 
@@ -62,7 +66,7 @@ def _about_html() -> str:
     return (f"<h3>{html.escape(app_name)} {html.escape(app_version)}</h3>"
             f"<p>{html.escape(APP_SUMMARY)}</p>"
             f"<table>{rows}</table>"
-            f"<p>License: {PROJECT_LICENSE}</p>")
+            f"<p>License: {PROJECT_LICENSE}<br>{html.escape(FONT_NOTICE)}</p>")
 
 
 def show_about(parent: QWidget | None = None) -> QMessageBox:
