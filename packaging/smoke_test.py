@@ -10,8 +10,9 @@ Steps, each with a time limit:
 2. headless: ``workbench --version`` must print ``workbench.__version__``; ``workbench demo DIR`` writes
    the demo traces and ``workbench info DIR`` reads them (proves the CLI and polars work frozen);
 3. GUI: ``workbench`` with ``QT_QPA_PLATFORM=offscreen`` and ``WORKBENCH_EXIT_AFTER_PAINT=1`` opens the
-   main window on the default demo data, prints ``first_paint_s=...`` and ``litellm_imported=...``
-   after the first paint and quits; it must exit with 0, print the line and not have imported litellm.
+   main window on the default demo data, prints ``first_paint_s=...``, ``litellm_imported=...`` and
+   ``chinese_drawable=...`` after the first paint and quits; it must exit with 0, print the line, not
+   have imported litellm and draw Chinese with glyphs (the bundled font where the system has none).
 Config, cache and data folders (and HOME/XDG folders) are fresh temporary folders.
 Prints one JSON object: ``{"build_s", "start_s", "bundle_mb", "exit_code", ...}``; exits 0 when every
 check passed, 1 otherwise (the failed checks are listed under ``"failures"``).
@@ -39,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(1, str(ROOT))  # workbench.__version__ from the checkout, installed or not
 PAINT_LINE = re.compile(r"^first_paint_s=([0-9.eE+-]+)\s*$", re.MULTILINE)
 LITELLM_LINE = re.compile(r"^litellm_imported=(\w+)\s*$", re.MULTILINE)
+CHINESE_LINE = re.compile(r"^chinese_drawable=(\w+)\s*$", re.MULTILINE)
 
 
 def isolated_env(base: Path) -> dict[str, str]:
@@ -193,6 +195,10 @@ def smoke(exe: Path, timeout: float, workdir: Path) -> dict:
         fail(f"GUI: no 'first_paint_s=' line on stdout: {out.strip()[-400:]!r}")
     if litellm_imported:
         fail("GUI: litellm was imported on the way to the first paint")
+    chinese = CHINESE_LINE.search(out)
+    result["chinese_drawable"] = chinese.group(1) == "True" if chinese else None
+    if not result["chinese_drawable"]:
+        fail("GUI: Chinese text would be drawn as empty boxes (is the bundled font in the app?)")
     qt_errors = [line for line in err.splitlines()
                  if "Could not load the Qt platform plugin" in line or "Traceback" in line
                  or "QThread: Destroyed while thread" in line]

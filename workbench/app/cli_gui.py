@@ -5,8 +5,8 @@ through qasync so that coroutine panels (LLM calls) share it. Only what the firs
 imported: never litellm (``WORKBENCH_EXIT_AFTER_PAINT=1`` prints ``litellm_imported=`` to prove it).
 
 ``WORKBENCH_EXIT_AFTER_PAINT=1`` quits right after the main window's first paint and prints
-``first_paint_s=<seconds since process start>`` and ``litellm_imported=<bool>`` (used by the
-start-up benchmark and the packaging smoke test).
+``first_paint_s=<seconds since process start>``, ``litellm_imported=<bool>`` and
+``chinese_drawable=<bool>`` (used by the start-up benchmark and the packaging smoke test).
 """
 
 from __future__ import annotations
@@ -79,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
         elapsed = time.time() - process_start_time()
         print(f"first_paint_s={elapsed:.3f}", flush=True)
         print(f"litellm_imported={'litellm' in sys.modules}", flush=True)
+        from workbench.app.fonts import chinese_is_drawable
+
+        print(f"chinese_drawable={chinese_is_drawable()}", flush=True)
         window.persist = False
         window.cancel_jobs()
         window.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QFontDatabase, QFontInfo
+from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
 from PySide6.QtWidgets import QApplication
 
 #: The face of the bundled collection used for Chinese (Simplified forms).
@@ -56,3 +56,24 @@ def ensure_chinese_font(app: QApplication) -> str | None:
         font.setFamilies([QFontInfo(font).family(), CJK_FAMILY])
         app.setFont(font)
     return CJK_FAMILY
+
+
+def chinese_is_drawable(font: QFont | None = None) -> bool:
+    """Whether ``font`` (the application font by default) draws Chinese with glyphs: two different
+    characters come out different, where a missing glyph is the same empty box for both."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    font = font if font is not None else QApplication.font()
+
+    def draw(text: str) -> bytes:
+        img = QImage(64, 32, QImage.Format.Format_RGB32)
+        img.fill(QColor("white"))
+        p = QPainter(img)
+        p.setFont(font)
+        p.setPen(QColor("black"))
+        p.drawText(img.rect(), Qt.AlignmentFlag.AlignCenter, text)
+        p.end()
+        return bytes(img.constBits())
+
+    return draw("跑") != draw("鞋")
