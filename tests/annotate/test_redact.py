@@ -69,3 +69,63 @@ def test_secret_scrubbing():
     assert scrub_secrets("use weird-custom-secret-123 here", ["weird-custom-secret-123"]) == \
         "use [redacted secret] here"
     assert scrub_secrets("ask-me-anything and skate") == "ask-me-anything and skate"
+
+
+def test_ids_next_to_chinese_underscore_and_letters_are_replaced():
+    r = Redactor(pseudonymise=True, salt="s")
+    r.learn_users(["user_0001", "user_0002"])
+    p1, p2 = r.user("user_0001"), r.user("user_0002")
+    out = r.text("用户user_0001的订单; user_0001_v2.json; xuser_0002y; (user_0002)；user_0001，好")
+    assert out == f"用户{p1}的订单; {p1}_v2.json; x{p2}y; ({p2})；{p1}，好"
+    # a longer number is a different id: user_00012 is not user_0001 followed by "2"
+    assert r.text("user_00012 and 9user_0002") == f"user_00012 and 9{p2}"
+
+
+# Ids as datasets spell them: never pure hex (a pseudonym is "u_" + hex digits), never starting "u_".
+_IDS = st.one_of(
+    st.from_regex(r"user_[0-9]{1,6}", fullmatch=True),
+    st.from_regex(r"(uid|usr|用户)-?[0-9A-Za-z]{2,10}", fullmatch=True),
+    st.from_regex(r"[g-zG-Z][0-9A-Za-z_]{3,20}", fullmatch=True),
+)
+# Surrounding text: Chinese, Latin letters, "_", "-", punctuation, spaces, emoji, fullwidth forms.
+# No ASCII digits, so an id never sits inside a longer number (tested separately above).
+_FRAGMENT = st.text(alphabet=st.one_of(
+    st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF),
+    st.sampled_from(list("abcdefghijklmnopqrstuvwxyzABCDEFGHXYZ_-. ,;:()[]{}\"'/\\\n\t，。！？：")),
+    st.sampled_from(["😀", "👍", "\U0001F3FD", "＿", "ｕ", "０"])), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=st.lists(_IDS, min_size=1, max_size=4, unique=True),
+       pieces=st.lists(st.tuples(_FRAGMENT, st.integers(0, 3)), min_size=1, max_size=12))
+def test_pseudonymisation_leaves_no_id_anywhere(ids, pieces):
+    """Ids embedded in random Chinese and Latin text, touching letters, "_" and Chinese on both sides:
+    none survives, and mapping the pseudonyms back gives the original text (nothing else changed)."""
+    r = Redactor(pseudonymise=True, salt="hypothesis")
+    r.learn_users(ids)
+    text = "".join(frag + ids[k % len(ids)] for frag, k in pieces)
+    out = r.text(text)
+    for uid in ids:
+        assert uid not in out
+    back = out
+    for uid in sorted(ids, key=len):
+        back = back.replace(r.user(uid), uid)
+    assert back == text
+
+
+def test_case_with_ids_everywhere_is_fully_pseudonymised(sample_cases):
+    from dataclasses import replace
+
+    from workbench.annotate.model import Turn
+
+    case = replace(sample_cases[1], source="/data/用户user_0001_traces/user_0001_v2.json",
+                   note="用户user_0001的投诉，见user_0001_v2", prompt="历史: 用户user_0001在直播间",
+                   transcript=(Turn("user", "我是user_0001啊"),),
+                   event={"context": {"user_0001的备注": "user_0001_x"}, "timestamp": "2025-09-04 12:00:00"},
+                   neighbours=({"event_index": 3, "note": "见user_0001。"},))
+    r = Redactor(pseudonymise=True, salt="s")
+    [out] = r.cases([case])
+    blob = repr(out.to_dict())
+    assert "user_0001" not in blob
+    assert out.source == f"{r.user('user_0001')}_v2.json"
+    assert out.note == f"用户{r.user('user_0001')}的投诉，见{r.user('user_0001')}_v2"

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable
 import orjson
 
 from workbench.annotate.model import Case
-from workbench.annotate.redact import Redactor
+from workbench.annotate.redact import RedactionError, Redactor
 from workbench import fileio
 
 FORMATS = ("jsonl", "csv", "parquet", "html")
@@ -176,7 +176,10 @@ def export_cases(cases: Iterable[Case], fmt: str, out: str | Path, *, redactor: 
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     red = redactor or Redactor()
-    exported = red.cases(fill_context(cases, traces))
+    try:
+        exported = red.cases(fill_context(cases, traces))
+    except RedactionError as exc:
+        raise ExportError(f"{Path(out)}: {exc}") from None
     if fmt == "jsonl":
         data = jsonl_bytes(exported)
         return atomic_write(out, lambda p: p.write_bytes(data))

@@ -7,7 +7,11 @@ exporter sees it, so every format gets the same treatment:
 * **pseudonymise**: each user id becomes ``u_`` + the first 16 hex digits of
   HMAC-SHA256(salt, user id). The salt is given or drawn at random per export and is never written
   out; the same salt gives the same pseudonyms (to join two exports). User ids are replaced wherever
-  they appear in text, and the trace source is reduced to its file name.
+  they appear in text — inside Chinese text (``用户user_0001的``), joined by ``_`` or ``-``
+  (``user_0001_v2``), next to letters, in notes, prompts, raw events and their keys, transcripts and
+  file names — and the trace source is reduced to its file name. The one place an id's characters
+  are left alone is inside a longer number: ``user_12`` in ``user_123`` is another user's id (known
+  ids are matched longest first, so a known ``user_123`` gets its own pseudonym).
 * **coarsen** (``"hour"`` or ``"day"``): every timestamp written like ``YYYY-MM-DD HH:MM[:SS]``
   (also ``/`` separators, ``T``, fractions and zone suffixes) anywhere in any string — the case's
   own times, payload fields such as ``upload_timestamp`` and the history lines inside a prompt — is
@@ -82,6 +86,22 @@ def known_secrets(models: Iterable[str] = ()) -> list[str]:
     return found
 
 
+class RedactionError(ValueError):
+    """A redaction could not be guaranteed (the message names the id); nothing is exported."""
+
+
+def _id_alternative(user_id: str) -> str:
+    """The regex alternative matching ``user_id`` wherever it stands, except inside a longer run of
+    ASCII digits (an id ending in a digit is not matched before another digit, and likewise at its
+    start), because there it is part of a different id."""
+    pattern = re.escape(user_id)
+    if user_id[:1].isascii() and user_id[:1].isdigit():
+        pattern = "(?<![0-9])" + pattern
+    if user_id[-1:].isascii() and user_id[-1:].isdigit():
+        pattern += "(?![0-9])"
+    return f"(?:{pattern})"
+
+
 def pseudonym(user_id: str, salt: bytes) -> str:
     return "u_" + hmac.new(salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
@@ -137,8 +157,8 @@ class Redactor:
             if u and u not in self._users:
                 self._users[u] = pseudonym(u, self._salt)
         if self._users:
-            alts = "|".join(re.escape(u) for u in sorted(self._users, key=len, reverse=True))
-            self._user_re = re.compile(rf"(?<![\w])(?:{alts})(?![\w])")
+            alts = "|".join(_id_alternative(u) for u in sorted(self._users, key=len, reverse=True))
+            self._user_re = re.compile(alts)
 
     def user(self, user_id: str) -> str:
         if not self.pseudonymise:
@@ -150,10 +170,23 @@ class Redactor:
     def text(self, text: str) -> str:
         text = scrub_secrets(text, self._secrets)
         if self.pseudonymise and self._user_re is not None:
-            text = self._user_re.sub(lambda m: self._users[m.group(0)], text)
+            text = self._pseudonymise_text(text)
         if self.coarsen is not None:
             text = coarsen_text(text, self.coarsen)
         return text
+
+    def _pseudonymise_text(self, text: str) -> str:
+        """Every known id in ``text`` replaced by its pseudonym. A second pass catches an id that the
+        first pass formed across a replacement (only possible for ids shaped like hex digits);
+        :class:`RedactionError` if one still remains, so an export never ships an id silently."""
+        assert self._user_re is not None
+        for _ in range(3):
+            text = self._user_re.sub(lambda m: self._users[m.group(0)], text)
+            if self._user_re.search(text) is None:
+                return text
+        found = self._user_re.search(text)
+        raise RedactionError(f"user id {found.group(0) if found else '?'!r} could not be pseudonymised "
+                             "(it keeps re-forming inside pseudonyms); nothing was exported")
 
     def value(self, value: Any) -> Any:
         if isinstance(value, str):
