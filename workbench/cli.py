@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "predict": ("workbench.simulate.cli", "predict one event's behaviour with LLMs and baselines"),
     "sample": ("workbench.evaluate.cli", "list the benchmark's sampled test events per user"),
     "eval": ("workbench.evaluate.cli", "run a batch evaluation and write predictions and report"),
+    "compare": ("workbench.evaluate.compare_cli", "compare evaluation runs question by question, "
+                "with paired statistics"),
     "cases": ("workbench.annotate.cli", "add and export annotated bias cases"),
 }
 
