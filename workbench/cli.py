@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "eval": ("workbench.evaluate.cli", "run a batch evaluation and write predictions and report"),
     "compare": ("workbench.evaluate.compare_cli", "compare evaluation runs question by question, "
                 "with paired statistics"),
+    "rollout": ("workbench.evaluate.rollout_cli", "let a model live a user's days (open and closed "
+                "loop) beside the real trace"),
     "cases": ("workbench.annotate.cli", "add and export annotated bias cases"),
 }
 
