@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.traces import TraceError, TraceIssue, load_traces, build, load as load_mod
+from workbench.traces import TraceError, TraceIssue, load_traces, build, importer, limits
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -17,11 +17,11 @@ def path_kind(request, monkeypatch):
     """Run a test on the whole-file path and on the streaming (scan + batches) path, each on one
     process and on two (as files from ``PARALLEL_MIN_BYTES`` on are read)."""
     if request.param.startswith("streaming"):
-        monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
-        monkeypatch.setattr(load_mod, "BATCH_EVENTS", 2)
+        monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
+        monkeypatch.setattr(limits, "BATCH_EVENTS", 2)
     if request.param.endswith("two processes"):
-        monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 0)
-        monkeypatch.setattr(load_mod, "PARALLEL_MIN_EVENTS", 2)
+        monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(limits, "PARALLEL_MIN_EVENTS", 2)
     return request.param
 
 
@@ -118,11 +118,11 @@ def test_huge_strings_are_refused(tmp_path, monkeypatch, path_kind):
     with pytest.raises(TraceError) as err:
         load_traces(f, use_cache=False)
     assert (err.value.issue.user_id, err.value.issue.event_index) == ("u", 6)
-    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
-    monkeypatch.setattr(load_mod, "MAX_STRING_BYTES", 1000)
+    monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
+    monkeypatch.setattr(limits, "MAX_STRING_BYTES", 1000)
     with pytest.raises(TraceError, match="string of"):
         load_traces(f, use_cache=False)
-    monkeypatch.setattr(load_mod, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 100)
     with pytest.raises(TraceError, match="at most"):
         load_traces(f, use_cache=False)
 
@@ -162,7 +162,7 @@ def test_unreadable_file_is_a_trace_error(tmp_path, monkeypatch):
     def denied(path):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(load_mod, "_read_file", denied)
+    monkeypatch.setattr(importer, "read_file", denied)
     with pytest.raises(TraceError) as err:
         load_traces(f, use_cache=False)
     assert err.value.issue.file == str(f) and "Permission denied" in str(err.value)

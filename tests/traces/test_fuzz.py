@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.traces import TraceError, TraceSet, load_traces, load as load_mod
+from workbench.traces import TraceError, TraceSet, load_traces, limits
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 VALID = (FIX / "quirks_en.json").read_bytes()
@@ -35,8 +35,8 @@ def check(tmp_path: Path, data: bytes, suffix: str = ".json") -> None:
 @pytest.fixture(params=["fast", "streaming"])
 def both_paths(request, monkeypatch):
     if request.param == "streaming":
-        monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
-        monkeypatch.setattr(load_mod, "BATCH_EVENTS", 3)
+        monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
+        monkeypatch.setattr(limits, "BATCH_EVENTS", 3)
     return request.param
 
 
@@ -117,12 +117,12 @@ def differential(tmp_path: Path, data: bytes, monkeypatch) -> None:
 
     f = tmp_path / "diff.json"
     f.write_bytes(data)
-    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
-    monkeypatch.setattr(load_mod, "BATCH_EVENTS", 3)
-    monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 1 << 40)
+    monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
+    monkeypatch.setattr(limits, "BATCH_EVENTS", 3)
+    monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 1 << 40)
     one = _outcome(f)
-    monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(load_mod, "PARALLEL_MIN_EVENTS", 2)
+    monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(limits, "PARALLEL_MIN_EVENTS", 2)
     two = _outcome(f)
     if isinstance(one[0], str) or isinstance(two[0], str):  # ("error", message)
         assert one == two

@@ -12,7 +12,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from workbench import paths
-from workbench.traces import TraceError, TraceSet, load_traces, load as load_mod, schema, write_parquet
+from workbench.traces import (TraceError, TraceSet, build, forked, importer, limits, load as load_mod, load_traces, schema,
+                              stream, write_parquet)
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -244,14 +245,14 @@ def test_user_events_reads_payload_lazily_for_one_user(tmp_path):
 
 
 def test_streaming_path_gives_the_same_table(monkeypatch, en):
-    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
-    monkeypatch.setattr(load_mod, "BATCH_EVENTS", 4)
+    monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
+    monkeypatch.setattr(limits, "BATCH_EVENTS", 4)
     streamed = load_traces(FIX / "quirks_en.json", use_cache=False)
     assert_frame_equal(streamed.events, en.events)
     assert_frame_equal(streamed.users, en.users)
     assert streamed.warnings == []
     zh_fast = load_traces(FIX / "quirks_zh.json", use_cache=False)
-    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
+    monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
     assert_frame_equal(load_traces(FIX / "quirks_zh.json", use_cache=False).events, zh_fast.events)
 
 
@@ -273,18 +274,19 @@ def _force_two_processes(monkeypatch, batch: int = 4) -> Path:
     "stream" = streamed, the second half of the events by the worker)."""
     import os
 
-    monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(load_mod, "PARALLEL_MIN_EVENTS", 2)
-    monkeypatch.setattr(load_mod, "BATCH_EVENTS", batch)
+    monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(limits, "PARALLEL_MIN_EVENTS", 2)
+    monkeypatch.setattr(limits, "BATCH_EVENTS", batch)
     marker = paths.cache_dir() / "worker-pid"
-    for name, how in (("_worker_main", "forked"), ("_split_worker", "split"), ("_stream_worker", "stream")):
-        real = getattr(load_mod, name)
+    for module, name, how in ((forked, "build_worker", "forked"), (forked, "split_worker", "split"),
+                              (stream, "stream_worker", "stream")):
+        real = getattr(module, name)
 
         def spy(*args, _real=real, _how=how):
             marker.write_text(f"{_how} {os.getpid()}")
             _real(*args)
 
-        monkeypatch.setattr(load_mod, name, spy)
+        monkeypatch.setattr(module, name, spy)
     return marker
 
 
@@ -322,9 +324,9 @@ def test_two_process_path_gives_the_same_table(monkeypatch, tmp_path, en):
     hows: set[str] = set()
     for name in ("quirks_en.json", "quirks_zh.json"):
         one = en if name == "quirks_en.json" else None
-        monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 1 << 40)
+        monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 1 << 40)
         one = one or load_traces(FIX / name, use_cache=False)
-        monkeypatch.setattr(load_mod, "PARALLEL_MIN_BYTES", 0)
+        monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 0)
         marker.unlink(missing_ok=True)
         two = load_traces(FIX / name, use_cache=False)
         hows.add(_worker_ran(marker))
@@ -360,19 +362,19 @@ def test_two_process_path_survives_a_failing_worker(monkeypatch, tmp_path, how):
 
     source = FIX / "quirks_en.json" if how == "forked" else _bad_second_half(tmp_path / "bad_late.json")
     if how == "stream":
-        monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
-        monkeypatch.setattr(load_mod, "BATCH_EVENTS", 4)
+        monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
+        monkeypatch.setattr(limits, "BATCH_EVENTS", 4)
     one = load_traces(source, use_cache=False)
     marker = _force_two_processes(monkeypatch)
     parent = os.getpid()
-    real = load_mod.build.EventBuilder.add_list
+    real = build.EventBuilder.add_list
 
     def add_list(self, *args):
         if os.getpid() != parent:
             raise MemoryError("worker out of memory")
         return real(self, *args)
 
-    monkeypatch.setattr(load_mod.build.EventBuilder, "add_list", add_list)
+    monkeypatch.setattr(build.EventBuilder, "add_list", add_list)
     two = load_traces(source, use_cache=False)  # this process builds the worker's part too
     assert _worker_ran(marker) == how
     assert_frame_equal(two.events, one.events)
@@ -384,8 +386,8 @@ def test_two_process_path_reports_a_fatal_event_in_the_worker_half(monkeypatch, 
     source = _bad_second_half(tmp_path / "bad_late.json")
     marker = _force_two_processes(monkeypatch)
     if how == "stream":
-        monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
-    monkeypatch.setattr(load_mod.build, "MAX_EVENT_BYTES", 50_000)
+        monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
+    monkeypatch.setattr(build, "MAX_EVENT_BYTES", 50_000)
     users = raw_users(source)
     big = {"type": "Video Browsing", "timestamp": "2025-10-01 10:00:00",
            "context": {"ocr": "x" * 60_000}, "action": []}
@@ -400,8 +402,8 @@ def test_two_process_path_reports_a_fatal_event_in_the_worker_half(monkeypatch, 
 
 def _streamed_both_ways(monkeypatch, source: Path) -> tuple[TraceSet, TraceSet]:
     """``source`` streamed (batches of 4 events) by one process, then by two."""
-    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
-    monkeypatch.setattr(load_mod, "BATCH_EVENTS", 4)
+    monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
+    monkeypatch.setattr(limits, "BATCH_EVENTS", 4)
     one = load_traces(source, use_cache=False)
     assert not (paths.cache_dir() / "worker-pid").exists()
     marker = _force_two_processes(monkeypatch)
@@ -519,10 +521,10 @@ def test_read_file_returns_every_byte_in_a_bytearray(tmp_path):
     f = tmp_path / "t.json"
     body = ('{"u": {"action_history": []}, "名": "' + "x" * 70_000 + '"}').encode()
     f.write_bytes(body)
-    data = load_mod._read_file(f)
+    data = importer.read_file(f)
     assert isinstance(data, bytearray) and data == body
     (tmp_path / "empty.json").write_bytes(b"")
-    assert load_mod._read_file(tmp_path / "empty.json") == bytearray()
+    assert importer.read_file(tmp_path / "empty.json") == bytearray()
 
 
 @pytest.mark.parametrize("stage", ["scanning", "reading"])
@@ -535,18 +537,18 @@ def test_streaming_two_process_path_can_be_cancelled(monkeypatch, tmp_path, stag
     import time
 
     source = _bad_second_half(tmp_path / "bad_late.json")
-    monkeypatch.setattr(load_mod, "FAST_PATH_MAX_BYTES", 0)
+    monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
     _force_two_processes(monkeypatch)
     parent = os.getpid()
     name = "scan" if stage == "scanning" else "_build_batch"  # that worker takes its time
-    real = getattr(load_mod, name)
+    real = getattr(stream, name)
 
     def slow(*args, **kwargs):
         if os.getpid() != parent:
             time.sleep(30)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(load_mod, name, slow)
+    monkeypatch.setattr(stream, name, slow)
     seen: list[str] = []
 
     def on_progress(done, total, text):

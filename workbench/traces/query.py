@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from workbench.traces import schema
-from workbench.traces.load import TraceSet
+from workbench.traces.traceset import TraceSet
 
 #: Keys of the payload JSON text; removed before searching so that "like" does not match "like_cnt".
 _KEY_PATTERN = r'"(?:[^"\\]|\\.)*":'

@@ -1,0 +1,125 @@
+"""The canonical event table as a Parquet file: reading and writing it, with the user table and the
+import warnings in its metadata. Layer: traces (pure; no Qt).
+
+Used for the columnar cache and for canonical Parquet sources (``workbench convert``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+import polars as pl
+
+from workbench import fileio
+from workbench.traces import cache, limits, schema
+from workbench.traces.errors import TraceError, TraceIssue
+from workbench.traces.importer import short
+from workbench.traces.traceset import TraceSet
+
+META_USERS = "workbench.users"
+META_WARNINGS = "workbench.warnings"
+META_VERSION = "workbench.schema"
+NON_PAYLOAD = [c for c in schema.EVENT_SCHEMA if c not in schema.PAYLOAD_COLUMNS]
+
+
+def write_parquet(traceset: TraceSet, path: str | os.PathLike) -> Path:
+    """Write the canonical table (payload included) and the user table to one Parquet file."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_canonical(traceset.with_payload(), traceset.users, traceset.warnings, out, traceset.source)
+    return out
+
+
+def read_parquet(path: Path, source: Path | None = None) -> TraceSet:
+    """Read a canonical Parquet file (payload columns left on disk)."""
+    path = Path(path)
+    try:
+        file_schema = pl.read_parquet_schema(path)
+        meta = pl.read_parquet_metadata(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise TraceError(TraceIssue(str(path), expected="a Parquet file of the canonical event table",
+                                    message=short(exc))) from None
+    for col, dtype in schema.EVENT_SCHEMA.items():
+        if col not in file_schema:
+            raise TraceError(TraceIssue(str(path), field=col,
+                                        expected="a column of the canonical event table",
+                                        message="column missing"))
+        if file_schema[col] != dtype:
+            raise TraceError(TraceIssue(str(path), field=col, expected=str(dtype),
+                                        message=f"column has type {file_schema[col]}"))
+    try:
+        events = pl.read_parquet(path, columns=NON_PAYLOAD)
+    except pl.exceptions.PolarsError as exc:
+        raise TraceError(TraceIssue(str(path), expected="a readable Parquet file",
+                                    message=short(exc))) from None
+    root = Path(source) if source is not None else path
+    users_meta: list[dict] = []
+    warnings: list[TraceIssue] = []
+    try:
+        if META_USERS in meta:
+            users_meta = orjson.loads(meta[META_USERS])
+        if META_WARNINGS in meta:
+            warnings = [TraceIssue.from_dict(w) for w in orjson.loads(meta[META_WARNINGS])]
+    except (orjson.JSONDecodeError, TypeError, AttributeError):
+        users_meta, warnings = [], [TraceIssue(str(path), field="metadata",
+                                               message="user table metadata unreadable")]
+    if not users_meta:
+        users_meta = [{"user_id": u, "profile": "", "source": ""}
+                      for u in events["user_id"].unique(maintain_order=True).to_list()]
+    users = user_table(events, [(u["user_id"], u.get("profile") or "", _resolve(root, u.get("source") or ""))
+                                 for u in users_meta])
+    return TraceSet(events, users, warnings, root, parquet=path)
+
+
+def write_canonical(events: pl.DataFrame, users: pl.DataFrame, warnings: list[TraceIssue],
+                    out: Path, source: Path) -> None:
+    """Write ``events`` (payload included) to ``out`` atomically, the user table and warnings in
+    its metadata (user sources relative to ``source`` when it is a folder). Raises OSError."""
+    root = Path(source)
+    users_meta = [{"user_id": u, "profile": p, "source": _relative(root, s)}
+                  for u, p, s in users.select("user_id", "profile", "source").iter_rows()]
+    meta = {
+        META_USERS: orjson.dumps(users_meta).decode(),
+        META_WARNINGS: orjson.dumps([w.to_dict() for w in warnings]).decode(),
+        META_VERSION: cache.CACHE_VERSION,
+    }
+    # a cache can be rebuilt from its source: atomic, but no fsync
+    fileio.atomic_write(out, lambda tmp: events.select(list(schema.EVENT_SCHEMA)).write_parquet(
+        tmp, compression="lz4", row_group_size=limits.ROW_GROUP, statistics=True, metadata=meta), fsync=False)
+
+
+def user_table(events: pl.DataFrame, users: list[tuple[str, str, str]]) -> pl.DataFrame:
+    """The user table (``schema.USER_SCHEMA``) of ``(user_id, profile, source)`` in that order,
+    with each user's event count and first/last time from ``events``."""
+    base = pl.DataFrame({"user_id": [u[0] for u in users], "profile": [u[1] for u in users],
+                         "source": [u[2] for u in users]},
+                        schema={"user_id": pl.String, "profile": pl.String, "source": pl.String})
+    stats = events.group_by("user_id").agg(
+        pl.len().cast(pl.Int64).alias("event_count"),
+        pl.col("ts").min().alias("first_ts"), pl.col("ts").max().alias("last_ts"))
+    table = base.join(stats, on="user_id", how="left", maintain_order="left").with_columns(
+        pl.col("event_count").fill_null(0))
+    return table.select([pl.col(c).cast(t) for c, t in schema.USER_SCHEMA.items()])
+
+
+def _relative(root: Path, path: str) -> str:
+    if not path:
+        return ""
+    p = Path(path)
+    if root.is_dir():
+        try:
+            return str(p.relative_to(root))
+        except ValueError:
+            return str(p)
+    return "" if p == root else str(p)
+
+
+def _resolve(root: Path, rel: str) -> str:
+    if not rel:
+        return str(root)
+    p = Path(rel)
+    return str(p if p.is_absolute() else root / p)
+
+

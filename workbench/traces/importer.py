@@ -1,0 +1,189 @@
+"""What every import path shares: reading a file's bytes, the state of one import (users and
+event frames gathered across files), and freeing parsed documents afterwards. Layer: traces (pure; no Qt).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+
+from workbench.traces import build, limits, schema
+from workbench.traces.errors import IssueLog, TraceError, TraceIssue
+
+BOM = b"\xef\xbb\xbf"
+
+UNPARSED = object()
+
+
+def read_file(f: Path) -> bytearray:
+    """The bytes of ``f``, in a bytearray: a forked worker may then change its own copy in place
+    instead of copying its part (see ``forked.split_worker``)."""
+    with open(f, "rb", buffering=0) as fh:
+        data = bytearray(os.fstat(fh.fileno()).st_size)
+        view = memoryview(data)
+        got = 0
+        while got < len(data):
+            n = fh.readinto(view[got:])
+            if not n:
+                break
+            got += n
+        view.release()
+        if got < len(data):  # shrank meanwhile
+            del data[got:]
+        else:  # or grew
+            data += fh.read()
+    return data
+
+
+def parse_whole(data: bytes) -> Any:
+    """The whole document, or ``UNPARSED`` when orjson rejects it (the streaming path then says
+    where and reads what it can)."""
+    try:
+        return orjson.loads(memoryview(data)[3:] if data.startswith(BOM) else data)
+    except orjson.JSONDecodeError:
+        return UNPARSED
+
+
+
+
+def free_later(garbage: list) -> None:
+    """Free parsed documents a few hundred events at a time, offering the GIL to other threads after
+    each step (one big ``clear`` would hold it for a tenth of a second or more)."""
+    while garbage:
+        doc = garbage.pop()
+        if isinstance(doc, dict):
+            lists = [r.get("action_history") for r in doc.values() if isinstance(r, dict)]
+        else:
+            lists = [doc]
+        for history in lists:
+            if isinstance(history, list):
+                while history:
+                    del history[-limits.FREE_STEP:]
+                    time.sleep(0)  # releases the GIL: a waiting thread runs now, not in 5 ms
+        del doc, lists
+
+
+def has_content(f: Path) -> bool:
+    """True when ``f`` holds anything but whitespace."""
+    with open(f, "rb") as fh:
+        while chunk := fh.read(1 << 16):
+            if chunk.strip():
+                return True
+    return False
+
+
+class ImportState:
+    """Users and event frames gathered across files."""
+
+    def __init__(self, issues: IssueLog, task) -> None:
+        self.issues = issues
+        self.task = task
+        self.users: list[tuple[str, str, str]] = []  # user_id, profile, file
+        self.seen: set[str] = set()
+        self.file_of_user: dict[str, str] = {}
+        self.frames: list[pl.DataFrame] = []
+        self.builder = build.EventBuilder(issues)
+        self.garbage: list = []  # parsed documents to free after the import
+
+    def flush(self) -> None:
+        if len(self.builder):
+            self.frames.append(self.builder.frame(self.file_of_user))
+            self.builder = build.EventBuilder(self.issues)
+
+    def finish(self) -> pl.DataFrame:
+        self.flush()
+        if not self.frames:
+            return schema.empty_events()
+        return pl.concat(self.frames, how="vertical", rechunk=False) if len(self.frames) > 1 else self.frames[0]
+
+    def user(self, file: str, uid: Any, record: Any) -> str | None:
+        """Register a user record; returns the user id, or None when the record is skipped."""
+        if not isinstance(uid, str):
+            uid = str(uid)
+        if uid in self.seen:
+            self.issues.add(TraceIssue(file, uid, None, "", "unique user ids",
+                                       "user appears again; this later copy is skipped"))
+            return None
+        if not isinstance(record, dict):
+            self.issues.add(TraceIssue(file, uid, None, "", "a user object with action_history",
+                                       f"found {build._kind(record)}; user skipped"))
+            return None
+        profile = record.get("user_profile", "")
+        if profile is None:
+            profile = ""
+        if not isinstance(profile, str):
+            self.issues.add(TraceIssue(file, uid, None, "user_profile", "a string",
+                                       f"found {build._kind(profile)}; kept as its JSON text"))
+            profile = orjson.dumps(profile).decode()
+        if len(profile) > build.MAX_PROFILE_CHARS:
+            raise TraceError(TraceIssue(file, uid, None, "user_profile",
+                                        f"at most {build.MAX_PROFILE_CHARS} characters",
+                                        f"profile has {len(profile)} characters"))
+        self.seen.add(uid)
+        self.users.append((uid, profile, file))
+        self.file_of_user[uid] = file
+        return uid
+
+    def events(self, file: str, uid: str, history: Any, first: int = 0, stop: int | None = None,
+               free: bool = True, base: int = 0) -> None:
+        """Build the events ``history[first:stop]`` (all of them by default; ``history[0]`` has event
+        index ``base``); ``free`` drops each parsed batch from ``history`` once built."""
+        if not isinstance(history, list):
+            self.issues.add(not_a_history(file, uid, history))
+            return
+        n = len(history) if stop is None else stop
+        for s in range(first, n, limits.BATCH_EVENTS):
+            e = min(n, s + limits.BATCH_EVENTS)
+            self.builder.add_list(file, uid, history[s:e], base + s)
+            if free:
+                for i in range(s, e):  # free the parsed events now: their memory is reused at once
+                    history[i] = None
+            if len(self.builder) >= limits.BATCH_EVENTS:
+                self.flush()
+            if self.task is not None:
+                self.task.check()
+                self.task.progress(e, n, f"reading the events of {uid}")
+
+
+def not_a_history(file: str, uid: str, history: Any) -> TraceIssue:
+    """The warning for a user whose ``action_history`` is not a list."""
+    return TraceIssue(file, uid, None, "action_history", "a list of events",
+                      f"found {build._kind(history)}; user kept with no events")
+
+
+def merge_issues(log: IssueLog, items: list[TraceIssue], counts: dict[tuple, int]) -> None:
+    """Add the worker's issues (kept ones and counts of those left out) to ``log``, after its own."""
+    last: dict[tuple, TraceIssue] = {}
+    sent: dict[tuple, int] = {}
+    for issue in items:
+        log.add(issue)
+        key = (issue.file, issue.field, issue.expected)
+        last[key] = issue
+        sent[key] = sent.get(key, 0) + 1
+    for key, n in counts.items():
+        for _ in range(n - sent.get(key, 0)):  # only past the cap: counted, not listed again
+            log.add(last[key])
+
+
+def release(raw, start: int, end: int) -> None:
+    """Drop already-read pages of an mmap from our resident set (they stay in the page cache)."""
+    if isinstance(raw, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        page = mmap.PAGESIZE
+        s = (start // page) * page
+        if end > s:
+            try:
+                raw.madvise(mmap.MADV_DONTNEED, s, end - s)
+            except (OSError, ValueError):
+                pass
+
+
+def short(exc: BaseException) -> str:
+    """The first line of an exception's text (at most 200 characters), for a one-line message."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]

@@ -1,0 +1,30 @@
+"""Size limits and tuning of the trace importer. Layer: traces (pure; no Qt).
+
+The importer's modules read these at call time (``limits.BATCH_EVENTS``), so a test can lower one
+with ``monkeypatch.setattr(limits, ...)`` to force a path (streaming, two processes) on a small file.
+"""
+
+from __future__ import annotations
+
+#: Files larger than this are refused (bytes).
+MAX_FILE_BYTES = 32 * 1024 ** 3
+#: Files up to this size are parsed whole (faster); larger ones are streamed (bytes).
+FAST_PATH_MAX_BYTES = 256 * 1024 * 1024
+#: Events parsed per batch on the streaming path.
+BATCH_EVENTS = 20_000
+#: A single JSON string longer than this (bytes) is refused.
+MAX_STRING_BYTES = 64 * 1024 * 1024
+#: Files at least this big (bytes), parsed whole, have their events built by two processes: a
+#: forked worker builds the rows of the second half while this process builds the first.
+PARALLEL_MIN_BYTES = 20 * 1024 * 1024
+#: ... when they hold at least this many events.
+PARALLEL_MIN_EVENTS = 4096
+#: Share of the events the worker takes (this process also makes frames of the worker's columns).
+WORKER_SHARE = 0.5
+#: Share of the events the worker builds on the streaming path (more than half: this process also
+#: makes the frames of all of them; measured on a 1M-event file).
+STREAM_WORKER_SHARE = 0.57
+#: Parsed events freed per step after an import (about a third of a millisecond each).
+FREE_STEP = 250
+#: Parquet row groups (small enough that reading one user's payload skips the others).
+ROW_GROUP = 32_768
