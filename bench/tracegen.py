@@ -8,6 +8,7 @@ pre-built sentences so a million events are written in seconds; the output is st
 never sits in memory).
 
     python bench/tracegen.py OUT.json --events 100000 --users 1 [--seed 7]
+    python bench/tracegen.py OUT_DIR --release        # 200 per-user files, 1.6 million events
 """
 
 from __future__ import annotations
@@ -183,9 +184,10 @@ _MIX = (("Video Browsing", 0.55), ("Live Streaming", 0.2), ("Advertisement", 0.1
         ("Search Behavior", 0.05), ("Customer Service", 0.02))
 
 
-def write_traces(out: Path, events: int, users: int = 1, seed: int = 7) -> dict:
+def write_traces(out: Path, events: int, users: int = 1, seed: int = 7, first_user: int = 1) -> dict:
     """Stream a JSON file of ``users`` users sharing ``events`` events (the first user is the heavy
-    one: half of them, or all with one user). Returns {events, bytes}."""
+    one: half of them, or all with one user), named ``user_NNNN`` from ``first_user`` on. Returns
+    {events, bytes}."""
     rng = random.Random(seed)
     text = _Text(rng)
     names = [s for s, _ in _MIX]
@@ -205,7 +207,7 @@ def write_traces(out: Path, events: int, users: int = 1, seed: int = 7) -> dict:
         for u, n in enumerate(sizes):
             if u:
                 fh.write(b",")
-            uid = f"user_{u + 1:04d}"
+            uid = f"user_{u + first_user:04d}"
             profile = (f"{rng.choice(('Male', 'Female'))}, aged {rng.choice(('18-23', '24-30', '31-40', '41-49', '50+'))}, "
                        f"{rng.choice(('high school', 'bachelor', 'master'))} education, "
                        f"{rng.choice(('married', 'single'))}, {rng.choice(('no children', 'one child', 'two children'))}.")
@@ -229,13 +231,51 @@ def write_traces(out: Path, events: int, users: int = 1, seed: int = 7) -> dict:
     return {"events": events, "bytes": out.stat().st_size}
 
 
+def release_sizes(users: int = 200, total: int = 1_600_000, heavy: int = 2, seed: int = 7) -> list[int]:
+    """Events per user shaped like the real release: ``heavy`` users just over 100,000 events, the
+    others log-normal (sigma 0.3) scaled so that everything adds up to ``total``."""
+    rng = random.Random(seed)
+    big = [100_000 + rng.randint(1_000, 30_000) for _ in range(heavy)]
+    raw = [rng.lognormvariate(0.0, 0.3) for _ in range(users - heavy)]
+    scale = (total - sum(big)) / sum(raw)
+    rest = [max(1, round(x * scale)) for x in raw]
+    rest[0] += total - sum(big) - sum(rest)
+    sizes = big + rest
+    rng.shuffle(sizes)
+    return sizes
+
+
+def write_release(out_dir: Path, users: int = 200, total: int = 1_600_000, seed: int = 7) -> dict:
+    """A release-shaped folder: one ``user_NNNN.json`` per user with :func:`release_sizes` events.
+    Returns {users, events, bytes, median_events, max_events}."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sizes = release_sizes(users, total, seed=seed)
+    size_bytes = 0
+    for u, n in enumerate(sizes):
+        p = out_dir / f"user_{u + 1:04d}.json"
+        if not p.exists():
+            write_traces(p, n, 1, seed + u, first_user=u + 1)
+        size_bytes += p.stat().st_size
+    ordered = sorted(sizes)
+    return {"users": users, "events": sum(sizes), "bytes": size_bytes,
+            "median_events": ordered[len(ordered) // 2], "max_events": ordered[-1]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("out", type=Path)
+    ap.add_argument("out", type=Path, help="file to write (a folder with --release)")
     ap.add_argument("--events", type=int, default=100_000)
     ap.add_argument("--users", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--release", action="store_true",
+                    help="write a release-shaped folder: --users files (default 200) of --events "
+                    "events in all (default 1.6 million)")
     args = ap.parse_args()
+    if args.release:
+        users = args.users if args.users > 1 else 200
+        total = args.events if args.events != 100_000 else 1_600_000
+        print(orjson.dumps(write_release(args.out, users, total, args.seed)).decode())
+        return
     print(orjson.dumps(write_traces(args.out, args.events, args.users, args.seed)).decode())
 
 

@@ -1,0 +1,159 @@
+"""The whole release at once: 200 per-user files, 1.6 million events. Layer: bench (prints JSON).
+
+Writes the folder once with ``bench/tracegen.py --release`` (about 1 KB of text per event: 1.6 GB),
+then measures, each in a fresh subprocess so that peak RSS and caches are honest:
+
+* ``orjson_serial_s`` / ``orjson_2cores_s``: read and ``orjson.loads`` every file, in one process
+  and split over two processes (this machine's two cores): the reference for the cold open;
+* ``first_progress_s``: from the call to the first progress report of ``load_traces`` (when the
+  window can show the user list and a progress bar), ``cold_s`` until the TraceSet is returned,
+  ``cold_peak_rss_mb``; ``cached_s`` and ``cached_peak_rss_mb`` for a second open from the cache;
+* ``switch_user_ms``: per user, reading its events and raw events from the cache (what the window
+  does when the analyst picks another user): p50 / p95 / max over all 200 users;
+* ``sample_s``: ``workbench sample DIR --json`` (the benchmark's sampling of all 200 users);
+* ``eval_baselines_s``: ``workbench eval DIR`` with both offline baselines over the official sample.
+
+    python bench/release.py [--dir DIR] [--skip-eval]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+_CHILD = r"""
+import json, resource, sys, time
+mode, path = sys.argv[1], sys.argv[2]
+out = {}
+if mode in ("orjson", "orjson2"):
+    import orjson, glob, os
+    files = sorted(glob.glob(os.path.join(path, "*.json")))
+    t0 = time.perf_counter()
+    if mode == "orjson":
+        for f in files:
+            with open(f, "rb") as fh:
+                orjson.loads(fh.read())
+    else:
+        pid = os.fork()
+        mine = files[0::2] if pid else files[1::2]
+        for f in mine:
+            with open(f, "rb") as fh:
+                orjson.loads(fh.read())
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+    out["seconds"] = time.perf_counter() - t0
+else:
+    from workbench.tasks import TaskState
+    from workbench.traces import load_traces
+    first = []
+    t0 = time.perf_counter()
+    task = TaskState(lambda d, t, s: first.append(time.perf_counter() - t0) if not first else None)
+    ts = load_traces(path, task=task)
+    out["seconds"] = time.perf_counter() - t0
+    out["first_progress_s"] = first[0] if first else None
+    ts.wait_cache()
+    out["events"] = ts.events.height
+    out["users"] = ts.users.height
+    if mode == "cached":
+        times = []
+        for uid in ts.user_ids():
+            t1 = time.perf_counter()
+            ts.user_events(uid)
+            ts.raw_events(uid)
+            times.append(1000 * (time.perf_counter() - t1))
+        out["switch_ms"] = times
+out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+out["children_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def _env(cache: Path) -> dict[str, str]:
+    return dict(os.environ, WORKBENCH_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT),
+                LITELLM_LOCAL_MODEL_COST_MAP="True")
+
+
+def _child(mode: str, path: Path, cache: Path) -> dict:
+    proc = subprocess.run([sys.executable, "-c", _CHILD, mode, str(path)], env=_env(cache),
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"bench child {mode} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _timed(cmd: list[str], cache: Path) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=_env(cache), capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd[2:5])} failed:\n{proc.stderr[-2000:]}")
+    return time.perf_counter() - t0
+
+
+def _loadavg() -> str | None:
+    try:
+        return Path("/proc/loadavg").read_text().strip()
+    except OSError:
+        return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="release-scale benchmark (prints JSON)")
+    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "workbench-bench" / "release")
+    ap.add_argument("--skip-eval", action="store_true", help="leave out sample and eval")
+    args = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    from tracegen import write_release
+
+    shape = write_release(args.dir)
+    cache = Path(tempfile.mkdtemp(prefix="wb-bench-cache-"))
+    out: dict = {"folder": str(args.dir), **shape, "loadavg_before": _loadavg()}
+    try:
+        out["orjson_serial_s"] = round(_child("orjson", args.dir, cache)["seconds"], 2)
+        out["orjson_2cores_s"] = round(_child("orjson2", args.dir, cache)["seconds"], 2)
+        cold = _child("cold", args.dir, cache)
+        out["first_progress_s"] = cold["first_progress_s"] and round(cold["first_progress_s"], 3)
+        out["cold_s"] = round(cold["seconds"], 2)
+        out["cold_over_orjson_2cores"] = round(cold["seconds"] / out["orjson_2cores_s"], 2)
+        out["cold_peak_rss_mb"] = round(cold["peak_rss_mb"])
+        out["cold_worker_peak_rss_mb"] = round(cold["children_peak_rss_mb"])
+        cached = _child("cached", args.dir, cache)
+        out["cached_s"] = round(cached["seconds"], 3)
+        out["cached_peak_rss_mb"] = round(cached["peak_rss_mb"])
+        sw = sorted(cached["switch_ms"])
+        out["switch_user_ms"] = {"p50": round(statistics.median(sw), 1),
+                                 "p95": round(sw[int(0.95 * (len(sw) - 1))], 1), "max": round(sw[-1], 1)}
+        if not args.skip_eval:
+            py = [sys.executable, "-m", "workbench"]
+            out["sample_s"] = round(_timed(py + ["sample", str(args.dir), "--json"], cache), 2)
+            run_dir = Path(tempfile.mkdtemp(prefix="wb-bench-run-"))
+            try:
+                out["eval_baselines_s"] = round(_timed(
+                    py + ["eval", str(args.dir), "--model", "baseline:user", "--model",
+                          "baseline:population", "--out", str(run_dir), "--no-cache"], cache), 2)
+                report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+                out["eval_questions"] = report.get("run", {}).get("questions")
+            finally:
+                shutil.rmtree(run_dir, ignore_errors=True)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+    out["loadavg_after"] = _loadavg()
+    out["targets"] = {"first_progress_s_max": 1.0, "cold_over_orjson_2cores_max": 1.5,
+                      "cached_s_max": 1.0, "peak_rss_mb_max": 1536, "switch_user_p95_ms_max": 150,
+                      "sample_s_max": 10, "eval_baselines_s_max": 60}
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
