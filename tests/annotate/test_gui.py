@@ -277,3 +277,21 @@ def test_taxonomy_edits_show_up(panel, qtbot):
     qtbot.keyClick(panel.view, Qt.Key.Key_8)
     assert panel.store.get_case(case.id).tags == ("too-generic",)
     assert not panel.toggle_shortcut(7)                      # no tag on 7 any more
+
+
+def test_every_cases_review_key_in_the_shortcuts_table_is_handled(panel):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent, QKeySequence
+
+    from workbench.app.actions import ACTIONS
+
+    panel.mark_event("user_0001", 2, ["live_liked"])
+    specs = [s for s in ACTIONS if s.where == "Cases review"]
+    assert len(specs) >= 7
+    for spec in specs:
+        for key in spec.keys:
+            for one in (("1",) if key == "1…9" else (key,)):
+                combo = QKeySequence(one)[0]
+                event = QKeyEvent(QEvent.Type.KeyPress, combo.key(), combo.keyboardModifiers())
+                assert panel.handle_key(event), f"{spec.text}: {one}"
+                panel.view.setFocus()

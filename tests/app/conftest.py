@@ -17,7 +17,8 @@ def trace_path(tmp_path) -> Path:
 @pytest.fixture
 def make_window(qtbot, qapp):
     """Build MainWindow(s); each is closed (and its jobs waited for) at teardown."""
-    from workbench.app.main_window import MainWindow, apply_theme
+    from workbench.app.main_window import MainWindow
+    from workbench.app.theme import apply_theme
 
     apply_theme(qapp)
     made = []

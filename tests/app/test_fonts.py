@@ -11,7 +11,7 @@ from workbench.app import fonts
 
 
 def test_chinese_is_drawn_with_glyphs_after_the_theme(qapp):
-    from workbench.app.main_window import apply_theme
+    from workbench.app.theme import apply_theme
 
     system_font = fonts.system_has_chinese_font()
     latin = qapp.font()

@@ -158,7 +158,7 @@ def test_errors_go_to_one_place_and_never_crash(qtbot, make_window, tmp_path):
     qtbot.waitUntil(lambda: bool(win.errors) and not win.busy, timeout=10000)
     assert win.error_banner.isVisible() and "missing.json" in win.error_banner.label.text()
     assert win.isVisible()
-    from workbench.app.main_window import install_excepthook
+    from workbench.app.excepthook import install_excepthook
 
     previous = install_excepthook(win.state)
     try:
@@ -227,9 +227,9 @@ def test_load_warnings_are_reported_with_their_location(qtbot, make_window, tmp_
 
 
 def test_text_index_of_a_big_user_is_built_off_the_ui_thread(qtbot, make_window, trace_path, monkeypatch):
-    import workbench.app.main_window as mw
+    import workbench.app.session as session
 
-    monkeypatch.setattr(mw, "SYNC_INDEX_EVENTS", 10)                # treat the 70-event user as big
+    monkeypatch.setattr(session, "SYNC_INDEX_EVENTS", 10)                # treat the 70-event user as big
     win = open_window(qtbot, make_window, trace_path)
     win.set_filter(EventFilter(text="太慢了"))
     assert win.mask is None and win.filter_bar.count.text() == "indexing…"   # not computed inline

@@ -14,7 +14,7 @@ from workbench.evaluate import sampling as S
 @pytest.fixture
 def panel(qtbot, qapp):
     from workbench.app.eval_panel import EvaluationPanel
-    from workbench.app.main_window import apply_theme
+    from workbench.app.theme import apply_theme
     from workbench.app.state import AppState
 
     apply_theme(qapp)

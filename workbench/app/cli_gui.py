@@ -59,7 +59,9 @@ def run(args: argparse.Namespace) -> int:
     app.setOrganizationName("behavior-trace-workbench")
     app.setDesktopFileName("behavior-trace-workbench")  # matches packaging/*.desktop (Wayland icon)
 
-    from workbench.app.main_window import MainWindow, apply_theme, install_excepthook
+    from workbench.app.excepthook import install_excepthook
+    from workbench.app.main_window import MainWindow
+    from workbench.app.theme import apply_theme
 
     apply_theme(app)
     window = MainWindow()

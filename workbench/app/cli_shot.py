@@ -60,8 +60,9 @@ def render(path: str, out: str, *, user: str | None = None, time_range: tuple[fl
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from workbench.app.bookmarks import BookmarkStore
-    from workbench.app.main_window import MainWindow, apply_theme
+    from workbench.app.main_window import MainWindow
     from workbench.app.navigation import EventFilter
+    from workbench.app.theme import apply_theme
 
     apply_theme(app)  # type: ignore[arg-type]
     scratch = tempfile.TemporaryDirectory(prefix="workbench-shot-")

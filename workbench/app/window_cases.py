@@ -1,0 +1,201 @@
+"""The main window's heavy panels and case marking. Layer: app (Qt).
+
+The heavy panels (Predict, Evaluation, Cases) get their docks at once (so saved layouts restore and the
+View menu lists them) but are imported and built only when first needed: when their dock is first
+shown, or when an action needs them (Predict here, Mark case, Presentation mode). Nothing of them is
+imported on the way to the first paint. They are wired here: the predict and evaluation panels'
+"Mark case", the inspector's "Mark this dialogue" and a timeline range selection go to
+``CasesPanel.mark_event`` / ``mark_range``; a reopened range case zooms the timeline.
+
+:class:`WindowCasesMixin` is one part of :class:`workbench.app.main_window.MainWindow`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QIODevice, Qt, QTimer
+from PySide6.QtWidgets import QWidget
+
+
+class WindowCasesMixin:
+    """Lazily built Predict, Evaluation and Cases panels; marking events, dialogues and ranges."""
+
+    predict_panel: Any          # workbench.app.predict_panel.PredictPanel once built, else None
+    eval_panel: Any             # workbench.app.eval_panel.EvaluationPanel
+    cases_panel: Any            # workbench.app.cases_panel.CasesPanel
+    presentation: Any           # the open PresentationWindow, if any
+
+    def _on_lazy_dock_visibility_changed(self, title: str, shown: bool) -> None:
+        if shown and self._lazy_panels.get(title) is not None:
+            # after this event: a dock shown while the window is first laid out never delays the paint
+            QTimer.singleShot(0, lambda: self._build_if_shown(title))
+
+    def _build_if_shown(self, title: str) -> None:
+        dock = self.docks.get(title)
+        if dock is not None and dock.isVisible() and not dock.visibleRegion().isEmpty():
+            self.ensure_panel(title)
+
+    def ensure_panel(self, title: str) -> QWidget:
+        """The panel of dock ``title`` (Predict, Evaluation, Cases), built on first use."""
+        factory = self._lazy_panels.get(title)
+        if factory is None:
+            return self.docks[title].widget()
+        self._lazy_panels[title] = None
+        widget = factory()
+        dock = self.docks[title]
+        old = dock.widget()
+        dock.setWidget(widget)
+        if old is not None:
+            old.deleteLater()
+        return widget
+
+    def show_dock(self, title: str) -> QWidget:
+        """Show and raise dock ``title``, building its panel first if needed; returns the panel."""
+        widget = self.ensure_panel(title)
+        dock = self.docks[title]
+        dock.show()
+        dock.raise_()
+        return widget
+
+    def _create_predict_panel(self) -> QWidget:
+        from workbench.app.predict_panel import PredictPanel
+
+        panel = PredictPanel(self.state)
+        panel.setObjectName("predict_panel")
+        panel.defer_when_hidden = True
+        panel.mark_case_requested.connect(self._on_predict_mark_case_requested)
+        self.predict_panel = panel
+        return panel
+
+    def _create_eval_panel(self) -> QWidget:
+        from workbench.app.eval_panel import EvaluationPanel
+
+        panel = EvaluationPanel(self.state)
+        panel.setObjectName("eval_panel")
+        panel.mark_case_requested.connect(self._on_eval_mark_case_requested)
+        self.eval_panel = panel
+        return panel
+
+    def _create_cases_panel(self) -> QWidget:
+        import getpass
+
+        from workbench.app.cases_panel import CasesPanel
+
+        try:
+            author = getpass.getuser()
+        except Exception:  # noqa: BLE001 - no login name (containers): cases stay anonymous
+            author = ""
+        panel = CasesPanel(self.state, author=author)
+        panel.setObjectName("cases_panel")
+        panel.range_reopened.connect(self._on_cases_range_reopened)
+        self.cases_panel = panel
+        return panel
+
+    def predict_here(self) -> Any:
+        """Show the Predict dock for the selected event and give it the focus."""
+        panel = self.show_dock("Predict")
+        if self.state.selected_index < 0:
+            self.state.post_status("Select an event, then Predict here (Ctrl+P)")
+        target = panel.predict_button if panel.predict_button.isEnabled() else panel
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return panel
+
+    def timeline_png(self) -> bytes:
+        """The timeline as PNG bytes (the snapshot stored with a case)."""
+        buf = QBuffer()
+        buf.open(QIODevice.OpenModeFlag.WriteOnly)
+        self.timeline.grab().save(buf, "PNG")
+        buf.close()
+        return bytes(buf.data().data())
+
+    def _cases(self) -> Any:
+        return self.ensure_panel("Cases")
+
+    def _announce_case(self, case: Any) -> None:
+        if case is not None:
+            self.docks["Cases"].show()
+            self.state.post_status(f"Case marked: {case.location()} (Cases panel)")
+
+    def _on_predict_mark_case_requested(self) -> None:
+        payload = self.predict_panel.case_payload() if self.predict_panel is not None else None
+        if payload is None:
+            self.state.post_status("Run a prediction first: the case keeps its predictions")
+            return
+        self._announce_case(self._cases().mark_event(**payload, snapshot_png=self.timeline_png()))
+
+    def _on_eval_mark_case_requested(self, payload: dict) -> None:
+        from workbench.annotate.model import CasePrediction
+
+        payload = dict(payload)
+        payload["predictions"] = [CasePrediction.from_mapping(p) for p in payload.get("predictions", [])]
+        self._announce_case(self._cases().mark_event(**payload, snapshot_png=self.timeline_png()))
+
+    def mark_selected_event(self) -> Any:
+        """Mark the selected event as a case (with a timeline snapshot); the case, or None."""
+        if self.track is None or self.state.selected_index < 0:
+            self.state.post_status("Select an event to mark it as a case")
+            return None
+        case = self._cases().mark_event(self.track.user_id, self.state.selected_index,
+                                        snapshot_png=self.timeline_png())
+        self._announce_case(case)
+        return case
+
+    def mark_dialogue(self) -> Any:
+        """Mark the selected customer-service event with its transcript (the inspector's dialogue)."""
+        from workbench.app.inspector import _loads, dialogue_turns
+
+        ev = self.state.selected_index
+        row = self.track.row(ev) if self.track is not None and ev >= 0 else None
+        actions = _loads(row.get("actions")) if row else None
+        turns = dialogue_turns(actions) if isinstance(actions, list) else []
+        if not turns:
+            self.state.post_status("Select a customer-service event with a dialogue to mark it")
+            return None
+        case = self._cases().mark_event(self.track.user_id, ev, ["next_user_message"],
+                                        transcript=[{"role": r, "content": c} for r, c in turns],
+                                        snapshot_png=self.timeline_png())
+        self._announce_case(case)
+        return case
+
+    def mark_time_range(self, t0: float | None = None, t1: float | None = None) -> Any:
+        """Mark ``t0..t1`` (default: the range last selected with Shift+drag) of the current user."""
+        rng = (t0, t1) if t0 is not None and t1 is not None else self.session.last_range
+        if self.track is None or rng is None:
+            self.state.post_status("Select a time range on the timeline first (Shift+drag)")
+            return None
+        case = self._cases().mark_range(self.track.user_id, float(rng[0]), float(rng[1]),
+                                        snapshot_png=self.timeline_png())
+        if case is not None:
+            self.mark_range_button.hide()
+            self._announce_case(case)
+        return case
+
+    def _on_mark_range_button_clicked(self) -> None:
+        self.mark_time_range()
+
+    def _on_cases_range_reopened(self, user_id: str, t0: float, t1: float) -> None:
+        if self.track is not None and self.track.user_id == user_id and not self._jobs.get("track"):
+            self.timeline.set_range(t0, t1)
+        else:  # that user's track is loading: show the range when it is in
+            self.session.pending["range"] = (t0, t1)
+
+    def open_presentation(self) -> Any:
+        """Presentation mode on the cases listed (filtered) in the Cases panel."""
+        window = self._cases().present()
+        if window is not None:
+            self.presentation = window
+            window.destroyed.connect(lambda *_: setattr(self, "presentation", None))
+        return window
+
+    def shutdown_panels(self) -> None:
+        """Stop the panels' coroutines and close the case store (the window is closing)."""
+        if self.predict_panel is not None and self.predict_panel.is_running():
+            self.predict_panel._on_cancel_clicked()
+        if self.eval_panel is not None:
+            self.eval_panel.cancel()
+        if self.cases_panel is not None:
+            self.cases_panel.shutdown()
+        if self.presentation is not None:
+            self.presentation.close()
+
