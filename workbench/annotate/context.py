@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from workbench.annotate.model import Case, CasePrediction, Turn, dialogue_of, new_case
-from workbench.traces.schema import (ENGAGEMENT_TYPES, OTHER, SCENARIOS, canonical_scenario,
-                                     leading_number, parse_timestamp)
+from workbench.traces.numbers import to_number
+from workbench.traces.schema import ENGAGEMENT_TYPES, OTHER, SCENARIOS, canonical_scenario, parse_timestamp
 
 #: Raw neighbouring events stored with a case on each side of its event (export context).
 NEIGHBOURS = 3
@@ -35,13 +35,13 @@ def outcome_of(event: Mapping[str, Any]) -> int:
         elif t == "cart" and a.get("is_add_to_cart"):
             converted = True
         elif t == "purchase" and (a.get("is_pay") or a.get("paid") or a.get("order_success")
-                                  or (leading_number(a.get("pay_cnt")) or 0) > 0):
+                                  or (to_number(a.get("pay_cnt")) or 0) > 0):
             converted = True
-        elif t == "activation" and (leading_number(a.get("activation_cnt")) or 0) > 0:
+        elif t == "activation" and (to_number(a.get("activation_cnt")) or 0) > 0:
             converted = True
-        elif t == "submit" and (leading_number(a.get("form_submit_total_cnt")) or 0) > 0:
+        elif t == "submit" and (to_number(a.get("form_submit_total_cnt")) or 0) > 0:
             converted = True
-        elif t == "conversion" and (leading_number(a.get("conversion_cnt")) or 0) > 0:
+        elif t == "conversion" and (to_number(a.get("conversion_cnt")) or 0) > 0:
             converted = True
         elif t == "click_cart" and a.get("is_click_cart_action"):
             converted = True

@@ -362,6 +362,8 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                    "cached": bool(p.cached), "prediction_method": p.prediction_method,
                    "retry_count": p.retry_count, "error": p.error,
                    "video_duration": q.video_duration, "test_time_index": e.test_time_index}
+            if q.extra.get("warnings"):   # malformed values the benchmark itself would stop on
+                row["warnings"] = list(q.extra["warnings"])
             key = question_key(row)
             rows[key] = row
             if key not in existing:

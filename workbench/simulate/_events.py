@@ -6,16 +6,14 @@ exactly as in the benchmark files (PROTOCOL 1.2); these helpers never raise on o
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from workbench.traces.numbers import to_number
 from workbench.traces.schema import (AD, LIVE, OTHER, SEARCH, SERVICE, SHOP, VIDEO,
                                      canonical_scenario, chinese_scenario)
 
 __all__ = ["AD", "LIVE", "OTHER", "SEARCH", "SERVICE", "SHOP", "VIDEO", "scenario_of", "scene_zh",
            "context_of", "actions_of", "first_action", "actions_named", "to_number", "truthy_number"]
-
-_NUM_RE = re.compile(r"^(\d+\.?\d*)")
 
 
 def scenario_of(event: dict[str, Any]) -> str:
@@ -49,28 +47,6 @@ def first_action(event: dict[str, Any], action_type: str) -> dict[str, Any] | No
 
 def actions_named(event: dict[str, Any], action_type: str) -> list[dict[str, Any]]:
     return [a for a in actions_of(event) if a.get("type") == action_type]
-
-
-def to_number(value: Any) -> float | int | None:
-    """The benchmark's numeric coercion: numbers pass; strings give their leading unsigned number
-    ("60秒" -> 60); anything else (None, bool, lists) gives None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        s = value.strip()
-        if not s:
-            return None
-        try:
-            return float(s) if "." in s else int(s)
-        except ValueError:
-            pass
-        m = _NUM_RE.match(s)
-        if m:
-            num = m.group(1)
-            return float(num) if "." in num else int(num)
-    return None
 
 
 def truthy_number(value: Any) -> bool:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workbench.simulate._events import (AD, LIVE, VIDEO, actions_named, context_of, scenario_of,
-                                        to_number)
+from workbench.simulate._events import AD, LIVE, VIDEO, actions_named, context_of, scenario_of
+from workbench.traces.numbers import is_number
 
 
 def _blank(value: Any) -> bool:
@@ -42,33 +42,38 @@ def has_sufficient_context(event: dict[str, Any]) -> bool:
     return True
 
 
-def _zero_duration(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, (int, float)):
-        return value == 0
+def _equals_zero(value: Any) -> bool:
+    """The benchmark's raw ``value == 0``: numbers and booleans compare, strings never equal 0."""
+    return is_number(value) and value == 0
+
+
+def _zero_play_duration(value: Any) -> bool:
+    """A ``play_duration`` the benchmark reads as 0: a number equal to 0, or a string that parses
+    whole as a float equal to 0 once its "秒" characters are removed ("0", "0.0", " 0 秒")."""
     if isinstance(value, str):
-        return value.strip() in ("0", "0秒")
-    return False
+        try:
+            return float(value.replace("秒", "").strip()) == 0
+        except ValueError:
+            return False
+    return _equals_zero(value)
 
 
 def is_filtered(event: dict[str, Any]) -> bool:
-    """Rule B (the evaluation filter): an ad shown 0 times; a Live event whose context is exactly
-    ``live_comment_cnt`` and ``live_like_cnt`` both 0; any event whose ``watch`` action has
-    ``play_duration == 0`` (number, "0" or "0秒") or ``watch_seconds == 0``."""
+    """Rule B (the evaluation filter), the benchmark's comparisons on the raw values: an ad whose
+    ``show_cnt`` equals 0; a Live event whose context is exactly ``live_comment_cnt`` and
+    ``live_like_cnt``, both equal to 0; any event with a ``watch`` action whose ``play_duration``
+    reads as 0 (see :func:`_zero_play_duration`) or whose ``watch_seconds`` equals 0. A count given
+    as a string ("0") is not equal to 0 here, exactly as in the benchmark."""
     scenario = scenario_of(event)
     ctx = context_of(event)
-    if scenario == AD and "show_cnt" in ctx:
-        n = to_number(ctx.get("show_cnt"))
-        if n is not None and n == 0:
-            return True
+    if scenario == AD and _equals_zero(ctx.get("show_cnt")):
+        return True
     if scenario == LIVE and set(ctx) == {"live_comment_cnt", "live_like_cnt"}:
-        if to_number(ctx["live_comment_cnt"]) == 0 and to_number(ctx["live_like_cnt"]) == 0:
+        if _equals_zero(ctx["live_comment_cnt"]) and _equals_zero(ctx["live_like_cnt"]):
             return True
     for watch in actions_named(event, "watch"):
-        if "play_duration" in watch and _zero_duration(watch["play_duration"]):
+        if watch.get("play_duration") is not None and _zero_play_duration(watch["play_duration"]):
             return True
-        if "watch_seconds" in watch and _zero_duration(watch["watch_seconds"]) \
-                and not isinstance(watch["watch_seconds"], str):
+        if _equals_zero(watch.get("watch_seconds")):
             return True
     return False

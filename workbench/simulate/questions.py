@@ -7,12 +7,16 @@ scenario is the order of PROTOCOL 3.1's table.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from workbench.simulate._events import (AD, LIVE, SEARCH, SERVICE, SHOP, VIDEO, actions_named,
-                                        context_of, first_action, scenario_of, to_number)
+                                        context_of, first_action, scenario_of)
 from workbench.simulate.tokens import approx_tokens
 from workbench.simulate.types import Question
+from workbench.traces.numbers import (describe_value, duration_seconds, is_number, positive_count,
+                                      to_number)
+
 
 #: Field -> (kind, scenario) for every field this module can produce.
 FIELDS: dict[str, tuple[str, str]] = {
@@ -42,27 +46,27 @@ def _present(event: dict[str, Any], action_type: str) -> int:
     return int(first_action(event, action_type) is not None)
 
 
-def _seconds(value: Any) -> float:
-    """play_duration as seconds; strings lose a "秒" suffix; unparseable -> 0."""
-    if isinstance(value, str):
-        value = value.strip().replace("秒", "")
-    n = to_number(value)
-    return float(n) if n is not None else 0.0
+def _warn(warnings: list[str], field: str, value: Any, used: Any) -> None:
+    warnings.append(f"{field} is {describe_value(value)}: the benchmark cannot compare it with 0 and "
+                    f"stops on this event; read here as {used}")
+
+
+def _with_warnings(q: Question, warnings: list[str]) -> Question:
+    return replace(q, extra={**q.extra, "warnings": list(warnings)}) if warnings else q
 
 
 def _video(event: dict[str, Any]) -> list[Question]:
     ctx = context_of(event)
     watch = first_action(event, "watch")
-    play = _seconds(watch.get("play_duration")) if watch and "play_duration" in watch else 0.0
-    duration = to_number(ctx.get("duration"))
-    duration_f = float(duration) if duration is not None and duration > 0 else 0.0
+    play = duration_seconds(watch.get("play_duration", 0)) if watch is not None else 0.0
+    duration = duration_seconds(ctx.get("duration", 0))
     if watch is not None and "is_complete_play" in watch:
         completed = int(bool(watch.get("is_complete_play")))
-    elif duration_f > 0:
-        completed = int(play >= duration_f)
+    elif duration > 0:
+        completed = int(play >= duration)
     else:
         completed = 0
-    qs = [Question("video_watch_seconds", "continuous", play, video_duration=duration_f),
+    qs = [Question("video_watch_seconds", "continuous", play, video_duration=duration),
           Question("video_completed", "binary", completed)]
     for field, act in (("video_liked", "like"), ("video_commented", "comment"),
                        ("video_shared", "share"), ("video_collected", "collect"),
@@ -73,7 +77,7 @@ def _video(event: dict[str, Any]) -> list[Question]:
 
 def _live(event: dict[str, Any]) -> list[Question]:
     watch = first_action(event, "watch")
-    play = _seconds(watch.get("play_duration")) if watch and "play_duration" in watch else 0.0
+    play = duration_seconds(watch.get("play_duration", 0)) if watch is not None else 0.0
     qs = [Question("live_watch_seconds", "continuous", play)]
     for field, act in (("live_liked", "like"), ("live_commented", "comment"),
                        ("live_sent_gift", "send_gift"), ("live_followed", "follow"),
@@ -87,24 +91,42 @@ def _live(event: dict[str, Any]) -> list[Question]:
 
 def _ad(event: dict[str, Any]) -> list[Question]:
     qs: list[Question] = []
+    warnings: list[str] = []
     watch = first_action(event, "watch")
-    seconds = 0.0
+    seconds: float = 0.0
     if watch is not None:
         if "watch_seconds" in watch:
-            seconds = _seconds(watch.get("watch_seconds"))
+            raw = watch.get("watch_seconds")
+            if is_number(raw):
+                seconds = float(raw)
+            else:   # the benchmark keeps the raw value and then fails on ``raw > 0``
+                seconds = float(to_number(raw) or 0)
+                _warn(warnings, "watch_seconds", raw, seconds)
         elif "play_duration" in watch:
-            seconds = _seconds(watch.get("play_duration"))
+            seconds = duration_seconds(watch.get("play_duration"))
     if watch is not None or seconds > 0:
-        qs.append(Question("ad_watch_seconds", "continuous", seconds))
+        qs.append(_with_warnings(Question("ad_watch_seconds", "continuous", seconds), warnings))
     qs.append(Question("ad_liked", "binary", _present(event, "like")))
     qs.append(Question("ad_commented", "binary", _present(event, "comment")))
-    activated = any((to_number(a.get("activation_cnt")) or 0) > 0
-                    for a in actions_named(event, "activation"))
-    submitted = any((to_number(a.get("form_submit_total_cnt")) or 0) > 0
-                    for a in actions_named(event, "submit"))
-    qs.append(Question("ad_activated", "binary", int(activated)))
-    qs.append(Question("ad_form_submitted", "binary", int(submitted)))
+    for field, act_type, key in (("ad_activated", "activation", "activation_cnt"),
+                                 ("ad_form_submitted", "submit", "form_submit_total_cnt")):
+        found, notes = _any_positive(actions_named(event, act_type), key)
+        qs.append(_with_warnings(Question(field, "binary", int(found)), notes))
     return qs
+
+
+def _any_positive(actions: list[dict[str, Any]], key: str) -> tuple[bool, list[str]]:
+    """Whether any action's ``key`` count is above 0 (a missing count is 0), scanning in order and
+    stopping at the first positive one as the benchmark does; warnings for counts it cannot compare."""
+    notes: list[str] = []
+    for a in actions:
+        raw = a.get(key, 0)
+        res = positive_count(raw)
+        if res.benchmark_fails:
+            _warn(notes, key, raw, int(res.positive))
+        if res.positive:
+            return True, notes
+    return False, notes
 
 
 def _shop(event: dict[str, Any]) -> list[Question]:
@@ -118,7 +140,7 @@ def _shop(event: dict[str, Any]) -> list[Question]:
 def _search(event: dict[str, Any]) -> list[Question]:
     search = first_action(event, "search")
     keyword = search.get("keyword") if search else None
-    if keyword is None or (isinstance(keyword, str) and not keyword.strip()):
+    if not keyword:      # the benchmark's truthiness test: a blank-but-not-empty keyword is asked
         return []
     return [Question("search_keyword", "text", str(keyword))]
 

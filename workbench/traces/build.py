@@ -14,6 +14,7 @@ import orjson
 import polars as pl
 
 from workbench.traces import schema
+from workbench.traces.numbers import to_number
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
 from workbench.traces.schema import AD, LIVE, OTHER, SEARCH, SERVICE, SHOP, VIDEO
 
@@ -49,7 +50,10 @@ def _num(value: Any) -> float | None:
     t = type(value)
     if t is int or t is float:
         return float(value)
-    return schema.leading_number(value) if t is str else None
+    if t is str:
+        n = to_number(value)
+        return None if n is None else float(n)
+    return None
 
 
 _MAX_COUNT = 2 ** 53

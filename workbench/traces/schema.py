@@ -206,24 +206,6 @@ def parse_timestamp(raw: Any) -> tuple[datetime | None, bool]:
         return None, False
 
 
-# -- numbers ----------------------------------------------------------------------------------------
-
-_LEADING_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)")
-
-
-def leading_number(value: Any) -> float | None:
-    """Numeric coercion as the benchmark does it: numbers pass, strings give their leading number
-    ("60秒" -> 60.0), booleans/None/others give None."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        m = _LEADING_NUMBER.match(value)
-        return float(m.group(1)) if m else None
-    return None
-
-
 # -- rebuilding raw events --------------------------------------------------------------------------
 
 
