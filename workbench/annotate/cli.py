@@ -104,14 +104,16 @@ def run(args: argparse.Namespace) -> int:
     command = args.cases_command
     if command in ("export", "list", "queue", "tags") and not args.db.exists():
         return _fail(f"{args.db}: no such case store")
+    # reading commands never write: they work on read-only media, old schemas and damaged stores
+    readonly = command in ("export", "list", "tags")
     try:
-        with CaseStore(args.db) as store:
+        with CaseStore(args.db, readonly=readonly) as store:
             if command == "add":
                 return _add(args, store)
             if command == "export":
-                return _export(args, store)
+                return _damaged_exit(store, _export(args, store))
             if command == "list":
-                return _list(args, store)
+                return _damaged_exit(store, _list(args, store))
             if command == "queue":
                 return _queue(args, store)
             if command == "tags":
@@ -124,6 +126,19 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         return _fail(str(exc.args[0]) if exc.args else str(exc))
     return _fail(f"unknown command {command!r}")
+
+
+def _damaged_exit(store: Any, code: int) -> int:
+    """After reading a damaged store: say what could not be read, and never exit 0."""
+    if code != 0 or not store.damage:
+        return code
+    report = store.salvage
+    lost = list(report.lost_case_ids) if report is not None else []
+    detail = (f"{len(lost)} case(s) could not be read: {', '.join(lost[:5])}{' …' if len(lost) > 5 else ''}"
+              if lost else "some rows could not be read")
+    print(f"workbench cases: {store.path}: the store is damaged ({store.damage}); only what could be "
+          f"read was used; {detail}", file=sys.stderr)
+    return 1
 
 
 def _add(args: argparse.Namespace, store: Any) -> int:

@@ -23,77 +23,19 @@ import orjson
 
 from workbench.annotate.model import (SEVERITY_MAX, SEVERITY_MIN, Case, CasePrediction, Turn,
                                       utc_now)
+from workbench.annotate.store_file import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, SalvageReport,
+                                           connect_readonly, inspect_store_file, quick_check, salvage,
+                                           write_problem)
 from workbench.annotate.taxonomy import DEFAULT_TAGS, Tag, resolve_tag, slugify
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CaseStore", "Queue", "QueueItem", "StoreError",
+           "default_store_path"]
 
 
 class StoreError(Exception):
     """A case store could not be opened or a write was refused; the message names the file."""
 
 
-#: Schema migrations: MIGRATIONS[i] brings a file from user_version i to i + 1.
-MIGRATIONS: tuple[str, ...] = (
-    # 1: taxonomy, cases and their tags
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE tags (
-        name TEXT PRIMARY KEY,
-        label TEXT NOT NULL,
-        shortcut INTEGER UNIQUE CHECK (shortcut IS NULL OR shortcut BETWEEN 0 AND 9),
-        color TEXT NOT NULL DEFAULT '#888888',
-        description TEXT NOT NULL DEFAULT '',
-        position INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE cases (
-        id TEXT PRIMARY KEY,
-        source TEXT NOT NULL,
-        user_id TEXT NOT NULL,
-        event_index INTEGER,
-        start_ts TEXT,
-        end_ts TEXT,
-        scenario TEXT NOT NULL DEFAULT '',
-        fields TEXT NOT NULL DEFAULT '[]',
-        real_values TEXT NOT NULL DEFAULT '{}',
-        predictions TEXT NOT NULL DEFAULT '[]',
-        prompt TEXT NOT NULL DEFAULT '',
-        transcript TEXT NOT NULL DEFAULT '[]',
-        event TEXT,
-        neighbours TEXT NOT NULL DEFAULT '[]',
-        severity INTEGER NOT NULL DEFAULT 0 CHECK (severity BETWEEN 0 AND 3),
-        note TEXT NOT NULL DEFAULT '',
-        author TEXT NOT NULL DEFAULT '',
-        created TEXT NOT NULL,
-        updated TEXT NOT NULL,
-        snapshot BLOB
-    );
-    CREATE INDEX cases_user ON cases(user_id, event_index);
-    CREATE TABLE case_tags (
-        case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-        tag TEXT NOT NULL REFERENCES tags(name) ON DELETE CASCADE ON UPDATE CASCADE,
-        PRIMARY KEY (case_id, tag)
-    );
-    CREATE INDEX case_tags_tag ON case_tags(tag);
-    """,
-    # 2: persisted annotation queues (resumable review)
-    """
-    CREATE TABLE queues (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        name TEXT NOT NULL,
-        model TEXT NOT NULL DEFAULT '',
-        field TEXT NOT NULL DEFAULT '',
-        source TEXT NOT NULL DEFAULT '',
-        position INTEGER NOT NULL DEFAULT 0,
-        created TEXT NOT NULL
-    );
-    CREATE TABLE queue_items (
-        queue_id INTEGER NOT NULL REFERENCES queues(id) ON DELETE CASCADE,
-        position INTEGER NOT NULL,
-        item TEXT NOT NULL,
-        case_id TEXT REFERENCES cases(id) ON DELETE SET NULL,
-        PRIMARY KEY (queue_id, position)
-    );
-    """,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
 
 _CASE_COLUMNS = ("id", "source", "user_id", "event_index", "start_ts", "end_ts", "scenario", "fields",
                  "real_values", "predictions", "prompt", "transcript", "event", "neighbours", "severity",
@@ -173,17 +115,57 @@ def _loads(text: str | None, default: Any) -> Any:
 class CaseStore:
     """Open (creating if needed) the case store at ``path``. Use as a context manager or ``close()``."""
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, readonly: bool = False) -> None:
         self.path = Path(path)
-        if not create and not self.path.exists():
+        self._db: sqlite3.Connection | None = None
+        #: True when opened with ``readonly=True``: every write raises :class:`StoreError`.
+        self.readonly = readonly
+        #: SQLite's complaint when the file is damaged ("" when sound); only read-only opens get here.
+        self.damage = ""
+        #: What was read from a damaged or older store (read-only opens copy it into memory).
+        self.salvage: SalvageReport | None = None
+        info = inspect_store_file(self.path)
+        if info.kind in ("foreign", "not-sqlite", "unreadable", "newer"):
+            raise StoreError(info.message)
+        if info.kind == "missing" and (readonly or not create):
             raise StoreError(f"{self.path}: no such case store")
+        if readonly:
+            self._open_readonly(info.kind, info.version)
+        else:
+            self._open_for_writing()
+
+    def _open_readonly(self, kind: str, version: int) -> None:
+        """Open without writing a byte: a sound store of the current schema directly, a damaged or
+        older one (or an empty file) as an in-memory copy of what can be read."""
+        try:
+            db = connect_readonly(self.path)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot be read ({exc})") from None
+        self.damage = quick_check(db) if kind == "ours" else ""
+        if kind == "ours" and version == SCHEMA_VERSION and not self.damage:
+            self._db = db
+            return
+        try:
+            self._db, self.salvage = salvage(db)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: damaged beyond reading ({exc})") from None
+        finally:
+            db.close()
+
+    def _open_for_writing(self) -> None:
+        problem = write_problem(self.path)
+        if problem:
+            raise StoreError(f"{self.path}: {problem}; refused for writing (it can be listed and "
+                             "exported read-only)")
         if self.path.parent and not self.path.parent.exists():
-            if not create:
-                raise StoreError(f"{self.path}: folder does not exist")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=10.0)
             self._db.execute("PRAGMA busy_timeout=10000")
+            damage = quick_check(self._db)
+            if damage:
+                raise StoreError(f"{self.path}: the case store is damaged ({damage}); refused for "
+                                 "writing (export it read-only to keep what can be read)")
             mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise StoreError(f"{self.path}: cannot use WAL journal (got {mode!r})")
@@ -192,6 +174,8 @@ class CaseStore:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
+            if "readonly" in str(exc).replace(" ", ""):
+                raise StoreError(f"{self.path}: read-only ({exc}); refused for writing") from None
             raise StoreError(f"{self.path}: not a usable case store ({exc})") from None
         except StoreError:
             self._close_quietly()
@@ -222,6 +206,9 @@ class CaseStore:
     def schema_version(self) -> int:
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
+    def _application_id(self) -> int:
+        return int(self._db.execute("PRAGMA application_id").fetchone()[0])
+
     def integrity_check(self) -> str:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
@@ -230,7 +217,7 @@ class CaseStore:
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path}: case store schema {version} is newer than this build "
                              f"understands ({SCHEMA_VERSION}); update the workbench")
-        if version == SCHEMA_VERSION:
+        if version == SCHEMA_VERSION and self._application_id() == APPLICATION_ID:
             return
         db = self._db
         db.execute("BEGIN IMMEDIATE")
@@ -243,6 +230,7 @@ class CaseStore:
                 if target == 0:
                     self._seed_defaults()
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -255,8 +243,14 @@ class CaseStore:
                              "VALUES (?, ?, ?, ?, ?, ?)",
                              (tag.name, tag.label, tag.shortcut, tag.color, tag.description, pos))
 
+    def _refuse_if_readonly(self) -> None:
+        if self.readonly:
+            why = f"damaged ({self.damage})" if self.damage else "opened read-only"
+            raise StoreError(f"{self.path}: {why}; nothing was written")
+
     def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         """One statement in its own transaction (autocommit mode commits it durably)."""
+        self._refuse_if_readonly()
         return self._db.execute(sql, params)
 
     class _Tx:
@@ -271,6 +265,7 @@ class CaseStore:
             self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
     def _tx(self) -> "CaseStore._Tx":
+        self._refuse_if_readonly()
         return CaseStore._Tx(self._db)
 
     # -- taxonomy ----------------------------------------------------------------------------------
