@@ -24,6 +24,7 @@ class WindowCasesMixin:
     predict_panel: Any          # workbench.app.predict_panel.PredictPanel once built, else None
     eval_panel: Any             # workbench.app.eval_panel.EvaluationPanel
     cases_panel: Any            # workbench.app.cases_panel.CasesPanel
+    population_panel: Any       # workbench.app.population_panel.PopulationPanel
     presentation: Any           # the open PresentationWindow, if any
 
     def _on_lazy_dock_visibility_changed(self, title: str, shown: bool) -> None:
@@ -90,6 +91,14 @@ class WindowCasesMixin:
         panel.setObjectName("cases_panel")
         panel.range_reopened.connect(self._on_cases_range_reopened)
         self.cases_panel = panel
+        return panel
+
+    def _create_population_panel(self) -> QWidget:
+        from workbench.app.population_panel import PopulationPanel
+
+        panel = PopulationPanel(self.state)
+        panel.setObjectName("population_panel")
+        self.population_panel = panel
         return panel
 
     def predict_here(self) -> Any:

@@ -109,14 +109,16 @@ class WindowLayoutMixin:
         # the heavy panels: a placeholder now, the panel on first show (see ensure_panel)
         self._lazy_panels: dict[str, Callable[[], QWidget] | None] = {
             "Predict": self._create_predict_panel, "Evaluation": self._create_eval_panel,
-            "Cases": self._create_cases_panel}
-        for title, area in (("Predict", right), ("Evaluation", bottom), ("Cases", bottom)):
+            "Cases": self._create_cases_panel, "Population": self._create_population_panel}
+        for title, area in (("Predict", right), ("Evaluation", bottom), ("Cases", bottom),
+                            ("Population", bottom)):
             placeholder = QLabel(f"{title}: opening…")
             placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
             dock = self._make_dock(title, placeholder, area)
             dock.visibilityChanged.connect(lambda shown, t=title: self._on_lazy_dock_visibility_changed(t, shown))
         self.tabifyDockWidget(self.docks["Events"], self.docks["Evaluation"])
         self.tabifyDockWidget(self.docks["Events"], self.docks["Cases"])
+        self.tabifyDockWidget(self.docks["Events"], self.docks["Population"])
         self.docks["Events"].raise_()
         # Qt 6.12 leaves a stray copy of the tab bar when a second tab group is made before the
         # window is shown: Predict joins the Inspector's tabs after the first show (_on_shown_tabify)
