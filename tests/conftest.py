@@ -18,6 +18,8 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 os.environ.setdefault("LITELLM_TELEMETRY", "False")
+# the bundled Noto Sans CJK for Chinese whatever fonts the machine has: screenshots stay comparable
+os.environ["WORKBENCH_CJK_FONT"] = "bundled"
 
 
 def pytest_addoption(parser):

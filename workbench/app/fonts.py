@@ -5,11 +5,14 @@ Where the system has no font for Simplified Chinese (a bare Linux install, a con
 draw every such character as an empty box. Then the app registers the Noto Sans CJK collection
 that ships as a dependency (``noto-cjk-sans-otc``: the official Noto Sans CJK Regular, SIL Open Font
 License 1.1) and puts its Simplified Chinese face after the default family, so Latin text keeps
-the system font and Chinese falls back to Noto. With a system font for Chinese nothing changes.
+the system font and Chinese falls back to Noto. With a system font for Chinese nothing changes,
+unless ``WORKBENCH_CJK_FONT=bundled`` asks for the bundled face anyway (the test suite does, so that
+screenshots do not depend on which fonts a machine happens to have).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtGui import QFont, QFontDatabase, QFontInfo
@@ -39,7 +42,7 @@ def ensure_chinese_font(app: QApplication) -> str | None:
     and add it to the application font's families. Returns the family added, or None when the
     system has its own (or the bundled font is missing)."""
     if not _registered:
-        if system_has_chinese_font():
+        if system_has_chinese_font() and os.environ.get("WORKBENCH_CJK_FONT") != "bundled":
             return None
         path = bundled_font_path()
         if path is None:
