@@ -27,13 +27,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from workbench.evaluate import metrics as M
+from workbench.evaluate.rows import PredictionRow, RowWriter, dumps_row, question_key, read_rows
 from workbench.evaluate.sampling import Sample, SampledEvent, UserTrace, scenario_zh
 from workbench.fileio import atomic_write_text
 
@@ -73,28 +73,8 @@ class BatchResult:
     requests_saved: int = 0     # answers that came from the cache
 
 
-def question_key(row: Mapping[str, Any]) -> tuple[str, str, int, str]:
-    return (str(row["model"]), str(row["user_id"]), int(row["event_index"]), str(row["field"]))
-
-
-def read_rows(path: Path) -> list[dict[str, Any]]:
-    """Rows of a predictions.jsonl / judge.jsonl; a torn last line (interrupt) is ignored."""
-    rows = []
-    if not path.exists():
-        return rows
-    with path.open("r", encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return rows
-
-
 def count_questions(users: Mapping[str, UserTrace], sample: Sample) -> int:
+    """Questions of the sample's unfiltered events (per model)."""
     from workbench.simulate.filters import is_filtered
     from workbench.simulate.questions import questions_for_event
 
@@ -106,37 +86,7 @@ def count_questions(users: Mapping[str, UserTrace], sample: Sample) -> int:
     return n
 
 
-def _jsonable(v: Any) -> Any:
-    """Values go to the JSONL as they are; a non-finite float (a model answering "nan" to a
-    continuous question, which the benchmark's parser accepts) is written as the JSON extension
-    ``NaN``/``Infinity`` (Python's json reads it back) so the metrics see what the benchmark sees
-    (MAE/MSE become NaN -> null), instead of silently dropping the answer."""
-    return v
-
-
-class _RowWriter:
-    """Append-only JSONL writer, flushed per row (an interrupt loses at most a torn line)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self._f = None
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._f = path.open("a", encoding="utf-8")
-
-    def write(self, row: Mapping[str, Any]) -> None:
-        if self._f is not None:
-            self._f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-            self._f.flush()
-
-    def close(self) -> None:
-        if self._f is not None:
-            try:
-                os.fsync(self._f.fileno())
-            except OSError:
-                pass
-            self._f.close()
-            self._f = None
+_RowWriter = RowWriter     # the name earlier code and tests use
 
 
 def _prepare_resume(path: Path) -> dict[tuple, dict[str, Any]]:
@@ -150,8 +100,7 @@ def _prepare_resume(path: Path) -> dict[tuple, dict[str, Any]]:
         if row.get("parse_ok"):
             kept[key] = row
     if path.exists():
-        atomic_write_text(path, "".join(json.dumps(row, ensure_ascii=False, default=str) + "\n"
-                                        for row in kept.values()))
+        atomic_write_text(path, "".join(dumps_row(row) + "\n" for row in kept.values()))
     return kept
 
 
@@ -325,6 +274,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     errors: list[dict[str, Any]] = []
     state = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
     prompts_by_event: dict[tuple[str, int], Any] = {}
+    field_rank: dict[tuple[str, int], dict[str, int]] = {}   # per event: field -> question position
     truth_caches: dict[str, dict[int, list[tuple[str, Any]]]] = {}   # baseline:user, per user
     sem = asyncio.Semaphore(max(1, concurrency))
 
@@ -345,29 +295,16 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     async def do_event(e: SampledEvent) -> None:
         user = by_id[e.user_id]
         target = user.events[e.event_index]
-        questions = {q.field: q for q in questions_for_event(target)}
         scen = scenario_zh(target)
 
-        def on_prediction(p: Any) -> None:
-            q = questions.get(p.field)
-            if q is None:
-                return
-            row = {"user_id": e.user_id, "event_index": e.event_index, "scenario": scen,
-                   "field": p.field, "kind": q.kind, "true_value": _jsonable(q.true_value),
-                   "predicted_value": _jsonable(p.predicted_value),
-                   "predicted_label": _jsonable(p.predicted_label), "raw_output": p.raw_output,
-                   "model": p.model, "tokens": int(p.prompt_tokens or 0) + int(p.completion_tokens or 0),
-                   "cost": p.cost, "parse_ok": bool(p.parse_ok),
-                   "prompt_tokens": p.prompt_tokens, "completion_tokens": p.completion_tokens,
-                   "cached": bool(p.cached), "prediction_method": p.prediction_method,
-                   "retry_count": p.retry_count, "error": p.error,
-                   "video_duration": q.video_duration, "test_time_index": e.test_time_index}
-            if q.extra.get("warnings"):   # malformed values the benchmark itself would stop on
-                row["warnings"] = list(q.extra["warnings"])
+        def on_answer(a: Any) -> None:
+            row = PredictionRow.of(e.user_id, e.event_index, scen, e.test_time_index, a.question,
+                                   a.prediction).to_dict()
             key = question_key(row)
             rows[key] = row
             if key not in existing:
                 writer.write(row)
+            p = a.prediction
             state["done"] += 1
             if p.cached:
                 state["cached"] += 1
@@ -380,29 +317,25 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
             progress()
 
         try:
-            if memory == "summary":
-                result = await run_event(user.profile, list(enumerate(user.events)), e.event_index,
-                                         specs, history_indices=list(e.history_indices), memory=memory,
-                                         max_history_tokens=max_history_tokens, lang=lang, cache=cache,
-                                         baselines=baselines, semaphore=sem,
-                                         on_prediction=on_prediction, policy=policy,
-                                         tokenizer=tokenizer)
-                prompt_texts = {f: p.text for f, p in result.prompts.items()}
-            else:
-                prompt_texts = await _event_off_loop(user, e, list(questions.values()), specs,
-                                                     max_history_tokens, memory, lang, tokenizer,
-                                                     cache, baselines, sem, on_prediction, policy,
-                                                     truth_caches.setdefault(e.user_id, {}))
+            result = await run_event(user.profile, list(enumerate(user.events)), e.event_index, specs,
+                                     history_indices=[i for i in e.history_indices if i != e.event_index],
+                                     memory=memory, max_history_tokens=max_history_tokens, lang=lang,
+                                     cache=cache, baselines=baselines, semaphore=sem, on_answer=on_answer,
+                                     policy=policy, tokenizer=tokenizer, build_in_thread=True,
+                                     prompts_without_llm=memory == "summary",
+                                     exclude_target_from_population=False,
+                                     user_truth=truth_caches.setdefault(e.user_id, {}))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - one bad event must not end the batch
             errors.append({"user_id": e.user_id, "event_index": e.event_index,
                            "error": f"{type(exc).__name__}: {exc}"})
-            state["done"] += len(questions) * len(specs)
+            state["done"] += len(questions_for_event(target)) * len(specs)
             progress()
             return
-        if JUDGE_FIELD in prompt_texts:
-            prompts_by_event[(e.user_id, e.event_index)] = prompt_texts[JUDGE_FIELD]
+        field_rank[(e.user_id, e.event_index)] = {q.field: i for i, q in enumerate(result.questions)}
+        if JUDGE_FIELD in result.prompts:
+            prompts_by_event[(e.user_id, e.event_index)] = result.prompts[JUDGE_FIELD].text
 
     queue: asyncio.Queue[SampledEvent] = asyncio.Queue()
     for e in work:
@@ -454,8 +387,11 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     # keep rows of an earlier run that this run did not produce (none, for the same sample)
     for k, r in existing.items():
         rows.setdefault(k, r)
-    row_list = sorted(rows.values(), key=lambda r: (models.index(r["model"]) if r["model"] in models
-                                                    else len(models), r["user_id"], r["event_index"]))
+    # model, user, event, then the event's question order (not the order the answers arrived in),
+    # so the same answers always give the same report
+    row_list = sorted(rows.values(), key=lambda r: (
+        models.index(r["model"]) if r["model"] in models else len(models), r["user_id"], r["event_index"],
+        field_rank.get((r["user_id"], r["event_index"]), {}).get(r["field"], -1)))
     seconds = time.monotonic() - t0
     events_map = {(e.user_id, e.event_index): by_id[e.user_id].events[e.event_index] for e in sample.events}
     settings = {**sample.settings, "models": models, "concurrency": concurrency,
@@ -484,77 +420,12 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     return BatchResult(row_list, report, out, filtered, judge_rows, seconds, state["cached"])
 
 
-async def _event_off_loop(user: UserTrace, e: SampledEvent, questions: list[Any], specs: Sequence[Any],
-                          max_history_tokens: int, memory: str, lang: str, tokenizer: str, cache: Any,
-                          baselines: Any, sem: asyncio.Semaphore, on_prediction: Callable[[Any], None],
-                          policy: Any, truth_cache: dict[int, list[tuple[str, Any]]] | None = None
-                          ) -> dict[str, str]:
-    """One event as :func:`workbench.simulate.runner.run_event` does it (truncate/retrieve memory),
-    with the CPU-heavy part (prompts for every question, baseline statistics over the history) on a
-    worker thread so the event loop (the GUI's, under qasync) keeps running."""
-    from workbench.simulate.baselines import BASELINE_USER
-    from workbench.simulate.prompts import build_prompt
-    from workbench.simulate.providers import predict
-
-    target = user.events[e.event_index]
-    wanted = set(e.history_indices)
-    history = [(i, ev) for i, ev in enumerate(user.events) if i in wanted and i != e.event_index]
-    llm_specs = [s for s in specs if not s.is_baseline]
-
-    def prepare() -> tuple[dict[str, Any], dict[str, list[Any]]]:
-        prompts = {}
-        if llm_specs:
-            prompts = {q.field: build_prompt(user.profile, history, target, q,
-                                             max_history_tokens=max_history_tokens, lang=lang,
-                                             memory=memory, tokenizer=tokenizer) for q in questions}
-        base = {}
-        for s in specs:
-            if s.is_baseline:
-                if s.model == BASELINE_USER and truth_cache is not None:
-                    base[s.model] = _user_baseline(questions, history, truth_cache)
-                else:
-                    base[s.model] = baselines.predict(s.model, questions, [ev for _, ev in history])
-        return prompts, base
-
-    prompts, base = await asyncio.to_thread(prepare)
-    for preds in base.values():
-        for p in preds:
-            on_prediction(p)
-
-    async def one(spec: Any, q: Any) -> None:
-        prompt = prompts[q.field]
-        pred = cache.get(spec, prompt.prompt_hash, q.field, q.kind) if cache is not None else None
-        if pred is None:
-            async with sem:
-                pred = await predict(spec, prompt.text, q.field, q.kind, policy=policy)
-            if cache is not None:
-                cache.put(spec, prompt.prompt_hash, q.field, q.kind, pred)
-        on_prediction(pred)
-
-    await asyncio.gather(*(one(s, q) for s in llm_specs for q in questions))
-    return {f: p.text for f, p in prompts.items()}
-
-
 def _user_baseline(questions: list[Any], history: list[tuple[int, dict[str, Any]]],
                    truth_cache: dict[int, list[tuple[str, Any]]]) -> list[Any]:
-    """``baseline:user`` exactly as :meth:`BaselineStats.predict` computes it (per-field ground truth
-    of the unfiltered history events, in history order), with each event's ground truth computed
-    once per user instead of once per target (the rolling histories overlap almost entirely)."""
-    from workbench.simulate.baselines import BASELINE_USER, baseline_prediction
-    from workbench.simulate.filters import is_filtered
-    from workbench.simulate.questions import questions_for_event
+    """``baseline:user`` with a per-user memo (see :func:`workbench.simulate.runner.user_baseline_memo`)."""
+    from workbench.simulate.runner import user_baseline_memo
 
-    values: dict[str, list[Any]] = {}
-    for i, ev in history:
-        got = truth_cache.get(i)
-        if got is None:
-            got = [] if not isinstance(ev, dict) or is_filtered(ev) else \
-                [(q.field, q.true_value) for q in questions_for_event(ev)]
-            truth_cache[i] = got
-        for f, v in got:
-            values.setdefault(f, []).append(v)
-    return [baseline_prediction(BASELINE_USER, q, values.get(q.field, []), "the user's history")
-            for q in questions]
+    return user_baseline_memo(questions, history, truth_cache)
 
 
 async def _run_judge(rows: Mapping[tuple, Mapping[str, Any]], by_id: Mapping[str, UserTrace],

@@ -1,20 +1,28 @@
-"""Predict one event with several models and baselines (issue 4). Layer: simulate (pure + asyncio).
+"""Ask one event's questions of several models and baselines: the one per-event path. Layer: simulate
+(pure + asyncio).
 
 :func:`run_event` builds the questions and prompts of one target event, then asks every question of
 every model concurrently (``asyncio.gather`` over questions x models, optionally limited by a
-semaphore), reporting each prediction through ``on_prediction`` as it arrives. Cancelling the task
-that awaits ``run_event`` cancels every call in flight; nothing is reported after that.
+semaphore), reporting each answer through ``on_prediction`` / ``on_answer`` as it arrives. The
+Predict panel, ``workbench predict`` and the batch runner (:func:`workbench.evaluate.batch.run_batch`)
+all ask through it. Cancelling the task that awaits ``run_event`` cancels every call in flight;
+nothing is reported after that.
+
+A question whose call fails in an unexpected way (not a provider error, which ``predict`` already
+turns into a failed :class:`Prediction`) is still reported, as a failed prediction naming the cause:
+every question asked gets exactly one answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 from workbench.simulate import prompts as P
-from workbench.simulate.baselines import BASELINES, BaselineStats
+from workbench.simulate.baselines import BASELINE_USER, BASELINES, BaselineStats, baseline_prediction
 from workbench.simulate.cache import ResponseCache
 from workbench.simulate.filters import is_filtered
 from workbench.simulate.memory import SUMMARY_MAX_TOKENS
@@ -23,7 +31,21 @@ from workbench.simulate.providers import ProviderError, RetryPolicy, predict, su
 from workbench.simulate.questions import questions_for_event
 from workbench.simulate.types import ModelSpec, Prediction, Prompt, Question
 
+log = logging.getLogger(__name__)
+
 SUMMARY_FIELD = "__memory_summary__"
+
+#: Per user, each history event's ground truth as ``[(field, value)]`` (``event_index`` -> pairs):
+#: ``baseline:user`` computes it once per user instead of once per target.
+UserTruth = dict[int, list[tuple[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One model's (or baseline's) answer to one question of the target event."""
+
+    question: Question
+    prediction: Prediction
 
 
 @dataclass
@@ -41,19 +63,23 @@ class EventResult:
     errors: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's JSON shape (issue 4 point 9)."""
+        """The CLI's JSON shape: questions with every model's prediction, and the history used."""
         return {"questions": [
             {"field": q.field, "kind": q.kind, "true_value": q.true_value,
              "predictions": [{"model": m, "predicted_value": preds[i].predicted_value,
                               "predicted_label": preds[i].predicted_label,
                               "raw_output": preds[i].raw_output, "parse_ok": preds[i].parse_ok}
-                             for m, preds in self.predictions.items()]}
+                             for m, preds in self.predictions.items() if i < len(preds)]}
             for i, q in enumerate(self.questions)],
             "history_event_indices": list(self.history_event_indices)}
 
 
 def split_history(events: Sequence[tuple[int, dict[str, Any]]], target_index: int,
                   history_indices: Sequence[int] | None) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
+    """(target event, history pairs) of ``events`` (``(event_index, event)`` pairs in file order).
+
+    ``history_indices`` None: every event before the target; else exactly those events (file order).
+    Raises ValueError when the target is not in ``events`` or is in ``history_indices``."""
     target = None
     position = -1
     for pos, (idx, ev) in enumerate(events):
@@ -72,19 +98,39 @@ def split_history(events: Sequence[tuple[int, dict[str, Any]]], target_index: in
     return target, [(i, e) for i, e in events if i in wanted]
 
 
+def failed_prediction(model: str, question: Question, error: str) -> Prediction:
+    """A question that got no answer, with the reason in plain words."""
+    return Prediction(model=model, field=question.field, predicted_value=None, predicted_label=None,
+                      raw_output="", parse_ok=False, error=error)
+
+
 async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], target_index: int,
                     specs: Sequence[ModelSpec], *, history_indices: Sequence[int] | None = None,
                     memory: str = "truncate", max_history_tokens: int = 32000, lang: str = "zh",
                     cache: ResponseCache | None = None, baselines: BaselineStats | None = None,
                     semaphore: asyncio.Semaphore | None = None,
                     on_prediction: Callable[[Prediction], None] | None = None,
+                    on_answer: Callable[[Answer], None] | None = None,
                     policy: RetryPolicy | None = None, tokenizer: str = "approx",
-                    summary_spec: ModelSpec | None = None, build_in_thread: bool = False) -> EventResult:
+                    summary_spec: ModelSpec | None = None, build_in_thread: bool = False,
+                    prompts_without_llm: bool = True, exclude_target_from_population: bool = True,
+                    user_truth: UserTruth | None = None,
+                    skip: Collection[tuple[str, str]] = ()) -> EventResult:
     """Ask every question of the target event of every model/baseline in ``specs``.
 
-    ``build_in_thread``: build the prompts (and the baseline statistics) with ``asyncio.to_thread``
-    so the event loop (the GUI's, under qasync) keeps running while a long history is rendered;
-    the result is the same either way."""
+    ``events``: the user's ``(event_index, event)`` pairs in file order; ``history_indices``: see
+    :func:`split_history`. ``build_in_thread``: build the prompts (and the baseline statistics) with
+    ``asyncio.to_thread`` so the event loop (the GUI's, under qasync) keeps running while a long
+    history is rendered; the result is the same either way. ``prompts_without_llm`` False: no prompt
+    is rendered when ``specs`` has only baselines (a batch of baselines needs none).
+    ``exclude_target_from_population`` False: the population statistics are known not to contain
+    the target (a batch's history window), so nothing is taken out of them. ``user_truth``: a
+    per-user memo for ``baseline:user`` (same result, computed once per history event).
+    ``skip``: ``(model, field)`` questions already answered elsewhere (a resumed batch): not asked,
+    not reported, absent from ``predictions``.
+
+    Each answer goes to ``on_prediction(prediction)`` and ``on_answer(Answer)``. Raises ValueError
+    for an unknown baseline or a target that is not in ``events``."""
     target, history = split_history(events, target_index, history_indices)
     questions = questions_for_event(target)
     result = EventResult(questions=questions, prompts={}, predictions={s.model: [] for s in specs},
@@ -97,12 +143,13 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
     for s in specs:
         if s.is_baseline and s.model not in BASELINES:
             raise ValueError(f"unknown baseline {s.model!r}: use {' or '.join(BASELINES)}")
+    skipped = set(skip)
 
-    summary_text: str | None = None
-    covers: list[int] | None = None
     async def off_loop(fn: Callable[[], Any]) -> Any:
         return await asyncio.to_thread(fn) if build_in_thread else fn()
 
+    summary_text: str | None = None
+    covers: list[int] | None = None
     if memory == "summary":
         older = await off_loop(lambda: P.summary_covers(
             profile, history, target, questions[0], max_history_tokens=max_history_tokens, lang=lang,
@@ -117,48 +164,96 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
             result.summary_error = "no language model was chosen to write the summary"
         result.summary = summary_text
 
-    history_events = [e for _, e in history]
     stats = baselines or BaselineStats()
 
     def prepare() -> tuple[dict[str, Prompt], dict[str, list[Prediction]]]:
-        prompts = {q.field: P.build_prompt(
-            profile, history, target, q, max_history_tokens=max_history_tokens, lang=lang, memory=memory,
-            summary=summary_text, summary_covers=covers, tokenizer=tokenizer) for q in questions}
-        base = {s.model: stats.predict(s.model, questions, history_events, exclude=questions)
+        prompts: dict[str, Prompt] = {}
+        if llm_specs or prompts_without_llm:
+            prompts = {q.field: P.build_prompt(
+                profile, history, target, q, max_history_tokens=max_history_tokens, lang=lang,
+                memory=memory, summary=summary_text, summary_covers=covers, tokenizer=tokenizer)
+                for q in questions}
+        base = {s.model: _baseline(s.model, questions, history, stats, user_truth,
+                                   exclude_target_from_population)
                 for s in specs if s.is_baseline}
         return prompts, base
 
     result.prompts, base_preds = await off_loop(prepare)
-    result.history_event_indices = result.prompts[questions[0].field].history_event_indices
+    if result.prompts:
+        result.history_event_indices = result.prompts[questions[0].field].history_event_indices
     slots: dict[str, list[Prediction | None]] = {s.model: [None] * len(questions) for s in specs}
 
-    def report(p: Prediction) -> None:
+    def report(i: int, p: Prediction) -> None:
+        slots[p.model][i] = p
         if on_prediction is not None:
             on_prediction(p)
+        if on_answer is not None:
+            on_answer(Answer(questions[i], p))
 
     for s in specs:
         if s.is_baseline:
             for i, p in enumerate(base_preds[s.model]):
-                slots[s.model][i] = p
-                report(p)
+                if (s.model, questions[i].field) not in skipped:
+                    report(i, p)
 
     async def one(spec: ModelSpec, i: int, q: Question) -> None:
-        prompt = result.prompts[q.field]
-        pred = cache.get(spec, prompt.prompt_hash, q.field, q.kind) if cache is not None else None
-        if pred is None:
-            if semaphore is not None:
-                async with semaphore:
-                    pred = await predict(spec, prompt.text, q.field, q.kind, policy=policy)
-            else:
-                pred = await predict(spec, prompt.text, q.field, q.kind, policy=policy)
-            if cache is not None:
-                cache.put(spec, prompt.prompt_hash, q.field, q.kind, pred)
-        slots[spec.model][i] = pred
-        report(pred)
+        try:
+            pred = await _ask(spec, result.prompts[q.field], q, cache, semaphore, policy)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a question always gets an answer, failed if need be
+            log.warning("question %s of model %s failed: %s", q.field, spec.model, type(exc).__name__)
+            pred = failed_prediction(spec.model, q, f"{type(exc).__name__}: {exc}")
+        report(i, pred)
 
-    await asyncio.gather(*(one(s, i, q) for s in llm_specs for i, q in enumerate(questions)))
+    await asyncio.gather(*(one(s, i, q) for s in llm_specs for i, q in enumerate(questions)
+                           if (s.model, q.field) not in skipped))
     result.predictions = {m: [p for p in preds if p is not None] for m, preds in slots.items()}
     return result
+
+
+async def _ask(spec: ModelSpec, prompt: Prompt, q: Question, cache: ResponseCache | None,
+               semaphore: asyncio.Semaphore | None, policy: RetryPolicy | None) -> Prediction:
+    """One question of one model: from the cache, else a call (stored in the cache when it parsed)."""
+    pred = cache.get(spec, prompt.prompt_hash, q.field, q.kind) if cache is not None else None
+    if pred is not None:
+        return pred
+    if semaphore is not None:
+        async with semaphore:
+            pred = await predict(spec, prompt.text, q.field, q.kind, policy=policy)
+    else:
+        pred = await predict(spec, prompt.text, q.field, q.kind, policy=policy)
+    if cache is not None:
+        cache.put(spec, prompt.prompt_hash, q.field, q.kind, pred)
+    return pred
+
+
+def _baseline(model: str, questions: list[Question], history: list[tuple[int, dict[str, Any]]],
+              stats: BaselineStats, user_truth: UserTruth | None, exclude_target: bool) -> list[Prediction]:
+    """A baseline's predictions for the target's questions from its history."""
+    if model == BASELINE_USER and user_truth is not None:
+        return user_baseline_memo(questions, history, user_truth)
+    return stats.predict(model, questions, [ev for _, ev in history],
+                         exclude=questions if exclude_target else ())
+
+
+def user_baseline_memo(questions: Sequence[Question], history: Sequence[tuple[int, dict[str, Any]]],
+                       truth: UserTruth) -> list[Prediction]:
+    """``baseline:user`` exactly as :meth:`BaselineStats.predict` computes it (per-field ground truth
+    of the unfiltered history events, in history order), with each event's ground truth computed
+    once per user (kept in ``truth``) instead of once per target: rolling histories overlap almost
+    entirely."""
+    values: dict[str, list[Any]] = {}
+    for i, ev in history:
+        got = truth.get(i)
+        if got is None:
+            got = [] if not isinstance(ev, dict) or is_filtered(ev) else \
+                [(q.field, q.true_value) for q in questions_for_event(ev)]
+            truth[i] = got
+        for f, v in got:
+            values.setdefault(f, []).append(v)
+    return [baseline_prediction(BASELINE_USER, q, values.get(q.field, []), "the user's history")
+            for q in questions]
 
 
 async def _summary(spec: ModelSpec, request: str, cache: ResponseCache | None, policy: RetryPolicy | None,
