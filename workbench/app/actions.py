@@ -61,6 +61,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("fit_all", "Fit all (Home)", (), "fit_all", "View", separator_before=True),
     ActionSpec("zoom_selected", "Zoom to selected event", ("Z",), "zoom_to_selected", "View"),
     ActionSpec("focus_filter", "Focus filter", ("std:Find",), "_focus_filter", "View"),
+    ActionSpec("compare", "&Compare runs…", (), "show_compare", "View", separator_before=True,
+               tooltip="A baseline run against a contender, question by question, with paired statistics"),
     ActionSpec("presentation", "&Presentation mode", ("F11", "Ctrl+Shift+P"), "open_presentation", "View",
                separator_before=True, attr="presentation_action"),
     # -- Go ------------------------------------------------------------------------------------------

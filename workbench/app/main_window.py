@@ -79,6 +79,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self.eval_panel = None
         self.cases_panel = None
         self.population_panel = None
+        self.compare_panel = None
         self.presentation = None
         self.setWindowTitle(APP_TITLE)
         self.setObjectName("main_window")

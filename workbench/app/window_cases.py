@@ -25,6 +25,7 @@ class WindowCasesMixin:
     eval_panel: Any             # workbench.app.eval_panel.EvaluationPanel
     cases_panel: Any            # workbench.app.cases_panel.CasesPanel
     population_panel: Any       # workbench.app.population_panel.PopulationPanel
+    compare_panel: Any          # workbench.app.compare_panel.ComparePanel
     presentation: Any           # the open PresentationWindow, if any
 
     def _on_lazy_dock_visibility_changed(self, title: str, shown: bool) -> None:
@@ -100,6 +101,18 @@ class WindowCasesMixin:
         panel.setObjectName("population_panel")
         self.population_panel = panel
         return panel
+
+    def _create_compare_panel(self) -> QWidget:
+        from workbench.app.compare_panel import ComparePanel
+
+        panel = ComparePanel(self.state)
+        panel.setObjectName("compare_panel")
+        self.compare_panel = panel
+        return panel
+
+    def show_compare(self) -> Any:
+        """Show the Compare dock (runs side by side, question by question)."""
+        return self.show_dock("Compare")
 
     def predict_here(self) -> Any:
         """Show the Predict dock for the selected event and give it the focus."""

@@ -109,9 +109,10 @@ class WindowLayoutMixin:
         # the heavy panels: a placeholder now, the panel on first show (see ensure_panel)
         self._lazy_panels: dict[str, Callable[[], QWidget] | None] = {
             "Predict": self._create_predict_panel, "Evaluation": self._create_eval_panel,
-            "Cases": self._create_cases_panel, "Population": self._create_population_panel}
+            "Cases": self._create_cases_panel, "Population": self._create_population_panel,
+            "Compare": self._create_compare_panel}
         for title, area in (("Predict", right), ("Evaluation", bottom), ("Cases", bottom),
-                            ("Population", bottom)):
+                            ("Population", bottom), ("Compare", bottom)):
             placeholder = QLabel(f"{title}: opening…")
             placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
             dock = self._make_dock(title, placeholder, area)
@@ -119,6 +120,7 @@ class WindowLayoutMixin:
         self.tabifyDockWidget(self.docks["Events"], self.docks["Evaluation"])
         self.tabifyDockWidget(self.docks["Events"], self.docks["Cases"])
         self.tabifyDockWidget(self.docks["Events"], self.docks["Population"])
+        self.tabifyDockWidget(self.docks["Events"], self.docks["Compare"])
         self.docks["Events"].raise_()
         # Qt 6.12 leaves a stray copy of the tab bar when a second tab group is made before the
         # window is shown: Predict joins the Inspector's tabs after the first show (_on_shown_tabify)

@@ -207,7 +207,10 @@ def load_run(path: str | Path) -> RunData:
     return RunData(p, tuple(rows), tuple(_read_jsonl(p / "judge.jsonl")), settings)
 
 
-def _side(run: RunData, model: str, name: str) -> Side:
+def side_of(run: RunData, model: str, name: str | None = None) -> Side:
+    """``model``'s answers in ``run`` (named ``name``, default the run's path). Raises
+    :class:`CompareError` when the run has no answers of that model."""
+    name = str(run.path) if name is None else name
     rows = tuple(r for r in run.rows if str(r.get("model")) == model)
     if not rows:
         raise CompareError(f"{run.path}: no answers of model {model!r} "
@@ -236,7 +239,7 @@ def sides_for(runs: Sequence[RunData], models: Sequence[str] = (), baseline: str
                     continue      # a model named for another run
                 raise CompareError(f"{run.path}: no answers of model {m!r} "
                                    f"(the run has {', '.join(run.models) or 'no models'})")
-            sides.append(_side(run, m, name))
+            sides.append(side_of(run, m, name))
     if len(sides) < 2:
         raise CompareError("need two sides to compare: give two runs, or a run with two models")
     if baseline:
