@@ -15,6 +15,7 @@ from workbench.annotate.model import CasePrediction, Turn
 from workbench.annotate.report import (CSP, content_security_policies, external_references,
                                        highlight, positive_rates, render_report)
 from workbench.annotate.taxonomy import DEFAULT_TAGS, Tag
+from workbench.textsafe import visible
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 
@@ -160,7 +161,9 @@ def test_no_element_or_attribute_comes_from_the_data(text, history):
     assert strip(got.tags) == strip(ref.tags)
     assert {t for t, _ in got.tags} <= ALLOWED_TAGS
     assert not any(a.startswith("on") for _, attrs in got.tags for a in attrs)
-    assert got.captured == [text, text]                # the notes round-trip as text, exactly
+    # the notes round-trip as text, exactly, with control and bidi characters shown as escapes
+    shown = visible(text.replace("\r\n", "\n"))
+    assert got.captured == [shown, shown]
     assert external_references(page) == []
 
 

@@ -7,9 +7,13 @@ over it, so a crash never leaves half a file.
 * **JSONL**: one case per line, serialised by orjson (strict JSON: NaN/inf become null, no
   non-JSON tokens), with its context: the raw event (``context``/``action``) and the neighbouring
   raw events, each with its ``event_index``.
-* **CSV** (stdlib ``csv``): one row per case; nested values as JSON text; every cell starting with
-  ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with a single quote so that
-  spreadsheet programs never run it as a formula.
+* **CSV** (stdlib ``csv``): one row per case; nested values as JSON text. Control, bidi-override and
+  zero-width characters are shown as ``\\xNN``/``\\uNNNN`` (in JSON cells as JSON ``\\uNNNN``
+  escapes, so the JSON stays valid). A cell a spreadsheet could run as a formula gets a leading
+  single quote: one starting with ``=``, ``+``, ``-``, ``@``, tab, carriage return, line feed or NUL
+  (the OWASP list plus line feed), and one whose first visible character is such a sign (also in
+  its fullwidth or small forms, ``＝＋－＠``) after leading white space, control or format characters
+  (a BOM) and quotes.
 * **Parquet** (polars): typed columns; lists as List(String); predictions and transcripts as lists
   of structs (prediction values as JSON text, since they mix numbers and strings).
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -28,13 +33,18 @@ import orjson
 from workbench.annotate.model import Case
 from workbench.annotate.redact import RedactionError, Redactor
 from workbench import fileio
+from workbench.textsafe import UNSAFE, visible
 
 FORMATS = ("jsonl", "csv", "parquet", "html")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
+_FORMULA_SIGNS = frozenset("=+-@")
+_QUOTES = frozenset("\"'`\uff02\uff07\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a")
 
 CSV_COLUMNS = ("id", "user_id", "source", "event_index", "start_ts", "end_ts", "scenario", "fields",
                "tags", "severity", "note", "author", "created", "updated", "real_values", "models",
                "predictions", "prompt_hashes", "prompt", "transcript", "event", "neighbours")
+
+_JSON_CSV_COLUMNS = frozenset({"real_values", "predictions", "transcript", "event", "neighbours"})
 
 
 class ExportError(Exception):
@@ -45,10 +55,26 @@ def _json(value: Any) -> str:
     return orjson.dumps(value, default=str).decode("utf-8")
 
 
-def neutralise_cell(value: Any) -> str:
-    """A CSV cell as text, with a leading single quote when it would start a spreadsheet formula."""
-    text = "" if value is None else str(value)
+def _formula_risk(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula (see the module docstring)."""
     if text.startswith(_FORMULA_START):
+        return True
+    for ch in text:
+        if ch.isspace() or ch in _QUOTES or unicodedata.category(ch) in ("Cc", "Cf"):
+            continue
+        return unicodedata.normalize("NFKC", ch)[:1] in _FORMULA_SIGNS
+    return False
+
+
+def neutralise_cell(value: Any, *, json_text: bool = False) -> str:
+    """A CSV cell as text: control and bidi characters made visible (JSON escapes in JSON text),
+    then a leading single quote when a spreadsheet could run it as a formula."""
+    raw = "" if value is None else str(value)
+    if json_text:
+        text = UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", raw)
+    else:
+        text = visible(raw.replace("\r\n", "\n"))
+    if _formula_risk(raw) or _formula_risk(text):
         return "'" + text
     return text
 
@@ -122,7 +148,7 @@ def csv_text(cases: Iterable[Case]) -> str:
             "event": _json(c.event) if c.event is not None else "",
             "neighbours": _json(list(c.neighbours)),
         }
-        writer.writerow([neutralise_cell(row[k]) for k in CSV_COLUMNS])
+        writer.writerow([neutralise_cell(row[k], json_text=k in _JSON_CSV_COLUMNS) for k in CSV_COLUMNS])
     return buf.getvalue()
 
 

@@ -30,6 +30,7 @@ import orjson
 from workbench.annotate import markers as marker_mod
 from workbench.annotate.context import Mark, marks_from_events, outcome_of, raw_events_for
 from workbench.annotate.model import SEVERITY_NAMES, Case, CasePrediction
+from workbench.annotate.report_text import Clipper, pre_html
 from workbench.annotate.svg import (SERIES_COLORS, bar_chart_svg, e, grouped_bar_svg, safe_color,
                                     timeline_svg)
 from workbench.annotate.taxonomy import DEFAULT_TAGS, Tag
@@ -143,7 +144,7 @@ def _timeline_html(case: Case, traces: Callable[[str], Any] | None, coarsen: str
     return f'<figure class="snapshot">{svg}</figure>'
 
 
-def _compare_html(case: Case) -> str:
+def _compare_html(case: Case, clip: Clipper) -> str:
     models = list(case.models)
     fields = list(case.fields) or list(case.real_values)
     if not fields and not case.predictions:
@@ -169,9 +170,11 @@ def _compare_html(case: Case) -> str:
             if (p.predicted_value is not None and p.predicted_label is not None
                     and p.predicted_value != p.predicted_label and not isinstance(p.predicted_value, str)):
                 extra = f' <span class="meta">(p={e(_fmt_value(p.predicted_value))})</span>'
-            body = highlight(shown) if f == "next_user_message" else e(shown)
+            render = highlight if f == "next_user_message" else e
+            body = clip(f"{m} {f}", shown, render)
             cells.append(f"<td{cls}>{body}{extra}</td>")
-        real_html = highlight(_fmt_value(real)) if f == "next_user_message" else e(_fmt_value(real))
+        render = highlight if f == "next_user_message" else e
+        real_html = clip(f"real {f}", _fmt_value(real), render)
         rows.append(f"<tr><th>{e(f)}</th><td>{real_html}</td>{''.join(cells)}</tr>")
     details = []
     for p in case.predictions:
@@ -180,14 +183,14 @@ def _compare_html(case: Case) -> str:
             bits.append(f"memory {p.memory}")
         if p.prompt_hash:
             bits.append(f"prompt {p.prompt_hash[:12]}")
-        details.append(f"<h4>{e(' · '.join(bits))}</h4><pre>{e(p.raw_output or '(empty)')}</pre>")
+        details.append(f"<h4>{e(' · '.join(bits))}</h4>{pre_html(p.raw_output or '(empty)')}")
     raw = (f"<details><summary>Raw model outputs ({len(case.predictions)})</summary>{''.join(details)}</details>"
            if details else "")
     return (f'<h3>Real against predicted</h3><table class="compare"><thead><tr><th>field</th><th>real</th>'
             f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{raw}")
 
 
-def _transcript_html(case: Case) -> str:
+def _transcript_html(case: Case, clip: Clipper) -> str:
     if not case.transcript:
         return ""
     target = case.real_values.get("next_user_message")
@@ -203,12 +206,13 @@ def _transcript_html(case: Case) -> str:
         label = {"user": "user", "assistant": "customer service"}.get(t.role, t.role)
         cls = role + (" target" if i == target_i else "")
         items.append(f'<li class="{cls}"><span class="role">{e(label)}'
-                     f'{" — the real next message" if i == target_i else ""}</span>{highlight(t.content)}</li>')
+                     f'{" — the real next message" if i == target_i else ""}</span>'
+                     f"{clip(f'turn {i + 1} ({label})', t.content, highlight)}</li>")
     sims = []
     for p in case.predictions:
         if p.field == "next_user_message" and p.parse_ok and isinstance(p.predicted_value, str):
             sims.append(f'<div class="sim"><span class="role">simulated by {e(p.model)}</span>'
-                        f"{highlight(p.predicted_value)}</div>")
+                        f"{clip(f'message simulated by {p.model}', p.predicted_value, highlight)}</div>")
     legend = ('<p class="legend">Highlighted: <mark class="m-politeness">politeness</mark> '
               '<mark class="m-hedging">hedging</mark> <mark class="m-complaint">blame / complaint</mark>'
               f" (markers from {e(marker_mod.SOURCE)}).</p>")
@@ -216,7 +220,7 @@ def _transcript_html(case: Case) -> str:
             f"{''.join(sims)}")
 
 
-def _facts_html(case: Case, tag_info: Mapping[str, Tag]) -> str:
+def _facts_html(case: Case, clip: Clipper) -> str:
     where = (f"event #{case.event_index}" if case.event_index is not None
              else f"{case.start_ts} … {case.end_ts}")
     when = case.event.get("timestamp") if isinstance(case.event, dict) else None
@@ -232,7 +236,7 @@ def _facts_html(case: Case, tag_info: Mapping[str, Tag]) -> str:
     memories = sorted({p.memory for p in case.predictions if p.memory})
     if memories:
         facts.append(("memory", ", ".join(memories)))
-    return '<dl class="facts">' + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in facts) + "</dl>"
+    return '<dl class="facts">' + "".join(f"<dt>{e(k)}</dt><dd>{clip(k, str(v))}</dd>" for k, v in facts) + "</dl>"
 
 
 def _chips(case: Case, tag_info: Mapping[str, Tag]) -> str:
@@ -241,29 +245,35 @@ def _chips(case: Case, tag_info: Mapping[str, Tag]) -> str:
         info = tag_info.get(t)
         label = info.label if info else t
         color = safe_color(info.color) if info else "#888888"
-        out.append(f'<span class="chip" style="background:{color}">{e(label)}</span>')
+        out.append(f'<span class="chip" style="background:{color}">{e(_short(label, 80))}</span>')
     sev = case.severity if 0 <= case.severity < len(SEVERITY_NAMES) else 0
     out.append(f'<span class="sev sev-{sev}">severity {sev} · {e(SEVERITY_NAMES[sev])}</span>')
     return " ".join(out)
 
 
+def _short(text: str, limit: int = 300) -> str:
+    """A heading-sized piece of ``text`` (ids and names in titles; the facts list holds them whole)."""
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit:,} more characters)"
+
+
 def case_html(case: Case, number: int, tag_info: Mapping[str, Tag],
               traces: Callable[[str], Any] | None = None, coarsen: str | None = None) -> str:
     anchor = "case-" + "".join(ch for ch in case.id if ch.isalnum() or ch in "-_")[:64]
-    title = f"{number}. {case.location()}" + (f" · {case.scenario}" if case.scenario else "")
+    title = f"{number}. {_short(case.location())}" + (f" · {_short(case.scenario)}" if case.scenario else "")
+    clip = Clipper()
     parts = [f'<article class="case" id="{e(anchor)}"><header><h2>{e(title)}</h2>{_chips(case, tag_info)}</header>',
-             _facts_html(case, tag_info)]
+             _facts_html(case, clip)]
     if case.note:
-        parts.append(f'<div class="note">{e(case.note)}</div>')
+        parts.append(f'<div class="note">{clip("note", case.note)}</div>')
     parts.append("<h3>Timeline</h3>" + _timeline_html(case, traces, coarsen))
-    parts.append(_compare_html(case))
-    parts.append(_transcript_html(case))
+    parts.append(_compare_html(case, clip))
+    parts.append(_transcript_html(case, clip))
     if case.prompt:
         parts.append(f"<details><summary>Prompt ({len(case.prompt):,} characters)</summary>"
-                     f"<pre>{e(case.prompt)}</pre></details>")
+                     f"{pre_html(case.prompt)}</details>")
     if case.event is not None:
         pretty = orjson.dumps(case.event, option=orjson.OPT_INDENT_2, default=str).decode("utf-8")
-        parts.append(f"<details><summary>Raw event</summary><pre>{e(pretty)}</pre></details>")
+        parts.append(f"<details><summary>Raw event</summary>{pre_html(pretty)}</details>")
     if case.neighbours:
         lines = []
         for n in case.neighbours:
@@ -271,7 +281,8 @@ def case_html(case: Case, number: int, tag_info: Mapping[str, Tag],
             lines.append(f"#{n.get('event_index')} {n.get('timestamp')} {scen} "
                          f"({('view', 'engagement', 'conversion')[outcome_of(n)]})")
         parts.append(f"<details><summary>Neighbouring events ({len(case.neighbours)})</summary>"
-                     f"<pre>{e(chr(10).join(lines))}</pre></details>")
+                     f"{pre_html(chr(10).join(lines))}</details>")
+    parts.append(clip.section_html())
     parts.append("</article>")
     return "".join(parts)
 
@@ -359,7 +370,7 @@ def toc_html(cases: Sequence[Case]) -> str:
     items = []
     for i, c in enumerate(cases, 1):
         anchor = "case-" + "".join(ch for ch in c.id if ch.isalnum() or ch in "-_")[:64]
-        label = f"{c.location()}" + (f" · {c.scenario}" if c.scenario else "")
+        label = _short(f"{c.location()}" + (f" · {c.scenario}" if c.scenario else ""))
         items.append(f'<li><a href="#{e(anchor)}">{e(label)}</a></li>')
     return f'<nav class="toc"><h2>Cases</h2><ol>{"".join(items)}</ol></nav>'
 
@@ -381,7 +392,7 @@ def render_report(cases: Iterable[Case], *, title: str = "Annotated cases",
 
         subtitle = coarsen_text(subtitle, coarsen)
     page = Template(_resource("template.html")).substitute(
-        csp=e(CSP), title=e(title), subtitle=e(subtitle), css=_resource("report.css"),
+        csp=e(CSP), title=e(_short(title)), subtitle=e(subtitle), css=_resource("report.css"),
         body="\n".join(body),
         footer=e("Behavior Trace Workbench case report. Self-contained: nothing in this file loads "
                  "anything from elsewhere."))

@@ -6,7 +6,8 @@
 * :func:`bar_chart_svg` and :func:`grouped_bar_svg`: small horizontal bar charts for the summary.
 
 The SVG is meant to sit inline in an HTML5 page (no ``xmlns`` needed, so the report holds no URL at
-all). Every piece of text is escaped with ``html.escape(quote=True)``; colours are checked against a
+all). Every piece of text goes through :func:`e` (``html.escape(quote=True)`` of the text with its
+control and bidi characters made visible); colours are checked against a
 ``#rgb``/``#rrggbb`` pattern; the drawings hold no links and no external references.
 """
 
@@ -18,6 +19,7 @@ from html import escape
 from typing import Iterable, Sequence
 
 from workbench.annotate.context import Mark
+from workbench.textsafe import visible
 from workbench.traces.schema import OTHER, SCENARIOS, parse_timestamp
 
 OUTCOME_COLORS = ("#9aa5b1", "#2f80ed", "#27ae60")       # view, engagement, conversion
@@ -28,7 +30,14 @@ _COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
 def e(text: object) -> str:
-    return escape(str(text), quote=True)
+    """``text`` for HTML (text or attribute value): escaped, with control, bidi-override and
+    zero-width characters shown as ``\\xNN``/``\\uNNNN`` (:func:`workbench.textsafe.visible`), so
+    nothing in a trace, a model answer or a note can reorder or hide what the reader sees.
+    Windows line ends count as line ends."""
+    s = str(text)
+    if "\r" in s:
+        s = s.replace("\r\n", "\n")
+    return escape(visible(s), quote=True)
 
 
 def safe_color(color: str, default: str = "#888888") -> str:
