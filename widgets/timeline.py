@@ -24,13 +24,21 @@ from __future__ import annotations
 
 import datetime
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QPixmap, QTextDocument
-from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from widgets._timeline_data import KIND_COLORS, KIND_NAMES, LaneIndex
 from widgets._timeline_lanes import (
@@ -47,7 +55,7 @@ from widgets._timeline_overlays import GhostSpec, HighlightSpec, Overlays, legen
 from widgets._timeline_overview import DEFAULT_SPAN, Overview
 from widgets._timeline_watch import WatchTrack
 
-__all__ = ["TimelineWidget", "HighlightSpec", "GhostSpec", "MARKS_THRESHOLD", "KIND_COLORS"]
+__all__ = ["KIND_COLORS", "MARKS_THRESHOLD", "GhostSpec", "HighlightSpec", "TimelineWidget"]
 
 
 class TimelineWidget(QWidget):
@@ -244,6 +252,11 @@ class TimelineWidget(QWidget):
             t0, t1 = mid - MIN_SPAN / 2.0, mid + MIN_SPAN / 2.0
         self._vb.setXRange(t0, t1, padding=0.0)
         self._refresh()
+
+    def link_x(self, other: TimelineWidget) -> None:
+        """Share the time axis with ``other``: zoom and pan in either move both at once (pyqtgraph's
+        X-link of the two view boxes); each still bins its own lanes for the visible range."""
+        self._vb.setXLink(other._vb)
 
     def visible_range(self) -> tuple[float, float]:
         x0, x1 = self._vb.viewRange()[0]
@@ -539,12 +552,12 @@ class TimelineWidget(QWidget):
 
     # == keyboard ====================================================================================
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.KeyPress and self._handle_key(event):  # type: ignore[arg-type]
             return True
         return super().eventFilter(obj, event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if not self._handle_key(event):
             super().keyPressEvent(event)
 
@@ -578,7 +591,7 @@ class TimelineWidget(QWidget):
 
 def _fmt_utc(t: float) -> str:
     try:
-        return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+        return datetime.datetime.fromtimestamp(t, datetime.UTC).strftime("%Y-%m-%d %H:%M")
     except (OverflowError, OSError, ValueError):
         return f"{t:.0f}"
 
