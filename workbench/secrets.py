@@ -9,14 +9,19 @@ and never put in exception messages.
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import threading
 from dataclasses import dataclass
+from typing import Iterable
 
 SERVICE = "behavior-trace-workbench"
 
 _memory: dict[str, str] = {}
 _lock = threading.Lock()
 _broken = False   # set when the keyring backend failed during this session
+_used: set[str] = set()   # providers whose key was asked for in this session
 
 
 @dataclass(frozen=True)
@@ -80,8 +85,10 @@ def backend_status() -> BackendStatus:
 
 
 def get_key(provider: str) -> str | None:
+    """The stored key of ``provider`` (memory first, then the keyring), or None."""
     p = _norm(provider)
     with _lock:
+        _used.add(p)
         if p in _memory:
             return _memory[p]
     backend = _backend()
@@ -103,6 +110,7 @@ def set_key(provider: str, key: str) -> bool:
         return _backend() is not None
     backend = _backend()
     if backend is not None:
+        register_secret(key)
         try:
             backend.set_password(SERVICE, p, key)
             with _lock:
@@ -110,6 +118,7 @@ def set_key(provider: str, key: str) -> bool:
             return True
         except Exception:
             _mark_broken()
+    register_secret(key)
     with _lock:
         _memory[p] = key
     return False
@@ -156,4 +165,203 @@ def _reset_for_tests() -> None:
     global _broken
     with _lock:
         _memory.clear()
+        _used.clear()
+        _registered.clear()
+        _looked_up.clear()
+    _pattern_cache.clear()
+    _settings_seen.clear()
+    _settings_checked[:] = [0.0, []]
+    _env_seen[:] = [None, []]
     _broken = False
+
+
+# -- redaction ------------------------------------------------------------------------------------
+#
+# Every key this process can see is taken out of any text before it is shown or written: keys in the
+# keyring (or kept in memory) for this session, values of environment variables named like keys
+# (litellm reads OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, AZURE_API_KEY, HF_TOKEN, ...),
+# key-named values in settings.json, and anything registered with :func:`register_secret`. Known
+# key shapes (``sk-...``, ``Bearer ...``) are removed too, whoever they belong to.
+
+REDACTED = "[redacted secret]"
+MIN_SECRET_LENGTH = 6       # shorter values ("1", "true") are not treated as keys
+
+#: Environment variable names whose value is a secret: ``*_KEY``, ``*API_KEY*``, ``*TOKEN``,
+#: ``*SECRET*``, ``*PASSWORD*``, ``*ACCESS_KEY*``, ``Authorization`` (case-insensitive, ``-`` or ``_``).
+_SECRET_NAME = re.compile(
+    r"(?i)(^|[_-])(API[_-]?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|ACCESS[_-]?KEY|AUTHORIZATION|CREDENTIALS?)"
+    r"([_-]|$)|API[_-]?KEY|SECRET|PASSWORD")
+#: Providers whose stored keys are always looked up (besides the providers already used).
+COMMON_PROVIDERS = ("openai", "anthropic", "gemini", "deepseek", "mistral", "cohere", "dashscope",
+                    "openrouter", "groq", "together_ai", "azure", "xai", "hosted_vllm", "ollama")
+_SHAPES = (
+    r"sk-ant-[A-Za-z0-9_\-]{10,}",
+    r"sk-(?:proj-|live-|test-)?[A-Za-z0-9_\-]{16,}",
+    r"AIza[0-9A-Za-z_\-]{30,}",
+    r"hf_[A-Za-z0-9]{20,}",
+    r"gsk_[A-Za-z0-9]{20,}",
+    r"xai-[A-Za-z0-9]{20,}",
+    r"r8_[A-Za-z0-9]{20,}",
+    r"(?i:bearer)\s+[A-Za-z0-9_\-.=+/]{8,}",
+)
+_SHAPES_RE = re.compile("|".join(f"(?:{p})" for p in _SHAPES))
+_registered: set[str] = set()
+_looked_up: set[str] = set()        # providers whose stored key was already read for redaction
+_pattern_cache: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def register_secret(value: str | None) -> None:
+    """Treat ``value`` as a secret from now on (for example a key given on the command line or an
+    ``Authorization`` header from the extra request settings)."""
+    if value and len(value.strip()) >= MIN_SECRET_LENGTH:
+        with _lock:
+            _registered.add(value.strip())
+
+
+_settings_seen: dict[str, tuple[tuple[float, int], list[str]]] = {}   # path -> (mtime, size), values
+_settings_checked = [0.0, []]       # monotonic time of the last look, what it found
+_env_seen: list = [None, []]        # the environment last scanned, its secrets
+
+
+def _env_secrets() -> list[str]:
+    """Values of the key-named environment variables (scanned again only when the environment
+    changed)."""
+    data = getattr(os.environ, "_data", None)
+    snap = tuple(data.items()) if isinstance(data, dict) else tuple(os.environ.items())
+    if snap != _env_seen[0]:
+        found = [v.strip() for k, v in os.environ.items() if v and _SECRET_NAME.search(k)]
+        _env_seen[:] = [snap, found]
+    return _env_seen[1]
+
+
+def _settings_secrets() -> list[str]:
+    """Key-named string values anywhere in settings.json (settings must hold none; defence in depth).
+    Looked at no more than once a second, read again only when the file changed."""
+    import time
+
+    now = time.monotonic()
+    if now - _settings_checked[0] < 1.0:
+        return _settings_checked[1]
+    _settings_checked[:] = [now, _settings_file_secrets()]
+    return _settings_checked[1]
+
+
+def _settings_file_secrets() -> list[str]:
+    try:
+        from workbench.paths import config_dir
+
+        path = config_dir() / "settings.json"
+        st = path.stat()
+        stamp = (st.st_mtime, st.st_size)
+        seen = _settings_seen.get(str(path))
+        if seen is not None and seen[0] == stamp:
+            return seen[1]
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - missing or unreadable settings hold no secret we can see
+        return []
+    found: list[str] = []
+
+    def walk(node: object, name: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, str(k))
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, name)
+        elif isinstance(node, str) and name and _SECRET_NAME.search(name):
+            found.append(node)
+
+    walk(data)
+    _settings_seen[str(path)] = (stamp, found)
+    return found
+
+
+def visible_secrets(providers: Iterable[str] = ()) -> set[str]:
+    """Every secret value this process can see: stored keys (memory, and the keyring for the
+    common providers, ``providers`` and every provider already used), key-named environment
+    variables, key-named settings values and registered secrets. Values shorter than
+    ``MIN_SECRET_LENGTH`` are left out."""
+    out = set(_env_secrets())
+    with _lock:
+        out.update(_memory.values())
+        out.update(_registered)
+        wanted = set(COMMON_PROVIDERS) | set(providers) | _used
+    for p in sorted(wanted - _looked_up):
+        key = get_key(p)
+        with _lock:
+            _looked_up.add(p)
+            if key:
+                _registered.add(key)
+    with _lock:
+        out.update(_registered)
+    out.update(_settings_secrets())
+    return {s for s in out if len(s) >= MIN_SECRET_LENGTH}
+
+
+def _variants(secret: str) -> set[str]:
+    """The forms a key takes inside other text: as is, JSON-escaped, URL-quoted."""
+    from urllib.parse import quote, quote_plus
+
+    return {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret)}
+
+
+def _pattern(secrets: set[str]) -> re.Pattern[str]:
+    key = frozenset(secrets)
+    pat = _pattern_cache.get(key)
+    if pat is None:
+        alts = sorted({v for s in secrets for v in _variants(s) if v}, key=len, reverse=True)
+        pat = re.compile("|".join([re.escape(a) for a in alts] + [f"(?:{p})" for p in _SHAPES]))
+        if len(_pattern_cache) > 32:
+            _pattern_cache.clear()
+        _pattern_cache[key] = pat
+    return pat
+
+
+def redact(text: object, *, providers: Iterable[str] = ()) -> str:
+    """``text`` (made a string) with every secret this process can see replaced by
+    ``[redacted secret]``: stored keys, key-named environment variables (whatever the key's shape),
+    key-named settings values, registered secrets, and well-known key shapes (``sk-...``,
+    ``Bearer ...``), also in their JSON-escaped and URL-quoted forms. Never raises."""
+    s = text if isinstance(text, str) else str(text)
+    if not s:
+        return s
+    try:
+        return _pattern(visible_secrets(providers)).sub(REDACTED, s)
+    except Exception:  # noqa: BLE001 - redaction must never be the error; fall back to shapes only
+        return _SHAPES_RE.sub(REDACTED, s)
+
+
+def redact_json(data: object) -> object:
+    """``data`` (JSON-like: dicts, lists, strings, numbers) with :func:`redact` applied to every
+    string, keys included."""
+    if isinstance(data, str):
+        return redact(data)
+    if isinstance(data, dict):
+        return {redact(k) if isinstance(k, str) else k: redact_json(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [redact_json(v) for v in data]
+    return data
+
+
+def install_log_redaction() -> None:
+    """Make every log record's message (and its formatted traceback) go through :func:`redact`,
+    whichever logger or handler writes it (litellm's, httpx's, ours). Idempotent."""
+    import logging
+
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "workbench_redacts", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is logged as logging would
+            return record
+        record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return record
+
+    factory.workbench_redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -85,6 +84,8 @@ def _litellm():
     from workbench.simulate.tokens import import_litellm
 
     litellm = import_litellm()
+    secrets.install_log_redaction()
+    litellm.suppress_debug_info = True      # no "Give Feedback" banner with the raw error on stdout
     for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "litellm", "httpx", "openai"):
         lg = logging.getLogger(name)
         if lg.level == logging.NOTSET or lg.level < logging.WARNING:
@@ -93,11 +94,12 @@ def _litellm():
 
 
 def _redact(text: str, key: str | None) -> str:
+    """``text`` without the key used for this call or any other secret the process can see
+    (:func:`workbench.secrets.redact`), cut to 300 characters."""
     text = str(text)
-    if key:
-        text = text.replace(key, "***")
-    text = re.sub(r"(sk-|Bearer\s+)[A-Za-z0-9_\-]{6,}", r"\1***", text)
-    return text[:300]
+    if key and key != NO_KEY_PLACEHOLDER:
+        text = text.replace(key, secrets.REDACTED)
+    return secrets.redact(text)[:300]
 
 
 def classify(exc: BaseException, spec: ModelSpec, key: str | None) -> ProviderError:
@@ -271,7 +273,21 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int, logprobs: boo
 
 async def predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str, *,
                   policy: RetryPolicy | None = None, api_key: str | None = None) -> Prediction:
-    """Ask one question; parse per PROTOCOL 3.8; never raises for call or parse failures."""
+    """Ask one question; parse per PROTOCOL 3.8; never raises for call or parse failures. The
+    answer's raw text, its text value and the error carry no secret (:func:`workbench.secrets.redact`)."""
+    p = await _predict(spec, prompt_text, field_name, kind, policy=policy, api_key=api_key)
+    changes: dict[str, Any] = {}
+    for name in ("raw_output", "error", "predicted_value", "predicted_label"):
+        value = getattr(p, name)
+        if isinstance(value, str) and value:
+            clean = secrets.redact(value)
+            if clean != value:
+                changes[name] = clean
+    return replace(p, **changes) if changes else p
+
+
+async def _predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str, *,
+                   policy: RetryPolicy | None, api_key: str | None) -> Prediction:
     policy = policy or RetryPolicy()
     use_lp = spec.use_logprobs and kind == "binary"
     max_tokens = spec.max_tokens or default_max_tokens(kind, use_lp)
