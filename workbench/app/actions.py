@@ -63,6 +63,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("focus_filter", "Focus filter", ("std:Find",), "_focus_filter", "View"),
     ActionSpec("compare", "&Compare runs…", (), "show_compare", "View", separator_before=True,
                tooltip="A baseline run against a contender, question by question, with paired statistics"),
+    ActionSpec("rollout", "&Rollout from here…", ("Ctrl+R",), "show_rollout", "View",
+               tooltip="Let a model live the user's next days, open and closed loop, beside the real ones"),
     ActionSpec("presentation", "&Presentation mode", ("F11", "Ctrl+Shift+P"), "open_presentation", "View",
                separator_before=True, attr="presentation_action"),
     # -- Go ------------------------------------------------------------------------------------------

@@ -80,6 +80,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self.cases_panel = None
         self.population_panel = None
         self.compare_panel = None
+        self.rollout_panel = None
         self.presentation = None
         self.setWindowTitle(APP_TITLE)
         self.setObjectName("main_window")

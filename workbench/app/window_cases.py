@@ -26,6 +26,7 @@ class WindowCasesMixin:
     cases_panel: Any            # workbench.app.cases_panel.CasesPanel
     population_panel: Any       # workbench.app.population_panel.PopulationPanel
     compare_panel: Any          # workbench.app.compare_panel.ComparePanel
+    rollout_panel: Any          # workbench.app.rollout_panel.RolloutPanel
     presentation: Any           # the open PresentationWindow, if any
 
     def _on_lazy_dock_visibility_changed(self, title: str, shown: bool) -> None:
@@ -109,6 +110,18 @@ class WindowCasesMixin:
         panel.setObjectName("compare_panel")
         self.compare_panel = panel
         return panel
+
+    def _create_rollout_panel(self) -> QWidget:
+        from workbench.app.rollout_panel import RolloutPanel
+
+        panel = RolloutPanel(self.state)
+        panel.setObjectName("rollout_panel")
+        self.rollout_panel = panel
+        return panel
+
+    def show_rollout(self) -> Any:
+        """Show the Rollout dock (the model lives the user's days beside the real ones)."""
+        return self.show_dock("Rollout")
 
     def show_compare(self) -> Any:
         """Show the Compare dock (runs side by side, question by question)."""
