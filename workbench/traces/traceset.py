@@ -12,14 +12,16 @@ import polars as pl
 
 from workbench.traces import schema
 from workbench.traces.errors import TraceIssue
+from workbench.traces.user import UserCache, UserEvents
 
 
 class TraceSet:
     """Loaded traces: the canonical event table, the user table and the import warnings.
 
     ``events`` may lack the payload columns (``context``/``actions``) when they live in a Parquet
-    file (the cache, or a canonical Parquet source); ``user_events`` and ``raw_events`` read them for
-    one user, ``with_payload`` for everyone.
+    file (the cache, or a canonical Parquet source). ``user`` gives one user's events with their
+    payload, decoded once and shared (:class:`workbench.traces.user.UserEvents`; ``user_events``
+    and ``raw_events`` read from it); ``with_payload`` gives everyone's.
     """
 
     def __init__(self, events: pl.DataFrame, users: pl.DataFrame, warnings: list[TraceIssue],
@@ -34,6 +36,7 @@ class TraceSet:
         self._uids: list[str] | None = None
         self._profiles: dict[str, str] | None = None
         self._garbage: list = []  # parsed documents of the import, to be freed
+        self._users = UserCache(self._decode_user)
 
     def __repr__(self) -> str:
         return (f"TraceSet({self.source}, users={self.users.height}, events={self.events.height}, "
@@ -48,11 +51,19 @@ class TraceSet:
             self._uids = self.users["user_id"].to_list()
         return list(self._uids)
 
-    def profile(self, user_id: str) -> str:
+    def has_user(self, user_id: str) -> bool:
+        """True when the traces hold that user."""
+        return user_id in self._profile_map()
+
+    def _profile_map(self) -> dict[str, str]:
         if self._profiles is None:
             self._profiles = dict(zip(self.users["user_id"].to_list(), self.users["profile"].to_list()))
+        return self._profiles
+
+    def profile(self, user_id: str) -> str:
+        """The user's profile text ("" when the file had none); KeyError for an unknown user."""
         try:
-            return self._profiles[user_id]
+            return self._profile_map()[user_id]
         except KeyError:
             raise KeyError(f"unknown user {user_id!r}") from None
 
@@ -65,8 +76,32 @@ class TraceSet:
             return not writer.is_alive()
         return True
 
+    def user(self, user_id: str) -> UserEvents:
+        """One user's events, decoded once and shared (see :mod:`workbench.traces.user`).
+        Raises KeyError for a user the traces do not have."""
+        self.profile(user_id)  # raises the KeyError for an unknown user
+        return self._users.get(user_id)
+
+    @property
+    def decodes(self) -> dict[str, int]:
+        """How many times each user's events were decoded (read and rebuilt) so far."""
+        return dict(self._users.decodes)
+
+    def _decode_user(self, user_id: str) -> UserEvents:
+        return UserEvents(user_id, self.profile(user_id), self._source_of(user_id), self._read_user(user_id))
+
+    def _source_of(self, user_id: str) -> str:
+        rows = self.users.filter(pl.col("user_id") == user_id)["source"].to_list()
+        return rows[0] if rows else str(self.source)
+
     def user_events(self, user_id: str) -> pl.DataFrame:
-        """That user's rows with the payload columns, in ``event_index`` order."""
+        """That user's rows with the payload columns, in ``event_index`` order (empty for an
+        unknown user)."""
+        if not self.has_user(user_id):
+            return self._read_user(user_id)
+        return self.user(user_id).frame
+
+    def _read_user(self, user_id: str) -> pl.DataFrame:
         full = self._full
         if full is not None:
             frame = full.filter(pl.col("user_id") == user_id)
@@ -78,8 +113,11 @@ class TraceSet:
         return frame.sort("event_index")
 
     def raw_events(self, user_id: str) -> list[dict[str, Any]]:
-        """Raw OmniBehavior event dicts (type/timestamp/context?/action), file order."""
-        return schema.events_from_frame(self.user_events(user_id))
+        """Raw OmniBehavior event dicts (type/timestamp/context?/action), file order (an event the
+        importer skipped is missing: use ``user(...).raw()`` to keep the event indices)."""
+        if not self.has_user(user_id):
+            return []
+        return list(self.user(user_id).raw().values())
 
     def with_payload(self) -> pl.DataFrame:
         """The full canonical table, payload columns included (reads them from Parquet if needed)."""
