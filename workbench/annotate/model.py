@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from workbench.simulate.types import Prediction
+from workbench.traces.dialogue import Turn, event_turns
 
 SEVERITY_MIN, SEVERITY_MAX = 0, 3
 SEVERITY_NAMES = ("none", "minor", "major", "critical")
@@ -75,17 +76,6 @@ class CasePrediction:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One customer-service dialogue turn."""
-
-    role: str        # "user" | "assistant" (anything else is kept as given)
-    content: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"role": self.role, "content": self.content}
 
 
 @dataclass(frozen=True)
@@ -183,25 +173,14 @@ def new_case(*, source: str, user_id: str, event_index: int | None = None,
 
 
 def turns_from(items: Iterable[Turn | Mapping[str, Any]]) -> list[Turn]:
-    out = []
-    for t in items:
-        if isinstance(t, Turn):
-            out.append(t)
-        else:
-            out.append(Turn(role=str(t.get("role", "")), content=str(t.get("content") or "")))
-    return out
+    """Turns from Turns or ``{role, content}`` mappings."""
+    return [Turn.of(t) for t in items]
 
 
 def dialogue_of(event: Mapping[str, Any] | None) -> list[Turn]:
-    """The customer-service transcript of a raw event (its ``dialogue`` action), or []."""
-    if not event:
-        return []
-    for action in event.get("action") or []:
-        if isinstance(action, Mapping) and action.get("type") == "dialogue":
-            content = action.get("content")
-            if isinstance(content, list):
-                return turns_from(t for t in content if isinstance(t, Mapping))
-    return []
+    """The customer-service transcript of a raw event (every turn of its first ``dialogue``
+    action, see :func:`workbench.traces.dialogue.event_turns`), or []."""
+    return event_turns(event)
 
 
 def touch(case: Case, **changes: Any) -> Case:

@@ -17,6 +17,7 @@ import orjson
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWidget
 
+from workbench.traces.dialogue import SPEAKERS, action_turns, event_turns
 from workbench.traces.schema import AD, LIVE, SEARCH, SERVICE, SHOP, VIDEO
 
 # -- labels and units -------------------------------------------------------------------------------
@@ -183,14 +184,9 @@ def _fields_table(obj: dict, skip: frozenset[str] = frozenset()) -> str:
 
 
 def dialogue_turns(actions: list) -> list[tuple[str, str]]:
-    """(role, text) turns of every ``dialogue`` action, in order."""
-    turns: list[tuple[str, str]] = []
-    for action in actions:
-        if isinstance(action, dict) and action.get("type") == "dialogue" and isinstance(action.get("content"), list):
-            for turn in action["content"]:
-                if isinstance(turn, dict):
-                    turns.append((str(turn.get("role", "?")), str(turn.get("content", ""))))
-    return turns
+    """(role, text) turns of the event's dialogue, every role as given (the one extractor:
+    :func:`workbench.traces.dialogue.event_turns`; non-speaker turns are marked where shown)."""
+    return [(t.role, t.content) for t in event_turns({"action": actions})]
 
 
 def event_html(row: dict, *, transcript_shown_separately: bool = False) -> str:
@@ -239,7 +235,7 @@ def event_html(row: dict, *, transcript_shown_separately: bool = False) -> str:
             if transcript_shown_separately:
                 parts.append(f"<div style='color:#9aa3b0'>{n} turns (transcript below)</div>")
             else:
-                parts.append(_transcript_html(dialogue_turns([action])))
+                parts.append(_transcript_html([(t.role, t.content) for t in action_turns(action)]))
             rest = {k: v for k, v in action.items() if k not in ("type", "content")}
         else:
             rest = {k: v for k, v in action.items() if k != "type"}
@@ -248,12 +244,18 @@ def event_html(row: dict, *, transcript_shown_separately: bool = False) -> str:
     return "<html><body style='font-family:sans-serif'>" + "".join(parts) + "</body></html>"
 
 
+def _non_speaker(role: str) -> str:
+    """How a turn that is neither the customer's nor the agent's is labelled: shown, but marked
+    as one the benchmark leaves out of the prompt's dialogue context."""
+    return f"{role or '?'} (not in prompts)"
+
+
 def _transcript_html(turns: list[tuple[str, str]]) -> str:
     out = []
     for role, text in turns:
         user = role == "user"
         bg = "#1c3d5a" if user else "#30343e"
-        who = "Customer" if user else ("Agent" if role == "assistant" else role)
+        who = "Customer" if user else ("Agent" if role == "assistant" else _non_speaker(role))
         out.append(f"<div style='background:{bg};margin:2px 0;padding:3px'><b>{html.escape(who)}:</b> "
                    f"{html.escape(text)}</div>")
     return "".join(out)
@@ -339,7 +341,8 @@ class InspectorPanel(QWidget):
         self.splitter.show()
 
     def _set_transcript(self, turns: list[tuple[str, str]], row: dict) -> None:
-        self.transcript.set_turns([{"role": r, "content": c} for r, c in turns])  # type: ignore[union-attr]
+        self.transcript.set_turns([{"role": r if r in SPEAKERS else _non_speaker(r), "content": c}  # type: ignore[union-attr]
+                                   for r, c in turns])
 
     def plain_text(self) -> str:
         return self.browser.toPlainText()

@@ -14,6 +14,7 @@ from workbench.simulate._events import (AD, LIVE, SEARCH, SERVICE, SHOP, VIDEO, 
                                         context_of, first_action, scenario_of)
 from workbench.simulate.tokens import approx_tokens
 from workbench.simulate.types import Question
+from workbench.traces.dialogue import SPEAKERS, event_turns
 from workbench.traces.numbers import (describe_value, duration_seconds, is_number, positive_count,
                                       to_number)
 
@@ -146,17 +147,9 @@ def _search(event: dict[str, Any]) -> list[Question]:
 
 
 def dialogue_turns(event: dict[str, Any]) -> list[dict[str, str]]:
-    """All turns of the event's first ``dialogue`` action as ``{role, content}`` (strings)."""
-    dialogue = first_action(event, "dialogue")
-    turns = dialogue.get("content") if dialogue else None
-    if not isinstance(turns, list):
-        return []
-    out = []
-    for t in turns:
-        if isinstance(t, dict):
-            out.append({"role": str(t.get("role", "")), "content": "" if t.get("content") is None
-                        else str(t.get("content"))})
-    return out
+    """All turns of the event's first ``dialogue`` action as ``{role, content}`` strings, every role
+    as given (the one extractor: :func:`workbench.traces.dialogue.event_turns`)."""
+    return [t.to_dict() for t in event_turns(event)]
 
 
 def dialogue_target(turns: list[dict[str, str]]) -> int | None:
@@ -196,7 +189,8 @@ def _service(event: dict[str, Any]) -> list[Question]:
     target = dialogue_target(turns)
     if target is None:
         return []
-    context = [t for t in turns[:target] if t["content"].strip()]
+    # the prompt's context: the customer's and the agent's non-empty turns before the target
+    context = [t for t in turns[:target] if t["content"].strip() and t["role"] in SPEAKERS]
     kept, omitted = truncate_dialogue(context)
     extra = {"dialogue_context": kept, "dialogue_omitted": omitted,
              "has_dialogue_history": bool(context),
