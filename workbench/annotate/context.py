@@ -160,19 +160,14 @@ def case_for_range(raw_events: Events, *, source: str, user_id: str,
 
 
 def raw_events_for(traces: Any, user_id: str) -> dict[int, dict[str, Any]]:
-    """A user's raw events keyed by ``event_index`` from a ``TraceSet``, naming the trace when the
-    user is missing. Uses the user's rows (``user_events``, which carry ``event_index``) so that an
-    event the importer had to skip leaves a gap instead of shifting the indices."""
-    ids = list(traces.user_ids())
-    if user_id not in ids:
+    """A user's raw events keyed by ``event_index`` from a ``TraceSet`` (decoded once and shared:
+    ``TraceSet.user``), naming the trace when the user is missing. An event the importer had to
+    skip leaves a gap instead of shifting the indices. Treat the events as read-only."""
+    if not traces.has_user(user_id):
+        ids = traces.user_ids()
         sample = ", ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
         raise CaseContextError(f"{getattr(traces, 'source', 'trace')}: no user {user_id!r} (users: {sample})")
-    frame = traces.user_events(user_id)
-    if "context" in frame.columns and "actions" in frame.columns:
-        from workbench.traces.schema import events_from_frame
-
-        return dict(zip(frame["event_index"].to_list(), events_from_frame(frame)))
-    return dict(enumerate(traces.raw_events(user_id)))
+    return traces.user(user_id).raw()
 
 
 def case_from_trace(traces: Any, user_id: str, event_index: int, **kwargs: Any) -> Case:

@@ -96,7 +96,8 @@ class SamplingError(ValueError):
 
 @dataclass(frozen=True)
 class UserTrace:
-    """One user's raw trace: events are raw OmniBehavior dicts in file order."""
+    """One user's raw trace: ``events[i]`` is the raw OmniBehavior dict of the event with
+    ``event_index`` ``i`` (an empty dict where the importer skipped an event)."""
 
     user_id: str
     profile: str
@@ -278,90 +279,70 @@ def balanced_sample(candidates: Sequence[T], total: int, rng: random.Random, *,
 
 # -- loading ----------------------------------------------------------------------------------------
 
-def _read_json(path: Path) -> Any:
-    try:
-        import orjson
-
-        return orjson.loads(path.read_bytes())
-    except ImportError:  # pragma: no cover
-        return json.loads(path.read_text("utf-8"))
-    except Exception as exc:  # orjson.JSONDecodeError and OSError
-        raise SamplingError(f"{path}: cannot read JSON ({exc})") from exc
-
-
-def _records(path: Path, data: Any) -> list[UserTrace]:
-    out = []
-    if not isinstance(data, dict):
-        raise SamplingError(f"{path}: expected a JSON object of users, got {type(data).__name__}")
-    for uid, rec in data.items():
-        if not isinstance(rec, dict) or not isinstance(rec.get("action_history"), list):
-            continue  # the reference skips records without a list action_history
-        events = [e if isinstance(e, dict) else {} for e in rec["action_history"]]
-        out.append(UserTrace(str(uid), str(rec.get("user_profile", "") or ""), events, str(path)))
-    return out
-
-
-def load_benchmark_users(path: str | Path, *, min_actions: int = 0,
-                         target_users: int = 0) -> list[UserTrace]:
-    """Load raw users from an OmniBehavior JSON file or folder exactly as the benchmark does (§2.3.1).
+def load_benchmark_users(path: str | Path, *, min_actions: int = 0, target_users: int = 0,
+                         traces: Any = None) -> list[UserTrace]:
+    """Users of a trace file or folder, chosen as the benchmark chooses them (§2.3.1), read by
+    :func:`workbench.traces.load_traces` (``traces``: an already loaded TraceSet of ``path``).
 
     Folder: files in ``Path.glob("*.json")`` order; with ``min_actions > 0`` only files whose first
-    valid user has ``>= min_actions`` events qualify and the scan stops after ``target_users``
-    qualifying files (0 = no limit). Users appearing twice keep their first position and the last
-    record (Python dict semantics, as the reference).
+    user has ``>= min_actions`` events qualify and the scan stops after ``target_users`` qualifying
+    files (0 = no limit). A single file: every user, no threshold. Where the benchmark's raw reader
+    differs from ours we keep ours and its warnings: a user seen again in a later file keeps its
+    first copy (the benchmark keeps the last), an unreadable file is read as far as it can be.
+    Users without events are left out (they can never be sampled). Raises SamplingError when
+    nothing can be read.
     """
     p = Path(path)
     if not p.exists():
         raise SamplingError(f"{p}: no such file or folder")
-    users: dict[str, UserTrace] = {}
-    if p.is_dir():
-        files = list(p.glob("*.json"))
-        if min_actions > 0:
-            limit = min(target_users, len(files)) if target_users > 0 else len(files)
-            chosen: list[Path] = []
-            for f in files:
-                try:
-                    recs = _records(f, _read_json(f))
-                except SamplingError:
-                    continue  # the reference warns and skips unreadable files
-                if recs and len(recs[0].events) >= min_actions:
-                    chosen.append(f)
-                    if target_users > 0 and len(chosen) >= limit:
-                        break
-            files = chosen
+    if traces is None:
+        from workbench.traces import TraceError, load_traces
+
+        try:
+            traces = load_traces(p)
+        except TraceError as exc:
+            raise SamplingError(str(exc)) from None
+    by_file: dict[str, list[str]] = {}
+    for uid, src, n in traces.users.select("user_id", "source", "event_count").iter_rows():
+        if n:  # the benchmark leaves out users without an action_history list; ours have no events
+            by_file.setdefault(src, []).append(uid)
+    if not p.is_dir():
+        return users_from_traceset(traces, [u for users in by_file.values() for u in users])
+    files = [f for f in p.glob("*.json") if by_file.get(str(f))]
+    if min_actions > 0:
+        import polars as pl
+
+        # events as the file lists them (skipped ones count): the highest event index + 1
+        length = dict(traces.events.group_by("user_id").agg(pl.col("event_index").max() + 1).iter_rows())
+        limit = min(target_users, len(files)) if target_users > 0 else len(files)
+        chosen: list[Path] = []
         for f in files:
-            try:
-                recs = _records(f, _read_json(f))
-            except SamplingError:
-                continue
-            for r in recs:
-                users[r.user_id] = r
-    else:
-        for r in _records(p, _read_json(p)):
-            users[r.user_id] = r
-    return list(users.values())
+            if (length.get(by_file[str(f)][0]) or 0) >= min_actions:
+                chosen.append(f)
+                if target_users > 0 and len(chosen) >= limit:
+                    break
+        files = chosen
+    return users_from_traceset(traces, [uid for f in files for uid in by_file[str(f)]])
 
 
-def users_from_traceset(ts: Any) -> list[UserTrace]:
-    """Raw users from a :class:`workbench.traces.TraceSet`, in its file order."""
+def users_from_traceset(ts: Any, user_ids: Iterable[str] | None = None) -> list[UserTrace]:
+    """Raw users from a :class:`workbench.traces.TraceSet` (``user_ids``, default all, in its file
+    order). Each user's ``events[i]`` is the event with ``event_index`` ``i``; an event the importer
+    skipped is an empty dict there, so positions stay event indices."""
     out = []
-    for uid in ts.user_ids():
-        out.append(UserTrace(uid, ts.profile(uid) or "", list(ts.raw_events(uid)), str(ts.source)))
+    for uid in (ts.user_ids() if user_ids is None else user_ids):
+        ue = ts.user(uid)
+        out.append(UserTrace(uid, ue.profile or "", ue.positional(), str(ts.source)))
     return out
 
 
 def load_users(path: str | Path, *, num_users: int = NUM_USERS,
                test_length: int = TEST_LENGTH, benchmark_scan: bool = True) -> list[UserTrace]:
-    """Users of any trace file: OmniBehavior JSON is read raw (benchmark scan order and threshold
-    when ``benchmark_scan``); JSONL/Parquet go through :func:`workbench.traces.load_traces`."""
-    p = Path(path)
-    if p.is_dir() or p.suffix.lower() == ".json":
-        if benchmark_scan:
-            return load_benchmark_users(p, min_actions=2 * test_length, target_users=3 * num_users)
-        return load_benchmark_users(p)
-    from workbench.traces import load_traces
-
-    return users_from_traceset(load_traces(p))
+    """Users of any trace file or folder (JSON, JSONL, Parquet), read by the traces package; a
+    folder is chosen from with the benchmark's scan order and threshold when ``benchmark_scan``."""
+    if benchmark_scan:
+        return load_benchmark_users(path, min_actions=2 * test_length, target_users=3 * num_users)
+    return load_benchmark_users(path)
 
 
 # -- selection and per-user sampling ------------------------------------------------------------------
@@ -373,10 +354,12 @@ def _filters() -> tuple[Callable[[dict], bool], Callable[[dict], bool]]:
 
 
 def _window_indices(events: Sequence[Mapping[str, Any]], window: Window) -> list[int]:
+    """Indices of the events in the window (all with None); an empty placeholder (an event the
+    importer skipped) is never in a window."""
     if window is None:
-        return list(range(len(events)))
+        return [i for i, e in enumerate(events) if e]
     start, end = window
-    return [i for i, e in enumerate(events) if in_window(e.get("timestamp", ""), start, end)]
+    return [i for i, e in enumerate(events) if e and in_window(e.get("timestamp", ""), start, end)]
 
 
 def select_users(users: Sequence[UserTrace], *, num_users: int = NUM_USERS,
@@ -439,7 +422,7 @@ def sample_user(user: UserTrace, *, test_length: int = TEST_LENGTH,
     sampled = []
     for event_index, tti in picked:
         if base is None:
-            hist = tuple(range(event_index))
+            hist = tuple(i for i in range(event_index) if user.events[i])
         else:
             seen: set[int] = set()
             hist_list = []
