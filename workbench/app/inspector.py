@@ -327,8 +327,12 @@ class InspectorPanel(QWidget):
             self.splitter.hide()
             self.placeholder.show()
             return
-        actions = _loads(row.get("actions")) or []
-        turns = dialogue_turns(actions) if isinstance(actions, list) else []
+        events = getattr(self.state, "user_events", None)  # the shared, already decoded ones
+        if events is not None and events.user_id == getattr(track, "user_id", None):
+            turns = [(t.role, t.content) for t in events.turns(event_index)]
+        else:
+            actions = _loads(row.get("actions")) or []
+            turns = dialogue_turns(actions) if isinstance(actions, list) else []
         use_widget = self.transcript is not None and bool(turns)
         self.browser.setHtml(event_html(row, transcript_shown_separately=use_widget))
         if self.transcript is not None:

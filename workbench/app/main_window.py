@@ -25,6 +25,7 @@ dialogs and the settings.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
@@ -36,7 +37,7 @@ from workbench.app.bookmarks import BookmarkStore
 from workbench.app.excepthook import install_excepthook
 from workbench.app.jobs import Job
 from workbench.app.navigation import EventFilter, UserTrack, action_types_present
-from workbench.app.session import LoadResult, TimelineSession, demo_job, load_job, track_job
+from workbench.app.session import LoadResult, TimelineSession, demo_job, load_job, track_job, user_track
 from workbench.app.settings import Settings, load_settings, save_settings
 from workbench.app.state import AppState
 from workbench.app.theme import apply_theme
@@ -210,12 +211,14 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         if traces is None or not user_id:
             return
         self._start("track", track_job, traces, user_id, title=f"Reading {user_id}",
-                    on_done=lambda track, g=gen: self._on_track_done(track, g))
+                    on_done=lambda events, g=gen: self._on_track_done(events, g))
 
-    def _on_track_done(self, track: UserTrack, generation: int) -> None:
+    def _on_track_done(self, events: Any, generation: int) -> None:
         session = self.session
+        track = user_track(events)
         if not session.is_current(track, generation, self.state.current_user):
             return
+        self.state.set_user_events(events)
         session.track = track
         self.settings.last_user = track.user_id
         self.events_model.set_track(track)

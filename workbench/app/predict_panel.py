@@ -31,9 +31,9 @@ BIG_USER_EVENTS = 20_000
 
 
 def _read_user_events(task: Any, ds: Any, user: str) -> list[tuple[int, dict[str, Any]]]:
-    """(event_index, raw event) pairs of one user in file order (a worker function)."""
-    frame = ds.user_events(user)
-    return list(zip(frame["event_index"].to_list(), ds.raw_events(user)))
+    """(event_index, raw event) pairs of one user in file order (a worker function), from the
+    user's events the window shares (``TraceSet.user``: decoded once)."""
+    return ds.user(user).items()
 
 
 _EXECUTOR: Any = None

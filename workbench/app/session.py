@@ -59,12 +59,19 @@ def demo_job(task: Any) -> LoadResult:
     return load_job(task, Path(path))
 
 
-def track_job(task: Any, traces: Any, user_id: str) -> UserTrack:
-    """Decode one user's events into a :class:`UserTrack`."""
+def track_job(task: Any, traces: Any, user_id: str) -> Any:
+    """Read one user's events (``TraceSet.user``: decoded once, shared by every panel) and build
+    their timeline arrays; returns the ``UserEvents`` (:func:`user_track` gives the arrays)."""
     task.progress(0, 0, f"Reading {user_id}")
-    events = traces.user_events(user_id)
+    events = traces.user(user_id)
     task.check()
-    return UserTrack(user_id, events)
+    user_track(events)
+    return events
+
+
+def user_track(events: Any) -> UserTrack:
+    """The timeline arrays of a user's events, built once per ``UserEvents`` and kept with them."""
+    return events.memo("timeline", lambda ue: UserTrack(ue.user_id, ue.frame))
 
 
 def index_job(task: Any, track: UserTrack) -> None:

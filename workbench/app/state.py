@@ -43,6 +43,7 @@ class AppState(QObject):
 
     dataset_changed = Signal()                 # a new TraceSet is loaded (or closed)
     user_changed = Signal(str)                 # current user id
+    user_events_changed = Signal(object)       # the current user's UserEvents (None while reading)
     selection_changed = Signal(str, int)       # (user_id, event_index); -1 = nothing selected
     range_changed = Signal(float, float)       # visible time range, epoch seconds
     filter_changed = Signal()                  # the event filter changed
@@ -55,6 +56,9 @@ class AppState(QObject):
         super().__init__(parent)
         self.dataset: Any = None               # workbench.traces TraceSet, or None
         self.current_user: str = ""
+        #: the current user's events (``workbench.traces.user.UserEvents``), decoded once and shared
+        #: by every panel; None until they are read
+        self.user_events: Any = None
         self.selected_index: int = -1
         self.highlights: dict[str, Highlight] = {}
         self.ghosts: list[GhostMark] = []
@@ -62,6 +66,7 @@ class AppState(QObject):
     # -- setters (the only way panels change shared state) ----------------------------------------
     def set_dataset(self, dataset: Any) -> None:
         self.dataset = dataset
+        self.user_events = None
         self.highlights.clear()
         self.ghosts.clear()
         self.selected_index = -1
@@ -72,7 +77,28 @@ class AppState(QObject):
             return
         self.current_user = user_id
         self.selected_index = -1
+        if self.user_events is not None and self.user_events.user_id != user_id:
+            self.user_events = None
+            self.user_events_changed.emit(None)
         self.user_changed.emit(user_id)
+
+    def set_user_events(self, events: Any) -> None:
+        """Announce the current user's decoded events (ignored when they are another user's)."""
+        if events is not None and events.user_id != self.current_user:
+            return
+        if events is self.user_events:
+            return
+        self.user_events = events
+        self.user_events_changed.emit(events)
+
+    def current_events(self) -> Any:
+        """The current user's UserEvents: the announced ones, else read (once, shared) from the
+        dataset; None without a dataset or user. Call from the GUI thread or a worker alike."""
+        if self.user_events is not None and self.user_events.user_id == self.current_user:
+            return self.user_events
+        if self.dataset is None or not self.current_user:
+            return None
+        return self.dataset.user(self.current_user)
 
     def select_event(self, user_id: str, event_index: int) -> None:
         if user_id != self.current_user:

@@ -178,17 +178,13 @@ class WindowCasesMixin:
 
     def mark_dialogue(self) -> Any:
         """Mark the selected customer-service event with its transcript (the inspector's dialogue)."""
-        from workbench.app.inspector import _loads, dialogue_turns
-
         ev = self.state.selected_index
-        row = self.track.row(ev) if self.track is not None and ev >= 0 else None
-        actions = _loads(row.get("actions")) if row else None
-        turns = dialogue_turns(actions) if isinstance(actions, list) else []
+        events = self.state.current_events() if self.track is not None and ev >= 0 else None
+        turns = events.turns(ev) if events is not None else []
         if not turns:
             self.state.post_status("Select a customer-service event with a dialogue to mark it")
             return None
-        case = self._cases().mark_event(self.track.user_id, ev, ["next_user_message"],
-                                        transcript=[{"role": r, "content": c} for r, c in turns],
+        case = self._cases().mark_event(self.track.user_id, ev, ["next_user_message"], transcript=turns,
                                         snapshot_png=self.timeline_png())
         self._announce_case(case)
         return case

@@ -66,14 +66,13 @@ def run(args: argparse.Namespace) -> int:
     except (TraceError, OSError) as exc:
         print(f"workbench predict: {exc}", file=sys.stderr)
         return 2
-    if args.user not in ts.user_ids():
+    if not ts.has_user(args.user):
         print(f"workbench predict: {args.path}: no user {args.user!r} "
               f"({len(ts.user_ids())} users, e.g. {', '.join(ts.user_ids()[:3])})", file=sys.stderr)
         return 2
-    frame = ts.user_events(args.user)
-    indices = frame["event_index"].to_list()
-    raws = ts.raw_events(args.user)
-    events = list(zip(indices, raws))
+    user = ts.user(args.user)  # decoded once (the population baseline below reuses it)
+    indices = list(user.indices)
+    events = user.items()
     if args.event not in set(indices):
         print(f"workbench predict: {args.path}: user {args.user}: no event {args.event} "
               f"(event_index runs {min(indices) if indices else '-'}..{max(indices) if indices else '-'})",
