@@ -7,6 +7,7 @@
     workbench cases list DB [--json] [filters]
     workbench cases queue DB --predictions predictions.jsonl --model M --field F [--name N]
     workbench cases tags DB
+    workbench cases merge|agreement|disagreements|adjudicate ...   (see cli_annotators)
 
 Top-level imports stay light (argparse, pathlib); the work is imported inside :func:`run`.
 Exit codes: 0 ok, 1 failure, 2 invalid input (one line on stderr naming file/user/event/field).
@@ -21,7 +22,9 @@ from typing import Any
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="cases_command", metavar="{add,export,list,queue,tags}")
+    sub = parser.add_subparsers(
+        dest="cases_command",
+        metavar="{add,export,list,queue,tags,merge,agreement,disagreements,adjudicate}")
     sub.required = True
 
     def filters(p: argparse.ArgumentParser) -> None:
@@ -76,6 +79,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tg = sub.add_parser("tags", help="show the bias taxonomy", description="Show the store's bias taxonomy.")
     tg.add_argument("db", type=Path, help="case store")
 
+    from workbench.annotate import cli_annotators
+
+    cli_annotators.add_arguments(sub)
+
 
 def _fail(message: str, code: int = 2) -> int:
     print(f"workbench cases: {message}", file=sys.stderr)
@@ -102,6 +109,10 @@ def run(args: argparse.Namespace) -> int:
     from workbench.annotate.store import CaseStore, StoreError
 
     command = args.cases_command
+    from workbench.annotate import cli_annotators
+
+    if command in cli_annotators.COMMANDS:
+        return cli_annotators.run(args)
     if command in ("export", "list", "queue", "tags") and not args.db.exists():
         return _fail(f"{args.db}: no such case store")
     # reading commands never write: they work on read-only media, old schemas and damaged stores

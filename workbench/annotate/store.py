@@ -15,7 +15,7 @@ opens its own :class:`CaseStore` on the same path (WAL lets readers and one writ
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -26,10 +26,13 @@ from workbench.annotate.model import (SEVERITY_MAX, SEVERITY_MIN, Case, CasePred
 from workbench.annotate.store_file import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, SalvageReport,
                                            connect_readonly, inspect_store_file, quick_check, salvage,
                                            write_problem)
+from workbench.annotate.store_file import dumps_json as _dumps
+from workbench.annotate.store_labels import Adjudication, LabelMixin
+from workbench.annotate.store_queues import Queue, QueueItem, QueueMixin
 from workbench.annotate.taxonomy import DEFAULT_TAGS, Tag, resolve_tag, slugify
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "CaseStore", "Queue", "QueueItem", "StoreError",
-           "default_store_path"]
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Adjudication", "CaseStore", "Queue", "QueueItem",
+           "StoreError", "default_store_path"]
 
 
 class StoreError(Exception):
@@ -40,45 +43,6 @@ class StoreError(Exception):
 _CASE_COLUMNS = ("id", "source", "user_id", "event_index", "start_ts", "end_ts", "scenario", "fields",
                  "real_values", "predictions", "prompt", "transcript", "event", "neighbours", "severity",
                  "note", "author", "created", "updated", "snapshot")
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """One entry of an annotation queue: a question where a model disagreed with the person."""
-
-    user_id: str
-    event_index: int
-    field: str
-    model: str
-    true_value: Any = None
-    predicted_value: Any = None
-    predicted_label: Any = None
-    raw_output: str = ""
-    parse_ok: bool = True
-    scenario: str = ""
-    confidence: float = 0.0        # ranking key: higher = reviewed earlier
-    memory: str = ""
-    prompt_hash: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-    def prediction(self) -> CasePrediction:
-        return CasePrediction(model=self.model, field=self.field, predicted_value=self.predicted_value,
-                              predicted_label=self.predicted_label, raw_output=self.raw_output,
-                              parse_ok=self.parse_ok, memory=self.memory, prompt_hash=self.prompt_hash)
-
-
-@dataclass(frozen=True)
-class Queue:
-    id: int
-    name: str
-    model: str
-    field: str
-    source: str
-    position: int
-    size: int
-    created: str
 
 
 def default_store_path(source: str | Path | None = None) -> Path:
@@ -102,17 +66,13 @@ def default_store_path(source: str | Path | None = None) -> Path:
     return folder / f"{stem}-{digest}.db"
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value, default=str).decode("utf-8")
-
-
 def _loads(text: str | None, default: Any) -> Any:
     if text is None:
         return default
     return orjson.loads(text)
 
 
-class CaseStore:
+class CaseStore(QueueMixin, LabelMixin):
     """Open (creating if needed) the case store at ``path``. Use as a context manager or ``close()``."""
 
     def __init__(self, path: str | Path, *, create: bool = True, readonly: bool = False) -> None:
@@ -336,10 +296,12 @@ class CaseStore:
                            [(case.id, t) for t in case.tags])
         return case
 
-    def save_case(self, case: Case) -> Case:
-        """Replace every column of an existing case (``updated`` is set to now)."""
+    def save_case(self, case: Case, *, touch: bool = True) -> Case:
+        """Replace every column of an existing case (``updated`` is set to now unless ``touch`` is
+        False, which a merge uses to keep the edit's own time)."""
         self._check_tags(case.tags)
-        case = replace(case, updated=utc_now())
+        if touch:
+            case = replace(case, updated=utc_now())
         with self._tx() as db:
             cols = [c for c in _CASE_COLUMNS if c != "id"]
             row = self._row_of(case)
@@ -520,50 +482,3 @@ class CaseStore:
                 author=d["author"], created=d["created"], updated=d["updated"],
                 snapshot_png=bytes(d["snapshot"]) if d["snapshot"] is not None else None))
         return out
-
-    # -- annotation queues -------------------------------------------------------------------------
-    def create_queue(self, name: str, items: Sequence[QueueItem], *, model: str = "", field: str = "",
-                     source: str = "") -> Queue:
-        """Persist a queue (in the given order) so review can stop and resume later."""
-        with self._tx() as db:
-            cur = db.execute("INSERT INTO queues(name, model, field, source, position, created) "
-                             "VALUES (?, ?, ?, ?, 0, ?)", (name, model, field, source, utc_now()))
-            qid = int(cur.lastrowid or 0)
-            db.executemany("INSERT INTO queue_items(queue_id, position, item) VALUES (?, ?, ?)",
-                           [(qid, i, _dumps(it.to_dict())) for i, it in enumerate(items)])
-        return self.get_queue(qid)
-
-    def queues(self) -> list[Queue]:
-        rows = self._db.execute(
-            "SELECT q.id, q.name, q.model, q.field, q.source, q.position, "
-            "(SELECT COUNT(*) FROM queue_items i WHERE i.queue_id=q.id), q.created FROM queues q "
-            "ORDER BY q.id").fetchall()
-        return [Queue(*r) for r in rows]
-
-    def get_queue(self, queue_id: int) -> Queue:
-        for q in self.queues():
-            if q.id == queue_id:
-                return q
-        raise KeyError(f"no queue {queue_id} in {self.path}")
-
-    def queue_items(self, queue_id: int) -> list[tuple[QueueItem, str | None]]:
-        """The queue's items in order, each with the id of the case made from it (or None)."""
-        rows = self._db.execute("SELECT item, case_id FROM queue_items WHERE queue_id=? ORDER BY position",
-                                (queue_id,)).fetchall()
-        return [(QueueItem(**orjson.loads(r[0])), r[1]) for r in rows]
-
-    def set_queue_position(self, queue_id: int, position: int) -> None:
-        cur = self._write("UPDATE queues SET position=? WHERE id=?", (int(position), queue_id))
-        if cur.rowcount == 0:
-            raise KeyError(f"no queue {queue_id} in {self.path}")
-
-    def link_queue_case(self, queue_id: int, position: int, case_id: str | None) -> None:
-        cur = self._write("UPDATE queue_items SET case_id=? WHERE queue_id=? AND position=?",
-                          (case_id, queue_id, position))
-        if cur.rowcount == 0:
-            raise KeyError(f"no item {position} in queue {queue_id} of {self.path}")
-
-    def delete_queue(self, queue_id: int) -> None:
-        cur = self._write("DELETE FROM queues WHERE id=?", (queue_id,))
-        if cur.rowcount == 0:
-            raise KeyError(f"no queue {queue_id} in {self.path}")

@@ -21,6 +21,7 @@ import sqlite3
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -90,6 +91,27 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (queue_id, position)
     );
     """,
+    # 3: several annotators: adjudicated labels (history kept; the latest row per item and tag
+    # holds) and the versions of a case that a merge superseded (nothing a merge drops is lost)
+    """
+    CREATE TABLE adjudications (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        item TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        final INTEGER NOT NULL CHECK (final IN (0, 1)),
+        decided_by TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX adjudications_item ON adjudications(item, tag);
+    CREATE TABLE case_versions (
+        case_id TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        origin TEXT NOT NULL DEFAULT '',
+        data TEXT NOT NULL,
+        PRIMARY KEY (case_id, updated, origin)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -100,6 +122,11 @@ _SQLITE_TABLES = frozenset({"sqlite_sequence", "sqlite_stat1", "sqlite_stat4"})
 _JSON_COLUMNS = ("fields", "real_values", "predictions", "transcript", "event", "neighbours")
 #: Rowids probed past the highest one seen when a table's pages are damaged.
 _PROBE_MARGIN = 2000
+
+
+def dumps_json(value: Any) -> str:
+    """Compact JSON text (orjson; anything else as its ``str``), as the store keeps JSON columns."""
+    return orjson.dumps(value, default=str).decode("utf-8")
 
 
 def tables_of_version(version: int) -> frozenset[str]:
