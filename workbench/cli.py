@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "with paired statistics"),
     "rollout": ("workbench.evaluate.rollout_cli", "let a model live a user's days (open and closed "
                 "loop) beside the real trace"),
+    "prompt-diff": ("workbench.simulate.cli_diff", "show our prompt beside the benchmark's (needs its checkout)"),
     "cases": ("workbench.annotate.cli", "add and export annotated bias cases"),
 }
 

@@ -28,7 +28,7 @@ def script(req):
         return Reply("25")
     if "关键词" in task:
         return Reply("狗粮")
-    if "客服对话" in req.prompt or "customer-service dialogue" in req.prompt:
+    if "客服对话" in req.prompt or "customer-service conversation" in req.prompt:
         return Reply("快点发货好吗")
     return Reply("Yes" if "点赞" in task else "No")
 
@@ -64,7 +64,7 @@ def test_predict_text_output_prompt_and_dialogue(trace_file, capsys):
     assert rc == 0
     assert "next_user_message (text)  real: 我的快递怎么还没到" in out
     assert "openai/dev-model" in out and "快点发货好吗" in out and "tokens " in out and "cost unknown" in out
-    assert "## Input 3: Current customer-service dialogue" in out and "memory retrieve" in out
+    assert "## Input 3: Current customer-service conversation" in out and "memory retrieve" in out
 
 
 def test_predict_search_baseline_only_offline(trace_file, capsys):

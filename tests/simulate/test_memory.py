@@ -60,11 +60,11 @@ def test_summary_keeps_recent_verbatim_and_records_summarised_events():
     assert not set(p.history_event_indices) & set(covers)
     assert p.history_event_indices[-1] == 119
     assert "【更早历史的行为概要】" in p.text and "这位用户爱看家常菜。" in p.text
-    assert p.text.index("这位用户爱看家常菜。") < p.text.index("【行为 1】")
+    assert p.text.index("这位用户爱看家常菜。") < p.text.index("【记录 1】")
     plain = build_prompt("", hist, target, question, max_history_tokens=8000, memory="summary")
     assert "未提供概要" in plain.text
     request = summary_input(older, "zh", 4000)
-    assert request.rstrip().endswith("行为概要：") and "【行为 1】时间：" in request
+    assert request.rstrip().endswith("行为概要：") and "【记录 1】时间：" in request
     assert "家常菜做法第119集" not in request                     # only the older events
 
 

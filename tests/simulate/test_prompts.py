@@ -1,4 +1,4 @@
-"""Prompt builder (PROTOCOL 3.2-3.6, 4.3): layout, serialisation, budget, no leakage."""
+"""Prompt builder: layout, serialisation, budget, no leakage (docs/benchmark.md)."""
 
 from __future__ import annotations
 
@@ -34,13 +34,18 @@ def test_zh_layout_and_history_serialisation():
     assert pos == sorted(pos)
     assert text.rstrip().endswith("你的回答：")
     assert "只输出 Yes 或 No" in text
-    assert "女，31-40岁，本科。" in text and "已婚" not in text           # profile cut at first 。
-    assert "现在是 2025-09-10 08:00:00，用户遇到了一个【视频浏览】场景" in text
-    blocks = re.findall(r"【行为 (\d+)】时间：(.+)\n  场景：(.+)\n  详情：(.+)\n  反应：(.+)", text)
+    assert "\n女，31-40岁，本科\n" in text and "已婚" not in text        # profile cut before the first 。
+    assert "当前时间为 2025-09-10 08:00:00，该用户进入了一个【视频浏览】场景" in text
+    blocks = re.findall(r"【记录 (\d+)】时间：(.+)\n  场景：(.+)\n  详情：(.+)\n  反应：(.+)\n", text)
     assert [int(b[0]) for b in blocks] == list(range(1, 7))
     assert [b[1] for b in blocks] == [e["timestamp"] for e in E.trace(2)]   # oldest first
     assert blocks[1][2] == "直播间" and blocks[2][2] == "商城购物"
-    assert "以下是该用户最近的 6 条行为记录" in text
+    assert "该用户最近的 6 条行为记录如下" in text
+    # lines are joined by single newlines; the history header and every block end in a newline
+    assert "推断该用户的兴趣偏好" in text.split("\n")[0]                # third-person role line
+    assert "同样可能" not in text and "equally" not in text             # no 50/50 prior
+    assert "长期偏好和短期意图" in text                                  # the history introduction asks for it
+    assert "\n\n【记录 1】" in text and "\n\n## 输入三：当前测试场景\n" in text
     assert p.history_event_indices == (0, 1, 2, 3, 4, 5)
     assert p.tokens == approx_tokens(text) and p.lang == "zh" and p.memory == "truncate"
     assert len(p.prompt_hash) == 64
@@ -52,8 +57,8 @@ def test_units_in_chinese_context_and_results():
             (2, E.live(actions=({"type": "send_gift", "gift_amount": 30},)))]
     target = E.shop()
     text = build_prompt("", hist, target, q(target, "shop_order_success")).text
-    for s in ("视频时长为 1 分 15 秒", "12.3万 粉丝", "观看了 1 分 20 秒", "2.0 小时", "2.5万",
-              "停留了 2 分 5 秒", "30 元", "售价为 99 元"):
+    for s in ("片长 1 分 15 秒", "12.3万 个粉丝", "看了 1 分 20 秒", "2.0 小时", "2.5万",
+              "待了 2 分 5 秒", "30 元", "标价 99.0 元"):
         assert s in text, s
 
 
@@ -65,17 +70,17 @@ def test_english_template_same_structure():
              "## Input 3: Current scene", "## Prediction task", "## Output requirements"]
     pos = [p.text.index(h) for h in heads]
     assert pos == sorted(pos) and p.text.rstrip().endswith("Your answer:")
-    assert "[Event 1] Time:" in p.text and "Will the user send the streamer a gift?" in p.text
+    assert "[Record 1] Time:" in p.text and "spending power and tipping habits" in p.text
     assert "【" not in p.text.split("## Input 3")[1].split("\n")[2] or True
     assert p.lang == "en"
 
 
 def test_empty_history_messages():
     target = E.video()
-    assert "该用户暂无历史行为记录。" in build_prompt("", [], target, q(target, "video_liked")).text
+    assert "该用户目前还没有任何历史行为记录。" in build_prompt("", [], target, q(target, "video_liked")).text
     only_filtered = [(0, E.video(play=0))]
     p = build_prompt("", only_filtered, target, q(target, "video_liked"))
-    assert "该用户暂无有效的历史行为记录。" in p.text and p.history_event_indices == ()
+    assert "该用户目前还没有任何有效的历史行为记录。" in p.text and p.history_event_indices == ()
     p0 = build_prompt("", indexed(E.trace(2)), target, q(target, "video_liked"), max_history_tokens=0)
     assert p0.history_event_indices == ()
 
@@ -141,19 +146,20 @@ def test_customer_service_prompt():
     assert "## 输入三：当前客服对话场景" in p.text and "站在这个用户的角度" in p.text
     assert "用户: 你好在吗" in p.text and "客服: 在的亲" in p.text
     assert "我的快递怎么还没到" not in p.text and "评价" not in p.text
+    assert "不耐烦" not in p.text and "不礼貌" not in p.text              # no hint the benchmark lacks
     judge_profile = p.text.split("## 输入一：用户画像")[1].split("## 输入二：")[0]
-    assert "女，31-40岁，本科。" in judge_profile
+    assert "女，31-40岁，本科" in judge_profile
 
 
 def test_history_never_shows_past_dialogue_text():
     past = E.service(turns=[("user", "过去的秘密对话内容"), ("assistant", "好的")])
     target = E.video()
     p = build_prompt("", [(0, past)], target, q(target, "video_liked"))
-    assert "过去的秘密对话内容" not in p.text and "用户发送 1 条消息，客服回复 1 条" in p.text
+    assert "过去的秘密对话内容" not in p.text and "用户发了 1 条，客服回了 1 条" in p.text
 
 
 def test_short_profile():
-    assert short_profile("甲。乙。") == "甲。" and short_profile("no stop here") == "no stop here"
+    assert short_profile("甲。乙。") == "甲" and short_profile("no stop here") == "no stop here"
     assert short_profile(None) == ""
 
 
@@ -187,7 +193,7 @@ def test_no_leakage_of_target_outcome_or_later_events(memory, lang):
 
 
 def _reference_prompt(profile, history, target, question, budget, lang):
-    """The prompt rendered the slow, uncached way (PROTOCOL 3.2/3.6), to check the cached builder."""
+    """The prompt rendered the slow, uncached way, to check the cached builder."""
     from workbench.simulate.filters import is_filtered
     from workbench.simulate.prompts import _T, TEMPLATE_MARGIN, _render
     from workbench.simulate.render import event_block
@@ -207,7 +213,7 @@ def _reference_prompt(profile, history, target, question, budget, lang):
     chosen.reverse()
     lines = [T["hist_header"].format(n=len(chosen), t=total)]
     lines += [event_block(e, T["label"].format(i=k), lang) for k, (_, e, _) in enumerate(chosen, 1)]
-    text = _render(question.kind, T, prof, "\n\n".join(lines), target, question, lang)
+    text = _render(question.kind, T, prof, "\n".join(lines), target, question, lang)
     return text, tuple(i for i, _, _ in chosen)
 
 
@@ -257,7 +263,8 @@ def test_event_block_is_label_plus_body_and_cjk_count():
 
     for ev in E.trace(2) + [E.ad(), E.search(), E.service()]:
         for lang in ("zh", "en"):
-            assert event_block(ev, "【行为 3】", lang) == "【行为 3】" + event_body(ev, lang)
+            assert event_block(ev, "【记录 3】", lang) == "【记录 3】" + event_body(ev, lang)
+            assert event_body(ev, lang).endswith("\n")       # blocks are costed with their newline
     text = "猫咪 cat，跳舞！ 〇々一龥\u9fff\u4e00x"
     assert cjk_count(text) == sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") == 8   # not 〇 々 ，！
     assert approx_tokens(text) == approx_from_counts(8, len(text)) == int(1.5 * 8 + 0.65 * (len(text) - 8))

@@ -196,8 +196,10 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                     on_progress: Callable[[BatchProgress], None] | None = None,
                     on_row: Callable[[dict[str, Any]], None] | None = None,
                     task: Any = None, resume: bool = True, biases: bool = True,
-                    judge_pause: float = 1.0) -> BatchResult:
-    """Run ``sample`` through ``specs`` (ModelSpec list). See the module docstring."""
+                    judge_pause: float = 1.0, reference: Any = None) -> BatchResult:
+    """Run ``sample`` through ``specs`` (ModelSpec list). See the module docstring.
+    ``reference``: a loaded benchmark checkout (:func:`workbench.simulate.reference.load_reference`)
+    whose own builder renders the prompts."""
     from workbench.simulate.baselines import BaselineStats
     from workbench.simulate.filters import is_filtered
     from workbench.simulate.questions import questions_for_event
@@ -324,7 +326,8 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                                      policy=policy, tokenizer=tokenizer, build_in_thread=True,
                                      prompts_without_llm=memory == "summary",
                                      exclude_target_from_population=False,
-                                     user_truth=truth_caches.setdefault(e.user_id, {}))
+                                     user_truth=truth_caches.setdefault(e.user_id, {}),
+                                     reference=reference)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - one bad event must not end the batch
@@ -394,8 +397,11 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         field_rank.get((r["user_id"], r["event_index"]), {}).get(r["field"], -1)))
     seconds = time.monotonic() - t0
     events_map = {(e.user_id, e.event_index): by_id[e.user_id].events[e.event_index] for e in sample.events}
+    from workbench.simulate.reference import prompt_source
+
     settings = {**sample.settings, "models": models, "concurrency": concurrency,
                 "max_history_tokens": max_history_tokens, "memory": memory, "lang": lang,
+                **prompt_source(reference, tokenizer),
                 "judge_model": getattr(judge_spec, "model", None) if judge_spec is not None else None}
     reasons: dict[str, int] = {}
     for r in row_list:

@@ -47,6 +47,9 @@ def _add_sampling(p: argparse.ArgumentParser) -> None:
     g.add_argument("--test-window", nargs="+", metavar="DATE",
                    help="test window START END (default 2025-10-01 2025-11-30), or none")
     g.add_argument("--seed", type=int, default=42, help="base seed (default 42)")
+    g.add_argument("--reference", default=None, metavar="CHECKOUT",
+                   help="use the benchmark's own prompt builder from this checkout of it "
+                        "(eval: the prompts; sample: recorded in the settings)")
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str = "sample") -> None:
@@ -95,6 +98,10 @@ def _load_and_sample(args: argparse.Namespace):
                              all_events=args.all_events)
     sample.settings["custom"] = custom
     sample.settings["path"] = str(args.path)
+    if getattr(args, "reference", None):
+        from workbench.simulate.reference import load_reference
+
+        sample.settings["reference"] = load_reference(args.reference).describe()
     return users, sample
 
 
@@ -114,7 +121,9 @@ def run(args: argparse.Namespace) -> int:
             from workbench.traces import TraceError
         except ImportError:  # pragma: no cover
             TraceError = SamplingError  # type: ignore[misc,assignment]
-        if isinstance(exc, (SamplingError, TraceError, ValueError, OSError)):
+        from workbench.simulate.reference import CheckoutError
+
+        if isinstance(exc, (SamplingError, TraceError, ValueError, OSError, CheckoutError)):
             return _input_error(exc)
         raise
     for uid in sample.missing_users:
@@ -148,7 +157,7 @@ def _default_out(args: argparse.Namespace, sample: Any, models: list[str]) -> Pa
     sig = json.dumps({"path": str(Path(args.path).resolve()), "settings": sample.settings,
                       "models": models, "api_base": args.api_base,
                       "max_history_tokens": args.max_history_tokens, "memory": args.memory,
-                      "lang": args.lang}, sort_keys=True, default=str)
+                      "lang": args.lang, "reference": args.reference}, sort_keys=True, default=str)
     h = hashlib.sha256(sig.encode("utf-8")).hexdigest()[:8]
     return Path("workbench-eval") / f"{Path(args.path).stem}_{h}"
 
@@ -214,6 +223,11 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
         else:
             print(line, file=sys.stderr, flush=True)
 
+    reference = None
+    if args.reference:
+        from workbench.simulate.reference import load_reference
+
+        reference = load_reference(args.reference)      # loaded (and checked) while sampling
     print(f"evaluating {len(sample.events)} events of {len(sample.users)} users with "
           f"{', '.join(s.model for s in specs)} -> {out}", file=sys.stderr)
     try:
@@ -221,7 +235,7 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
                                        use_cache=not args.no_cache, judge_spec=judge,
                                        max_history_tokens=args.max_history_tokens, memory=args.memory,
                                        lang=args.lang, on_progress=on_progress, resume=not args.fresh,
-                                       biases=not args.no_biases))
+                                       biases=not args.no_biases, reference=reference))
     except KeyboardInterrupt:
         print(f"\ninterrupted: the answers so far are in {out / 'predictions.jsonl'}; "
               "run the same command again to resume", file=sys.stderr)

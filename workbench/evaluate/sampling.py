@@ -55,6 +55,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
+from workbench.simulate.memory import in_window
+
 __all__ = [
     "HISTORY_WINDOW", "TEST_WINDOW", "NUM_USERS", "TEST_LENGTH", "SEED", "HIGH_VALUE_ACTIONS",
     "UserTrace", "SampledEvent", "UserSample", "Sample", "SamplingError",
@@ -158,16 +160,6 @@ class Sample:
 
 
 # -- small rules ------------------------------------------------------------------------------------
-
-def in_window(timestamp: Any, start: str | None, end: str | None) -> bool:
-    """The benchmark's window test: plain string comparison, bare dates as bounds (§2.2)."""
-    ts = timestamp if isinstance(timestamp, str) else ("" if timestamp is None else str(timestamp))
-    if start and ts < start:
-        return False
-    if end and ts > end:
-        return False
-    return True
-
 
 def scenario_zh(event: Mapping[str, Any], default: str = "unknown") -> str:
     """Chinese canonical scenario of a raw event, as the reference normalises ``type`` (§1.3)."""

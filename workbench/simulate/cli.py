@@ -2,11 +2,14 @@
 
     workbench predict PATH --user U --event I --model M [--model M2 ...] [--api-base URL]
         [--memory truncate|retrieve|summary] [--max-history-tokens N] [--lang zh|en] [--json]
-        [--show-prompt]
+        [--show-prompt] [--reference CHECKOUT]
 
 Prints each question's real and predicted values, tokens and cost. ``--json`` prints
 ``{"questions": [{"field", "kind", "true_value", "predictions": [{"model", "predicted_value",
-"predicted_label", "raw_output", "parse_ok"}]}], "history_event_indices": [...]}``.
+"predicted_label", "raw_output", "parse_ok"}]}], "history_event_indices": [...], "history_rule": str,
+"history_candidates": int, "prompt_source": {...}}``. The history is the benchmark's rolling history
+when the event lies in its test window, else every earlier event; ``history_rule`` says which.
+``--reference`` builds the prompts with the benchmark's own code from the user's checkout.
 ``--model baseline:user`` / ``--model baseline:population`` name the baselines. Top-level imports
 stay light; the heavy ones happen inside :func:`run`.
 """
@@ -38,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tokenizer", choices=("approx", "litellm"), default="approx")
     parser.add_argument("--concurrency", type=int, default=8, help="calls in flight at once")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
+    parser.add_argument("--reference", default=None, metavar="CHECKOUT",
+                        help="build prompts with the benchmark's own code from this checkout of it")
 
 
 def _fmt(value) -> str:
@@ -80,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     from workbench.simulate.baselines import BASELINE_POPULATION, BASELINES, BaselineStats
+    from workbench.simulate.memory import rolling_history
+    from workbench.simulate.reference import CheckoutError, load_reference, prompt_source
     from workbench.simulate.cache import ResponseCache
     from workbench.simulate.runner import run_event
     from workbench.simulate.types import ModelSpec
@@ -95,17 +102,26 @@ def run(args: argparse.Namespace) -> int:
     stats = None
     if BASELINE_POPULATION in args.model:
         stats = BaselineStats.from_users(ts.raw_events(u) for u in ts.user_ids())
+    reference = None
+    if args.reference:
+        try:
+            reference = load_reference(args.reference)
+        except CheckoutError as exc:
+            print(f"workbench predict: --reference: {exc}", file=sys.stderr)
+            return 2
+    history_indices, rule = rolling_history(events, args.event)
     cache = None if args.no_cache else ResponseCache()
 
     async def go():
         return await run_event(ts.profile(args.user), events, args.event, specs, memory=args.memory,
+                               history_indices=history_indices,
                                max_history_tokens=args.max_history_tokens, lang=args.lang, cache=cache,
                                baselines=stats, semaphore=asyncio.Semaphore(max(1, args.concurrency)),
-                               tokenizer=args.tokenizer)
+                               tokenizer=args.tokenizer, reference=reference)
 
     try:
         result = asyncio.run(go())
-    except ValueError as exc:
+    except (ValueError, CheckoutError) as exc:
         print(f"workbench predict: {exc}", file=sys.stderr)
         return 2
     finally:
@@ -119,7 +135,9 @@ def run(args: argparse.Namespace) -> int:
                   file=out)
             print(prompt.text, file=out)
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        out = {**result.to_json(), "history_rule": rule, "history_candidates": len(history_indices),
+               "prompt_source": prompt_source(reference, args.tokenizer)}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
 
     target = dict(events)[args.event]
@@ -127,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"user {args.user}  event {args.event}  {target.get('type', '')}  {target.get('timestamp', '')}"
           f"{'  (filtered: excluded from metrics)' if result.filtered else ''}")
     first = next(iter(result.prompts.values()), None)
+    print(f"history rule: {rule} ({len(history_indices)} candidate events)"
+          + (f"  prompts: benchmark checkout {reference.root}" if reference is not None else ""))
     print(f"memory {args.memory}  history: {len(hist)} events"
           + (f" (event_index {hist[0]}..{hist[-1]})" if hist else "")
           + (f"  prompt {first.tokens} tokens ({args.tokenizer})" if first else ""))

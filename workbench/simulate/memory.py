@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 MEMORY_STRATEGIES = ("truncate", "retrieve", "summary")
 RECENT_SHARE = 0.5            # retrieve: share of the history budget given to the newest events
@@ -102,3 +102,55 @@ def summary_request(history_text: str, lang: str) -> str:
             "they usually watch, how often they like/comment/share/follow, buying habits, search and "
             "customer-service habits. Use only the records; no guesses beyond them; no bullet points."
             f"\n\n{history_text}\n\nBehaviour summary:")
+
+
+# -- which events may be history at all (before any budget) ---------------------------------------
+
+#: The benchmark's windows: history 2025-09-01..2025-09-30, test 2025-10-01..2025-11-30.
+HISTORY_WINDOW: tuple[str, str] = ("2025-09-01", "2025-09-30")
+TEST_WINDOW: tuple[str, str] = ("2025-10-01", "2025-11-30")
+
+
+def in_window(timestamp: Any, start: str | None, end: str | None) -> bool:
+    """The benchmark's window test: plain string comparison with bare dates as bounds, so a timed
+    event on the end date (``"2025-09-30 09:28:22" > "2025-09-30"``) is outside the window."""
+    ts = timestamp if isinstance(timestamp, str) else ("" if timestamp is None else str(timestamp))
+    if start and ts < start:
+        return False
+    if end and ts > end:
+        return False
+    return True
+
+
+def rolling_history(events: Sequence[tuple[int, Any]], target_index: int,
+                    history_window: tuple[str, str] | None = HISTORY_WINDOW,
+                    test_window: tuple[str, str] | None = TEST_WINDOW) -> tuple[list[int], str]:
+    """(history event_index values in file order, the rule that chose them) for one target.
+
+    When the target lies in the test window: the benchmark's rolling history, i.e. every event of
+    the history window followed by every test-window event before the target in file order (timed
+    events on the history window's end date belong to neither window and are left out). Otherwise
+    (or with no test window): every event before the target in file order. Raises ValueError when
+    ``target_index`` is not among ``events``."""
+    pos = next((p for p, (i, _) in enumerate(events) if i == target_index), None)
+    if pos is None:
+        raise ValueError(f"event {target_index} is not in this user's trace")
+    target = events[pos][1]
+    ts = target.get("timestamp") if isinstance(target, dict) else None
+    if test_window is None or not in_window(ts, *test_window):
+        where = f"outside the test window {test_window[0]}..{test_window[1]}" if test_window else "no test window"
+        return [i for i, _ in events[:pos]], f"every earlier event ({where})"
+
+    def stamp(e: Any) -> Any:
+        return e.get("timestamp") if isinstance(e, dict) else None
+
+    base = [i for i, e in events if history_window is None or in_window(stamp(e), *history_window)]
+    earlier = [i for i, e in events[:pos] if in_window(stamp(e), *test_window)]
+    seen: set[int] = set()
+    out = []
+    for i in (*base, *earlier):
+        if i not in seen and i != target_index:
+            seen.add(i)
+            out.append(i)
+    hw = f"{history_window[0]}..{history_window[1]}" if history_window else "none"
+    return out, f"benchmark rolling history (history window {hw} + earlier test-window events)"

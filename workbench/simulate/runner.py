@@ -115,7 +115,7 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
                     summary_spec: ModelSpec | None = None, build_in_thread: bool = False,
                     prompts_without_llm: bool = True, exclude_target_from_population: bool = True,
                     user_truth: UserTruth | None = None,
-                    skip: Collection[tuple[str, str]] = ()) -> EventResult:
+                    skip: Collection[tuple[str, str]] = (), reference: Any = None) -> EventResult:
     """Ask every question of the target event of every model/baseline in ``specs``.
 
     ``events``: the user's ``(event_index, event)`` pairs in file order; ``history_indices``: see
@@ -130,7 +130,8 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
     not reported, absent from ``predictions``.
 
     Each answer goes to ``on_prediction(prediction)`` and ``on_answer(Answer)``. Raises ValueError
-    for an unknown baseline or a target that is not in ``events``."""
+    for an unknown baseline or a target that is not in ``events``. ``reference``: a loaded benchmark
+    checkout whose own builder renders the prompts (memory ``truncate`` only)."""
     target, history = split_history(events, target_index, history_indices)
     questions = questions_for_event(target)
     result = EventResult(questions=questions, prompts={}, predictions={s.model: [] for s in specs},
@@ -171,7 +172,8 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
         if llm_specs or prompts_without_llm:
             prompts = {q.field: P.build_prompt(
                 profile, history, target, q, max_history_tokens=max_history_tokens, lang=lang,
-                memory=memory, summary=summary_text, summary_covers=covers, tokenizer=tokenizer)
+                memory=memory, summary=summary_text, summary_covers=covers, tokenizer=tokenizer,
+                reference=reference)
                 for q in questions}
         base = {s.model: _baseline(s.model, questions, history, stats, user_truth,
                                    exclude_target_from_population)

@@ -37,6 +37,8 @@ class Prompt:
     prompt_hash: str = ""                    # sha256 of text (cache key part)
     summarized_event_indices: tuple[int, ...] = ()  # memory "summary": events compressed into the
                                                     # summary paragraph (not rendered verbatim)
+    truncated_fields: tuple[str, ...] = ()   # target/profile fields cut so the prompt fits its budget
+    source: str = "ours"                     # "ours" or "reference" (the benchmark's own builder)
 
 
 @dataclass(frozen=True)
