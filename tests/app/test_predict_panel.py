@@ -222,3 +222,42 @@ def test_big_users_events_are_read_off_the_ui_thread(qtbot, loaded_state, monkey
     assert panel.predict_button.isEnabled()
     state.select_event("u1", 5)                      # same user: no second read
     assert len(read_on) == 1 and panel.prompt_field.count() > 0
+
+
+def test_rolling_history_checkout_and_diff_dialog(qtbot, tmp_path):
+    """An event in the test window gets the benchmark's rolling history (a timed 09-30 event is left
+    out) and the panel says which rule chose it; a benchmark checkout builds the prompts and the diff
+    dialog shows ours beside it."""
+    from pathlib import Path
+
+    from workbench.traces import load_traces
+
+    evs = [E.video(ts="2025-09-29 08:00:00", caption="九月"), E.video(ts="2025-09-30 09:28:22", caption="月末"),
+           E.video(ts="2025-10-02 08:00:00", caption="十月"), E.video(ts="2025-10-03 08:00:00", caption="目标")]
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps({"u1": {"user_profile": "女。", "action_history": evs}}, ensure_ascii=False))
+    state = AppState()
+    state.set_dataset(load_traces(path))
+    panel = PredictPanel(state)
+    qtbot.addWidget(panel)
+    state.select_event("u1", 3)
+    assert "history rule: benchmark rolling history" in panel.status.text()
+    assert state.highlights["memory"].event_indices == (0, 2)
+    assert "月末" not in panel.prompt_view.toPlainText()
+    state.select_event("u1", 1)
+    assert "history rule: every earlier event (outside the test window" in panel.status.text()
+
+    panel.reference.setText(str(tmp_path / "nowhere"))
+    state.select_event("u1", 3)
+    assert "Benchmark checkout not used:" in panel.status.text() and "no such folder" in panel.status.text()
+    panel.reference.setText(str(Path(__file__).resolve().parents[1] / "fixtures" / "benchmark_standin"))
+    panel.refresh()
+    assert panel.prompt_view.toPlainText().startswith("STANDIN ROLE")
+    assert "prompts by the benchmark's own code" in panel.status.text()
+    panel.diff_button.click()
+    dialog = panel.diff_dialog
+    assert dialog is not None and dialog.field.count() == 7
+    assert dialog.differing_lines() > 0 and "lines differ" in dialog.summary.text()
+    assert dialog.ours.toPlainText().startswith("你是快手平台上的一名真实用户")
+    assert "STANDIN ROLE" in dialog.theirs.toPlainText()
+    dialog.close()

@@ -183,6 +183,10 @@ class PredictPanel(QWidget):
         self._total = 0
         self.last_result: Any = None
         self._result_key: tuple[str, int] | None = None
+        self._history_indices: list[int] | None = None   # the history candidates of the selected event
+        self._history_rule = ""                           # which rule chose them (shown in the status)
+        self.diff_dialog: Any = None
+        self.reference_error = ""
         #: when True, a hidden panel rebuilds its prompts only when it is shown again (the main
         #: window sets it, so clicking through a big user's events does not render prompts unseen)
         self.defer_when_hidden = False
@@ -216,6 +220,12 @@ class PredictPanel(QWidget):
         self.budget.setSuffix(" tokens")
         self.lang = QComboBox()
         self.lang.addItems(["zh", "en"])
+        self.reference = QLineEdit()
+        self.reference.setPlaceholderText("optional: a checkout of the benchmark's code, to build its own prompts")
+        self.reference.setToolTip("With a checkout of the benchmark's released code, prompts are built by its "
+                                  "own builder (memory truncate only)")
+        self.diff_button = QPushButton("Diff with benchmark…")
+        self.diff_button.setToolTip("Show our prompt beside the benchmark's for this event (needs the checkout)")
         self.logprobs = QCheckBox("Yes/No logprobs")
         self.predict_button = QPushButton("Predict")
         self.cancel_button = QPushButton("Cancel")
@@ -241,6 +251,10 @@ class PredictPanel(QWidget):
         knobs.addWidget(self.logprobs)
         knobs.addStretch(1)
         form.addRow("", self._wrap(knobs))
+        ref_row = QHBoxLayout()
+        ref_row.addWidget(self.reference, 1)
+        ref_row.addWidget(self.diff_button)
+        form.addRow("Benchmark", self._wrap(ref_row))
 
         self.prompt_toggle = QToolButton()
         self.prompt_toggle.setText("Prompt")
@@ -296,6 +310,8 @@ class PredictPanel(QWidget):
         for w in (self.memory, self.lang):
             w.currentIndexChanged.connect(lambda _i: self.refresh())
         self.budget.valueChanged.connect(lambda _v: self.refresh())
+        self.reference.editingFinished.connect(self.refresh)
+        self.diff_button.clicked.connect(self._on_diff_clicked)
         self.models.itemChanged.connect(lambda _i: self._update_info())
 
     @staticmethod
@@ -357,16 +373,20 @@ class PredictPanel(QWidget):
             self.status.setText(f"Reading the events of {user}…")
             return
         try:
+            from workbench.simulate.memory import rolling_history
             from workbench.simulate.prompts import build_prompt
             from workbench.simulate.questions import questions_for_event
             from workbench.simulate.runner import split_history
 
             events = self._user_events()
-            target, history = split_history(events, idx, None)
+            self._history_indices, self._history_rule = rolling_history(events, idx)
+            target, history = split_history(events, idx, self._history_indices)
             questions = questions_for_event(target)
+            reference = self._reference() if self.memory.currentText() == "truncate" else None
             prompts = {q.field: build_prompt(ds.profile(user), history, target, q,
                                              max_history_tokens=self.budget.value(),
-                                             lang=self.lang.currentText(), memory=self.memory.currentText())
+                                             lang=self.lang.currentText(), memory=self.memory.currentText(),
+                                             reference=reference)
                        for q in questions}
         except Exception as exc:  # noqa: BLE001 - bad data must not crash the panel
             self.status.setText(f"Cannot build the prompt for event {idx}: {exc}")
@@ -384,11 +404,55 @@ class PredictPanel(QWidget):
             return
         self.predict_button.setEnabled(True)
         first = prompts[questions[0].field]
-        self.status.setText(f"Event {idx}: {len(questions)} questions; memory {first.memory} chose "
-                            f"{len(first.history_event_indices)} history events.")
+        self.status.setText(f"Event {idx}: {len(questions)} questions; history rule: {self._history_rule}; "
+                            f"memory {first.memory} chose {len(first.history_event_indices)} of "
+                            f"{len(self._history_indices)} events"
+                            + ("; prompts by the benchmark's own code." if first.source == "reference" else ".")
+                            + (f" Benchmark checkout not used: {self.reference_error}" if self.reference_error else ""))
         self.state.set_highlight(Highlight(name="memory", user_id=user, event_indices=first.history_event_indices,
                                            color=MEMORY_COLOR, label=f"memory: {first.memory}"))
         self._show_dialogue_note({})
+
+    # -- benchmark checkout ------------------------------------------------------------------------
+    def _reference(self, strict: bool = False) -> Any:
+        """The loaded benchmark checkout named in the field, or None (empty field, or a checkout that
+        cannot be used: its one-line reason is kept in ``reference_error`` and shown in the status;
+        ``strict`` raises CheckoutError instead)."""
+        self.reference_error = ""
+        path = self.reference.text().strip()
+        if not path:
+            return None
+        from workbench.simulate.reference import CheckoutError, load_reference
+
+        try:
+            return load_reference(path)
+        except CheckoutError as exc:
+            if strict:
+                raise
+            self.reference_error = str(exc)
+            return None
+
+    def _on_diff_clicked(self) -> None:
+        ds, user, idx = self.state.dataset, self.state.current_user, self.state.selected_index
+        if ds is None or not user or idx < 0:
+            self.status.setText("Select an event first.")
+            return
+        try:
+            reference = self._reference(strict=True)
+            if reference is None:
+                self.status.setText("Enter the folder of a checkout of the benchmark's code to compare with.")
+                return
+            from workbench.simulate.prompt_diff import prompt_pairs
+
+            pairs = prompt_pairs(ds.profile(user), self._user_events(), idx, self._history_indices, reference,
+                                 max_history_tokens=self.budget.value(), lang=self.lang.currentText())
+        except Exception as exc:  # noqa: BLE001 - a bad checkout or event must not crash the panel
+            self.status.setText(f"Cannot compare with the benchmark: {exc}")
+            return
+        from workbench.app.prompt_diff_dialog import PromptDiffDialog
+
+        self.diff_dialog = PromptDiffDialog(pairs, f"{user}, event {idx}", self)
+        self.diff_dialog.show()
 
     # -- helpers -----------------------------------------------------------------------------------
     def _user_events(self) -> list[tuple[int, dict[str, Any]]]:
@@ -618,6 +682,8 @@ class PredictPanel(QWidget):
                 self._cache = ResponseCache()
             self.status.setText(f"Asking {len(specs)} model(s) {len(self._questions)} question(s)…")
             result = await run_event(ds.profile(user), self._user_events(), idx, specs,
+                                     history_indices=self._history_indices,
+                                     reference=self._reference() if self.memory.currentText() == "truncate" else None,
                                      memory=self.memory.currentText(), max_history_tokens=self.budget.value(),
                                      lang=self.lang.currentText(), cache=self._cache or None, baselines=stats,
                                      semaphore=asyncio.Semaphore(self._concurrency), policy=self._policy,

@@ -35,6 +35,7 @@ class Settings:
     window_geometry: str = ""                                # QMainWindow.saveGeometry(), base64
     window_state: str = ""                                   # QMainWindow.saveState() (docks), base64
     lookback_days: float = 30.0                              # causal-chain look-back window
+    reference_checkout: str = ""                             # folder of a checkout of the benchmark's code
 
     def add_recent(self, path: str) -> None:
         path = str(path)

@@ -68,6 +68,9 @@ class WindowCasesMixin:
         panel.setObjectName("predict_panel")
         panel.defer_when_hidden = True
         panel.mark_case_requested.connect(self._on_predict_mark_case_requested)
+        panel.reference.setText(self.settings.reference_checkout)
+        panel.reference.editingFinished.connect(
+            lambda: setattr(self.settings, "reference_checkout", panel.reference.text().strip()))
         self.predict_panel = panel
         return panel
 

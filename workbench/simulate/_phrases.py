@@ -97,6 +97,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "or_download": "下载", "or_purchase": "购买", "or_click": "点击",
         "only_browsed": "只是看了看，没有别的操作",
         # history block
+        "unknown_time": "时间不详",
         "block": "{label}时间：{ts}\n  场景：{scene}\n  详情：{context}\n  反应：{result}\n",
     },
     "en": {
@@ -129,7 +130,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "s_buyers": "{n} buyers", "s_rebuyers": "{n} repeat buyers",
         "s_cart": "{n} people added it to the cart in the last 180 days",
         "a_product": "an ad promoting {p}", "a_industry": " (industry {m})", "a_industry_sub": " ({s} in industry {m})",
-        "a_plain": "an ad", "a_verified_type": "the advertiser is verified ({v})", "a_verified": "the advertiser is verified",
+        "a_plain": "an ad", "a_verified_type": "the advertiser is verified ({v})",
+        "a_verified": "the advertiser is verified",
         "a_fans": "the advertiser has {n} followers", "a_fans_range": "the advertiser's followers are in range {r}",
         "a_caption": "ad copy: {t}", "a_photo": "material type {t}", "a_duration": "ad length {d}",
         "a_upload": "uploaded {t}", "a_show": "this ad has been shown to this user {n} times",
@@ -166,8 +168,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "ar_pay_head": "through the ad {items}", "ar_pay_cnt": "paid {n} times", "ar_pay_amt": "paid {n} yuan",
         "ar_submit": "submitted the form {n} times", "ar_follow": "followed the advertiser",
         "ar_unfollow": "unfollowed the advertiser", "ar_report": "reported the ad",
-        "lr_stayed": "stayed in the stream {d}", "lr_entries": "entered {n} times", "lr_like_n": "liked the streamer {n} times",
-        "lr_like": "liked the streamer", "lr_comment_head": "in the stream {items}", "lr_comment_n": "sent {n} chat messages",
+        "lr_stayed": "stayed in the stream {d}", "lr_entries": "entered {n} times",
+        "lr_like_n": "liked the streamer {n} times", "lr_like": "liked the streamer",
+        "lr_comment_head": "in the stream {items}", "lr_comment_n": "sent {n} chat messages",
         "lr_comment_some": "messages included {t} and more", "lr_comment_all": "messages: {t}",
         "lr_comment": "sent chat messages in the stream", "lr_quote": "“{t}”",
         "lr_gift": "sent the streamer gifts worth {n} yuan", "lr_follow": "followed the streamer",
@@ -183,6 +186,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "or_watch": "watched the content", "or_like": "liked", "or_comment": "commented", "or_share": "shared",
         "or_collect": "saved", "or_download": "downloaded", "or_purchase": "bought", "or_click": "clicked",
         "only_browsed": "only looked, nothing else",
+        "unknown_time": "time unknown",
         "block": "{label} Time: {ts}\n  Scene: {scene}\n  Details: {context}\n  Reaction: {result}\n",
     },
 }

@@ -52,9 +52,10 @@ def prompt_pairs(profile: str, events: Sequence[tuple[int, dict[str, Any]]], tar
         questions = [q for q in questions if q.field in set(fields)]
     out = []
     for q in questions:
-        kw = {"max_history_tokens": max_history_tokens, "tokenizer": tokenizer}
-        ours = build_prompt(profile, history, target, q, lang=lang, **kw)
-        theirs = build_prompt(profile, history, target, q, reference=reference, **kw)
+        ours = build_prompt(profile, history, target, q, lang=lang, max_history_tokens=max_history_tokens,
+                            tokenizer=tokenizer)
+        theirs = build_prompt(profile, history, target, q, reference=reference,
+                              max_history_tokens=max_history_tokens, tokenizer=tokenizer)
         out.append(PromptPair(q.field, ours, theirs))
     return out
 

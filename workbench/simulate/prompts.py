@@ -22,6 +22,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from workbench.simulate import memory as mem
+from workbench.simulate._phrases import PHRASES
 from workbench.simulate.filters import is_filtered
 from workbench.simulate.render import context_text, event_block, event_body, scene_name
 from workbench.simulate.templates import HISTORY_SLOT, T as _T, question_text
@@ -57,7 +58,7 @@ def _dialogue_question(target: dict[str, Any], question: Question, T: dict[str, 
     turns = question.extra.get("dialogue_context") or []
     omitted = int(question.extra.get("dialogue_omitted") or 0)
     context = context_text(target, lang)
-    if not turns:
+    if not question.extra.get("has_dialogue_history", bool(turns)):
         return T["c_first"].format(context=context)
     lines = "\n".join(f"{T['user'] if t.get('role') == 'user' else T['assistant']}: {t.get('content', '')}"
                       for t in turns)
@@ -73,7 +74,8 @@ def _render(kind: str, T: dict[str, Any], profile: str, history: str, target: di
     elif question.field == "next_user_message":
         lines, fill = T["service"], {"question": _dialogue_question(target, question, T, lang)}
     else:
-        scene = T["scene"].format(ts=target.get("timestamp", ""), scene=scene_name(target, lang),
+        ts = target["timestamp"] if "timestamp" in target else PHRASES[lang]["unknown_time"]
+        scene = T["scene"].format(ts=ts, scene=scene_name(target, lang),
                                   context=context_text(target, lang, is_target=True))
         fill = {"scene": scene, "question": question_text(question.field, kind, lang),
                 "constraint": T.get(kind, T["text"])}

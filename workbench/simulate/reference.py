@@ -98,8 +98,10 @@ def _inside(module: Any, root: Path) -> bool:
     if not f:
         paths = list(getattr(module, "__path__", []) or [])
         f = paths[0] if paths else None
+    if not f:
+        return False
     try:
-        return bool(f) and Path(f).resolve().is_relative_to(root)
+        return Path(f).resolve().is_relative_to(root)
     except (OSError, ValueError):
         return False
 
@@ -176,7 +178,7 @@ class Reference:
         """The benchmark's question records of ``target`` by field."""
         with self._lock:
             qs = self.builder.build_prediction_questions(target) or []
-        return {q.get("field"): q for q in qs if isinstance(q, dict)}
+        return {str(q.get("field")): q for q in qs if isinstance(q, dict)}
 
     def build_prompt(self, profile: str, history: Sequence[tuple[int, dict[str, Any]]], target: dict[str, Any],
                      question: Question, *, max_history_tokens: int, count: Callable[[str], int]) -> Prompt:

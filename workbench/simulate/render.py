@@ -625,7 +625,8 @@ def result_text(event: dict[str, Any], lang: str = "zh") -> str:
 def event_body(event: dict[str, Any], lang: str = "zh") -> str:
     """The history block without its label, with its trailing newline:
     ``event_block(e, label, lang) == label + event_body(e, lang)``."""
-    return PHRASES[lang]["block"].format(label="", ts=event.get("timestamp", ""), scene=scene_name(event, lang),
+    ts = event["timestamp"] if "timestamp" in event else PHRASES[lang]["unknown_time"]
+    return PHRASES[lang]["block"].format(label="", ts=ts, scene=scene_name(event, lang),
                                          context=context_text(event, lang), result=result_text(event, lang))
 
 

@@ -9,6 +9,8 @@ dialogue context by them. ``HISTORY_SLOT`` marks the line that holds the history
 
 from __future__ import annotations
 
+from typing import Any
+
 HISTORY_SLOT = "\x00history\x00"
 
 _PRINCIPLES_ZH = [
@@ -24,7 +26,7 @@ _PROFILE_ZH = ["## 输入一：用户画像", "下面是该用户在平台上的
 _PROFILE_EN = ["## Input 1: User profile",
                "The user's basic platform information, as background for understanding them:", "{profile}"]
 
-T: dict[str, dict[str, list[str] | str]] = {
+T: dict[str, dict[str, Any]] = {
     "zh": {
         "predict": [
             "你是快手平台上的一名真实用户。你要做的是：依据给出的历史行为序列，推断该用户的兴趣偏好、消费水平和"
