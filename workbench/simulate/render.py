@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from workbench.simulate._events import (AD, LIVE, SEARCH, SERVICE, SHOP, VIDEO, actions_of,
-                                        context_of, scenario_of, scene_zh)
+                                        context_of, scenario_of, scene_zh, to_number)
 from workbench.simulate._phrases import PHRASES
 
 LANGS = ("zh", "en")
@@ -47,33 +47,14 @@ def _isnum(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _leading_number(s: str) -> Any:
-    s = s.strip()
-    if not s:
-        return s
-    try:
-        return float(s) if "." in s else int(s)
-    except ValueError:
-        pass
-    i = 0
-    while i < len(s) and s[i].isdigit():
-        i += 1
-    if i == 0:
-        return s
-    j = i
-    if j < len(s) and s[j] == ".":
-        j += 1
-        while j < len(s) and s[j].isdigit():
-            j += 1
-    num = s[:j]
-    return float(num) if "." in num else int(num)
-
-
 def coerced_context(event: dict[str, Any]) -> dict[str, Any]:
     """The event's context with the numeric keys' strings coerced to their leading number
     ("60秒" -> 60; unparseable strings stay as they are)."""
-    return {k: (_leading_number(v) if k in NUMERIC_CONTEXT_FIELDS and isinstance(v, str) else v)
-            for k, v in context_of(event).items()}
+    out = {}
+    for k, v in context_of(event).items():
+        n = to_number(v) if k in NUMERIC_CONTEXT_FIELDS and isinstance(v, str) else None
+        out[k] = v if n is None else n
+    return out
 
 
 def _pos(v: Any) -> bool:
