@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from workbench.simulate._events import (AD, LIVE, SEARCH, SERVICE, SHOP, VIDEO, actions_of,
-                                        context_of, scenario_of, scene_zh, to_number)
+                                        context_of, scenario_of, scene_zh)
 from workbench.simulate._phrases import PHRASES
+from workbench.traces.numbers import benchmark_numeric, duration_seconds, is_number
 
 LANGS = ("zh", "en")
 
@@ -43,22 +44,17 @@ def scene_name(event: dict[str, Any], lang: str) -> str:
 
 # -- number formatting (the benchmark's rules) -------------------------------------------------------
 
-def _isnum(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
+_isnum = is_number      # numbers as the benchmark's isinstance test sees them (booleans included)
 
 
 def coerced_context(event: dict[str, Any]) -> dict[str, Any]:
     """The event's context with the numeric keys' strings coerced to their leading number
     ("60秒" -> 60; unparseable strings stay as they are)."""
-    out = {}
-    for k, v in context_of(event).items():
-        n = to_number(v) if k in NUMERIC_CONTEXT_FIELDS and isinstance(v, str) else None
-        out[k] = v if n is None else n
-    return out
+    return {k: (benchmark_numeric(v) if k in NUMERIC_CONTEXT_FIELDS else v) for k, v in context_of(event).items()}
 
 
 def _pos(v: Any) -> bool:
-    """A number > 0 (nulls, strings, booleans are not)."""
+    """A number > 0 (nulls and strings are not)."""
     return _isnum(v) and v > 0
 
 
@@ -79,18 +75,6 @@ def _big(v: Any, L: str) -> str:
 def _cut(text: Any, limit: int, ellipsis: bool = True) -> str:
     s = text if isinstance(text, str) else str(text)
     return s[:limit] + ("..." if ellipsis else "") if len(s) > limit else s
-
-
-def _float_or_zero(v: Any) -> float:
-    """A duration given as a number or as a string with an optional 秒 unit; else 0."""
-    if _isnum(v):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            return float(v.replace("秒", "").strip())
-        except ValueError:
-            return 0.0
-    return 0.0
 
 
 def _minutes(seconds: float, L: str, short: bool) -> str:
@@ -443,7 +427,7 @@ def _ad_watch(a: dict[str, Any], L: str, out: list[str]) -> None:
     if "watch_seconds" in a:
         secs = a.get("watch_seconds", 0)
     elif "play_duration" in a:
-        secs = _float_or_zero(a.get("play_duration"))
+        secs = duration_seconds(a.get("play_duration"))
     feats = []
     if _isnum(secs) and secs > 0:
         feats.append(P["ar_watched"].format(x=f"{secs:.1f}"))
@@ -490,7 +474,7 @@ def _ad_result(acts: list[dict[str, Any]], L: str) -> list[str]:
 
 def _live_watch(a: dict[str, Any], L: str, out: list[str]) -> None:
     P = PHRASES[L]
-    secs = _float_or_zero(a.get("play_duration", 0))
+    secs = duration_seconds(a.get("play_duration", 0))
     info = []
     if secs > 0:
         info.append(P["lr_stayed"].format(d=_minutes(secs, L, short=True) if secs >= 60
