@@ -284,3 +284,26 @@ def test_unreachable_server_reports_plain_words_quickly(tmp_path, capsys, users,
           "--out", str(tmp_path / "o2")])
     err = capsys.readouterr().err
     assert "answers failed; first error: Could not connect to http://127.0.0.1:" in err
+
+
+def test_cli_eval_reference_mode_sends_the_checkouts_prompts_and_records_the_source(tmp_path, capsys, users):
+    from pathlib import Path
+
+    from workbench.cli import main
+
+    standin = Path(__file__).resolve().parents[1] / "fixtures" / "benchmark_standin"
+    data = {u.user_id: {"user_profile": u.profile, "action_history": u.events} for u in users}
+    path = tmp_path / "traces.json"
+    path.write_text(json.dumps(data, ensure_ascii=False))
+    with DevServer(script=lambda req: "Yes" if "YES OR NO" in req.prompt else "15") as srv:
+        rc = main(["eval", str(path), "--model", "openai/dev-model", "--api-base", srv.base_url,
+                   "--n-per-user", "1", "--out", str(tmp_path / "o"), "--reference", str(standin), "--no-cache"])
+        prompts = [r.prompt for r in srv.completion_requests()]
+    capsys.readouterr()
+    assert rc in (0, 1) and prompts and all(p.startswith("STANDIN ROLE") for p in prompts)
+    settings = json.loads((tmp_path / "o" / "report.json").read_text())["settings"]
+    assert settings["prompt_source"] == "reference" and settings["path"] == str(standin)
+    assert settings["commit"] is None and settings["token_counter"] == "approx"
+    rc = main(["eval", str(path), "--model", "openai/dev-model", "--api-base", "http://127.0.0.1:9",
+               "--reference", str(tmp_path / "nowhere")])
+    assert rc == 2 and "no such folder" in capsys.readouterr().err

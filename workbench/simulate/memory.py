@@ -1,7 +1,7 @@
 """Memory strategies: which history events go into a prompt. Layer: simulate (pure; no Qt).
 
-* ``truncate`` (the benchmark's, PROTOCOL 3.2): newest first while the running total fits the budget;
-  stop at the first event that does not fit (no skipping).
+* ``truncate`` (the benchmark's; docs/benchmark.md, "History and token budget"): newest first while
+  the running total fits the budget; stop at the first event that does not fit (no skipping).
 * ``retrieve``: a lexical retriever (BM25 via ``rank_bm25``) scores every history event's rendered
   text against a query (the target's scene text); the most recent events fill ``RECENT_SHARE`` of the
   budget first (same stopping rule), then the best-scoring other events are added in score order,
