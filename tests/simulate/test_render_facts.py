@@ -1,6 +1,5 @@
 """Every numeric fact the benchmark states about an event appears in our text, for every action type
-of every scenario, in both languages; the benchmark's quirks are reproduced (docs/benchmark.md,
-"Event text")."""
+of every scenario, in both languages; the benchmark's quirks are reproduced (docs/benchmark.md#one-events-text)."""
 
 from __future__ import annotations
 

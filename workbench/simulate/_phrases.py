@@ -1,7 +1,7 @@
 """Our wording of every fact the history and scene text states, in Chinese and English.
 
 Layer: simulate (pure; no Qt). The facts, when each is shown and how its number is written follow
-the benchmark's renderer (see docs/benchmark.md, "Event text"); the sentences are our own. Keys are
+the benchmark's renderer (docs/benchmark.md#one-events-text); the sentences are our own. Keys are
 used by :mod:`workbench.simulate.render`; ``{placeholders}`` carry already formatted numbers.
 """
 

@@ -1,6 +1,6 @@
 """Memory strategies: which history events go into a prompt. Layer: simulate (pure; no Qt).
 
-* ``truncate`` (the benchmark's; docs/benchmark.md, "History and token budget"): newest first while
+* ``truncate`` (the benchmark's; docs/benchmark.md#memory): newest first while
   the running total fits the budget; stop at the first event that does not fit (no skipping).
 * ``retrieve``: a lexical retriever (BM25 via ``rank_bm25``) scores every history event's rendered
   text against a query (the target's scene text); the most recent events fill ``RECENT_SHARE`` of the

@@ -2,7 +2,7 @@
 
 The prompt has the benchmark's sections in the benchmark's order, joined line by line as the
 benchmark joins them, in our own words (:mod:`workbench.simulate.templates`); docs/benchmark.md
-("Prompt layout", "History and token budget") maps both. With a reference checkout
+(#prompt-layout, #token-budget) maps both. With a reference checkout
 (:mod:`workbench.simulate.reference`) the benchmark's own builder renders the prompt instead.
 
 Budget: ``max_history_tokens`` is the budget of the whole prompt. History budget =

@@ -15,7 +15,7 @@ its evaluator (``src/evaluation/evaluator.py``, for the judge prompt) in isolati
 
 Every call counts tokens with the workbench's counter (the builder's own counter would try to
 download the Qwen3-8B tokenizer); the events of the history the builder chose are read from its
-own history selection. docs/benchmark.md, "Reference mode", explains the use.
+own history selection. docs/benchmark.md#reference-mode explains the use.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ how each number is written (raw value as the data holds it, ``X.Y万`` above 10 
 seconds, one decimal, hours) follow the benchmark's renderer, quirks included (a video
 ``watch_seconds`` under 60 s is not stated; a search ``click`` with a zero count reads as a click;
 a live dislike only counts the misspelt ``reduce_simliar_cnt``; ...). The sentences are ours
-(:mod:`workbench.simulate._phrases`). docs/benchmark.md, "Event text", lists every fact.
+(:mod:`workbench.simulate._phrases`). docs/benchmark.md#one-events-text lists every fact.
 Outcomes (reaction text) are only ever rendered for history events.
 """
 
