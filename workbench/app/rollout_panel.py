@@ -35,8 +35,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -88,6 +90,8 @@ class RolloutPanel(QWidget):
         self._events: list[tuple[int, dict[str, Any]]] = []
         self._build()
         state.selection_changed.connect(self._on_state_selection_changed)
+        state.user_changed.connect(self._on_state_user_changed)
+        self._on_state_user_changed(state.current_user)
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -156,14 +160,42 @@ class RolloutPanel(QWidget):
         body.addWidget(lower)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 1)
-        lay = QVBoxLayout(self)
+        self.placeholder = QLabel("No rollout yet. Pick a model and a start (select an event), then "
+                                  "Run rollout: the simulated days will be drawn under the real ones.", self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.placeholder)
+        self.pages.addWidget(body)
+        content = QWidget(self)
+        content.setMinimumSize(560, 640)      # two timelines and the charts need room: scroll if short
+        lay = QVBoxLayout(content)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(grid)
         lay.addLayout(buttons)
         lay.addWidget(self.status)
-        lay.addWidget(body, 1)
+        lay.addWidget(self.pages, 1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.setMinimumSize(200, 120)         # a dock never forces the window to grow
 
     # -- start ------------------------------------------------------------------------------------
+
+    def _on_state_user_changed(self, user_id: str) -> None:
+        """Default start: two thirds into the user's trace, at midnight (a selected event overrides)."""
+        if self.running or self.state.dataset is None or not user_id:
+            return
+        ts = self.state.dataset.user_events(user_id)["ts"].drop_nulls()
+        if ts.len():
+            lo, hi = ts.min(), ts.max()
+            start = (lo + (hi - lo) * 2 / 3).replace(hour=0, minute=0, second=0, microsecond=0)
+            self.start_edit.setDateTime(QDateTime.fromString(start.strftime("%Y-%m-%d %H:%M"),
+                                                             "yyyy-MM-dd HH:mm"))
 
     def _on_state_selection_changed(self, user_id: str, event_index: int) -> None:
         if self.running or self.state.dataset is None or event_index < 0:
@@ -289,6 +321,7 @@ class RolloutPanel(QWidget):
             sim_uid, frame = await asyncio.to_thread(_load_simulated, self.out_dir / f"simulated_{m}.json")
             self._tracks[m] = track_of(sim_uid, frame, f"simulated · {m} loop · {self.results[m].model}")
         self._tracks["real"] = track_of(uid, self.state.dataset.user_events(uid), f"real · {uid}")
+        self.pages.setCurrentIndex(1)
         self.lower.setCurrentText("closed loop" if "closed" in self.results else "open loop")
         self._draw_split()
         self._draw_charts()
