@@ -325,6 +325,7 @@ class RolloutPanel(QWidget):
         self.lower.setCurrentText("closed loop" if "closed" in self.results else "open loop")
         self._draw_split()
         self._draw_charts()
+        self.detail.set_data([f"{m} loop" for m in self.results], [])
         parts = []
         for m, r in self.results.items():
             unknown = f", {r.unknown_cost_calls} calls at unknown price" if r.unknown_cost_calls else ""
