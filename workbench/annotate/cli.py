@@ -7,7 +7,7 @@
     workbench cases list DB [--json] [filters]
     workbench cases queue DB --predictions predictions.jsonl --model M --field F [--name N]
     workbench cases tags DB
-    workbench cases merge|agreement|disagreements|adjudicate ...   (see cli_annotators)
+    workbench cases merge|agreement|disagreements|adjudicate|mark|suggest|spans ...   (see cli_annotators)
 
 Top-level imports stay light (argparse, pathlib); the work is imported inside :func:`run`.
 Exit codes: 0 ok, 1 failure, 2 invalid input (one line on stderr naming file/user/event/field).
@@ -24,7 +24,7 @@ from typing import Any
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(
         dest="cases_command",
-        metavar="{add,export,list,queue,tags,merge,agreement,disagreements,adjudicate}")
+        metavar="{add,export,list,queue,tags,merge,agreement,disagreements,adjudicate,mark,suggest,spans}")
     sub.required = True
 
     def filters(p: argparse.ArgumentParser) -> None:
@@ -207,9 +207,12 @@ def _export(args: argparse.Namespace, store: Any) -> int:
                 loaded[source] = None
         return loaded[source]
 
+    spans: dict[str, list[Any]] = {}
+    for span in store.spans():
+        spans.setdefault(span.case_id, []).append(span)
     try:
         out = export_cases(cases, args.format, args.out, redactor=redactor, title=args.title,
-                           taxonomy=store.tags(), traces=traces)
+                           taxonomy=store.tags(), traces=traces, spans=spans)
     except ExportError as exc:
         return _fail(str(exc), 1)
     print(f"wrote {len(cases)} case(s) to {out}")

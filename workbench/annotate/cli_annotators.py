@@ -4,6 +4,10 @@
     workbench cases agreement DB [--tag T ...] [--json]
     workbench cases disagreements DB [--tag T] [--json]
     workbench cases adjudicate DB --item "user_0001 #12" --tag T --final yes|no [--by NAME] [--note TEXT]
+    workbench cases suggest DB --case ID [--json]          # lexicon-suggested spans of a case
+    workbench cases mark DB --case ID --target turn:2 --start 3 --end 7 --marker politeness
+                        [--status manual|accepted|rejected --source lexicon:politeness] [--by NAME]
+    workbench cases spans DB [--json] [--quality]           # stored spans; lexicon precision/recall
 
 Exit codes as for the other ``cases`` commands: 0 ok, 1 failure, 2 invalid input (one line on stderr).
 """
@@ -16,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-COMMANDS = ("merge", "agreement", "disagreements", "adjudicate")
+COMMANDS = ("merge", "agreement", "disagreements", "adjudicate", "mark", "suggest", "spans")
 
 
 def add_arguments(sub: Any) -> None:
@@ -50,6 +54,34 @@ def add_arguments(sub: Any) -> None:
     ad.add_argument("--by", default=None, help="who decided (default: the login name)")
     ad.add_argument("--note", default="", help="why")
 
+    from workbench.annotate.spans import MARKER_KEYS
+
+    sg = sub.add_parser("suggest", help="lexicon-suggested marker spans of a case",
+                        description="The spans the lexicons suggest in a case's messages (code-point offsets).")
+    sg.add_argument("db", type=Path, help="case store")
+    sg.add_argument("--case", required=True, help="case id")
+    sg.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    mk = sub.add_parser("mark", help="mark a span of a message with a marker type",
+                        description="Store a span (code-point offsets into one message of a case).")
+    mk.add_argument("db", type=Path, help="case store")
+    mk.add_argument("--case", required=True, help="case id")
+    mk.add_argument("--target", required=True, help="turn:N, real:FIELD or pred:MODEL:FIELD")
+    mk.add_argument("--start", type=int, required=True, help="first code point (0-based)")
+    mk.add_argument("--end", type=int, required=True, help="code point after the span")
+    mk.add_argument("--marker", required=True, choices=MARKER_KEYS)
+    mk.add_argument("--status", default="manual", choices=("manual", "accepted", "rejected"),
+                    help="manual (the annotator's own), or the decision on a lexicon suggestion")
+    mk.add_argument("--source", default="", help="for a decided suggestion: lexicon:CATEGORY")
+    mk.add_argument("--by", default=None, help="annotator (default: the login name)")
+
+    sp = sub.add_parser("spans", help="list marked spans; each lexicon marker's precision and recall",
+                        description="Stored spans, or with --quality each lexicon marker's precision and "
+                                    "recall per language against the annotators' decisions.")
+    sp.add_argument("db", type=Path, help="case store")
+    sp.add_argument("--quality", action="store_true", help="lexicon precision/recall instead of the spans")
+    sp.add_argument("--json", action="store_true", help="print JSON")
+
 
 def _fail(message: str, code: int = 2) -> int:
     print(f"workbench cases: {message}", file=sys.stderr)
@@ -74,12 +106,14 @@ def run(args: argparse.Namespace) -> int:
     if not args.db.exists():
         return _fail(f"{args.db}: no such case store")
     try:
-        with CaseStore(args.db, readonly=command != "adjudicate") as store:
+        with CaseStore(args.db, readonly=command not in ("adjudicate", "mark")) as store:
             if store.damage:
                 return _fail(f"{args.db}: the case store is damaged ({store.damage}); agreement needs every "
                              "label, so export what can be read and work on a repaired copy")
             if command == "adjudicate":
                 return _adjudicate(args, store)
+            if command in ("mark", "suggest", "spans"):
+                return _spans(args, store)
             return _agreement(args, store)
     except StoreError as exc:
         return _fail(str(exc))
@@ -151,4 +185,45 @@ def _adjudicate(args: argparse.Namespace, store: Any) -> int:
         return _fail(f"{args.db}: no case judges item {args.item!r}")
     adj = store.adjudicate(args.item, tag, args.final == "yes", by, note=args.note)
     print(f"{adj.item}  {adj.tag} = {args.final}  decided by {adj.decided_by} at {adj.decided_at}")
+    return 0
+
+
+def _spans(args: argparse.Namespace, store: Any) -> int:
+    from dataclasses import asdict
+
+    from workbench.annotate.spans import SpanError, candidates, lexicon_quality, make_span
+
+    command = args.cases_command
+    try:
+        if command == "suggest":
+            for s in candidates(store.get_case(args.case)):
+                if args.json:
+                    print(json.dumps(s.to_dict(), ensure_ascii=False))
+                else:
+                    print(f"{s.target:<24} {s.start:>5}..{s.end:<5} {s.marker:<20} {s.quote}")
+            return 0
+        if command == "mark":
+            by = args.by if args.by is not None else _login()
+            span = make_span(store.get_case(args.case), args.target, args.start, args.end, args.marker,
+                             annotator=by, status=args.status, source=args.source)
+            store.add_span(span)
+            print(f"{span.id}  {span.target} {span.start}..{span.end} {span.marker} {span.status}: {span.quote}")
+            return 0
+    except SpanError as exc:
+        return _fail(f"{args.db}: {exc}")
+    spans = store.spans()
+    if args.quality:
+        rows = [asdict(q) for q in lexicon_quality(spans)]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+        for q in rows if not args.json else ():
+            fmt = (lambda v: "n/a" if v is None else f"{v:.2f}")  # noqa: E731
+            print(f"{q['category']:<12} {q['lang']}  precision={fmt(q['precision'])}  recall={fmt(q['recall'])}  "
+                  f"accepted={q['accepted']} rejected={q['rejected']} missed={q['manual']}")
+        return 0
+    for s in spans:
+        if args.json:
+            print(json.dumps(s.to_dict(), ensure_ascii=False))
+        else:
+            print(f"{s.case_id}  {s.target:<24} {s.start:>5}..{s.end:<5} {s.marker:<20} {s.status:<9} {s.quote}")
     return 0

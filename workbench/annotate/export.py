@@ -17,6 +17,11 @@ over it, so a crash never leaves half a file.
 * **Parquet** (polars): typed columns; lists as List(String); predictions and transcripts as lists
   of structs (prediction values as JSON text, since they mix numbers and strings).
 
+Marker spans (:mod:`workbench.annotate.spans`) go with their case in every format: a ``spans`` list
+in JSONL, a ``spans`` JSON column in CSV, a list of structs in Parquet, highlights and a table in
+the HTML report. When redaction changes a message (a pseudonymised id, a scrubbed key), each span's
+quote is redacted the same way and its code-point offsets are moved to where the quote now stands.
+
 Snapshot PNGs are not exported in these formats (the HTML report embeds them).
 """
 
@@ -26,12 +31,14 @@ import csv
 import io
 import unicodedata
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from dataclasses import replace
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import orjson
 
 from workbench.annotate.model import Case
 from workbench.annotate.redact import RedactionError, Redactor
+from workbench.annotate.spans import Span, SpanError, relocate, target_text
 from workbench import fileio
 from workbench.textsafe import UNSAFE, visible
 
@@ -42,9 +49,10 @@ _QUOTES = frozenset("\"'`\uff02\uff07\u2018\u2019\u201a\u201b\u201c\u201d\u201e\
 
 CSV_COLUMNS = ("id", "user_id", "source", "event_index", "start_ts", "end_ts", "scenario", "fields",
                "tags", "severity", "note", "author", "created", "updated", "real_values", "models",
-               "predictions", "prompt_hashes", "prompt", "transcript", "event", "neighbours")
+               "predictions", "prompt_hashes", "prompt", "transcript", "event", "neighbours", "spans")
 
-_JSON_CSV_COLUMNS = frozenset({"real_values", "predictions", "transcript", "event", "neighbours"})
+_JSON_CSV_COLUMNS = frozenset({"real_values", "predictions", "transcript", "event", "neighbours", "spans"})
+SpanMap = Mapping[str, Sequence[Span]]
 
 
 class ExportError(Exception):
@@ -87,9 +95,34 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         raise ExportError(f"{Path(path)}: cannot write ({exc.strerror or exc})") from None
 
 
-def case_record(case: Case) -> dict[str, Any]:
-    """The exported dict of one (already redacted) case."""
-    return case.to_dict(include_snapshot=False)
+def case_record(case: Case, spans: SpanMap | None = None) -> dict[str, Any]:
+    """The exported dict of one (already redacted) case, with its spans."""
+    return {**case.to_dict(include_snapshot=False), "spans": _span_dicts(case, spans)}
+
+
+def _span_dicts(case: Case, spans: SpanMap | None) -> list[dict[str, Any]]:
+    return [s.to_dict() for s in (spans or {}).get(case.id, ())]
+
+
+def redact_spans(red: Redactor, originals: Sequence[Case], exported: Sequence[Case],
+                 spans: SpanMap | None) -> dict[str, list[Span]]:
+    """Spans as they stand in the redacted cases (``originals`` and ``exported`` in the same order):
+    quote and annotator redacted, offsets moved to the redacted quote's place in the redacted text."""
+    out: dict[str, list[Span]] = {}
+    for orig, exp in zip(originals, exported):
+        for s in (spans or {}).get(orig.id, ()):
+            quote = red.text(s.quote)
+            moved = replace(s, quote=quote, annotator=red.text(s.annotator))
+            try:
+                text, new_text = target_text(orig, s.target), target_text(exp, s.target)
+            except SpanError:
+                out.setdefault(orig.id, []).append(moved)
+                continue
+            if new_text != text:
+                start = len(red.text(text[:s.start]))
+                moved = relocate(replace(moved, start=start, end=start + len(quote)), new_text) or moved
+            out.setdefault(orig.id, []).append(moved)
+    return out
 
 
 def fill_context(cases: Iterable[Case], traces: Callable[[str], Any] | None) -> list[Case]:
@@ -126,12 +159,12 @@ def fill_context(cases: Iterable[Case], traces: Callable[[str], Any] | None) -> 
 
 # -- formats ----------------------------------------------------------------------------------------
 
-def jsonl_bytes(cases: Iterable[Case]) -> bytes:
-    return b"".join(orjson.dumps(case_record(c), default=str, option=orjson.OPT_APPEND_NEWLINE)
+def jsonl_bytes(cases: Iterable[Case], spans: SpanMap | None = None) -> bytes:
+    return b"".join(orjson.dumps(case_record(c, spans), default=str, option=orjson.OPT_APPEND_NEWLINE)
                     for c in cases)
 
 
-def csv_text(cases: Iterable[Case]) -> str:
+def csv_text(cases: Iterable[Case], spans: SpanMap | None = None) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -146,13 +179,13 @@ def csv_text(cases: Iterable[Case]) -> str:
             "prompt_hashes": ";".join(dict.fromkeys(p.prompt_hash for p in c.predictions if p.prompt_hash)),
             "prompt": c.prompt, "transcript": _json([t.to_dict() for t in c.transcript]),
             "event": _json(c.event) if c.event is not None else "",
-            "neighbours": _json(list(c.neighbours)),
+            "neighbours": _json(list(c.neighbours)), "spans": _json(_span_dicts(c, spans)),
         }
         writer.writerow([neutralise_cell(row[k], json_text=k in _JSON_CSV_COLUMNS) for k in CSV_COLUMNS])
     return buf.getvalue()
 
 
-def parquet_frame(cases: Iterable[Case]):  # -> polars.DataFrame
+def parquet_frame(cases: Iterable[Case], spans: SpanMap | None = None):  # -> polars.DataFrame
     import polars as pl
 
     pred_struct = pl.Struct({"model": pl.String(), "field": pl.String(), "memory": pl.String(),
@@ -161,6 +194,10 @@ def parquet_frame(cases: Iterable[Case]):  # -> polars.DataFrame
                              "parse_ok": pl.Boolean(), "prediction_method": pl.String(),
                              "error": pl.String()})
     turn_struct = pl.Struct({"role": pl.String(), "content": pl.String()})
+    span_struct = pl.Struct({"id": pl.String(), "case_id": pl.String(), "target": pl.String(),
+                             "start": pl.Int64(), "end": pl.Int64(), "quote": pl.String(),
+                             "marker": pl.String(), "status": pl.String(), "source": pl.String(),
+                             "lang": pl.String(), "annotator": pl.String(), "created": pl.String()})
     schema = {
         "id": pl.String(), "user_id": pl.String(), "source": pl.String(), "event_index": pl.Int64(),
         "start_ts": pl.String(), "end_ts": pl.String(), "scenario": pl.String(),
@@ -168,6 +205,7 @@ def parquet_frame(cases: Iterable[Case]):  # -> polars.DataFrame
         "note": pl.String(), "author": pl.String(), "created": pl.String(), "updated": pl.String(),
         "real_values": pl.String(), "predictions": pl.List(pred_struct), "prompt": pl.String(),
         "transcript": pl.List(turn_struct), "event": pl.String(), "neighbours": pl.String(),
+        "spans": pl.List(span_struct),
     }
     rows = []
     for c in cases:
@@ -181,7 +219,7 @@ def parquet_frame(cases: Iterable[Case]):  # -> polars.DataFrame
                              "predicted_label": _json(p.predicted_label)} for p in c.predictions],
             "prompt": c.prompt, "transcript": [t.to_dict() for t in c.transcript],
             "event": _json(c.event) if c.event is not None else None,
-            "neighbours": _json(list(c.neighbours)),
+            "neighbours": _json(list(c.neighbours)), "spans": _span_dicts(c, spans),
         })
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
@@ -190,30 +228,33 @@ def parquet_frame(cases: Iterable[Case]):  # -> polars.DataFrame
 
 def export_cases(cases: Iterable[Case], fmt: str, out: str | Path, *, redactor: Redactor | None = None,
                  title: str = "Annotated cases", taxonomy: Iterable[Any] = (),
-                 traces: Callable[[str], Any] | None = None) -> Path:
+                 traces: Callable[[str], Any] | None = None, spans: SpanMap | None = None) -> Path:
     """Write ``cases`` to ``out`` in ``fmt`` (jsonl, csv, parquet, html) after redaction.
 
     ``taxonomy`` (a list of :class:`~workbench.annotate.taxonomy.Tag`) gives the report its tag
     labels and colours; ``traces`` (source -> TraceSet or None) fills in the raw event and the
     neighbouring events of cases stored without them, and lets the report draw a wider timeline
-    around each case than the stored neighbours.
+    around each case than the stored neighbours. ``spans`` (case id -> spans) are exported with
+    their cases.
     """
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
     red = redactor or Redactor()
+    filled = fill_context(cases, traces)
     try:
-        exported = red.cases(fill_context(cases, traces))
+        exported = red.cases(filled)
+        out_spans = redact_spans(red, filled, exported, spans)
     except RedactionError as exc:
         raise ExportError(f"{Path(out)}: {exc}") from None
     if fmt == "jsonl":
-        data = jsonl_bytes(exported)
+        data = jsonl_bytes(exported, out_spans)
         return atomic_write(out, lambda p: p.write_bytes(data))
     if fmt == "csv":
-        text = csv_text(exported)
+        text = csv_text(exported, out_spans)
         return atomic_write(out, lambda p: p.write_bytes(text.encode("utf-8-sig")))
     if fmt == "parquet":
-        frame = parquet_frame(exported)
+        frame = parquet_frame(exported, out_spans)
         return atomic_write(out, lambda p: frame.write_parquet(p, compression="zstd"))
     from workbench.annotate.report import render_report
 
@@ -225,5 +266,5 @@ def export_cases(cases: Iterable[Case], fmt: str, out: str | Path, *, redactor: 
         notes.append(f"times coarsened to the {red.coarsen}")
     html_text = render_report(exported, title=red.text(title), taxonomy=list(taxonomy),
                               traces=None if red.active else traces, note=", ".join(notes),
-                              coarsen=red.coarsen)
+                              coarsen=red.coarsen, spans=out_spans)
     return atomic_write(out, lambda p: p.write_bytes(html_text.encode("utf-8")))

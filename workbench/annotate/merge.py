@@ -7,8 +7,8 @@ Layer: annotate (pure; no Qt).
 * Cases, by id: a new id is copied; an identical case is skipped; two different versions of one
   case (a store copied and edited in both places) keep the newer edit (``updated``) as the case and
   the other in the case-version table with the name of the store it came from.
-* Queues (with their review position and links to cases), adjudications and kept case versions are
-  copied once each (identical ones are recognised and skipped).
+* Queues (with their review position and links to cases), adjudications, marker spans (by id) and
+  kept case versions are copied once each (identical ones are recognised and skipped).
 
 Inputs are opened read-only; a damaged input is refused (export what can be read from it first).
 The result is built in a temporary file beside ``out`` and renamed over nothing: ``out`` must not
@@ -40,6 +40,7 @@ class MergeReport:
     queues_added: int = 0
     queues_identical: int = 0
     adjudications_added: int = 0
+    spans_added: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,6 +76,7 @@ def merge_stores(inputs: Sequence[str | Path], out: str | Path) -> MergeReport:
                     _merge_cases(src, dst, p.name, origin, report)
                     _merge_queues(src, dst, report)
                     _merge_adjudications(src, dst, report)
+                    report.spans_added += _merge_spans(src, dst)
             report.cases = dst.count()
         os.replace(tmp, target)
     except StoreError as exc:
@@ -160,3 +162,18 @@ def _merge_adjudications(src: Any, dst: Any, report: MergeReport) -> None:
             dst.adjudicate(a.item, a.tag, a.final, a.decided_by, note=a.note, decided_at=a.decided_at)
             have.add(a)
             report.adjudications_added += 1
+
+
+def _merge_spans(src: Any, dst: Any) -> int:
+    have = {s.id for s in dst.spans()}
+    added = 0
+    for span in src.spans():
+        if span.id not in have:
+            try:
+                dst.add_span(span)
+            except Exception as exc:  # the case text differs between stores: say which span
+                raise MergeError(f"{src.path}: span {span.id} of case {span.case_id} does not fit the merged "
+                                 f"case ({exc})") from None
+            have.add(span.id)
+            added += 1
+    return added

@@ -30,7 +30,9 @@ import orjson
 from workbench.annotate import markers as marker_mod
 from workbench.annotate.context import Mark, marks_from_events, outcome_of, raw_events_for
 from workbench.annotate.model import SEVERITY_NAMES, Case, CasePrediction
-from workbench.annotate.report_text import Clipper, pre_html
+from workbench.annotate.report_text import (Clipper, lexicon_quality_html, marked_html, pre_html,
+                                            spans_table_html)
+from workbench.annotate.spans import Span
 from workbench.annotate.svg import (SERIES_COLORS, bar_chart_svg, e, grouped_bar_svg, safe_color,
                                     timeline_svg)
 from workbench.annotate.taxonomy import DEFAULT_TAGS, Tag
@@ -144,7 +146,13 @@ def _timeline_html(case: Case, traces: Callable[[str], Any] | None, coarsen: str
     return f'<figure class="snapshot">{svg}</figure>'
 
 
-def _compare_html(case: Case, clip: Clipper) -> str:
+def _renderer(spans: Sequence[Span], target: str, plain: Callable[[str], str]) -> Callable[[str], str]:
+    """How to draw the message ``target``: the annotators' spans when it has some, else ``plain``."""
+    mine = [s for s in spans if s.target == target and s.status in ("manual", "accepted")]
+    return (lambda text: marked_html(text, mine)) if mine else plain
+
+
+def _compare_html(case: Case, clip: Clipper, spans: Sequence[Span] = ()) -> str:
     models = list(case.models)
     fields = list(case.fields) or list(case.real_values)
     if not fields and not case.predictions:
@@ -170,10 +178,10 @@ def _compare_html(case: Case, clip: Clipper) -> str:
             if (p.predicted_value is not None and p.predicted_label is not None
                     and p.predicted_value != p.predicted_label and not isinstance(p.predicted_value, str)):
                 extra = f' <span class="meta">(p={e(_fmt_value(p.predicted_value))})</span>'
-            render = highlight if f == "next_user_message" else e
+            render = _renderer(spans, f"pred:{m}:{f}", highlight if f == "next_user_message" else e)
             body = clip(f"{m} {f}", shown, render)
             cells.append(f"<td{cls}>{body}{extra}</td>")
-        render = highlight if f == "next_user_message" else e
+        render = _renderer(spans, f"real:{f}", highlight if f == "next_user_message" else e)
         real_html = clip(f"real {f}", _fmt_value(real), render)
         rows.append(f"<tr><th>{e(f)}</th><td>{real_html}</td>{''.join(cells)}</tr>")
     details = []
@@ -190,7 +198,7 @@ def _compare_html(case: Case, clip: Clipper) -> str:
             f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{raw}")
 
 
-def _transcript_html(case: Case, clip: Clipper) -> str:
+def _transcript_html(case: Case, clip: Clipper, spans: Sequence[Span] = ()) -> str:
     if not case.transcript:
         return ""
     target = case.real_values.get("next_user_message")
@@ -207,12 +215,13 @@ def _transcript_html(case: Case, clip: Clipper) -> str:
         cls = role + (" target" if i == target_i else "")
         items.append(f'<li class="{cls}"><span class="role">{e(label)}'
                      f'{" — the real next message" if i == target_i else ""}</span>'
-                     f"{clip(f'turn {i + 1} ({label})', t.content, highlight)}</li>")
+                     f"{clip(f'turn {i + 1} ({label})', t.content, _renderer(spans, f'turn:{i}', highlight))}"
+                     "</li>")
     sims = []
     for p in case.predictions:
         if p.field == "next_user_message" and p.parse_ok and isinstance(p.predicted_value, str):
             sims.append(f'<div class="sim"><span class="role">simulated by {e(p.model)}</span>'
-                        f"{clip(f'message simulated by {p.model}', p.predicted_value, highlight)}</div>")
+                        f"{clip(f'message simulated by {p.model}', p.predicted_value, _renderer(spans, f'pred:{p.model}:{p.field}', highlight))}</div>")
     legend = ('<p class="legend">Highlighted: <mark class="m-politeness">politeness</mark> '
               '<mark class="m-hedging">hedging</mark> <mark class="m-complaint">blame / complaint</mark>'
               f" (markers from {e(marker_mod.SOURCE)}).</p>")
@@ -257,7 +266,8 @@ def _short(text: str, limit: int = 300) -> str:
 
 
 def case_html(case: Case, number: int, tag_info: Mapping[str, Tag],
-              traces: Callable[[str], Any] | None = None, coarsen: str | None = None) -> str:
+              traces: Callable[[str], Any] | None = None, coarsen: str | None = None,
+              spans: Sequence[Span] = ()) -> str:
     anchor = "case-" + "".join(ch for ch in case.id if ch.isalnum() or ch in "-_")[:64]
     title = f"{number}. {_short(case.location())}" + (f" · {_short(case.scenario)}" if case.scenario else "")
     clip = Clipper()
@@ -266,8 +276,9 @@ def case_html(case: Case, number: int, tag_info: Mapping[str, Tag],
     if case.note:
         parts.append(f'<div class="note">{clip("note", case.note)}</div>')
     parts.append("<h3>Timeline</h3>" + _timeline_html(case, traces, coarsen))
-    parts.append(_compare_html(case, clip))
-    parts.append(_transcript_html(case, clip))
+    parts.append(_compare_html(case, clip, spans))
+    parts.append(_transcript_html(case, clip, spans))
+    parts.append(spans_table_html(spans))
     if case.prompt:
         parts.append(f"<details><summary>Prompt ({len(case.prompt):,} characters)</summary>"
                      f"{pre_html(case.prompt)}</details>")
@@ -339,7 +350,7 @@ def dialogue_markers(cases: Sequence[Case]) -> list[tuple[str, list[tuple[str, f
     return out
 
 
-def summary_html(cases: Sequence[Case], tag_info: Mapping[str, Tag]) -> str:
+def summary_html(cases: Sequence[Case], tag_info: Mapping[str, Tag], extra: str = "") -> str:
     counts = Counter(t for c in cases for t in c.tags)
     order = [t for t in tag_info if counts.get(t)] + sorted(t for t in counts if t not in tag_info)
     tag_bars = [(tag_info[t].label if t in tag_info else t, float(counts[t]),
@@ -361,7 +372,7 @@ def summary_html(cases: Sequence[Case], tag_info: Mapping[str, Tag]) -> str:
     facts = (f"{len(cases)} case(s) · {len({c.user_id for c in cases})} user(s) · scenarios: "
              + ", ".join(f"{k} {v}" for k, v in sorted(scen.items())))
     return (f'<section class="summary"><h2>Summary</h2><p class="meta">{e(facts)}</p>'
-            f'<div class="charts">{"".join(charts)}</div></section>')
+            f'<div class="charts">{"".join(charts)}</div>{extra}</section>')
 
 
 def toc_html(cases: Sequence[Case]) -> str:
@@ -377,14 +388,17 @@ def toc_html(cases: Sequence[Case]) -> str:
 
 def render_report(cases: Iterable[Case], *, title: str = "Annotated cases",
                   taxonomy: Sequence[Tag] = (), traces: Callable[[str], Any] | None = None,
-                  generated: datetime | None = None, note: str = "", coarsen: str | None = None) -> str:
+                  generated: datetime | None = None, note: str = "", coarsen: str | None = None,
+                  spans: Mapping[str, Sequence[Span]] | None = None) -> str:
     """The report as one HTML string. ``traces(source)`` may return a loaded TraceSet to draw a wider
     timeline than the stored neighbours (give None for redacted exports). ``coarsen`` ("hour"/"day")
     keeps the report's own times (axis labels, generation time) no finer than the redacted data."""
     case_list = list(cases)
     tag_info = {t.name: t for t in (taxonomy or DEFAULT_TAGS)}
-    body = [summary_html(case_list, tag_info), toc_html(case_list)]
-    body += [case_html(c, i, tag_info, traces, coarsen) for i, c in enumerate(case_list, 1)]
+    spans = spans or {}
+    all_spans = [s for c in case_list for s in spans.get(c.id, ())]
+    body = [summary_html(case_list, tag_info, lexicon_quality_html(all_spans)), toc_html(case_list)]
+    body += [case_html(c, i, tag_info, traces, coarsen, spans.get(c.id, ())) for i, c in enumerate(case_list, 1)]
     when = (generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     subtitle = f"{len(case_list)} case(s) · generated {when}" + (f" · {note}" if note else "")
     if coarsen:

@@ -14,9 +14,12 @@ made visible).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable, Sequence
 
+from workbench.annotate.spans import MARKER_TYPES, Span, lexicon_quality
 from workbench.annotate.svg import e
+
+_MARKER_LABELS = dict(MARKER_TYPES)
 
 #: Characters shown where a field is read; the rest is in the case's "Full text" section.
 CLIP = 2000
@@ -74,3 +77,51 @@ class Clipper:
         parts = [f"<h4>{e(label)} ({len(text):,} characters)</h4>{pre_html(text)}" for label, text in self.cut]
         return (f'<details class="fulltext"><summary>Full text of {len(self.cut)} shortened '
                 f"field(s)</summary>{''.join(parts)}</details>")
+
+
+def marked_html(text: str, spans: Sequence[Span]) -> str:
+    """``text`` escaped, with the annotators' spans (manual and accepted) wrapped in ``<mark>``."""
+    keep = sorted((sp for sp in spans if sp.status in ("manual", "accepted") and 0 <= sp.start < sp.end <= len(text)),
+                  key=lambda sp: (sp.start, -sp.end))
+    out, pos = [], 0
+    for sp in keep:
+        if sp.start < pos:
+            continue
+        label = _MARKER_LABELS.get(sp.marker, sp.marker)
+        who = f" · {sp.annotator}" if sp.annotator else ""
+        out.append(e(text[pos:sp.start]))
+        out.append(f'<mark class="span s-{e(sp.marker)}" title="{e(label + who)}">{e(text[sp.start:sp.end])}</mark>')
+        pos = sp.end
+    out.append(e(text[pos:]))
+    return "".join(out)
+
+
+def spans_table_html(spans: Sequence[Span]) -> str:
+    """The case's marked spans as a table (message, quote, marker, decision, annotator)."""
+    if not spans:
+        return ""
+    rows = "".join(
+        f"<tr><td>{e(sp.target)}</td><td>{e(sp.start)}..{e(sp.end)}</td><td>{e(sp.quote[:200])}</td>"
+        f"<td>{e(_MARKER_LABELS.get(sp.marker, sp.marker))}</td><td>{e(sp.status)}"
+        f"{(' (' + e(sp.source) + ')') if sp.source else ''}</td><td>{e(sp.annotator or '—')}</td></tr>"
+        for sp in spans)
+    return ('<h3>Marked spans</h3><table class="compare"><thead><tr><th>message</th><th>code points</th>'
+            "<th>text</th><th>marker</th><th>decision</th><th>annotator</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def lexicon_quality_html(spans: Iterable[Span]) -> str:
+    """Each lexicon marker's precision and recall against the annotators' decisions, per language."""
+    rows = []
+    for q in lexicon_quality(spans):
+        fmt = lambda v: "—" if v is None else f"{v:.2f}"  # noqa: E731
+        rows.append(f"<tr><td>{e(q.category)}</td><td>{e(q.lang)}</td><td>{fmt(q.precision)}</td>"
+                    f"<td>{fmt(q.recall)}</td><td>{q.accepted}</td><td>{q.rejected}</td><td>{q.manual}</td></tr>")
+    if not rows:
+        return ""
+    return ("<h3>Lexicon markers against the annotators</h3>"
+            '<p class="legend">Precision: accepted suggestions / decided suggestions. Recall: accepted '
+            "suggestions / (accepted + spans the annotators marked that the lexicon missed).</p>"
+            '<table class="compare"><thead><tr><th>lexicon</th><th>language</th><th>precision</th>'
+            "<th>recall</th><th>accepted</th><th>rejected</th><th>missed</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")

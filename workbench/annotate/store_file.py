@@ -112,6 +112,24 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (case_id, updated, origin)
     );
     """,
+    # 4: marker spans on the words of a case's messages (code-point offsets, quoted text)
+    """
+    CREATE TABLE spans (
+        id TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+        target TEXT NOT NULL,
+        start_cp INTEGER NOT NULL CHECK (start_cp >= 0),
+        end_cp INTEGER NOT NULL CHECK (end_cp > start_cp),
+        quote TEXT NOT NULL,
+        marker TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('manual', 'accepted', 'rejected')),
+        source TEXT NOT NULL DEFAULT '',
+        lang TEXT NOT NULL DEFAULT '',
+        annotator TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL
+    );
+    CREATE INDEX spans_case ON spans(case_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,10 +1,11 @@
-"""Several annotators in one case store: adjudications and superseded case versions. Layer:
-annotate (pure; no Qt).
+"""Several annotators in one case store: adjudications, superseded case versions and marker
+spans. Layer: annotate (pure; no Qt).
 
 :class:`LabelMixin` is part of :class:`~workbench.annotate.store.CaseStore`. An adjudication
 records the final label of one item and tag after annotators disagreed, who decided and when; every
 decision is kept and the latest per item and tag holds. A case version is a whole case (as JSON)
-that a merge replaced by a newer edit of the same case, kept with the store it came from.
+that a merge replaced by a newer edit of the same case, kept with the store it came from. A span
+(:class:`~workbench.annotate.spans.Span`) is checked against its case's message when stored.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from typing import Any, Sequence
 import orjson
 
 from workbench.annotate.model import Case, CasePrediction, Turn, utc_now
+from workbench.annotate.spans import Span, SpanError, target_text
 from workbench.annotate.store_file import dumps_json
+
+_SPAN_COLUMNS = ("id", "case_id", "target", "start_cp", "end_cp", "quote", "marker", "status", "source",
+                 "lang", "annotator", "created")
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,36 @@ class LabelMixin:
             return found
         latest = {(a.item, a.tag): a for a in found}
         return list(latest.values())
+
+    def add_span(self, span: Span) -> Span:
+        """Store a decided or manual span after checking it against its case's message (SpanError
+        when the quote is not the text at its offsets, KeyError for an unknown case)."""
+        if span.status not in ("manual", "accepted", "rejected"):
+            raise SpanError(f"only decided or manual spans are stored, not {span.status!r} ones")
+        text = target_text(self.get_case(span.case_id), span.target)  # type: ignore[attr-defined]
+        if text[span.start:span.end] != span.quote:
+            raise SpanError(f"case {span.case_id} {span.target}: the text at {span.start}..{span.end} is "
+                            f"not the quoted {span.quote[:40]!r}")
+        self._write(f"INSERT OR IGNORE INTO spans({', '.join(_SPAN_COLUMNS)}) VALUES "
+                    f"({', '.join('?' * len(_SPAN_COLUMNS))})",
+                    (span.id, span.case_id, span.target, span.start, span.end, span.quote, span.marker,
+                     span.status, span.source, span.lang, span.annotator, span.created))
+        return span
+
+    def delete_span(self, span_id: str) -> None:
+        """Remove a span (undo); KeyError when there is none with that id."""
+        if self._write("DELETE FROM spans WHERE id=?", (span_id,)).rowcount == 0:
+            raise KeyError(f"no span {span_id!r} in {self.path}")
+
+    def spans(self, case_id: str | None = None) -> list[Span]:
+        """Stored spans (of one case, or all), in case, message and text order."""
+        sql = f"SELECT {', '.join(_SPAN_COLUMNS)} FROM spans"
+        params: tuple[Any, ...] = ()
+        if case_id is not None:
+            sql += " WHERE case_id=?"
+            params = (case_id,)
+        rows = self._db.execute(sql + " ORDER BY case_id, target, start_cp, created", params).fetchall()
+        return [Span(*r) for r in rows]
 
     def keep_version(self, case: Case, origin: str) -> bool:
         """Keep ``case`` (a version a merge superseded) with the name of the store it came from;
