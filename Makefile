@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench demo clean freeze smoke
+.PHONY: run lint test bench demo clean freeze smoke
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PY_BOOT) -m venv $(VENV)
@@ -17,7 +17,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/workbench
 
-test: $(STAMP)
+# static checks: lint (ruff), the import contracts of pyproject.toml (import-linter)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	PYTHONPATH=. $(VENV)/bin/lint-imports
+
+test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n 2 -q
 
 bench: $(STAMP)

@@ -104,7 +104,7 @@ def build(dist: Path = DEFAULT_DIST, work: Path = DEFAULT_WORK, clean: bool = Fa
     try:
         import PyInstaller  # noqa: F401
     except ImportError:
-        raise SystemExit("PyInstaller is not installed: pip install -e '.[freeze]' (or make freeze)")
+        raise SystemExit("PyInstaller is not installed: pip install -e '.[freeze]' (or make freeze)") from None
     cmd = [sys.executable, "-m", "PyInstaller", str(SPEC), "--noconfirm",
            "--distpath", str(dist), "--workpath", str(work), "--log-level", "WARN"]
     if clean:

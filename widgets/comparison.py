@@ -76,7 +76,7 @@ class ComparisonTable(QWidget):
         self._rows = list(rows)
         self._model.clear()
         self._model.setHorizontalHeaderLabels(["question", "real", *self._columns])
-        for r, row in enumerate(self._rows):
+        for _r, row in enumerate(self._rows):
             self._model.appendRow(self._row_items(row))
         self._fit()
 

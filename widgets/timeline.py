@@ -536,7 +536,7 @@ class TimelineWidget(QWidget):
         if self.tooltip_provider is not None:
             try:
                 text = str(self.tooltip_provider(event_id))
-            except Exception as exc:  # a provider bug must not crash the hover
+            except Exception as exc:  # noqa: BLE001 - a provider bug must not crash the hover
                 text = f"(tooltip failed: {type(exc).__name__})"
         if not text:
             when = _fmt_utc(float(self._data.t[idx]))

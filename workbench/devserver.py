@@ -66,7 +66,7 @@ class SeenRequest:
     def prompt(self) -> str:
         try:
             return "\n".join(str(m.get("content", "")) for m in self.body.get("messages", []))
-        except Exception:
+        except Exception:  # noqa: BLE001 - a malformed request body: an empty prompt
             return ""
 
 

@@ -40,7 +40,7 @@ def _backend():
         from keyring.backends import fail
 
         backend = keyring.get_keyring()
-    except Exception:
+    except Exception:  # noqa: BLE001 - no usable keyring backend: the in-memory store
         return None
     if isinstance(backend, fail.Keyring):
         return None
@@ -49,14 +49,14 @@ def _backend():
 
         if isinstance(backend, null.Keyring):
             return None
-    except Exception:
+    except Exception:  # noqa: BLE001 - backend introspection is best effort
         pass
     try:
         from keyring.backends import chainer
 
         if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
             return None
-    except Exception:
+    except Exception:  # noqa: BLE001 - backend introspection is best effort
         pass
     if getattr(backend, "priority", 1) <= 0:
         return None
@@ -96,7 +96,7 @@ def get_key(provider: str) -> str | None:
         return None
     try:
         return backend.get_password(SERVICE, p)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a failing keyring backend: fall back to memory
         _mark_broken()
         return None
 
@@ -116,7 +116,7 @@ def set_key(provider: str, key: str) -> bool:
             with _lock:
                 _memory.pop(p, None)
             return True
-        except Exception:
+        except Exception:  # noqa: BLE001 - a failing keyring backend: fall back to memory
             _mark_broken()
     register_secret(key)
     with _lock:
@@ -134,7 +134,7 @@ def delete_key(provider: str) -> None:
     try:
         if backend.get_password(SERVICE, p) is not None:
             backend.delete_password(SERVICE, p)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a failing keyring backend: fall back to memory
         _mark_broken()
 
 

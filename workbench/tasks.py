@@ -10,7 +10,7 @@ import threading
 from typing import Callable
 
 
-class Cancelled(Exception):
+class Cancelled(Exception):  # noqa: N818 - Orange's name for it; a cancel is not an error
     """Raised by :meth:`TaskState.check` once the job has been cancelled."""
 
 

@@ -153,7 +153,7 @@ def test_scenario_specific_keys_and_types(small_users):
 def test_quirks_are_present(small_users):
     seen = Counter()
     ad_dates = Counter()
-    for uid, i, ev, scen in _events(small_users):
+    for uid, _i, ev, scen in _events(small_users):
         c = ev.get("context") or {}
         for a in ev["action"]:
             if "reduce_simliar_cnt" in a:

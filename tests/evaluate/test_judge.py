@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 
+from tests.blocked_imports import run_blocked
 from tests.evaluate.conftest import day, service
 from workbench.evaluate import judge as J
 
@@ -75,15 +74,10 @@ def test_judge_one_retries_then_averages():
 def test_evaluate_package_imports_no_qt():
     code = (
         "import sys\n"
-        "class Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in ('PySide6', 'pyqtgraph', 'qasync'):\n"
-        "            raise ImportError('blocked ' + name)\n"
-        "sys.meta_path.insert(0, Block())\n"
         "import workbench.evaluate.sampling, workbench.evaluate.metrics, workbench.evaluate.biases\n"
         "import workbench.evaluate.judge, workbench.evaluate.batch, workbench.evaluate.cli\n"
         "assert 'litellm' not in sys.modules\n"
         "print('ok')\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = run_blocked(code)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"

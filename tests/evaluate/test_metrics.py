@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workbench.evaluate import metrics as M
 
@@ -219,10 +221,6 @@ def test_report_formatting_rules():
     assert rep["llm_judge_metrics"]["average_score"] == 7.0
     assert M.round_floats({"x": float("inf"), "y": np.int64(3), "z": [1.234]}) == \
         {"x": None, "y": 3, "z": [1.23]}
-
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @settings(max_examples=150, deadline=None)

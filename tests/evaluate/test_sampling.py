@@ -143,9 +143,9 @@ def _big_user(uid: str, n_test: int, n_hist: int = 1, seed: int = 0) -> S.UserTr
         d, h = 1 + (i // 24) % 28, i % 24
         kind = r.choice(["video", "live", "ad", "search"])
         ts = day(10 + (i // (24 * 28)), d, h)
-        events.append({"video": lambda: video(ts, like=r.random() < 0.2),
-                       "live": lambda: live(ts, gift=r.random() < 0.1),
-                       "ad": lambda: ad(ts[:10]), "search": lambda: search(ts)}[kind]())
+        events.append({"video": lambda ts=ts: video(ts, like=r.random() < 0.2),
+                       "live": lambda ts=ts: live(ts, gift=r.random() < 0.1),
+                       "ad": lambda ts=ts: ad(ts[:10]), "search": lambda ts=ts: search(ts)}[kind]())
     return S.UserTrace(uid, "p", events)
 
 

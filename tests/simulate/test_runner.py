@@ -177,7 +177,7 @@ def test_build_in_thread_gives_the_same_result_off_the_loop(tmp_path, memory, mo
             async def go():
                 loop_thread = threading.get_ident()
                 res = await run_event("女。", events, t, specs, memory=memory, max_history_tokens=4000,
-                                      build_in_thread=flag, cache=ResponseCache(tmp_path / f"{flag}.sqlite"))
+                                      build_in_thread=flag, cache=ResponseCache(tmp_path / f"{flag}.sqlite"))  # noqa: B023 - run in this iteration
                 return res, loop_thread
 
             res, loop_thread = asyncio.run(go())

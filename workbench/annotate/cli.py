@@ -94,7 +94,7 @@ def _default_author() -> str:
         import getpass
 
         return getpass.getuser()
-    except Exception:
+    except Exception:  # noqa: BLE001 - no login name (containers): cases stay anonymous
         return ""
 
 
@@ -203,7 +203,7 @@ def _export(args: argparse.Namespace, store: Any) -> int:
 
                 if source and Path(source).exists():
                     loaded[source] = load_traces(source)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a trace that no longer loads: the cases' stored events are used
                 loaded[source] = None
         return loaded[source]
 

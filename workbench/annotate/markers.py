@@ -93,7 +93,7 @@ def _evaluate_finder() -> Callable[[str], list[Any]] | None:
 def _from_evaluate(fn: Callable[[str], list[Any]], text: str) -> list[Marker] | None:
     try:
         spans = fn(text)
-    except Exception:  # a finder that cannot handle this text: use the lexicons instead
+    except Exception:  # noqa: BLE001 - a finder that cannot handle this text: use the lexicons instead
         return None
     out: list[Marker] = []
     last_end = 0

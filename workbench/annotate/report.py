@@ -124,7 +124,7 @@ def _marks_for(case: Case, traces: Callable[[str], Any] | None) -> list[Mark]:
                         chosen = {}
                 if chosen:
                     return marks_from_events({**ev, "event_index": i} for i, ev in chosen.items())
-        except Exception:  # the trace moved or changed: fall back to the events stored with the case
+        except Exception:  # noqa: BLE001 - the trace moved or changed: fall back to the events stored with the case
             pass
     events = [dict(n) for n in case.neighbours]
     if case.event is not None and case.event_index is not None:
@@ -379,7 +379,7 @@ def toc_html(cases: Sequence[Case]) -> str:
     if not cases:
         return ""
     items = []
-    for i, c in enumerate(cases, 1):
+    for _i, c in enumerate(cases, 1):
         anchor = "case-" + "".join(ch for ch in c.id if ch.isalnum() or ch in "-_")[:64]
         label = _short(f"{c.location()}" + (f" · {c.scenario}" if c.scenario else ""))
         items.append(f'<li><a href="#{e(anchor)}">{e(label)}</a></li>')

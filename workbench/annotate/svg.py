@@ -113,7 +113,7 @@ def timeline_svg(marks: Sequence[Mark], *, event_index: int | None = None, start
         parts.append(f'<text x="{label_w + plot_w}" y="{ay + 14}" text-anchor="end" class="axis">'
                      f'{e(t1.strftime(axis_fmt))}</text>')
     lx = label_w
-    for i, (label, color) in enumerate(zip(OUTCOME_LABELS, OUTCOME_COLORS)):
+    for label, color in zip(OUTCOME_LABELS, OUTCOME_COLORS):
         parts.append(f'<circle cx="{lx + 5}" cy="{ay + 27}" r="4" fill="{color}"/>'
                      f'<text x="{lx + 13}" y="{ay + 31}" class="axis">{e(label)}</text>')
         lx += 100

@@ -315,7 +315,7 @@ class CasesPanel(QWidget):
     def open_store(self, path: str | Path) -> bool:
         try:
             store = CaseStore(path)
-        except Exception as exc:  # StoreError and OS errors: shown, never raised into Qt
+        except Exception as exc:  # noqa: BLE001 - StoreError and OS errors: shown, never raised into Qt
             self.state.post_error("Cannot open the case store", str(exc))
             return False
         self.set_store(store, owned=True)
@@ -332,7 +332,7 @@ class CasesPanel(QWidget):
         """Run a store call; errors go to the one error sink (the GUI never crashes on them)."""
         try:
             return fn(*args, **kwargs)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every store error is shown, never raised into Qt
             self.state.post_error(title, str(exc))
             return None
 
@@ -513,7 +513,7 @@ class CasesPanel(QWidget):
         text = self.note_edit.toPlainText()
         try:
             self.store.update_note(case.id, text)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the note stays in the editor; the error is shown
             self.save_label.setText("not saved")
             self.state.post_error("Cannot save the note", str(exc))
             return
@@ -613,7 +613,7 @@ class CasesPanel(QWidget):
                 case = case_from_trace(dataset, user_id, event_index, fields=field_list, predictions=preds,
                                        tags=tag_names, note=note, severity=severity, author=self.author,
                                        prompt=prompt)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a field without a question, a moved trace
                 case = None  # a field without a question, a moved trace: keep what we were given
             if case is None:
                 try:
@@ -624,7 +624,7 @@ class CasesPanel(QWidget):
                                    real_values={f: v for f, v in base.real_values.items() if f in field_list},
                                    tags=tuple(tag_names), note=note, severity=severity, author=self.author,
                                    prompt=prompt)
-                except Exception:
+                except Exception:  # noqa: BLE001 - as above: keep what we were given
                     case = None
         if case is None:
             case = new_case(source=str(getattr(dataset, "source", "") or ""), user_id=user_id,
@@ -674,7 +674,7 @@ class CasesPanel(QWidget):
                 case = case_for_range(raw_events_for(self.state.dataset, user_id),
                                       source=str(self.state.dataset.source), user_id=user_id, start_ts=start,
                                       end_ts=end, tags=tag_names, note=note, author=self.author)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a moved trace: keep the range as given
                 case = None
         if case is None:
             case = new_case(source=str(getattr(self.state.dataset, "source", "") or ""), user_id=user_id,

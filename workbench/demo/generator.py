@@ -640,7 +640,7 @@ def _chains(ctx: _Ctx) -> list[dict[str, Any]]:
         search_sec = ctx.day_time(d0, 8, 21)
         steps: list[dict[str, Any]] = []
 
-        def tag(role: str) -> tuple[int, str]:
+        def tag(role: str, ci: int = ci) -> tuple[int, str]:
             return (ci, role)
 
         ctx.add(*_search_event(ctx, search_sec, keyword, True, 1 + int(rng.integers(3))), tag("search"))

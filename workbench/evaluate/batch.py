@@ -446,7 +446,7 @@ async def _run_judge(rows: Mapping[tuple, Mapping[str, Any]], by_id: Mapping[str
         judge_call = judge_caller(judge_spec)
 
     todo = []
-    for key, r in rows.items():
+    for _key, r in rows.items():
         if r["field"] != JUDGE_FIELD or not r.get("parse_ok"):
             continue
         ev = by_id[r["user_id"]].events[r["event_index"]]

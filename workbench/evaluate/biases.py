@@ -458,7 +458,7 @@ def _distances(source: str, vecs: dict[str, list[list[float]]]) -> SourceDistanc
         idx_by_user: dict[str, list[int]] = defaultdict(list)
         for k, u in enumerate(owners):
             idx_by_user[u].append(k)
-        for u, idx in idx_by_user.items():
+        for idx in idx_by_user.values():
             ds = [d[a, b] for a, b in combinations(idx, 2) if np.isfinite(d[a, b])]
             if ds:
                 intra.append(float(np.mean(ds)))
@@ -634,7 +634,7 @@ class LongTail(_Dict):
 def long_tail(rows: Sequence[Mapping[str, Any]], rare_threshold: float = 0.1) -> LongTail:
     truth = _truth(rows)
     real_by_field: dict[str, list[int]] = defaultdict(list)
-    for (u, e, f), r in truth.items():
+    for (_u, _e, f), r in truth.items():
         if r.get("kind") == "binary" and (t := _float(r.get("true_value"))) is not None:
             real_by_field[f].append(int(t))
     rare = sorted(f for f, v in real_by_field.items() if 0 < np.mean(v) < rare_threshold)

@@ -140,7 +140,7 @@ def classify(exc: BaseException, spec: ModelSpec, key: str | None) -> ProviderEr
                         litellm.BadGatewayError)) or (isinstance(status, int) and status >= 500):
         return ProviderError("server", f"The provider had a server error for model {model} "
                              f"(HTTP {status or '5xx'}).", retryable=True, status=status)
-    if isinstance(exc, litellm.APIConnectionError) or isinstance(exc, (ConnectionError, OSError)):
+    if isinstance(exc, (litellm.APIConnectionError, ConnectionError, OSError)):
         return ProviderError("connection", f"Could not connect to {where} for model {model}.",
                              retryable=True)
     if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):

@@ -61,7 +61,7 @@ def _litellm_counter(model: str) -> Callable[[str], int]:
 
     try:
         count("测试 test")
-    except Exception:  # unknown model name: fall back to litellm's default tokenizer
+    except Exception:  # noqa: BLE001 - unknown model name: fall back to litellm's default tokenizer
         def count(text: str) -> int:  # noqa: F811
             return int(litellm.token_counter(text=text))
     return count

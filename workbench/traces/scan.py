@@ -156,6 +156,6 @@ def key_before(buf, position: int) -> str | None:
         import orjson
 
         key = orjson.loads(b'"' + m.group(1) + b'"')
-    except Exception:
+    except Exception:  # noqa: BLE001 - not a JSON string key
         return None
     return key if isinstance(key, str) else None
