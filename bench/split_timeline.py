@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import numpy as np
+import numpy as np  # noqa: E402 - after the path set-up above
 
 
 def main() -> None:

@@ -552,12 +552,12 @@ class TimelineWidget(QWidget):
 
     # == keyboard ====================================================================================
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
         if event.type() == QEvent.Type.KeyPress and self._handle_key(event):  # type: ignore[arg-type]
             return True
         return super().eventFilter(obj, event)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)
         if not self._handle_key(event):
             super().keyPressEvent(event)
 
