@@ -1,4 +1,4 @@
-"""Batch-evaluation speed (issue 5 point 6). Prints one JSON object.
+"""Batch-evaluation speed. Prints one JSON object.
 
 * 1,000 questions at concurrency 16 through ``workbench.evaluate.batch.run_batch`` and the real
   litellm path against ``workbench.devserver`` answering after 200 ms (target <= 20 s). litellm's

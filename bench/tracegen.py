@@ -1,6 +1,6 @@
 """Write big, realistic OmniBehavior trace files for benchmarks. Layer: bench (not shipped).
 
-Events look like the real ones: all six scenarios with their real key sets (PROTOCOL.md 1.4/1.5),
+Events look like the real ones: all six scenarios with their real key sets (docs/benchmark.md#data-format),
 about 1 KB of text per event (captions, OCR/ASR, live cover descriptions, item titles and
 descriptions, ad captions, customer-service dialogues, Chinese search keywords), date-only ad
 timestamps, Search events without context, null-heavy old ads. Text is assembled from a pool of

@@ -1,4 +1,4 @@
-"""The pure packages import without PySide6, pyqtgraph or qasync (DESIGN.md: the core is Qt-free)."""
+"""The pure packages import without PySide6, pyqtgraph or qasync (docs/architecture.md#layering)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Everything here works on plain numpy arrays so it can be tested and benchmarked 
 
 * :class:`LaneIndex` sorts the events once by (lane, time), keeps per-lane slices, an id lookup and
   prefix counts per kind (active and dimmed), so the per-pixel-column density of any visible range is
-  one ``np.searchsorted`` per lane plus a few subtractions (DESIGN habit 5).
+  one ``np.searchsorted`` per lane plus a few subtractions.
 * :func:`density_rgba` turns the per-column counts into one RGBA image (a band per lane, kind-weighted
   colour, a strip on top where a conversion happened so a single purchase is never hidden).
 """

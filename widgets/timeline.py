@@ -3,7 +3,7 @@
 Imports nothing from ``workbench``: the caller hands over numpy arrays (time, lane, kind, watch
 seconds, event ids) and small dataclasses (:class:`HighlightSpec`, :class:`GhostSpec`).
 
-Level of detail (DESIGN habit 5): zoomed out, each lane is drawn as per-pixel-column density (one
+Level of detail: zoomed out, each lane is drawn as per-pixel-column density (one
 ``np.searchsorted`` per lane into a single RGBA ``ImageItem``); below :data:`MARKS_THRESHOLD` visible
 events the real events are drawn as tick marks (one ``PlotCurveItem`` per kind, ``connect='pairs'``)
 and, when few, as symbols (shape per kind, for colour-blind readers). Range changes from the mouse are

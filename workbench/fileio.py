@@ -3,7 +3,7 @@
 Everything the workbench writes for the analyst (settings, bookmarks, caches, reports, exports,
 demo data) goes through :func:`atomic_write`: a temporary file in the target's folder, flushed to
 disk, then renamed over the target, so a killed process leaves the old file or the new one, never
-half of one (DESIGN habit 9).
+half of one (docs/architecture.md#crash-safety).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 6 points 3 and 5 (GUI): the Cases panel (mark, list, filter, reopen, keyboard queue walk,
+"""The Cases panel (mark, list, filter, reopen, keyboard queue walk,
 autosave) and presentation mode. Rendered offscreen."""
 
 from __future__ import annotations

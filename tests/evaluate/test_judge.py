@@ -1,4 +1,4 @@
-"""LLM-as-judge helpers (PROTOCOL §4.4) and the pure-layer import boundary."""
+"""LLM-as-judge helpers (docs/benchmark.md#customer-service) and the pure-layer import boundary."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Metrics against hand-computed values, every edge case of PROTOCOL §5 and §7.11."""
+"""Metrics against hand-computed values, every edge case of docs/benchmark.md#metrics."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Benchmark sampling (PROTOCOL §2): window quirk, selection, filters, seeds, call order."""
+"""Benchmark sampling (docs/benchmark.md#test-samples): window quirk, selection, filters, seeds, call order."""
 
 from __future__ import annotations
 

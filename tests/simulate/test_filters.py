@@ -1,4 +1,4 @@
-"""Evaluation filter (PROTOCOL 2.4 B / 3.3) and sufficient context (2.4 A)."""
+"""Evaluation filter and sufficient context (docs/benchmark.md#event-filter)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def test_sufficient_context():
 
 
 def test_sufficient_context_live_strips_whitespace():
-    """PROTOCOL 2.4 A as the reference applies it: a whitespace-only title (or category) is no title."""
+    """Sufficient context as the reference applies it: a whitespace-only title (or category) is no title."""
     ev = E.live(title="   ")
     del ev["context"]["live_category"]
     assert not has_sufficient_context(ev)

@@ -1,4 +1,4 @@
-"""Memory strategies: recency truncation, BM25 retrieval, summary (issue 4 point 3)."""
+"""Memory strategies: recency truncation, BM25 retrieval, summary."""
 
 from __future__ import annotations
 

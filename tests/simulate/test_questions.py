@@ -1,4 +1,4 @@
-"""Questions per scenario (PROTOCOL 3.1, 4.2): fields, kinds, ground truth, asked-when."""
+"""Questions per scenario (docs/benchmark.md#questions): fields, kinds, ground truth, asked-when."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Importer: canonical table, quirks of PROTOCOL 1.6, formats, Parquet round trip, columnar cache."""
+"""Importer: canonical table, data quirks (docs/benchmark.md#data-quirks), formats, Parquet round trip,
+columnar cache."""
 
 from __future__ import annotations
 

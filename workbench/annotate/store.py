@@ -1,6 +1,6 @@
 """The case store: one SQLite file per project. Layer: annotate (pure; no Qt).
 
-Crash safety (DESIGN habit 9): WAL journal with ``synchronous=FULL``, so every committed transaction
+Crash safety (docs/architecture.md#crash-safety): WAL journal with ``synchronous=FULL``, so every committed transaction
 is on disk before the call returns and a killed process leaves an intact file holding every commit.
 Every public write is one short transaction, cheap enough to call on each (debounced) keystroke:
 :meth:`CaseStore.update_note` is a single ``UPDATE``.

@@ -1,6 +1,6 @@
-"""The Evaluation view (issue 5 point 5). Layer: app (Qt).
+"""The Evaluation view. Layer: app (Qt).
 
-A thin layer over :func:`workbench.evaluate.batch.run_batch` (DESIGN habit 1): the same batch the
+A thin layer over :func:`workbench.evaluate.batch.run_batch` (docs/architecture.md#headless-first): the same batch the
 CLI runs, started as a coroutine on the qasync loop, with a progress bar, Cancel, and the results:
 
 * a model x scenario x metric matrix (:class:`MetricMatrixModel` over

@@ -4,7 +4,7 @@ Layer: app (Qt).
 :func:`event_html` (plain HTML, testable without a window) renders one raw event: titles, OCR/ASR text and cover descriptions as
 paragraphs, products and prices in yuan, counts with thousands separators, a 万 form and a unit,
 durations in seconds and hours/minutes, booleans as yes/no, ``null`` shown as *null* and fields the
-scenario usually has but this event lacks listed as *absent* (PROTOCOL 1.6.3: null vs absent vs 0 vs
+scenario usually has but this event lacks listed as *absent* (docs/benchmark.md#data-quirks: null vs absent vs 0 vs
 ""). A customer-service dialogue is shown as a chat transcript (``widgets.transcript``) under it.
 """
 
@@ -80,7 +80,7 @@ MONEY_KEYS = frozenset({"item_price", "gift_amount", "pay_purchase_amt", "expres
 LONG_TEXT_KEYS = frozenset({"ocr", "asr", "ocr_text", "asr_text", "live_cover_content", "item_desc",
                             "caption", "comment_detail_list"})
 
-#: Fields each scenario usually carries (PROTOCOL 1.4); missing ones are listed as "absent".
+#: Fields each scenario usually carries (docs/benchmark.md#data-format); missing ones are listed as "absent".
 EXPECTED_CONTEXT: dict[str, tuple[str, ...]] = {
     VIDEO: ("caption", "duration", "fans_user_num", "is_verified", "show_cnt", "play_cnt", "like_cnt",
             "comment_cnt", "share_cnt", "upload_timestamp", "ocr", "asr"),

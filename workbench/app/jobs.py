@@ -1,6 +1,6 @@
 """Long jobs off the UI thread, with progress, cancel and one error sink. Layer: app (Qt).
 
-Heavy work is a plain function ``fn(task: TaskState, *args)`` (DESIGN habit 1) run on a worker
+Heavy work is a plain function ``fn(task: TaskState, *args)`` (docs/architecture.md#headless-first) run on a worker
 thread; it reports ``task.progress(done, total, text)`` and checks ``task.cancelled`` (or calls
 ``task.check()``, which raises :class:`Cancelled`). Results that arrive after a cancel are dropped.
 

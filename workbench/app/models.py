@@ -1,6 +1,6 @@
 """Qt item models over polars frames (virtual: cells are read from the frame on demand). Layer: app.
 
-Never copy a big frame into item objects (DESIGN habit 2): :class:`EventTableModel` keeps a numpy
+Never copy a big frame into item objects: :class:`EventTableModel` keeps a numpy
 row permutation over a :class:`~workbench.app.navigation.UserTrack` frame and reads each cell from the
 polars columns when the view asks for it, so a 100k-event user costs a few numpy arrays, not 700k
 QStandardItems. Sorting computes a new permutation with polars; the filter either hides or greys out

@@ -1,7 +1,8 @@
 """The main window's panels: users, events, filter bar, causal chain, bookmarks, error banner.
 Layer: app (Qt).
 
-Panels observe, they do not own (DESIGN habit 2): each takes the shared ``AppState`` and/or a model,
+Panels observe, they do not own (docs/architecture.md#one-owner-per-concept):
+each takes the shared ``AppState`` and/or a model,
 shows it, and reports what the analyst did through its own past-tense signals; the main window wires
 those to ``AppState`` setters. No panel reaches into a sibling.
 """

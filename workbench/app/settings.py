@@ -1,6 +1,6 @@
 """Typed application settings in ``config_dir()/settings.json``. Layer: app (no Qt imports here).
 
-One settings object (DESIGN habit 6): a frozen-schema dataclass with a schema version, read
+One settings object: a frozen-schema dataclass with a schema version, read
 tolerantly (unknown keys ignored, wrong types fall back to defaults, a corrupt file is set aside and
 reported, never a crash) and written atomically (temp file in the same folder, fsync, rename).
 No secrets ever go in here: API keys live in keyring only. Named bookmarks are user data and live in

@@ -1,6 +1,7 @@
 """The one observable state object the GUI panels share. Layer: app (Qt).
 
-Panels observe, they do not own (DESIGN habit 2): every panel gets the same ``AppState``, connects to
+Panels observe, they do not own (docs/architecture.md#one-owner-per-concept):
+every panel gets the same ``AppState``, connects to
 its signals and redraws; a panel changes what is shown only by calling the setters below, never by
 reaching into a sibling widget. Signals are named in the past tense.
 """

@@ -5,7 +5,7 @@ parcel", "refund. now."), some are angry, blunt or sarcastic, a few are polite. 
 its own mix of these styles, so the workbench can show how far an LLM simulator's "utopian" turns are
 from the real ones. Chinese dialogues also carry the platform's noise messages: a rating prompt whose
 answer contains 评价 and a transfer notice containing 会话转移, which the benchmark's target selection
-skips (PROTOCOL 4.2), and very short turns ("好", "嗯") under its 3-character minimum.
+skips (docs/benchmark.md#questions), and very short turns ("好", "嗯") under its 3-character minimum.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Deterministic synthetic OmniBehavior traces: the workbench's embedded demo dataset.
 
-Layer: demo (pure; no Qt). Output is the released OmniBehavior JSON format (PROTOCOL 1), one file per
+Layer: demo (pure; no Qt). Output is the released OmniBehavior JSON format (docs/benchmark.md#data-format), one file per
 user, ``{user_id: {"user_profile": str, "action_history": [event, ...]}}``, with the same field names,
 types and quirks as the real data: Search events without ``context``; date-only Advertisement
 timestamps (several ads on one day share a timestamp); old ads with the full key set mostly null and

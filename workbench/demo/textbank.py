@@ -4,7 +4,7 @@ search keywords). Layer: demo (pure; no Qt).
 Everything here is plain data. ``generator`` renders pools of distinct strings from these templates
 once per run and then draws from the pools with a seeded numpy Generator, so the output is varied
 but deterministic. English banks feed EN users, Chinese banks feed ZH users; search keywords and the
-万-based range buckets are Chinese in both, as in the released data (PROTOCOL 1.6.4).
+万-based range buckets are Chinese in both, as in the released data (docs/benchmark.md#data-quirks).
 """
 
 from __future__ import annotations

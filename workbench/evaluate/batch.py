@@ -16,10 +16,10 @@
   from the file and asked again.
 * **Outputs**: ``DIR/predictions.jsonl`` (one row per question and model), ``DIR/judge.jsonl``
   (judge scores, when a judge model is configured) and ``DIR/report.json``:
-  ``{"settings", "models": {model: report §5.7}, "score_summary": [rows], "by_scenario":
+  ``{"settings", "models": {model: report}, "score_summary": [rows], "by_scenario":
   {model: {scenario: report}}, "biases": {...}, "run": {...}}``.
 
-Events that fail the evaluation filter (PROTOCOL 3.3) are not asked; they count as ``filtered``.
+Events that fail the evaluation filter (docs/benchmark.md#event-filter) are not asked; they count as ``filtered``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The simulators' biases, real against each model. Layer: evaluate (pure, numpy only).
 
 The OmniBehavior paper names these biases (hyper-activity, utopian dialogue, persona
-homogenisation, loss of long-tail behaviour) but its code implements none of them (PROTOCOL §5.8),
+homogenisation, loss of long-tail behaviour) but its code implements none of them (docs/benchmark.md#bias-analyses),
 so every formula below is our choice, stated here with the reason.
 
 Input is the batch's prediction rows (``predictions.jsonl``: one dict per question and model with

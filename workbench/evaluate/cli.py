@@ -6,7 +6,7 @@
                         [--judge-model M] [--max-history-tokens N] [--memory truncate|retrieve|summary]
                         (+ the sampling options above)
 
-Defaults are the benchmark's settings (PROTOCOL §2.1): 200 users, 30 test events per user, history
+Defaults are the benchmark's settings (docs/benchmark.md#test-samples): 200 users, 30 test events per user, history
 window 2025-09-01..2025-09-30, test window 2025-10-01..2025-11-30, seed 42. ``--history-window none``
 (or ``--test-window none``) drops a window. ``eval`` prints a progress line on stderr and a summary
 table on stdout; an interrupted run (Ctrl-C) resumes when the same command is run again (same

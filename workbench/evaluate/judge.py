@@ -1,4 +1,5 @@
-"""LLM-as-judge for the predicted customer-service turn (PROTOCOL §4.4). Layer: evaluate (pure + asyncio).
+"""LLM-as-judge for the predicted customer-service turn (docs/benchmark.md#customer-service).
+Layer: evaluate (pure + asyncio).
 
 Optional: used only when a judge model is configured (``workbench eval --judge-model M``).
 
@@ -61,7 +62,7 @@ def _dialogue(event: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def judge_eligible(event: Mapping[str, Any], true_value: Any) -> bool:
-    """A user turn exists before the last user turn equal to the ground truth (§4.4)."""
+    """A user turn exists before the last user turn equal to the ground truth."""
     if not true_value:
         return False
     turns = _dialogue(event)

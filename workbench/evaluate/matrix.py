@@ -9,7 +9,7 @@ right ones, the largest errors first, failures for the failure column).
 Metrics (columns), values on the report's scale (rates and F1 in percent):
 
 * ``events``, ``questions``: answered questions (parse ok) and events of the slice;
-* ``macro_f1``, ``micro_f1``: over the slice's binary fields (§5.4);
+* ``macro_f1``, ``micro_f1``: over the slice's binary fields;
 * ``accuracy``: pooled over the slice's binary questions;
 * ``real_rate``, ``pred_rate``, ``rate_gap``: positive rate of ground truth and of the predicted
   labels over the binary questions, and their difference (hyper-activity, percentage points);

@@ -1,6 +1,6 @@
-"""The benchmark's metrics and overall score (PROTOCOL §5). Layer: evaluate (pure, numpy only).
+"""The benchmark's metrics and overall score (docs/benchmark.md#metrics). Layer: evaluate (pure, numpy only).
 
-Input is a list of per-event *records* in the reference layout (PROTOCOL §7.3), one list per model::
+Input is a list of per-event *records* in the reference layout (docs/benchmark.md#record-layout), one list per model::
 
     {"filtered": bool, "success": bool,            # success = at least one question succeeded
      "questions": [ {"field", "type", "true_value", "predicted_value", "predicted_label",
@@ -10,7 +10,7 @@ Input is a list of per-event *records* in the reference layout (PROTOCOL §7.3),
 
 :func:`compute_metrics` returns the raw report (``binary_metrics``, ``continuous_metrics``,
 ``llm_judge_metrics``, ``final_score``, ``score_summary``, ``overall``) with the benchmark's key
-names; :func:`format_report` applies §5.7 (x100 for 0-1 rates, 2 decimals, NaN/Inf -> None).
+names; :func:`format_report` applies the report's rounding (x100 for 0-1 rates, 2 decimals, NaN/Inf -> None).
 
 Definitions (sklearn is not used; each formula below is what sklearn computes):
 
@@ -122,7 +122,7 @@ def ece(y_true: Sequence[int], probs: Sequence[float], n_bins: int = 10) -> floa
 
 def binary_field_metrics(y_true: Sequence[int], labels: Sequence[int],
                          probs: Sequence[float], n_bins: int = 10) -> dict[str, Any]:
-    """§5.2 for one field."""
+    """The binary metrics of one field (F1, accuracy, calibration)."""
     tp = sum(1 for t, p in zip(y_true, labels) if t == 1 and p == 1)
     fp = sum(1 for t, p in zip(y_true, labels) if t == 0 and p == 1)
     fn = sum(1 for t, p in zip(y_true, labels) if t == 1 and p == 0)
@@ -148,7 +148,7 @@ def binary_field_metrics(y_true: Sequence[int], labels: Sequence[int],
 
 
 def micro_macro_f1(binary_metrics: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """§5.4 over every field except the skipped ones."""
+    """Micro and macro F1 over every field except the skipped ones."""
     fields = {k: v for k, v in binary_metrics.items() if k not in SKIPPED_FIELDS}
     if not fields:
         return {"Micro_F1": 0.0, "Macro_F1": 0.0, "Micro_Precision": 0.0, "Micro_Recall": 0.0,
@@ -184,7 +184,7 @@ def nmae(y_true: Sequence[float], y_pred: Sequence[float],
 
 def continuous_field_metrics(y_true: Sequence[float], y_pred: Sequence[float],
                              normalizers: Sequence[float | None] | None = None) -> dict[str, Any]:
-    """§5.3 for one field; ``NMAE`` only when ``normalizers`` is given (has a value > 0)."""
+    """The continuous metrics of one field; ``NMAE`` only when ``normalizers`` is given (has a value > 0)."""
     t = np.asarray(y_true, dtype=float)
     p = np.asarray(y_pred, dtype=float)
     finite = len(t) > 0 and bool(np.all(np.isfinite(t)) and np.all(np.isfinite(p)))
@@ -214,7 +214,7 @@ def continuous_field_metrics(y_true: Sequence[float], y_pred: Sequence[float],
 # -- judge and score --------------------------------------------------------------------------------
 
 def judge_metrics(records: Iterable[Mapping[str, Any]]) -> dict[str, float]:
-    """§5.5: per-dimension mean over judged records and the mean of record averages (5 dp)."""
+    """The judge's scores: per-dimension mean over judged records and the mean of record averages (5 dp)."""
     data: dict[str, list[float]] = {k: [] for k in (*JUDGE_KEYS, "average_score")}
     judged = False
     for r in records:
@@ -257,7 +257,7 @@ def _finite_or_none(value: Any) -> float | None:
 def final_score_components(binary_metrics: Mapping[str, Mapping[str, Any]],
                            continuous_metrics: Mapping[str, Mapping[str, Any]],
                            llm_judge: Mapping[str, Any]) -> dict[str, Any]:
-    """§5.6: six components on 0-100 and the overall score (None when any is missing)."""
+    """The overall score: six components on 0-100 and the overall score (None when any is missing)."""
     components: dict[str, float | None] = {}
     missing: list[str] = []
     for name, fields in FINAL_SCORE_BINARY_FIELDS.items():
@@ -306,7 +306,7 @@ def score_summary(model: str, final_score: Mapping[str, Any]) -> dict[str, Any]:
 # -- the whole report -------------------------------------------------------------------------------
 
 def compute_metrics(records: Sequence[Mapping[str, Any]], model: str = "") -> dict[str, Any]:
-    """§5.1-5.6 over one model's per-event records (reference layout, see module docstring)."""
+    """Every metric and the overall score over one model's per-event records (reference layout, see module docstring)."""
     binary: dict[str, dict[str, list]] = {}
     continuous: dict[str, dict[str, list]] = {}
     text: dict[str, dict[str, list]] = {}
@@ -431,7 +431,7 @@ def _percent_dict(d: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_percentage(metrics: Mapping[str, Any]) -> dict[str, Any]:
-    """§5.7: x100 in ``overall`` and in each field of ``binary_metrics``/``continuous_metrics``."""
+    """The report's percentages: x100 in ``overall`` and in each field of ``binary_metrics``/``continuous_metrics``."""
     m = copy.deepcopy(dict(metrics))
     if "overall" in m:
         m["overall"] = _percent_dict(m["overall"])
@@ -457,5 +457,5 @@ def round_floats(obj: Any, decimals: int = 2) -> Any:
 
 
 def format_report(metrics: Mapping[str, Any]) -> dict[str, Any]:
-    """The report as the benchmark writes it (§5.7)."""
+    """The report as the benchmark writes it."""
     return round_floats(to_percentage(metrics), 2)

@@ -1,24 +1,24 @@
-"""Benchmark test-sample construction (PROTOCOL §2) and custom samples. Layer: evaluate (pure).
+"""Benchmark test-sample construction (docs/benchmark.md#test-samples) and custom samples. Layer: evaluate (pure).
 
 What the benchmark's ``prepare_experiment_data`` does, re-implemented so that the sampled test events
 are the official ones (same users, same events, bit-identical random draws):
 
-* **Windows** (§2.2): an event is in ``[start, end]`` iff ``not ts < start and not ts > end`` with
+* **Windows**: an event is in ``[start, end]`` iff ``not ts < start and not ts > end`` with
   *plain string comparison* and bare dates as bounds, so timed events on the end date
   (``"2025-09-30 09:28:22" > "2025-09-30"``) fall outside the window while date-only events on the
   end date are inside. ``None`` bounds are open.
-* **User loading** (§2.3 step 1, :func:`load_benchmark_users`): a folder is scanned in ``Path.glob``
+* **User loading** (:func:`load_benchmark_users`): a folder is scanned in ``Path.glob``
   order (unsorted, as the reference); per file the *first* user's event count must be
   ``>= 2 * test_length``; the scan stops after ``3 * num_users`` qualifying files; every user of the
   qualifying files is loaded. A single JSON file is loaded whole with no count threshold (the
   reference applies the threshold only to folders).
-* **User selection** (§2.3 steps 2-3, :func:`select_users`): keep users with ``>= 1`` history-window
+* **User selection** (:func:`select_users`): keep users with ``>= 1`` history-window
   event and ``>= test_length`` test-window events with sufficient context (rule A only); sort ids;
   ``Random(seed).sample`` when more than ``num_users`` qualify; sort again.
-* **Candidates** (§2.4): test-window events in file order, dropping rule A (insufficient context)
+* **Candidates** (docs/benchmark.md#event-filter): test-window events in file order, dropping rule A (insufficient context)
   then rule B (evaluation filter); each keeps ``test_time_index`` = its position in the
   *unfiltered* test-window list. Both rules come from :mod:`workbench.simulate.filters`.
-* **Balanced sampling** (§2.5, :func:`balanced_sample`). A fresh ``random.Random(42 + offset)`` per
+* **Balanced sampling** (:func:`balanced_sample`). A fresh ``random.Random(42 + offset)`` per
   user (same Mersenne-Twister stream as the reference's ``random.seed`` on the global instance),
   ``offset`` = the shipped seed table value, else ``int.from_bytes(sha256(id)[:8], "big") % 10**9``.
   The call order we reproduce, which is the reference's:
@@ -35,7 +35,7 @@ are the official ones (same users, same events, bit-identical random draws):
      after each pick the position advances by one (modulo the current length);
   5. the user's picks are re-sorted by ``test_time_index``.
 
-* **Rolling history** (§3.2): for each sampled event, ``history-window events + test-window events
+* **Rolling history** (docs/benchmark.md#prompt-layout): for each sampled event, ``history-window events + test-window events
   before the target in file order`` (their ``event_index`` values in the full action history).
 
 Custom samples (:func:`sample_events` with ``user_ids``, windows, ``test_length`` as N per user, or
@@ -65,7 +65,7 @@ __all__ = [
     "candidates_for_user", "sample_user", "sample_events",
 ]
 
-#: Benchmark settings (PROTOCOL §2.1, scripts/gpt5.sh).
+#: The benchmark's settings (the same for every model it reports).
 HISTORY_WINDOW: tuple[str, str] = ("2025-09-01", "2025-09-30")
 TEST_WINDOW: tuple[str, str] = ("2025-10-01", "2025-11-30")
 NUM_USERS = 200
@@ -73,7 +73,7 @@ TEST_LENGTH = 30
 SEED = 42
 M_BUCKETS = 10
 
-#: High-value action types per Chinese canonical scenario (PROTOCOL §2.5).
+#: High-value action types per Chinese canonical scenario (balanced sampling).
 HIGH_VALUE_ACTIONS: dict[str, frozenset[str]] = {
     "视频浏览": frozenset({"like", "collect", "share", "comment"}),
     "直播间": frozenset({"send_gift", "add_to_cart", "follow"}),
@@ -113,7 +113,7 @@ class SampledEvent:
     event_index: int                       # position in the user's full action_history
     scenario: str                          # Chinese canonical scenario name
     test_time_index: int                   # position in the unfiltered test-window list
-    history_indices: tuple[int, ...]       # rolling history (§3.2), event_index values, file order
+    history_indices: tuple[int, ...]       # rolling history: event_index values, file order
     high_value: bool = False
 
 
@@ -162,7 +162,7 @@ class Sample:
 # -- small rules ------------------------------------------------------------------------------------
 
 def scenario_zh(event: Mapping[str, Any], default: str = "unknown") -> str:
-    """Chinese canonical scenario of a raw event, as the reference normalises ``type`` (§1.3)."""
+    """Chinese canonical scenario of a raw event, as the reference normalises ``type``."""
     raw = event.get("type", default)
     if not isinstance(raw, str):
         return default
@@ -173,7 +173,7 @@ def scenario_zh(event: Mapping[str, Any], default: str = "unknown") -> str:
 
 
 def is_high_value(event: Mapping[str, Any]) -> bool:
-    """An action of the event is high-value for its scenario (§2.5)."""
+    """An action of the event is high-value for its scenario."""
     targets = HIGH_VALUE_ACTIONS.get(scenario_zh(event, ""))
     if not targets:
         return False
@@ -198,7 +198,7 @@ def seed_offsets() -> dict[str, int]:
 
 
 def user_seed_offset(user_id: str, offsets: Mapping[str, int] | None = None) -> tuple[int, str]:
-    """``(offset, source)``: the table value, else the SHA-256 fallback (§2.5)."""
+    """``(offset, source)``: the table value, else the SHA-256 fallback."""
     table = seed_offsets() if offsets is None else offsets
     if table and user_id in table:
         return int(table[user_id]), "table"
@@ -211,7 +211,7 @@ def user_seed_offset(user_id: str, offsets: Mapping[str, int] | None = None) -> 
 def balanced_sample(candidates: Sequence[T], total: int, rng: random.Random, *,
                     scenario_of: Callable[[T], str], high_of: Callable[[T], bool],
                     m_buckets: int = M_BUCKETS) -> list[T]:
-    """Time-bucketed, scenario round-robin, high/low balanced pick (§2.5), in *candidate order*.
+    """Time-bucketed, scenario round-robin, high/low balanced pick, in *candidate order*.
 
     ``rng`` must already be seeded; the caller re-sorts by ``test_time_index`` (candidates are
     given in that order, so the result of this function is sorted by candidate position).
@@ -273,7 +273,7 @@ def balanced_sample(candidates: Sequence[T], total: int, rng: random.Random, *,
 
 def load_benchmark_users(path: str | Path, *, min_actions: int = 0, target_users: int = 0,
                          traces: Any = None) -> list[UserTrace]:
-    """Users of a trace file or folder, chosen as the benchmark chooses them (§2.3.1), read by
+    """Users of a trace file or folder, chosen as the benchmark chooses them, read by
     :func:`workbench.traces.load_traces` (``traces``: an already loaded TraceSet of ``path``).
 
     Folder: files in ``Path.glob("*.json")`` order; with ``min_actions > 0`` only files whose first
@@ -358,7 +358,7 @@ def select_users(users: Sequence[UserTrace], *, num_users: int = NUM_USERS,
                  test_length: int = TEST_LENGTH, history_window: Window = HISTORY_WINDOW,
                  test_window: Window = TEST_WINDOW, seed: int = SEED,
                  min_history: int = 1) -> list[str]:
-    """Benchmark user selection (§2.3 steps 2-3); returns sorted user ids."""
+    """Benchmark user selection; returns sorted user ids."""
     sufficient, _ = _filters()
     valid = []
     for u in users:
@@ -376,7 +376,7 @@ def select_users(users: Sequence[UserTrace], *, num_users: int = NUM_USERS,
 def candidates_for_user(user: UserTrace, test_window: Window = TEST_WINDOW
                         ) -> tuple[list[int], list[tuple[int, int]], list[dict[str, Any]]]:
     """``(test_window_indices, candidates, skipped)``; candidates are ``(event_index,
-    test_time_index)`` after rules A then B (§2.4)."""
+    test_time_index)`` after rules A then B (docs/benchmark.md#event-filter)."""
     sufficient, filtered = _filters()
     test_idx = _window_indices(user.events, test_window)
     cands: list[tuple[int, int]] = []

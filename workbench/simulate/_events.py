@@ -1,7 +1,7 @@
 """Small helpers over raw OmniBehavior event dicts shared by questions, filters and prompts.
 
 Layer: simulate (pure; no Qt). Raw events are ``{"type", "timestamp", "context"?, "action": [...]}``
-exactly as in the benchmark files (PROTOCOL 1.2); these helpers never raise on odd shapes.
+exactly as in the benchmark files (docs/benchmark.md#data-format); these helpers never raise on odd shapes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Baselines without an LLM (issue 4 point 5). Layer: simulate (pure; no Qt).
+"""Baselines without an LLM. Layer: simulate (pure; no Qt).
 
 * ``baseline:user``: the user's own historical rate per field, computed from the history events'
   own ground truth (``questions_for_event`` on each history event): mean for binary fields

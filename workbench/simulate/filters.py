@@ -1,4 +1,4 @@
-"""Which events the benchmark keeps (PROTOCOL 2.4 A and B, 3.3). Layer: simulate (pure; no Qt).
+"""Which events the benchmark keeps (docs/benchmark.md#event-filter). Layer: simulate (pure; no Qt).
 
 * :func:`has_sufficient_context` (rule A) decides whether a test-window event can be a test
   candidate at all.

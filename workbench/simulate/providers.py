@@ -1,4 +1,4 @@
-"""Model calls through litellm (PROTOCOL 3.8). Layer: simulate (pure + asyncio; no Qt).
+"""Model calls through litellm (docs/benchmark.md#answer-parsing). Layer: simulate (pure + asyncio; no Qt).
 
 * :func:`complete` makes one chat completion (``litellm.acompletion``; litellm imported lazily with
   the local cost map), retrying with exponential backoff ONLY for rate-limit (429), timeout and 5xx
@@ -27,7 +27,7 @@ from workbench.simulate.types import ModelSpec, Prediction
 
 log = logging.getLogger(__name__)
 
-#: PROTOCOL 6 token limits.
+#: The benchmark's answer token limits (docs/benchmark.md#answer-parsing).
 MAX_TOKENS_BINARY, MAX_TOKENS_LOGPROBS, MAX_TOKENS_OTHER = 50, 200, 200
 TOP_LOGPROBS = 5
 _REASONING_MARKERS = ("gpt-5", "gpt5", "o1", "o3", "reasoning")
@@ -39,7 +39,7 @@ class RetryPolicy:
     max_retries: int = 4            # retries after the first attempt, transient errors only
     base_delay: float = 1.0         # seconds; doubles each retry
     max_delay: float = 30.0
-    binary_attempts: int = 6        # attempts when the answer cannot be parsed (PROTOCOL 3.8)
+    binary_attempts: int = 6        # attempts when the answer cannot be parsed (the benchmark's)
     other_attempts: int = 5
     invalid_delay: float = 0.0      # pause between attempts after an unparseable answer
     connection_retries: int = 2     # a server that cannot be reached (refused, no route, DNS) gets
@@ -273,7 +273,7 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int, logprobs: boo
 
 async def predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str, *,
                   policy: RetryPolicy | None = None, api_key: str | None = None) -> Prediction:
-    """Ask one question; parse per PROTOCOL 3.8; never raises for call or parse failures. The
+    """Ask one question; parse it as the benchmark does; never raises for call or parse failures. The
     answer's raw text, its text value and the error carry no secret (:func:`workbench.secrets.redact`)."""
     p = await _predict(spec, prompt_text, field_name, kind, policy=policy, api_key=api_key)
     changes: dict[str, Any] = {}

@@ -1,8 +1,8 @@
-"""The questions asked for one event (PROTOCOL 3.1 and 4.2). Layer: simulate (pure; no Qt).
+"""The questions asked for one event (docs/benchmark.md#questions). Layer: simulate (pure; no Qt).
 
 Each question is one predicted field of one event and one separate model call. Field names, kinds,
 ground-truth derivation and the "asked when" rules follow the benchmark exactly; the order within a
-scenario is the order of PROTOCOL 3.1's table.
+scenario is the benchmark's.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "next_user_message": ("text", SERVICE),
 }
 
-#: Customer-service dialogue context budget (PROTOCOL 4.2).
+#: Customer-service dialogue context budget (docs/benchmark.md#questions).
 DIALOGUE_CONTEXT_TOKENS = 4000
 _NOISE_PATTERNS = ("评价", "会话转移")
 _ROLE_ZH = {"user": "用户", "assistant": "客服"}
@@ -153,7 +153,7 @@ def dialogue_turns(event: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def dialogue_target(turns: list[dict[str, str]]) -> int | None:
-    """PROTOCOL 4.2: the last user turn that is non-empty, has no 评价/会话转移 and is longer than
+    """The benchmark's target turn: the last user turn that is non-empty, has no 评价/会话转移 and is longer than
     2 characters after stripping; None when there is none."""
     for i in range(len(turns) - 1, -1, -1):
         t = turns[i]

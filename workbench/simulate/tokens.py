@@ -1,4 +1,4 @@
-"""Token counting for prompt budgets (PROTOCOL 3.6). Layer: simulate (pure; no Qt).
+"""Token counting for prompt budgets (docs/benchmark.md#token-budget). Layer: simulate (pure; no Qt).
 
 Two counters:
 

@@ -2,7 +2,7 @@
 
 These frozen dataclasses are the contract between ``simulate`` (questions, prompts, providers),
 ``evaluate`` (batch runs, metrics, biases) and ``annotate`` (cases). Field names follow the
-benchmark's record layout (PROTOCOL 7.3) so that exports read like the reference ``questions[]``.
+benchmark's record layout (docs/benchmark.md#record-layout) so that exports read like the reference ``questions[]``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ Kind = Literal["binary", "continuous", "text"]
 
 @dataclass(frozen=True)
 class Question:
-    """One predicted field of one event (PROTOCOL 3.1)."""
+    """One predicted field of one event (docs/benchmark.md#questions)."""
 
     field: str                      # e.g. "video_liked", "next_user_message"
     kind: Kind
@@ -64,7 +64,7 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class Prediction:
-    """One model's answer to one question (PROTOCOL 3.8 parsing applied)."""
+    """One model's answer to one question (parsed as the benchmark parses it)."""
 
     model: str
     field: str

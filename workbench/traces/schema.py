@@ -86,14 +86,14 @@ ZH_NAME: dict[str, str] = {
 _FROM_ZH = {zh: en for en, zh in ZH_NAME.items()}
 _FROM_EN_LOWER = {en.lower(): en for en in ZH_NAME}
 
-#: Prefix of the predicted fields per scenario (PROTOCOL 1.3).
+#: Prefix of the predicted fields per scenario (docs/benchmark.md#data-format).
 FIELD_PREFIX: dict[str, str] = {VIDEO: "video_", LIVE: "live_", SHOP: "shop_", AD: "ad_"}
 
 
 def canonical_scenario(raw: Any) -> str:
     """Map an event ``type`` to its canonical English scenario name.
 
-    PROTOCOL 1.3: strip, exact English match, else case-insensitive English match; the Chinese
+    As the benchmark does it: strip, exact English match, else case-insensitive English match; the Chinese
     canonical names are accepted too. Anything else (including non-strings) is ``"Other"``.
     """
     if not isinstance(raw, str):
@@ -107,7 +107,7 @@ def canonical_scenario(raw: Any) -> str:
 
 
 def chinese_scenario(raw: Any) -> str:
-    """The benchmark's Chinese canonical name; unknown names are kept as given (PROTOCOL 1.3)."""
+    """The benchmark's Chinese canonical name; unknown names are kept as given."""
     en = canonical_scenario(raw)
     if en == OTHER:
         return raw.strip() if isinstance(raw, str) else str(raw)
@@ -116,7 +116,7 @@ def chinese_scenario(raw: Any) -> str:
 
 # -- actions ----------------------------------------------------------------------------------------
 
-#: The 22 action types the benchmark code uses (PROTOCOL 1.5). Each gets an ``act_<type>`` column.
+#: The 22 action types the benchmark code uses (docs/benchmark.md#data-format). Each gets an ``act_<type>`` column.
 ACTION_TYPES: tuple[str, ...] = (
     "watch", "like", "comment", "share", "collect", "download", "follow", "unfollow", "dislike",
     "report", "send_gift", "click_cart", "join_group", "cart", "purchase", "conversion",
