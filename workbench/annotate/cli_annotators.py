@@ -93,7 +93,7 @@ def _login() -> str:
         import getpass
 
         return getpass.getuser()
-    except Exception:  # no login name in this environment: the caller must say who
+    except Exception:  # noqa: BLE001 - no login name in this environment: the caller must say who
         return ""
 
 
