@@ -171,7 +171,7 @@ def _merge_spans(src: Any, dst: Any) -> int:
         if span.id not in have:
             try:
                 dst.add_span(span)
-            except Exception as exc:  # the case text differs between stores: say which span
+            except Exception as exc:  # noqa: BLE001 - the case text differs between stores: say which span
                 raise MergeError(f"{src.path}: span {span.id} of case {span.case_id} does not fit the merged "
                                  f"case ({exc})") from None
             have.add(span.id)
