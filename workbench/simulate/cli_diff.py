@@ -1,7 +1,7 @@
 """``workbench prompt-diff``: our prompt beside the benchmark's for one event. Layer: entry (CLI).
 
     workbench prompt-diff PATH --user U --event I --reference CHECKOUT [--field F ...]
-        [--max-history-tokens N] [--tokenizer approx|litellm] [--width N] [--changes-only]
+        [--max-history-tokens N] [--tokenizer T] [--width N] [--changes-only]
 
 For every question of the event (or the ``--field`` ones) prints both prompts side by side, ours on
 the left, with a mark between the columns: blank = same line, ``|`` = changed, ``<`` only in ours,
@@ -25,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--field", action="append", default=None, metavar="F",
                         help="only this question (repeatable); default every question of the event")
     parser.add_argument("--max-history-tokens", type=int, default=32000, help="whole-prompt budget")
-    parser.add_argument("--tokenizer", choices=("approx", "litellm"), default="approx")
+    parser.add_argument("--tokenizer", default="approx",
+                        help="token counter for the budget, as workbench predict takes it (default approx)")
     parser.add_argument("--width", type=int, default=160, help="output width in columns (default 160)")
     parser.add_argument("--changes-only", action="store_true", help="print only the differing lines")
 
@@ -41,8 +42,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"workbench prompt-diff: {msg}", file=sys.stderr)
         return 2
 
+    from workbench.simulate.tokens import get_counter
+
     try:
         check_budget(args.max_history_tokens)
+        get_counter(args.tokenizer)          # an unknown counter is one clear error up front
         reference = load_reference(args.reference)
         ts = load_traces(args.path)
     except (ValueError, CheckoutError, TraceError, OSError) as exc:
