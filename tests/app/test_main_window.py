@@ -257,3 +257,17 @@ def test_menus_help_and_recent_work_without_blocking(qtbot, make_window, trace_p
     win.zoom_to_selected()
     t0, t1 = win.timeline.visible_range()
     assert t1 - t0 <= 3700
+
+
+def test_benchmark_checkout_setting_survives_a_restart(qtbot, make_window, trace_path, tmp_path):
+    win = open_window(qtbot, make_window, trace_path)
+    panel = win.show_dock("Predict")
+    panel.reference.setText(str(tmp_path / "checkout"))
+    panel.reference.editingFinished.emit()
+    win.close()
+    win2 = make_window()
+    win2.show()
+    win2.start()
+    wait_loaded(qtbot, win2, "user_a")
+    assert win2.settings.reference_checkout == str(tmp_path / "checkout")
+    assert win2.show_dock("Predict").reference.text() == str(tmp_path / "checkout")
