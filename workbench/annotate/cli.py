@@ -222,13 +222,16 @@ def _export(args: argparse.Namespace, store: Any) -> int:
 def _list(args: argparse.Namespace, store: Any) -> int:
     import orjson
 
+    from workbench.secrets import redact
+    from workbench.textsafe import visible
+
     for c in store.list_cases(**_filters(args, store), with_snapshots=False):
-        if args.json:
-            sys.stdout.write(orjson.dumps(c.to_dict(), default=str).decode("utf-8") + "\n")
+        if args.json:  # JSON escapes every control character itself
+            sys.stdout.write(redact(orjson.dumps(c.to_dict(), default=str).decode("utf-8")) + "\n")
         else:
             note = " ".join(c.note.split())
-            print(f"{c.id}  {c.location():<28} {c.scenario:<16} sev={c.severity} "
-                  f"tags={','.join(c.tags) or '-'}  {note[:60]}")
+            print(visible(redact(f"{c.id}  {c.location():<28} {c.scenario:<16} sev={c.severity} "
+                                 f"tags={','.join(c.tags) or '-'}  {note[:60]}"), keep_newlines=False))
     return 0
 
 

@@ -264,7 +264,8 @@ def export_cases(cases: Iterable[Case], fmt: str, out: str | Path, *, redactor: 
         notes.append("user ids pseudonymised")
     if red.coarsen:
         notes.append(f"times coarsened to the {red.coarsen}")
-    html_text = render_report(exported, title=red.text(title), taxonomy=list(taxonomy),
+    tags = [replace(t, label=red.text(t.label), description=red.text(t.description)) for t in taxonomy]
+    html_text = render_report(exported, title=red.text(title), taxonomy=tags,
                               traces=None if red.active else traces, note=", ".join(notes),
                               coarsen=red.coarsen, spans=out_spans)
     return atomic_write(out, lambda p: p.write_bytes(html_text.encode("utf-8")))

@@ -16,10 +16,12 @@ exporter sees it, so every format gets the same treatment:
   (also ``/`` separators, ``T``, fractions and zone suffixes) anywhere in any string — the case's
   own times, payload fields such as ``upload_timestamp`` and the history lines inside a prompt — is
   cut to the hour (``2025-09-03 21:00:00``) or the day (``2025-09-03``).
-* **secrets**: strings that look like provider API keys (``sk-...``, ``sk-ant-...``, ``AIza...``,
-  ``hf_...``, ``gsk_...``, ``xai-...``, ``Bearer ...``) and any secret passed in explicitly are
-  replaced by ``[redacted secret]``. Cases never hold keys; this guards against a key pasted into a
-  note or echoed in a raw model output.
+* **secrets**: every key the process can see, whatever its shape (:func:`workbench.secrets.redact`:
+  keyring or session keys, key-named environment variables such as ``OPENAI_API_KEY`` or
+  ``HF_TOKEN``, key-named settings values, registered secrets, and well-known key shapes such as
+  ``sk-...`` or ``Bearer ...``, also JSON-escaped or URL-quoted) and any secret passed in explicitly
+  are replaced by ``[redacted secret]``. Cases never hold keys; this guards against a key pasted into
+  a note or echoed in a raw model output. Always on, in every export format.
 
 A snapshot PNG cannot be rewritten, so a redacting export drops it (the HTML report then draws its
 SVG timeline from the redacted events instead).
@@ -38,52 +40,23 @@ from typing import Any, Iterable
 from workbench.annotate.model import Case, CasePrediction, Turn
 
 COARSEN_LEVELS = ("hour", "day")
-REDACTED = "[redacted secret]"
+REDACTED = "[redacted secret]"  # the same words as workbench.secrets.REDACTED
 
 _TS_RE = re.compile(
     r"(?<![0-9])(\d{4})([-/])(\d{1,2})\2(\d{1,2})"
     r"(?:([ T])(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?(?![0-9])")
 
-_SECRET_PATTERNS = (
-    r"sk-ant-[A-Za-z0-9_\-]{10,}",
-    r"sk-(?:proj-|live-|test-)?[A-Za-z0-9_\-]{16,}",
-    r"AIza[0-9A-Za-z_\-]{30,}",
-    r"hf_[A-Za-z0-9]{20,}",
-    r"gsk_[A-Za-z0-9]{20,}",
-    r"xai-[A-Za-z0-9]{20,}",
-    r"r8_[A-Za-z0-9]{20,}",
-    r"(?i:bearer)\s+[A-Za-z0-9_\-.=]{16,}",
-)
-_SECRET_RE = re.compile("|".join(f"(?:{p})" for p in _SECRET_PATTERNS))
-
-
-#: Providers whose stored keys are always looked up for scrubbing (besides those of the cases' models).
-COMMON_PROVIDERS = ("openai", "anthropic", "gemini", "deepseek", "mistral", "cohere", "dashscope",
-                    "openrouter", "groq", "together_ai", "azure", "xai", "hosted_vllm", "ollama")
-
 
 def known_secrets(models: Iterable[str] = ()) -> list[str]:
-    """API keys this session knows (keyring or memory, via ``workbench.secrets``) for the given
-    models' providers and the common ones, so an export can scrub them wherever they appear."""
-    try:
-        from workbench import secrets as key_store
-    except ImportError:
-        return []
-    providers = set(COMMON_PROVIDERS)
+    """Every secret this process can see (:func:`workbench.secrets.visible_secrets`: stored keys of
+    the given models' providers and the common ones, key-named environment variables and settings
+    values, registered secrets), so an export can scrub them wherever they appear."""
+    from workbench import secrets as key_store
+
+    providers = set()
     for m in models:
-        try:
-            providers.add(key_store.provider_for_model(m))
-        except Exception:  # noqa: BLE001 - a model no provider claims: nothing to redact for it
-            continue
-    found = []
-    for p in sorted(providers):
-        try:
-            key = key_store.get_key(p)
-        except Exception:  # noqa: BLE001 - an unusable keyring: no key to redact
-            key = None
-        if key:
-            found.append(key)
-    return found
+        providers.add(key_store.provider_for_model(m))
+    return sorted(key_store.visible_secrets(providers))
 
 
 class RedactionError(ValueError):
@@ -122,10 +95,14 @@ def coarsen_text(text: str, level: str) -> str:
 
 
 def scrub_secrets(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` without the given ``secrets`` and without anything :func:`workbench.secrets.redact`
+    removes (every key this process can see, whatever its shape, and well-known key shapes)."""
+    from workbench import secrets as key_store
+
     for s in secrets:
-        if s and len(s) >= 6:
+        if s and len(s) >= key_store.MIN_SECRET_LENGTH:
             text = text.replace(s, REDACTED)
-    return _SECRET_RE.sub(REDACTED, text)
+    return key_store.redact(text)
 
 
 class Redactor:
