@@ -303,7 +303,7 @@ def test_cli_eval_reference_mode_sends_the_checkouts_prompts_and_records_the_sou
     assert rc in (0, 1) and prompts and all(p.startswith("STANDIN ROLE") for p in prompts)
     settings = json.loads((tmp_path / "o" / "report.json").read_text())["settings"]
     assert settings["prompt_source"] == "reference" and settings["path"] == str(standin)
-    assert settings["commit"] is None and settings["token_counter"] == "approx"
+    assert settings["commit"] is None and settings["token_counter"] == {"kind": "approx"}
     rc = main(["eval", str(path), "--model", "openai/dev-model", "--api-base", "http://127.0.0.1:9",
                "--reference", str(tmp_path / "nowhere")])
     assert rc == 2 and "no such folder" in capsys.readouterr().err

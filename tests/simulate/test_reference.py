@@ -182,7 +182,8 @@ def test_predict_json_says_which_rule_chose_the_history(capsys):
     rc = main(["predict", trace, "--user", "user_0001", "--event", "10", "--model", "baseline:user", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert rc == 0 and out["history_rule"].startswith(("benchmark rolling", "every earlier"))
-    assert out["prompt_source"] == {"prompt_source": "ours", "path": None, "commit": None, "token_counter": "approx"}
+    assert out["prompt_source"] == {"prompt_source": "ours", "path": None, "commit": None,
+                                   "token_counter": {"kind": "approx"}}
     rc = main(["predict", trace, "--user", "user_0001", "--event", "10", "--model", "baseline:user", "--json",
                "--reference", str(STANDIN)])
     out = json.loads(capsys.readouterr().out)

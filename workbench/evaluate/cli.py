@@ -72,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "sample") -> None
                         help="LLM judge for customer-service messages (needed for the overall score)")
     parser.add_argument("--max-history-tokens", type=int, default=32000, metavar="N")
     parser.add_argument("--memory", choices=("truncate", "retrieve", "summary"), default="truncate")
+    parser.add_argument("--tokenizer", type=_tokenizer_arg, default="approx", metavar="COUNTER",
+                        help="token counter: approx (default), litellm, or a tokenizer.json path")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="prompt language (default zh)")
     parser.add_argument("--temperature", type=float, default=0.1)
     parser.add_argument("--logprobs", action="store_true", help="ask for Yes/No log-probabilities")
@@ -150,6 +152,12 @@ def _print_sample(args: argparse.Namespace, sample: Any) -> int:
     return 0
 
 
+def _tokenizer_arg(value: str) -> str:
+    from workbench.simulate.tokens import tokenizer_argument
+
+    return tokenizer_argument(value)
+
+
 def _default_out(args: argparse.Namespace, sample: Any, models: list[str]) -> Path:
     import hashlib
     import json
@@ -157,7 +165,10 @@ def _default_out(args: argparse.Namespace, sample: Any, models: list[str]) -> Pa
     sig = json.dumps({"path": str(Path(args.path).resolve()), "settings": sample.settings,
                       "models": models, "api_base": args.api_base,
                       "max_history_tokens": args.max_history_tokens, "memory": args.memory,
-                      "lang": args.lang, "reference": args.reference}, sort_keys=True, default=str)
+                      "lang": args.lang, "reference": args.reference,
+                      # only non-default settings, so that earlier runs keep their folders
+                      **({"tokenizer": args.tokenizer} if args.tokenizer != "approx" else {})},
+                     sort_keys=True, default=str)
     h = hashlib.sha256(sig.encode("utf-8")).hexdigest()[:8]
     return Path("workbench-eval") / f"{Path(args.path).stem}_{h}"
 
@@ -235,6 +246,7 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
                                        use_cache=not args.no_cache, judge_spec=judge,
                                        max_history_tokens=args.max_history_tokens, memory=args.memory,
                                        lang=args.lang, on_progress=on_progress, resume=not args.fresh,
+                                       tokenizer=args.tokenizer,
                                        biases=not args.no_biases, reference=reference))
     except KeyboardInterrupt:
         print(f"\ninterrupted: the answers so far are in {out / 'predictions.jsonl'}; "

@@ -19,6 +19,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from workbench.simulate.tokens import tokenizer_argument
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", help="trace file or folder (OmniBehavior JSON, JSONL, Parquet)")
@@ -38,7 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-tokens", type=int, default=None, help="answer token limit (default per kind)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per call")
     parser.add_argument("--logprobs", action="store_true", help="ask for Yes/No logprobs on binary questions")
-    parser.add_argument("--tokenizer", choices=("approx", "litellm"), default="approx")
+    parser.add_argument("--tokenizer", type=tokenizer_argument, default="approx", metavar="COUNTER",
+                        help="token counter for the history budget: approx (the benchmark's fallback, "
+                             "default), litellm, or the path of a Hugging Face tokenizer.json (the "
+                             "benchmark counts with Qwen3-8B's)")
     parser.add_argument("--concurrency", type=int, default=8, help="calls in flight at once")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     parser.add_argument("--reference", default=None, metavar="CHECKOUT",

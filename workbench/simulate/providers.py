@@ -17,18 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, Mapping
 
 from workbench import secrets
-from workbench.simulate.parsing import parse_answer
+from workbench.simulate.parsing import BENCHMARK, LENIENT, parse_answer
 from workbench.simulate.types import ModelSpec, Prediction
 
 log = logging.getLogger(__name__)
 
-#: The benchmark's answer token limits (docs/benchmark.md#answer-parsing).
+#: The benchmark's answer token limits (docs/benchmark.md#answer-parsing): binary direct, binary
+#: logprobs, continuous and text; with thinking turned on it allows binary answers 4096 tokens and
+#: leaves the others unlimited.
 MAX_TOKENS_BINARY, MAX_TOKENS_LOGPROBS, MAX_TOKENS_OTHER = 50, 200, 200
+MAX_TOKENS_THINKING_BINARY = 4096
 TOP_LOGPROBS = 5
 _REASONING_MARKERS = ("gpt-5", "gpt5", "o1", "o3", "reasoning")
 NO_KEY_PLACEHOLDER = "no-key"   # sent to keyless local servers (vLLM, Ollama) that still want a header
@@ -74,10 +78,71 @@ def is_reasoning_model(model: str) -> bool:
     return any(m in name for m in _REASONING_MARKERS)
 
 
-def default_max_tokens(kind: str, use_logprobs: bool) -> int:
+def default_max_tokens(kind: str, use_logprobs: bool, thinking: bool = False) -> int | None:
+    """The benchmark's answer limit for a question kind (None = no limit sent)."""
+    if thinking:
+        return MAX_TOKENS_THINKING_BINARY if kind == "binary" else None
     if kind == "binary":
         return MAX_TOKENS_LOGPROBS if use_logprobs else MAX_TOKENS_BINARY
     return MAX_TOKENS_OTHER
+
+
+#: Request parameters whose silent dropping (litellm ``drop_params``) is reported.
+_CHECKED_PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "reasoning_effort", "logprobs",
+                   "top_logprobs")
+_TOKEN_LIMITS = {"max_tokens", "max_completion_tokens"}
+_drop_lock = threading.Lock()
+_drop_reported: set[tuple[str, str]] = set()
+_drop_notices: list[str] = []
+
+
+@lru_cache(maxsize=256)
+def _dropped(model: str, api_base: str | None, params: tuple[tuple[str, Any], ...]) -> tuple[str, ...]:
+    """The parameters among ``params`` that litellm leaves out of the request for ``model``."""
+    litellm = _litellm()
+    sent = dict(params)
+    try:
+        name, provider, _, _ = litellm.get_llm_provider(model, api_base=api_base)
+        kept = litellm.utils.get_optional_params(model=name, custom_llm_provider=provider, drop_params=True,
+                                                 **sent)
+    except Exception:  # noqa: BLE001 - an unknown model: litellm will say so on the call itself
+        return ()
+    out = []
+    for name in sent:
+        if name in kept or (name in _TOKEN_LIMITS and _TOKEN_LIMITS & set(kept)):
+            continue
+        out.append(name)
+    return tuple(out)
+
+
+def report_dropped(spec: ModelSpec, kwargs: Mapping[str, Any]) -> list[str]:
+    """Warn once per model and parameter (logging WARNING, which reaches stderr, and
+    :func:`drop_notices` for status lines) about request parameters litellm drops for this model;
+    returns the parameters newly reported."""
+    params = tuple((k, kwargs[k]) for k in _CHECKED_PARAMS if k in kwargs)
+    try:
+        dropped = _dropped(spec.model, spec.api_base, params)
+    except TypeError:  # an unhashable value: nothing to check
+        return []
+    new = []
+    with _drop_lock:
+        for name in dropped:
+            if (spec.model, name) not in _drop_reported:
+                _drop_reported.add((spec.model, name))
+                new.append(name)
+        if new:
+            msg = (f"model {spec.model}: litellm does not send {', '.join(new)} to this provider "
+                   "(the request goes without it)")
+            _drop_notices.append(msg)
+    if new:
+        log.warning("%s", msg)
+    return new
+
+
+def drop_notices() -> list[str]:
+    """The dropped-parameter warnings given so far in this process, oldest first."""
+    with _drop_lock:
+        return list(_drop_notices)
 
 
 def _litellm():
@@ -207,14 +272,19 @@ def _first_token_top(response: Any) -> list[tuple[str, float]] | None:
         if not content:
             return None
         top = _get(content[0], "top_logprobs") or []
-        return [(str(_get(t, "token")), float(_get(t, "logprob"))) for t in top]
+        out: list[tuple[str, float | None]] = []
+        for t in top:
+            lp = _get(t, "logprob")
+            out.append((str(_get(t, "token")), None if lp is None else float(lp)))
+        return out
     except (IndexError, TypeError, ValueError):
         return None
 
 
-async def complete(spec: ModelSpec, text: str, *, max_tokens: int, logprobs: bool = False,
+async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logprobs: bool = False,
                    policy: RetryPolicy | None = None, api_key: str | None = None) -> CallResult:
-    """One chat completion with transient-error retries. Raises ProviderError."""
+    """One chat completion with transient-error retries (``max_tokens`` None: no answer limit is
+    sent; ``spec.extra_body`` goes into the request body as it is). Raises ProviderError."""
     policy = policy or RetryPolicy()
     litellm = _litellm()
     key = api_key if api_key is not None else api_key_for(spec)
@@ -226,13 +296,17 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int, logprobs: boo
     if key:
         kwargs["api_key"] = key
     if is_reasoning_model(spec.model):
-        kwargs["max_completion_tokens"] = max_tokens
+        if max_tokens is not None:
+            kwargs["max_completion_tokens"] = max_tokens
         kwargs["reasoning_effort"] = "minimal"
-    else:
+    elif max_tokens is not None:
         kwargs["max_tokens"] = max_tokens
     if logprobs:
         kwargs["logprobs"] = True
         kwargs["top_logprobs"] = TOP_LOGPROBS
+    if spec.extra_body:
+        kwargs["extra_body"] = dict(spec.extra_body)
+    report_dropped(spec, kwargs)
     retries = 0
     while True:
         try:
@@ -289,8 +363,9 @@ async def predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str,
 async def _predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str, *,
                    policy: RetryPolicy | None, api_key: str | None) -> Prediction:
     policy = policy or RetryPolicy()
-    use_lp = spec.use_logprobs and kind == "binary"
-    max_tokens = spec.max_tokens or default_max_tokens(kind, use_lp)
+    use_lp = spec.use_logprobs and kind == "binary" and not spec.thinking  # thinking: no logprobs
+    max_tokens = spec.max_tokens or default_max_tokens(kind, use_lp, spec.thinking)
+    options = LENIENT if spec.lenient_parsing else BENCHMARK
     attempts = policy.binary_attempts if kind == "binary" else policy.other_attempts
     p_tok = c_tok = 0
     cost: float | None = None
@@ -314,13 +389,10 @@ async def _predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str
         c_tok += res.completion_tokens
         if res.cost is not None:
             cost = (cost or 0.0) + res.cost
-        parsed = parse_answer(kind, res.text, res.top_logprobs, use_lp)
+        parsed = parse_answer(kind, res.text, res.top_logprobs, use_lp, options)
         last_raw = res.text
         if parsed.ok:
-            ly = ln = None
-            if use_lp and res.top_logprobs:
-                ly = next((lp for t, lp in res.top_logprobs if t == "Yes"), None)
-                ln = next((lp for t, lp in res.top_logprobs if t == "No"), None)
+            ly, ln = parsed.logprob_yes, parsed.logprob_no
             return Prediction(model=spec.model, field=field_name, predicted_value=parsed.value,
                               predicted_label=parsed.label, raw_output=res.text, parse_ok=True,
                               prediction_method=parsed.method, prompt_tokens=p_tok, completion_tokens=c_tok,

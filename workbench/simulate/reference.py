@@ -297,4 +297,6 @@ def prompt_source(reference: Reference | None, tokenizer: str) -> dict[str, Any]
     """The report settings that say where the prompts came from and how tokens were counted."""
     src = reference.describe() if reference is not None else {"prompt_source": "ours", "path": None,
                                                                "commit": None}
-    return {**src, "token_counter": tokenizer}
+    from workbench.simulate.tokens import describe_counter
+
+    return {**src, "token_counter": describe_counter(tokenizer)}

@@ -8,7 +8,7 @@ benchmark's record layout (docs/benchmark.md#record-layout) so that exports read
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 Kind = Literal["binary", "continuous", "text"]
 
@@ -51,15 +51,34 @@ class ModelSpec:
     max_tokens: int | None = None
     use_logprobs: bool = False
     timeout: float = 120.0
+    # provider-specific request fields merged into the request body as they are, e.g.
+    # {"chat_template_kwargs": {"enable_thinking": False}} for a hybrid Qwen3 on vLLM
+    extra_body: Mapping[str, Any] | None = field(default=None, hash=False)
+    lenient_parsing: bool = False   # accept answers the benchmark rejects (never in benchmark runs)
 
     @property
     def is_baseline(self) -> bool:
         return self.model.startswith("baseline:")
 
+    @property
+    def thinking(self) -> bool:
+        """True when ``extra_body`` turns a hybrid model's thinking on
+        (``chat_template_kwargs.enable_thinking``): the benchmark then asks without logprobs and with
+        larger answer limits."""
+        kwargs = (self.extra_body or {}).get("chat_template_kwargs")
+        return isinstance(kwargs, Mapping) and kwargs.get("enable_thinking") is True
+
     def cache_params(self) -> dict[str, Any]:
-        """Everything that changes an answer (never the API key)."""
-        return {"model": self.model, "api_base": self.api_base, "temperature": self.temperature,
-                "max_tokens": self.max_tokens, "use_logprobs": self.use_logprobs}
+        """Everything that changes an answer (never the API key). Settings at their defaults are left
+        out, so that answers cached before a setting existed keep their keys."""
+        params: dict[str, Any] = {"model": self.model, "api_base": self.api_base,
+                                  "temperature": self.temperature, "max_tokens": self.max_tokens,
+                                  "use_logprobs": self.use_logprobs}
+        if self.extra_body:
+            params["extra_body"] = dict(self.extra_body)
+        if self.lenient_parsing:
+            params["lenient_parsing"] = True
+        return params
 
 
 @dataclass(frozen=True)
