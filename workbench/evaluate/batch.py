@@ -437,8 +437,8 @@ def _user_baseline(questions: list[Any], history: list[tuple[int, dict[str, Any]
 async def _run_judge(rows: Mapping[tuple, Mapping[str, Any]], by_id: Mapping[str, UserTrace],
                      prompts: Mapping[tuple[str, int], str], judge_spec: Any, judge_call: Any,
                      cache: Any, sem: asyncio.Semaphore, path: Path | None, pause: float,
-                     progress: Callable[..., None]) -> list[dict[str, Any]]:
-    from workbench.evaluate.judge import build_judge_prompt, judge_eligible, judge_inputs, judge_one
+                     progress: Callable[..., None], judge_reference: Any = None) -> list[dict[str, Any]]:
+    from workbench.evaluate.judge import judge_eligible, judge_inputs, judge_one, judge_prompt
 
     if judge_call is None:
         from workbench.evaluate.judge import judge_caller
@@ -465,7 +465,7 @@ async def _run_judge(rows: Mapping[tuple, Mapping[str, Any]], by_id: Mapping[str
 
     async def one(r: Mapping[str, Any], inputs: Mapping[str, str]) -> None:
         key = (str(r["model"]), str(r["user_id"]), int(r["event_index"]))
-        prompt_hash = hashlib.sha256(build_judge_prompt(inputs).encode("utf-8")).hexdigest()
+        prompt_hash = hashlib.sha256(judge_prompt(inputs, judge_reference).encode("utf-8")).hexdigest()
         row = earlier.get(key)
         if row is not None and row.get("prompt_hash") == prompt_hash:
             out.append(row)
@@ -479,7 +479,7 @@ async def _run_judge(rows: Mapping[tuple, Mapping[str, Any]], by_id: Mapping[str
                 async def call(p: str) -> str:
                     async with sem:
                         return await judge_call(p)
-            res = await judge_one(inputs, call, pause=pause)
+            res = await judge_one(inputs, call, pause=pause, reference=judge_reference)
             if res.scores and cached_text is None and cache is not None and judge_spec is not None:
                 cache.put_text(judge_spec, prompt_hash, JUDGE_CACHE_FIELD, res.raw)
             row = {"model": r["model"], "user_id": r["user_id"], "event_index": r["event_index"],

@@ -70,6 +70,15 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "sample") -> None
                         help="output folder (default workbench-eval/<name>_<settings hash>)")
     parser.add_argument("--judge-model", default=None, metavar="M",
                         help="LLM judge for customer-service messages (needed for the overall score)")
+    parser.add_argument("--judge-api-base", default=None, metavar="URL",
+                        help="base URL for the judge model (default: the provider's own endpoint, "
+                             "not --api-base)")
+    parser.add_argument("--judge-max-tokens", type=int, default=None, metavar="N",
+                        help="answer limit for the judge (default none, as in the benchmark)")
+    parser.add_argument("--extra-body", type=_extra_body_arg, default=None, metavar="JSON",
+                        help="extra request fields for every evaluated LLM (a JSON object)")
+    parser.add_argument("--lenient-parsing", action="store_true",
+                        help="also accept answers the benchmark rejects; never for benchmark runs")
     parser.add_argument("--max-history-tokens", type=int, default=32000, metavar="N")
     parser.add_argument("--memory", choices=("truncate", "retrieve", "summary"), default="truncate")
     parser.add_argument("--tokenizer", type=_tokenizer_arg, default="approx", metavar="COUNTER",
@@ -152,6 +161,12 @@ def _print_sample(args: argparse.Namespace, sample: Any) -> int:
     return 0
 
 
+def _extra_body_arg(value: str) -> Any:
+    from workbench.simulate.types import extra_body_argument
+
+    return extra_body_argument(value)
+
+
 def _tokenizer_arg(value: str) -> str:
     from workbench.simulate.tokens import tokenizer_argument
 
@@ -167,7 +182,9 @@ def _default_out(args: argparse.Namespace, sample: Any, models: list[str]) -> Pa
                       "max_history_tokens": args.max_history_tokens, "memory": args.memory,
                       "lang": args.lang, "reference": args.reference,
                       # only non-default settings, so that earlier runs keep their folders
-                      **({"tokenizer": args.tokenizer} if args.tokenizer != "approx" else {})},
+                      **({"tokenizer": args.tokenizer} if args.tokenizer != "approx" else {}),
+                      **({"extra_body": args.extra_body} if args.extra_body else {}),
+                      **({"lenient_parsing": True} if args.lenient_parsing else {})},
                      sort_keys=True, default=str)
     h = hashlib.sha256(sig.encode("utf-8")).hexdigest()[:8]
     return Path("workbench-eval") / f"{Path(args.path).stem}_{h}"
@@ -214,9 +231,10 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
         return _input_error(ValueError(f"{args.path}: no test events were sampled "
                                        "(check the windows, --users and --n-per-user)"))
     specs = [ModelSpec(m, api_base=None if m.startswith("baseline:") else args.api_base,
-                       temperature=args.temperature, use_logprobs=args.logprobs) for m in args.model]
-    judge = ModelSpec(args.judge_model, api_base=args.api_base, temperature=args.temperature) \
-        if args.judge_model else None
+                       temperature=args.temperature, use_logprobs=args.logprobs, extra_body=args.extra_body,
+                       lenient_parsing=args.lenient_parsing) for m in args.model]
+    judge = ModelSpec(args.judge_model, api_base=args.judge_api_base, temperature=args.temperature,
+                      max_tokens=args.judge_max_tokens) if args.judge_model else None
     out = args.out or _default_out(args, sample, [s.model for s in specs])
     is_tty = sys.stderr.isatty()
     last = [0.0]

@@ -20,6 +20,7 @@ import argparse
 import sys
 
 from workbench.simulate.tokens import tokenizer_argument
+from workbench.simulate.types import extra_body_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="token counter for the history budget: approx (the benchmark's fallback, "
                              "default), litellm, or the path of a Hugging Face tokenizer.json (the "
                              "benchmark counts with Qwen3-8B's)")
+    parser.add_argument("--extra-body", type=extra_body_argument, default=None, metavar="JSON",
+                        help='extra request fields for every LLM, e.g. '
+                             '\'{"chat_template_kwargs": {"enable_thinking": false}}\'')
+    parser.add_argument("--lenient-parsing", action="store_true",
+                        help="also accept answers the benchmark rejects (upper-case think tags, curly "
+                             "quotes, 是/否); never for benchmark runs")
     parser.add_argument("--concurrency", type=int, default=8, help="calls in flight at once")
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     parser.add_argument("--reference", default=None, metavar="CHECKOUT",
@@ -103,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
             return 2
     specs = [ModelSpec(model=m, api_base=None if m.startswith("baseline:") else args.api_base,
                        temperature=args.temperature, max_tokens=args.max_tokens,
-                       use_logprobs=args.logprobs, timeout=args.timeout) for m in args.model]
+                       use_logprobs=args.logprobs, timeout=args.timeout, extra_body=args.extra_body,
+                       lenient_parsing=args.lenient_parsing) for m in args.model]
     stats = None
     if BASELINE_POPULATION in args.model:
         stats = BaselineStats.from_users(ts.raw_events(u) for u in ts.user_ids())

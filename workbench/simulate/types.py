@@ -103,3 +103,29 @@ class Prediction:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def parse_extra_body(text: str | None) -> dict[str, Any] | None:
+    """The ``extra_body`` of a :class:`ModelSpec` from its JSON text (``--extra-body``, the GUI model
+    list): None for empty text, else a JSON object. Raises ValueError with a one-line message."""
+    import json
+
+    if text is None or not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"extra request fields must be a JSON object: {exc.msg} at column {exc.colno}") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"extra request fields must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def extra_body_argument(text: str) -> dict[str, Any] | None:
+    """``argparse`` type for ``--extra-body``."""
+    import argparse
+
+    try:
+        return parse_extra_body(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
