@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets.metric_charts import DistributionChart, GroupedBarChart
+from workbench.app.llm_fields import ExtraBodyEdit, JudgeSettings
 from workbench.app.state import AppState, GhostMark
 
 __all__ = ["EvaluationPanel", "MetricMatrixModel", "CasesModel"]
@@ -216,8 +217,9 @@ class EvaluationPanel(QWidget):
                                     "baseline:population")
         self.api_base_edit = QLineEdit(self)
         self.api_base_edit.setPlaceholderText("provider default (or e.g. http://127.0.0.1:8000/v1)")
-        self.judge_edit = QLineEdit(self)
-        self.judge_edit.setPlaceholderText("none (no judge: overall score stays empty)")
+        self.extra_body_edit = ExtraBodyEdit(self)   # for every LLM of the run
+        self.judge_settings = JudgeSettings(self)
+        self.judge_edit = self.judge_settings.model_edit
         self.n_spin = QSpinBox(self)
         self.n_spin.setRange(1, 10_000)
         self.n_spin.setValue(30)
@@ -244,7 +246,8 @@ class EvaluationPanel(QWidget):
         form = QFormLayout()
         form.addRow("Models", self.models_edit)
         form.addRow("API base", self.api_base_edit)
-        form.addRow("Judge model", self.judge_edit)
+        form.addRow("Extra fields", self.extra_body_edit)
+        form.addRow(self.judge_settings)
         sample_row = QHBoxLayout()
         for w in (QLabel("users"), self.users_spin, QLabel("events per user"), self.n_spin,
                   self.windows_check):
@@ -350,12 +353,20 @@ class EvaluationPanel(QWidget):
 
         api_base = self.api_base_edit.text().strip() or None
         names = [m.strip() for m in self.models_edit.text().replace(";", ",").split(",") if m.strip()]
-        return [ModelSpec(m, api_base=None if m.startswith("baseline:") else api_base) for m in names]
+        try:
+            extra = self.extra_body_edit.value()
+        except ValueError:
+            extra = None   # the field shows the error; _on_run_clicked refuses to start
+        return [ModelSpec(m, api_base=None if m.startswith("baseline:") else api_base,
+                          extra_body=None if m.startswith("baseline:") else extra) for m in names]
 
     def _on_run_clicked(self) -> None:
         ts = self.state.dataset
         if ts is None:
             self.state.post_error("Evaluation", "Open a trace file first: the evaluation samples its users.")
+            return
+        if self.extra_body_edit.error():
+            self.state.post_error("Evaluation", f"Extra fields: {self.extra_body_edit.error()}")
             return
         specs = self.specs()
         if not specs:
@@ -368,12 +379,7 @@ class EvaluationPanel(QWidget):
         """Start the batch on the running asyncio (qasync) loop; returns its task."""
         if self.running:
             raise RuntimeError("an evaluation is already running")
-        judge_name = self.judge_edit.text().strip()
-        judge = None
-        if judge_name:
-            from workbench.simulate.types import ModelSpec
-
-            judge = ModelSpec(judge_name, api_base=self.api_base_edit.text().strip() or None)
+        judge = self.judge_settings.spec()
         if out_dir is None:
             from workbench.paths import data_dir
 

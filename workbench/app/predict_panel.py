@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QF
 
 from widgets.comparison import ComparisonCell, ComparisonRow, ComparisonTable
 from workbench import secrets
+from workbench.app.llm_fields import ExtraBodyEdit, attach_extra_body, item_extra_body
 from workbench.app.state import AppState, GhostMark, Highlight
 
 MEMORY_COLOR = "#f0a030"
@@ -205,6 +206,7 @@ class PredictPanel(QWidget):
         self.model_edit = QLineEdit()
         self.model_edit.setPlaceholderText("litellm model, e.g. openai/gpt-4o-mini or ollama/qwen3:8b")
         self.add_model_button = QPushButton("Add")
+        self.extra_body = ExtraBodyEdit()   # kept on the model entry that "Add" creates
         self.api_base = QLineEdit()
         self.api_base.setPlaceholderText("provider default (or e.g. http://localhost:8000/v1)")
         self.temperature = QDoubleSpinBox()
@@ -242,6 +244,7 @@ class PredictPanel(QWidget):
         form = QFormLayout()
         form.addRow("Models", self.models)
         form.addRow("", self._wrap(add_row))
+        form.addRow("Extra fields", self.extra_body)
         form.addRow("API base", self.api_base)
         knobs = QHBoxLayout()
         for label, w in (("Temp.", self.temperature), ("Memory", self.memory), ("Budget", self.budget),
@@ -321,20 +324,32 @@ class PredictPanel(QWidget):
         w.setLayout(layout)
         return w
 
-    def _add_model_item(self, name: str, checked: bool = True) -> None:
+    def _add_model_item(self, name: str, checked: bool = True,
+                        extra_body: dict[str, Any] | None = None) -> None:
         for i in range(self.models.count()):
             if self.models.item(i).text() == name:
                 self.models.item(i).setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                if extra_body is not None:
+                    attach_extra_body(self.models.item(i), extra_body)
                 return
         item = QListWidgetItem(name)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+        attach_extra_body(item, extra_body)
         self.models.addItem(item)
 
     # -- public API --------------------------------------------------------------------------------
-    def add_model(self, name: str, checked: bool = True) -> None:
+    def add_model(self, name: str, checked: bool = True, extra_body: dict[str, Any] | None = None) -> None:
+        """Add (or re-tick) a model entry; ``extra_body``: its extra request fields."""
         if name.strip():
-            self._add_model_item(name.strip(), checked)
+            self._add_model_item(name.strip(), checked, extra_body)
+
+    def extra_body_of(self, model: str) -> dict[str, Any] | None:
+        """The extra request fields kept on ``model``'s entry."""
+        for i in range(self.models.count()):
+            if self.models.item(i).text() == model:
+                return item_extra_body(self.models.item(i))
+        return None
 
     def checked_models(self) -> list[str]:
         return [self.models.item(i).text() for i in range(self.models.count())
@@ -606,7 +621,12 @@ class PredictPanel(QWidget):
         return payload
 
     def _on_add_model_clicked(self) -> None:
-        self.add_model(self.model_edit.text())
+        try:
+            body = self.extra_body.value()
+        except ValueError as exc:
+            self.status.setText(f"Extra fields: {exc}")
+            return
+        self.add_model(self.model_edit.text(), extra_body=body)
         self.model_edit.clear()
         self._update_info()
 
@@ -643,7 +663,8 @@ class PredictPanel(QWidget):
 
         api_base = self.api_base.text().strip() or None
         specs = [ModelSpec(model=m, api_base=None if m.startswith("baseline:") else api_base,
-                           temperature=self.temperature.value(), use_logprobs=self.logprobs.isChecked())
+                           temperature=self.temperature.value(), use_logprobs=self.logprobs.isChecked(),
+                           extra_body=self.extra_body_of(m))
                  for m in models]
         self._run_id += 1
         run_id = self._run_id
