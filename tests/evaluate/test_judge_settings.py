@@ -125,3 +125,20 @@ def test_eval_rejects_bad_extra_body(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["eval", str(tmp_path / "x.json"), "--model", "m", "--extra-body", "[1]"])
     assert exc.value.code == 2 and "must be a JSON object" in capsys.readouterr().err
+
+
+def test_eval_reference_mode_judges_with_the_checkouts_judge_prompt(tmp_path, capsys):
+    from pathlib import Path
+
+    standin = Path(__file__).resolve().parents[1] / "fixtures" / "benchmark_standin"
+    path = _trace(tmp_path)
+    with DevServer(default="能换一个新的吗") as model_srv, DevServer(default=SCORES) as judge_srv:
+        rc = main(["eval", str(path), "--model", "openai/dev-model", "--api-base", model_srv.base_url,
+                   "--judge-model", "openai/judge", "--judge-api-base", judge_srv.base_url,
+                   "--users", "u1", "--all-events", "--out", str(tmp_path / "o"), "--no-cache", "--no-biases",
+                   "--reference", str(standin)])
+        judge_prompts = [r.prompt for r in judge_srv.completion_requests()]
+    capsys.readouterr()
+    assert rc == 0 and len(judge_prompts) == 3
+    assert all(p.startswith("STANDIN JUDGE ") for p in judge_prompts)
+    assert all('"ground_truth": "烧水的时候一直漏水，怎么回事"' in p for p in judge_prompts)

@@ -360,7 +360,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         await asyncio.gather(*(worker() for _ in range(n_workers)))
         if judge_spec is not None or judge_call is not None:
             return await _run_judge(rows, by_id, prompts_by_event, judge_spec, judge_call, cache,
-                                    sem, judge_path, judge_pause, progress)
+                                    sem, judge_path, judge_pause, progress, judge_reference=reference)
         return []
 
     async def watch(fut: asyncio.Future) -> None:
