@@ -17,10 +17,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/workbench
 
-# static checks: lint (ruff), the import contracts of pyproject.toml (import-linter)
+# static checks: lint (ruff), the import contracts of pyproject.toml (import-linter), types of the pure
+# packages (mypy; the packages are listed in pyproject.toml)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	PYTHONPATH=. $(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n 2 -q

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None], *, fsync: bool = True) -> Path:
+def atomic_write(path: str | Path, write: Callable[[Path], object], *, fsync: bool = True) -> Path:
     """Call ``write(tmp)`` to fill a temporary file beside ``path``, then rename it over ``path``.
 
     The file gets ordinary permissions (0666 less the umask), not mkstemp's 0600.

@@ -25,9 +25,12 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from workbench.annotate.model import Case
+
+#: Krippendorff's alpha's levels of measurement.
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
 
 UNKNOWN_ANNOTATOR = "(unknown)"
 
@@ -142,7 +145,7 @@ def _irr(rows: list[list[float]], method: str) -> tuple[float | None, float | No
     return value, pa, "" if value is not None else "undefined"
 
 
-def _alpha(rows: list[list[float]], level: str) -> float | None:
+def _alpha(rows: list[list[float]], level: Level) -> float | None:
     import krippendorff
     import numpy as np
 
@@ -154,7 +157,7 @@ def _alpha(rows: list[list[float]], level: str) -> float | None:
         return _clean(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
 
 
-def coefficients(rows: list[list[float]], *, level: str = "nominal") -> tuple[Coefficient, ...]:
+def coefficients(rows: list[list[float]], *, level: Level = "nominal") -> tuple[Coefficient, ...]:
     """Cohen's kappa (two annotators), Fleiss' kappa (three or more), Krippendorff's alpha and
     Gwet's AC1 for a table of ratings (rows = items, columns = annotators, NaN = not rated).
     Items with fewer than two ratings are dropped first; ``level`` is alpha's measurement level."""

@@ -87,7 +87,7 @@ def neutralise_cell(value: Any, *, json_text: bool = False) -> str:
     return text
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[Path], object]) -> Path:
     """:func:`workbench.fileio.atomic_write`, with file-system errors as :class:`ExportError`."""
     try:
         return fileio.atomic_write(path, write)

@@ -80,7 +80,7 @@ def _matcher() -> tuple[re.Pattern[str], dict[str, list[str]]]:
 @lru_cache(maxsize=1)
 def _evaluate_finder() -> Callable[[str], list[Any]] | None:
     try:
-        from workbench.evaluate import biases  # type: ignore[attr-defined]
+        from workbench.evaluate import biases
     except ImportError:
         return None
     analyze = getattr(biases, "analyze_message", None)

@@ -111,7 +111,7 @@ def mismatch_queue(rows: Iterable[Mapping[str, Any]], model: str, field: str, *,
             event_index = int(row["event_index"])
         except (TypeError, ValueError, KeyError):
             raise QueueError(f"row {n + 1}: event_index {row.get('event_index')!r} is not an integer") from None
-        base = dict(user_id=str(row.get("user_id")), event_index=event_index, field=field, model=model,
+        base: dict[str, Any] = dict(user_id=str(row.get("user_id")), event_index=event_index, field=field, model=model,
                     true_value=true_value, predicted_value=pv, predicted_label=pl,
                     raw_output=str(row.get("raw_output") or ""), parse_ok=parse_ok,
                     scenario=str(row.get("scenario") or ""), memory=str(row.get("memory") or ""),

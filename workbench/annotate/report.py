@@ -126,10 +126,10 @@ def _marks_for(case: Case, traces: Callable[[str], Any] | None) -> list[Mark]:
                     return marks_from_events({**ev, "event_index": i} for i, ev in chosen.items())
         except Exception:  # noqa: BLE001 - the trace moved or changed: fall back to the events stored with the case
             pass
-    events = [dict(n) for n in case.neighbours]
+    stored = [dict(n) for n in case.neighbours]
     if case.event is not None and case.event_index is not None:
-        events.append({**case.event, "event_index": case.event_index})
-    return marks_from_events(events)
+        stored.append({**case.event, "event_index": case.event_index})
+    return marks_from_events(stored)
 
 
 def _near_range(ts: str, start: str, end: str) -> bool:

@@ -77,7 +77,7 @@ class CaseStore(QueueMixin, LabelMixin):
 
     def __init__(self, path: str | Path, *, create: bool = True, readonly: bool = False) -> None:
         self.path = Path(path)
-        self._db: sqlite3.Connection | None = None
+        self._db: sqlite3.Connection = None  # type: ignore[assignment]  # set by opening; None once closed
         #: True when opened with ``readonly=True``: every write raises :class:`StoreError`.
         self.readonly = readonly
         #: SQLite's complaint when the file is damaged ("" when sound); only read-only opens get here.

@@ -54,8 +54,8 @@ def timeline_svg(marks: Sequence[Mark], *, event_index: int | None = None, start
     """The timeline sketch of one case (an empty-state drawing when there are no timed marks).
     ``coarsen`` ("hour"/"day") makes the axis labels no finer than the redacted times."""
     axis_fmt = {"day": "%Y-%m-%d", "hour": "%Y-%m-%d %H:00"}.get(coarsen or "", "%Y-%m-%d %H:%M")
-    timed = [(m, parse_timestamp(m.ts)[0]) for m in marks]
-    timed = [(m, t) for m, t in timed if t is not None]
+    parsed = [(m, parse_timestamp(m.ts)[0]) for m in marks]
+    timed = [(m, t) for m, t in parsed if t is not None]
     lanes = [s for s in SCENARIOS if s != OTHER]
     if any(m.scenario == OTHER for m, _ in timed):
         lanes.append(OTHER)
@@ -67,6 +67,7 @@ def timeline_svg(marks: Sequence[Mark], *, event_index: int | None = None, start
     parts = [f'<svg class="timeline" role="img" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}">',
              f"<title>{e(title or 'case timeline')}</title>"]
+    y: float
     for i, lane in enumerate(lanes):
         y = top + i * lane_h
         fill = "#f6f7f9" if i % 2 == 0 else "#ffffff"
@@ -88,8 +89,8 @@ def timeline_svg(marks: Sequence[Mark], *, event_index: int | None = None, start
 
     lane_of = {s: i for i, s in enumerate(lanes)}
     plot_h = lane_h * len(lanes)
-    if len(range_t) == 2 and range_t[0] is not None and range_t[1] is not None:
-        rs, re_ = range_t[0], range_t[1]
+    rs, re_ = (range_t + [None, None])[:2]
+    if len(range_t) == 2 and rs is not None and re_ is not None:
         x0, x1 = x_of(rs), x_of(re_)
         parts.append(f'<rect class="range" x="{x0:.1f}" y="{top}" width="{max(x1 - x0, 2.0):.1f}" '
                      f'height="{plot_h}" fill="{HIGHLIGHT}" fill-opacity="0.15" stroke="{HIGHLIGHT}" '

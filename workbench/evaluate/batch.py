@@ -250,7 +250,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     pred_path = out / "predictions.jsonl" if out else None
     judge_path = out / "judge.jsonl" if out else None
     existing: dict[tuple, dict[str, Any]] = {}
-    if out is not None:
+    if out is not None and pred_path is not None and judge_path is not None:
         out.mkdir(parents=True, exist_ok=True)
         if resume:
             existing = _prepare_resume(pred_path)
@@ -274,7 +274,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
 
     rows: dict[tuple, dict[str, Any]] = {}
     errors: list[dict[str, Any]] = []
-    state = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
+    state: dict[str, int | float] = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
     prompts_by_event: dict[tuple[str, int], Any] = {}
     field_rank: dict[tuple[str, int], dict[str, int]] = {}   # per event: field -> question position
     truth_caches: dict[str, dict[int, list[tuple[str, Any]]]] = {}   # baseline:user, per user
@@ -283,13 +283,13 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     def progress(phase: str = "predict", done: int | None = None, tot: int | None = None) -> None:
         if on_progress is None:
             return
-        d = state["done"] if done is None else done
+        d = int(state["done"]) if done is None else done
         t = total if tot is None else tot
         el = time.monotonic() - t0
         rate = d / el if el > 0 else 0.0
         eta = (t - d) / rate if rate > 0 else None
-        on_progress(BatchProgress(d, t, el, rate, eta, state["cost"], state["cached"], state["failed"],
-                                  phase))
+        on_progress(BatchProgress(d, t, el, rate, eta, float(state["cost"]), int(state["cached"]),
+                                  int(state["failed"]), phase))
 
     def stop_requested() -> bool:
         return task is not None and bool(getattr(task, "cancelled", False))
@@ -423,7 +423,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         return rep
 
     report = await asyncio.to_thread(finish)   # CPU work off the (GUI) event loop
-    return BatchResult(row_list, report, out, filtered, judge_rows, seconds, state["cached"])
+    return BatchResult(row_list, report, out, filtered, judge_rows, seconds, int(state["cached"]))
 
 
 def _user_baseline(questions: list[Any], history: list[tuple[int, dict[str, Any]]],
@@ -473,7 +473,7 @@ async def _run_judge(rows: Mapping[tuple, Mapping[str, Any]], by_id: Mapping[str
             cached_text = cache.get_text(judge_spec, prompt_hash, JUDGE_CACHE_FIELD) \
                 if (cache is not None and judge_spec is not None) else None
             if cached_text is not None:
-                async def call(_p: str) -> str:
+                async def call(p: str) -> str:
                     return cached_text
             else:
                 async def call(p: str) -> str:

@@ -533,7 +533,8 @@ _CATEGORY_KEYS = ("category_level1_name", "category_level2_name", "category_leve
 def event_interests(event: Mapping[str, Any]) -> set[str]:
     """Categories and keywords of one raw event (search keyword, caption #hashtags)."""
     out: set[str] = set()
-    ctx = event.get("context") if isinstance(event.get("context"), Mapping) else {}
+    raw_ctx = event.get("context")
+    ctx: Mapping[str, Any] = raw_ctx if isinstance(raw_ctx, Mapping) else {}
     for k in _CATEGORY_KEYS:
         v = ctx.get(k)
         if isinstance(v, str) and v.strip():

@@ -34,7 +34,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from workbench.evaluate.biases import event_interests
 
@@ -299,7 +299,8 @@ async def run_rollout(user_id: str, profile: str, events: Sequence[tuple[int, Ma
     async def one(target: int) -> RolloutStep:
         view, hist = history_for(target)
         ev = real[target]
-        res = await run_event(profile, view, target, [spec], history_indices=hist, memory=memory,
+        # run_event only reads the events: the mappings are passed as they are
+        res = await run_event(profile, cast("list[tuple[int, dict[str, Any]]]", view), target, [spec], history_indices=hist, memory=memory,
                               max_history_tokens=max_history_tokens, lang=lang, cache=cache,
                               baselines=baselines, semaphore=sem, policy=policy, tokenizer=tokenizer,
                               build_in_thread=True)
@@ -428,7 +429,7 @@ def daily_figures(rollout: Rollout, events: Sequence[tuple[int, Mapping[str, Any
         steps = by_day.get(key, [])
         yes: dict[str, list[int]] = defaultdict(list)
         engaged_steps = []
-        watch: Counter[str] = Counter()
+        watch: dict[str, float] = defaultdict(float)
         interests: set[str] = set()
         cats: Counter[str] = Counter()
         for s in steps:

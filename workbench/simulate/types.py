@@ -7,6 +7,7 @@ benchmark's record layout (docs/benchmark.md#record-layout) so that exports read
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Mapping
 
@@ -21,7 +22,7 @@ class Question:
     kind: Kind
     true_value: Any                 # 0/1 for binary, float for continuous, str for text
     video_duration: float = 0.0     # NMAE normaliser (video_watch_seconds only; 0 = unknown)
-    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
     # extra holds e.g. {"dialogue_context": [...], "has_prior_user_speech": bool} for dialogues
 
 

@@ -222,8 +222,8 @@ class EventBuilder:
                     n = _count(a.get("comment_cnt")) if scen == LIVE else None
                     comments += n if n is not None else 1
                 elif t == "send_gift":
-                    n = _num(a.get("gift_amount"))
-                    gift = (gift or 0.0) + (n or 0.0)
+                    amount = _num(a.get("gift_amount"))
+                    gift = (gift or 0.0) + (amount or 0.0)
                 elif t == "cart":
                     if a.get("is_add_to_cart"):
                         converted = True

@@ -43,8 +43,8 @@ class TraceIssue:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TraceIssue":
-        return cls(**{k: data.get(k) for k in ("file", "user_id", "event_index", "field", "expected")},
-                   message=str(data.get("message") or ""))
+        where: dict[str, Any] = {k: data.get(k) for k in ("file", "user_id", "event_index", "field", "expected")}
+        return cls(**where, message=str(data.get("message") or ""))
 
 
 class TraceError(ValueError):

@@ -155,7 +155,7 @@ def read_split(file: str, data: bytes | bytearray, state: ImportState) -> bool:
             del prefix
         except orjson.JSONDecodeError:
             doc = None
-        last = None
+        last: tuple[str, list[Any]] | None = None
         if isinstance(doc, dict) and doc:  # the marker must end the last user's history
             uid, record = next(reversed(doc.items()))
             if isinstance(record, dict) and record and next(reversed(record)) == "action_history":
@@ -164,7 +164,7 @@ def read_split(file: str, data: bytes | bytearray, state: ImportState) -> bool:
                     history.pop()
                     last = (uid, history)
         status = receive(answers, worker, state.task) if last is not None else None
-        if not isinstance(status, Parsed):
+        if not isinstance(status, Parsed) or last is None:
             _tell(orders, None)
             return False
         # the split holds: from here on the document is read (the worker's part here if it fails)

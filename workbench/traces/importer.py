@@ -41,7 +41,7 @@ def read_file(f: Path) -> bytearray:
     return data
 
 
-def parse_whole(data: bytes) -> Any:
+def parse_whole(data: bytes | bytearray) -> Any:
     """The whole document, or ``UNPARSED`` when orjson rejects it (the streaming path then says
     where and reads what it can)."""
     try:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 __all__ = [
     "PositiveCount",
@@ -38,7 +38,7 @@ __all__ = [
 _LEADING = re.compile(r"^(\d+\.?\d*)")
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[int | float]:
     """True for ``int`` and ``float`` values, booleans included (the benchmark's ``isinstance``
     test treats ``True`` as the integer 1)."""
     return isinstance(value, (int, float))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -76,7 +77,7 @@ def _activity(events: pl.DataFrame, order: list[str]) -> tuple[tuple[date, ...],
               .agg(pl.len().alias("n")).collect())
     if counts.is_empty():
         return (), np.zeros((len(order), 0), dtype=np.int32)
-    first, last = counts["day"].min(), counts["day"].max()
+    first, last = cast(date, counts["day"].min()), cast(date, counts["day"].max())
     days = tuple(pl.date_range(first, last, "1d", eager=True).to_list())
     row = {u: i for i, u in enumerate(order)}
     out = np.zeros((len(order), len(days)), dtype=np.int32)

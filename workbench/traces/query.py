@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
 import polars as pl
 
@@ -76,7 +77,7 @@ def daily_activity(traces: TraceSet | pl.DataFrame, user_id: str | None = None) 
               .agg(pl.len().cast(pl.Int64).alias("events")).collect())
     if counts.is_empty():
         return pl.DataFrame(schema={"user_id": pl.String, "day": pl.Date, "events": pl.Int64})
-    first, last = counts["day"].min(), counts["day"].max()
+    first, last = cast(date, counts["day"].min()), cast(date, counts["day"].max())
     days = pl.DataFrame({"day": pl.date_range(first, last, "1d", eager=True)})
     users = counts.select("user_id").unique()
     grid = users.join(days, how="cross")

@@ -233,6 +233,7 @@ def _scan_worker(sender, buf: np.ndarray, raw, split: int, chunk: int) -> None:
     ``forked.Failed``)."""
     gc.disable()
     try:
+        tail: Structure | forked.Failed
         try:
             tail = scan(buf[split:], keep_depth=3, chunk=chunk, start_depth=3,
                         on_progress=lambda done, _n: release(raw, split + max(0, done - chunk), split + done))
@@ -349,7 +350,8 @@ def _stream_two_processes(file: str, raw, jobs: list[Job], state: ImportState, t
         if worker.is_alive():
             worker.terminate()
         worker.join()
-        spool.close()
+        if spool is not None:
+            spool.close()
     if isinstance(mail.outcome, forked.Fatal):
         raise mail.outcome.error()
     if not isinstance(mail.outcome, Done):  # the worker died or failed: do its part here
