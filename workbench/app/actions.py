@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
+
+if TYPE_CHECKING:
+    from workbench.app.main_window import MainWindow
 
 #: The menu bar's menus, in order.
 MENUS = ("File", "View", "Go", "Help")
@@ -124,7 +127,7 @@ def key_sequences(spec: ActionSpec) -> list[QKeySequence]:
     return out
 
 
-def build_menus(window: Any) -> dict[str, QAction]:
+def build_menus(window: MainWindow) -> dict[str, QAction]:
     """Fill ``window``'s menu bar from :data:`ACTIONS`; returns the actions by key.
 
     Sets ``window.view_menu`` and ``window.recent_menu`` (filled by ``window._fill_recent_menu`` on
@@ -162,7 +165,7 @@ def build_menus(window: Any) -> dict[str, QAction]:
     return actions
 
 
-def _add_context_actions(window: Any, actions: dict[str, QAction]) -> None:
+def _add_context_actions(window: MainWindow, actions: dict[str, QAction]) -> None:
     views = {"events": window.events_panel.view, "transcript": window.inspector.transcript}
     for spec in ACTIONS:
         for name in spec.context:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import TYPE_CHECKING, Any, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from workbench.app.state import AppState
@@ -15,7 +16,7 @@ def install_excepthook(state: AppState) -> Callable:
     Returns the previous hook so callers can restore it."""
     previous = sys.excepthook
 
-    def hook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         if issubclass(exc_type, KeyboardInterrupt):
             previous(exc_type, exc, tb)
             return

@@ -25,7 +25,7 @@ dialogs and the settings.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
@@ -46,6 +46,9 @@ from workbench.app.window_cases import WindowCasesMixin
 from workbench.app.window_jobs import WindowJobsMixin
 from workbench.app.window_layout import WindowLayoutMixin, b64
 from workbench.app.window_marks import WindowMarksMixin
+
+if TYPE_CHECKING:
+    from workbench.traces.user import UserEvents
 
 __all__ = ["APP_TITLE", "MainWindow", "apply_theme", "install_excepthook"]
 
@@ -213,7 +216,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self._start("track", track_job, traces, user_id, title=f"Reading {user_id}",
                     on_done=lambda events, g=gen: self._on_track_done(events, g))
 
-    def _on_track_done(self, events: Any, generation: int) -> None:
+    def _on_track_done(self, events: UserEvents, generation: int) -> None:
         session = self.session
         track = user_track(events)
         if not session.is_current(track, generation, self.state.current_user):

@@ -16,11 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 import numpy as np
 
 from workbench.app.navigation import EventFilter, UserTrack
+
+if TYPE_CHECKING:  # types only: the modules are imported lazily (or are Qt) at run time
+    from workbench.app.state import GhostMark
+    from workbench.tasks import TaskState
+    from workbench.traces.chains import CausalChain
+    from workbench.traces.traceset import TraceSet
+    from workbench.traces.user import UserEvents
 
 #: Users up to this many events get their free-text index built on the UI thread (well under 0.2 s).
 SYNC_INDEX_EVENTS = 20_000
@@ -33,11 +40,11 @@ class LoadResult:
     """A loaded source: its path, the ``workbench.traces.TraceSet`` and each user's daily counts."""
 
     path: Path
-    traces: Any                                 # workbench.traces.TraceSet
+    traces: TraceSet
     sparklines: dict[str, np.ndarray]
 
 
-def load_job(task: Any, path: Path) -> LoadResult:
+def load_job(task: TaskState, path: Path) -> LoadResult:
     """Read the traces at ``path`` (file or folder) and summarise the users; raises what the loader raises."""
     from workbench.app.models import daily_sparklines
     from workbench.traces import load_traces
@@ -49,7 +56,7 @@ def load_job(task: Any, path: Path) -> LoadResult:
     return LoadResult(Path(path), traces, daily_sparklines(traces.events))
 
 
-def demo_job(task: Any) -> LoadResult:
+def demo_job(task: TaskState) -> LoadResult:
     """Write the demo dataset (once) and load it."""
     from workbench.demo import ensure_demo_dataset
 
@@ -59,7 +66,7 @@ def demo_job(task: Any) -> LoadResult:
     return load_job(task, Path(path))
 
 
-def track_job(task: Any, traces: Any, user_id: str) -> Any:
+def track_job(task: TaskState, traces: TraceSet, user_id: str) -> UserEvents:
     """Read one user's events (``TraceSet.user``: decoded once, shared by every panel) and build
     their timeline arrays; returns the ``UserEvents`` (:func:`user_track` gives the arrays)."""
     task.progress(0, 0, f"Reading {user_id}")
@@ -69,18 +76,18 @@ def track_job(task: Any, traces: Any, user_id: str) -> Any:
     return events
 
 
-def user_track(events: Any) -> UserTrack:
+def user_track(events: UserEvents) -> UserTrack:
     """The timeline arrays of a user's events, built once per ``UserEvents`` and kept with them."""
     return events.memo("timeline", lambda ue: UserTrack(ue.user_id, ue.frame))
 
 
-def index_job(task: Any, track: UserTrack) -> None:
+def index_job(task: TaskState, track: UserTrack) -> None:
     """Build the free-text index of ``track`` (about 2 s for 100k events)."""
     task.progress(0, 0, f"Indexing the text of {track.user_id}")
     track.text_column()
 
 
-def chain_job(task: Any, track: UserTrack, event_index: int, lookback: float) -> Any:
+def chain_job(task: TaskState, track: UserTrack, event_index: int, lookback: float) -> CausalChain:
     """Backtrack the causal chain of ``event_index`` over ``lookback`` days."""
     from workbench.traces.chains import find_chain
 
@@ -92,7 +99,7 @@ def fmt_epoch(t: float) -> str:
     return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
-class GhostMark(NamedTuple):
+class GhostPlacement(NamedTuple):
     """Where a predicted value is drawn beside the real event: its event, lane and label."""
 
     event_id: int
@@ -250,8 +257,8 @@ class TimelineSession:
             text += f" · watched {v:g} s"
         return text
 
-    def ghost_marks(self, ghosts: Iterable[Any]) -> list[GhostMark]:
-        """The predicted values (``workbench.app.state.Ghost``) of the current user that have an event."""
+    def ghost_marks(self, ghosts: Iterable[GhostMark]) -> list[GhostPlacement]:
+        """Where the predicted values of the current user that have an event are drawn."""
         track = self.track
         if track is None:
             return []
@@ -262,7 +269,7 @@ class TimelineSession:
             pos = track.position(g.event_index)
             if pos < 0:
                 continue
-            marks.append(GhostMark(g.event_index, int(track.lane[pos]), g.agrees,
+            marks.append(GhostPlacement(g.event_index, int(track.lane[pos]), g.agrees,
                                    f"{g.model}: {g.field} = {g.predicted!r} (real {g.real!r})"))
         return marks
 

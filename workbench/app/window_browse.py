@@ -9,12 +9,10 @@ this part only moves them between the session, ``AppState`` and the widgets.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
-
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QDateEdit, QDialog, QDialogButtonBox, QLabel, QVBoxLayout
 
-from workbench.app.navigation import EventFilter
+from workbench.app.navigation import EventFilter, UserTrack
 from workbench.app.session import fmt_epoch, index_job
 
 
@@ -202,7 +200,7 @@ class WindowBrowseMixin:
             if s.mask is not None:
                 self.state.post_status(f"Filter: {s.event_filter.describe()} — {matching:,} of {len(track):,}")
 
-    def _on_index_done(self, track: Any) -> None:
+    def _on_index_done(self, track: UserTrack) -> None:
         if track is self.track:
             self._apply_filter(announce=True)
 

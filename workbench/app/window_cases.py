@@ -12,22 +12,32 @@ imported on the way to the first paint. They are wired here: the predict and eva
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QIODevice, Qt, QTimer
 from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:  # types only: the heavy panels are imported when first needed
+    from workbench.annotate.model import Case
+    from workbench.app.cases_panel import CasesPanel
+    from workbench.app.compare_panel import ComparePanel
+    from workbench.app.eval_panel import EvaluationPanel
+    from workbench.app.population_panel import PopulationPanel
+    from workbench.app.predict_panel import PredictPanel
+    from workbench.app.presentation import PresentationWindow
+    from workbench.app.rollout_panel import RolloutPanel
 
 
 class WindowCasesMixin:
     """Lazily built Predict, Evaluation and Cases panels; marking events, dialogues and ranges."""
 
-    predict_panel: Any          # workbench.app.predict_panel.PredictPanel once built, else None
-    eval_panel: Any             # workbench.app.eval_panel.EvaluationPanel
-    cases_panel: Any            # workbench.app.cases_panel.CasesPanel
-    population_panel: Any       # workbench.app.population_panel.PopulationPanel
-    compare_panel: Any          # workbench.app.compare_panel.ComparePanel
-    rollout_panel: Any          # workbench.app.rollout_panel.RolloutPanel
-    presentation: Any           # the open PresentationWindow, if any
+    predict_panel: PredictPanel | None          # None until first built
+    eval_panel: EvaluationPanel | None
+    cases_panel: CasesPanel | None
+    population_panel: PopulationPanel | None
+    compare_panel: ComparePanel | None
+    rollout_panel: RolloutPanel | None
+    presentation: PresentationWindow | None     # the open one, if any
 
     def _on_lazy_dock_visibility_changed(self, title: str, shown: bool) -> None:
         if shown and self._lazy_panels.get(title) is not None:
@@ -122,15 +132,15 @@ class WindowCasesMixin:
         self.rollout_panel = panel
         return panel
 
-    def show_rollout(self) -> Any:
+    def show_rollout(self) -> RolloutPanel:
         """Show the Rollout dock (the model lives the user's days beside the real ones)."""
         return self.show_dock("Rollout")
 
-    def show_compare(self) -> Any:
+    def show_compare(self) -> ComparePanel:
         """Show the Compare dock (runs side by side, question by question)."""
         return self.show_dock("Compare")
 
-    def predict_here(self) -> Any:
+    def predict_here(self) -> PredictPanel:
         """Show the Predict dock for the selected event and give it the focus."""
         panel = self.show_dock("Predict")
         if self.state.selected_index < 0:
@@ -147,10 +157,10 @@ class WindowCasesMixin:
         buf.close()
         return bytes(buf.data().data())
 
-    def _cases(self) -> Any:
+    def _cases(self) -> CasesPanel:
         return self.ensure_panel("Cases")
 
-    def _announce_case(self, case: Any) -> None:
+    def _announce_case(self, case: Case | None) -> None:
         if case is not None:
             self.docks["Cases"].show()
             self.state.post_status(f"Case marked: {case.location()} (Cases panel)")
@@ -169,7 +179,7 @@ class WindowCasesMixin:
         payload["predictions"] = [CasePrediction.from_mapping(p) for p in payload.get("predictions", [])]
         self._announce_case(self._cases().mark_event(**payload, snapshot_png=self.timeline_png()))
 
-    def mark_selected_event(self) -> Any:
+    def mark_selected_event(self) -> Case | None:
         """Mark the selected event as a case (with a timeline snapshot); the case, or None."""
         if self.track is None or self.state.selected_index < 0:
             self.state.post_status("Select an event to mark it as a case")
@@ -179,7 +189,7 @@ class WindowCasesMixin:
         self._announce_case(case)
         return case
 
-    def mark_dialogue(self) -> Any:
+    def mark_dialogue(self) -> Case | None:
         """Mark the selected customer-service event with its transcript (the inspector's dialogue)."""
         ev = self.state.selected_index
         events = self.state.current_events() if self.track is not None and ev >= 0 else None
@@ -192,7 +202,7 @@ class WindowCasesMixin:
         self._announce_case(case)
         return case
 
-    def mark_time_range(self, t0: float | None = None, t1: float | None = None) -> Any:
+    def mark_time_range(self, t0: float | None = None, t1: float | None = None) -> Case | None:
         """Mark ``t0..t1`` (default: the range last selected with Shift+drag) of the current user."""
         rng = (t0, t1) if t0 is not None and t1 is not None else self.session.last_range
         if self.track is None or rng is None:
@@ -214,7 +224,7 @@ class WindowCasesMixin:
         else:  # that user's track is loading: show the range when it is in
             self.session.pending["range"] = (t0, t1)
 
-    def open_presentation(self) -> Any:
+    def open_presentation(self) -> PresentationWindow | None:
         """Presentation mode on the cases listed (filtered) in the Cases panel."""
         window = self._cases().present()
         if window is not None:

@@ -8,10 +8,10 @@ QMainWindow); the handlers it connects live in the window's other parts.
 from __future__ import annotations
 
 import base64
-from typing import Any, Callable
+from typing import Callable
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QLabel, QProgressBar, QToolButton, QVBoxLayout, QWidget
 
 from workbench.app.inspector import InspectorPanel
@@ -139,12 +139,12 @@ class WindowLayoutMixin:
                          Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["Events"]], [int(h * 0.33)], Qt.Orientation.Vertical)
 
-    def resizeEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
         super().resizeEvent(event)  # type: ignore[misc]
         if not self._layout_restored and not self._layout_touched:
             self._apply_default_dock_sizes()
 
-    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt naming)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt naming)
         super().showEvent(event)  # type: ignore[misc]
         if not self._predict_tabified:
             self._predict_tabified = True

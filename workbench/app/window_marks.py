@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QTimer
@@ -17,6 +17,9 @@ from workbench.app.jobs import Job
 from workbench.app.navigation import UserTrack
 from workbench.app.session import chain_job
 from workbench.app.state import Highlight
+
+if TYPE_CHECKING:
+    from workbench.traces.chains import CausalChain
 
 CHAIN_HIGHLIGHT = "causal chain"
 CHAIN_COLOR = "#F0A030"
@@ -66,7 +69,7 @@ class WindowMarksMixin:
         self.settings.lookback_days = float(lookback)
         self.find_chain(None, lookback)
 
-    def _on_chain_done(self, chain: Any, track: UserTrack) -> None:
+    def _on_chain_done(self, chain: CausalChain, track: UserTrack) -> None:
         if track is not self.track:
             return
         self.chain_panel.show_chain(chain)
