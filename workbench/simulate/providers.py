@@ -53,7 +53,7 @@ class RetryPolicy:
 @dataclass
 class CallResult:
     text: str
-    top_logprobs: list[tuple[str, float]] | None
+    top_logprobs: list[tuple[str, float | None]] | None
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float | None = None
@@ -264,7 +264,7 @@ def response_cost(response: Any, model: str, prompt_tokens: int, completion_toke
     return cost if cost > 0 else None
 
 
-def _first_token_top(response: Any) -> list[tuple[str, float]] | None:
+def _first_token_top(response: Any) -> list[tuple[str, float | None]] | None:
     try:
         choice = _get(response, "choices")[0]
         lp = _get(choice, "logprobs")
