@@ -31,6 +31,9 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/load.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/timeline.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/eval.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/split_timeline.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/startup.py
+	QT_QPA_PLATFORM=offscreen $(PY) bench/release.py
 
 freeze: $(STAMP)
 	$(PY) -m pip install -q -e '.[freeze]'

@@ -7,6 +7,9 @@ imported: never litellm (``WORKBENCH_EXIT_AFTER_PAINT=1`` prints ``litellm_impor
 ``WORKBENCH_EXIT_AFTER_PAINT=1`` quits right after the main window's first paint and prints
 ``first_paint_s=<seconds since process start>``, ``litellm_imported=<bool>`` and
 ``chinese_drawable=<bool>`` (used by the start-up benchmark and the packaging smoke test).
+``WORKBENCH_EXIT_AFTER_READY=1`` quits once the first user's timeline is drawn and prints
+``first_paint_s=``, ``ready_s=`` and ``ready_user=`` (``bench/startup.py``). Otherwise, after the
+first paint, litellm is imported on a background thread (:mod:`workbench.app.preload`).
 """
 
 from __future__ import annotations
@@ -68,14 +71,48 @@ def run(args: argparse.Namespace) -> int:
     install_excepthook(window.state)
     exit_after_paint = os.environ.get("WORKBENCH_EXIT_AFTER_PAINT") == "1"
 
+    exit_after_ready = os.environ.get("WORKBENCH_EXIT_AFTER_READY") == "1"
+    first_paint_at: list[float] = []
+
     class _FirstPaint(QObject):
         done = False
+        on_paint = None
 
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        watched: list[QObject] = []
+
+        def watch(self, objects: list[QObject]) -> None:
+            for obj in objects:
+                obj.installEventFilter(self)
+                self.watched.append(obj)
+
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
             if not self.done and event.type() == QEvent.Type.Paint:
                 self.done = True
-                QTimer.singleShot(0, _on_first_paint)
+                first_paint_at.append(time.time())
+                QTimer.singleShot(0, self.on_paint)
+                QTimer.singleShot(0, self.unwatch)     # no Python call per event after the first paint
             return False
+
+        def unwatch(self) -> None:
+            for obj in self.watched:
+                obj.removeEventFilter(self)
+            self.watched = []
+
+    def _on_ready() -> None:
+        if getattr(_on_ready, "done", False):
+            return
+        _on_ready.done = True  # type: ignore[attr-defined]
+        start = process_start_time()
+        app.processEvents()                      # the timeline's first frame with the user's events
+        window.repaint()
+        print(f"first_paint_s={(first_paint_at[0] if first_paint_at else time.time()) - start:.3f}", flush=True)
+        print(f"ready_s={time.time() - start:.3f}", flush=True)
+        print(f"ready_user={window.track.user_id if window.track is not None else ''}", flush=True)
+        window.persist = False
+        window.cancel_jobs()
+        window.close()
+        _finish_jobs()
+        app.quit()
 
     def _on_first_paint() -> None:
         elapsed = time.time() - process_start_time()
@@ -90,12 +127,17 @@ def run(args: argparse.Namespace) -> int:
         _finish_jobs()
         app.quit()
 
+    def _after_first_paint() -> None:
+        # litellm is imported in the background after the first paint, never before it
+        from workbench.app.preload import start_litellm_preload
+
+        QTimer.singleShot(300, start_litellm_preload)
+
     watcher = _FirstPaint(window)
-    if exit_after_paint:
-        window.installEventFilter(watcher)
-        for child in window.findChildren(QObject):
-            if hasattr(child, "installEventFilter") and child.isWidgetType():
-                child.installEventFilter(watcher)
+    watcher.on_paint = _on_first_paint if exit_after_paint else _after_first_paint
+    watcher.watch([window, *(c for c in window.findChildren(QObject) if c.isWidgetType())])
+    if exit_after_ready:
+        window.track_loaded.connect(lambda _uid: QTimer.singleShot(0, _on_ready))
     # Ctrl+C in the terminal closes the window (saving settings) instead of being ignored by Qt
     signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, window.close))
     ticker = QTimer(window)
@@ -105,9 +147,9 @@ def run(args: argparse.Namespace) -> int:
     if not exit_after_paint:  # the start-up measurement stops at the first paint: nothing to load
         window.start(path, user=getattr(args, "user", None))
 
-    import qasync
-
     from concurrent.futures import ThreadPoolExecutor
+
+    import qasync
 
     loop = qasync.QEventLoop(app)
     # asyncio.to_thread / run_in_executor(None) on plain Python threads: qasync's default executor

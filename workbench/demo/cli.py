@@ -11,7 +11,11 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("out_dir", type=Path, help="folder to write (created if needed)")
+    parser.add_argument("out_dir", type=Path, help="folder to write (created if needed); with "
+                        "--prebuilt, the Parquet file to write")
+    parser.add_argument("--prebuilt", action="store_true",
+                        help="write the demo's canonical table as one zstd Parquet file (what ships in "
+                        "resources/demo so that the first start opens at once)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (same seed: byte-identical files)")
     parser.add_argument("--heavy-events", type=int, default=None, metavar="N",
                         help="feed events of the heavy user (default 100000)")
@@ -26,6 +30,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out_dir)
+    if args.prebuilt:
+        from workbench.demo.prebuilt import build_prebuilt
+
+        try:
+            path = build_prebuilt(out, args.seed)
+        except OSError as exc:
+            print(f"workbench demo: {out}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+            return 1
+        print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+        return 0
     if out.exists() and not out.is_dir():
         print(f"workbench demo: {out}: exists and is not a folder", file=sys.stderr)
         return 2

@@ -158,6 +158,12 @@ def _litellm():
     return litellm
 
 
+def warm_up() -> None:
+    """Import and configure litellm now (the GUI does it on a background thread after its first
+    paint, so that the first model call does not wait seconds for the import)."""
+    _litellm()
+
+
 def _redact(text: str, key: str | None) -> str:
     """``text`` without the key used for this call or any other secret the process can see
     (:func:`workbench.secrets.redact`), cut to 300 characters."""

@@ -74,9 +74,12 @@ def read_parquet(path: Path, source: Path | None = None) -> TraceSet:
 
 
 def write_canonical(events: pl.DataFrame, users: pl.DataFrame, warnings: list[TraceIssue],
-                    out: Path, source: Path) -> None:
+                    out: Path, source: Path, *, compression: str = "lz4", level: int | None = None,
+                    extra_meta: dict[str, str] | None = None) -> None:
     """Write ``events`` (payload included) to ``out`` atomically, the user table and warnings in
-    its metadata (user sources relative to ``source`` when it is a folder). Raises OSError."""
+    its metadata (user sources relative to ``source`` when it is a folder). ``compression`` and
+    ``level`` as polars takes them (lz4, fast, for caches; zstd, small, for files that ship);
+    ``extra_meta`` adds key-value metadata. Raises OSError."""
     root = Path(source)
     users_meta = [{"user_id": u, "profile": p, "source": _relative(root, s)}
                   for u, p, s in users.select("user_id", "profile", "source").iter_rows()]
@@ -84,10 +87,12 @@ def write_canonical(events: pl.DataFrame, users: pl.DataFrame, warnings: list[Tr
         META_USERS: orjson.dumps(users_meta).decode(),
         META_WARNINGS: orjson.dumps([w.to_dict() for w in warnings]).decode(),
         META_VERSION: cache.CACHE_VERSION,
+        **(extra_meta or {}),
     }
     # a cache can be rebuilt from its source: atomic, but no fsync
     fileio.atomic_write(out, lambda tmp: events.select(list(schema.EVENT_SCHEMA)).write_parquet(
-        tmp, compression="lz4", row_group_size=limits.ROW_GROUP, statistics=True, metadata=meta), fsync=False)
+        tmp, compression=compression, compression_level=level, row_group_size=limits.ROW_GROUP,
+        statistics=True, metadata=meta), fsync=False)
 
 
 def user_table(events: pl.DataFrame, users: list[tuple[str, str, str]]) -> pl.DataFrame:

@@ -1,0 +1,47 @@
+"""Import litellm in the background once the window is up. Layer: app.
+
+``import litellm`` takes seconds. It must never delay the first paint (it is imported lazily, on
+the first model call), but a Predict clicked a few seconds after start should not wait for it
+either. So after the first paint the application imports it on a plain Python thread, through
+:func:`workbench.simulate.providers.warm_up` (the same configuration a model call applies: local
+price map, no debug banner, redacting log filter). Python imports are safe from any thread; a
+model call that needs litellm meanwhile simply waits for the import to finish.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+__all__ = ["preload_state", "start_litellm_preload"]
+
+_state: dict[str, float | bool | str] = {"started": 0.0, "finished": 0.0, "ok": False, "error": ""}
+_lock = threading.Lock()
+
+
+def _run() -> None:
+    try:
+        from workbench.simulate.providers import warm_up
+
+        warm_up()
+        _state["ok"] = True
+    except Exception as exc:  # noqa: BLE001 - a failed preload only means the first call imports it
+        _state["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        _state["finished"] = time.time()
+
+
+def start_litellm_preload() -> threading.Thread | None:
+    """Start the background import (once per process); returns its thread, None when already started."""
+    with _lock:
+        if _state["started"]:
+            return None
+        _state["started"] = time.time()
+    thread = threading.Thread(target=_run, name="litellm-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def preload_state() -> dict[str, float | bool | str]:
+    """``started``/``finished`` (epoch seconds, 0 = not yet), ``ok`` and ``error`` of the preload."""
+    return dict(_state)
