@@ -185,6 +185,7 @@ def test_start_opens_demo_data_when_nothing_else_is_open(qtbot, make_window, tmp
     folder = tmp_path / "demo"
     generator.generate(folder, 0, heavy_events=300, scale=0.03)
     monkeypatch.setattr(workbench.demo, "ensure_demo_dataset", lambda seed=0: folder)
+    monkeypatch.setattr("workbench.demo.prebuilt.prebuilt_demo", lambda seed=0: None)   # as if stale
     win = make_window()
     win.show()
     job = win.start()
@@ -192,6 +193,22 @@ def test_start_opens_demo_data_when_nothing_else_is_open(qtbot, make_window, tmp
     qtbot.waitUntil(lambda: win.track is not None and not win.busy, timeout=20000)
     assert win.source == folder and win.users_model.rowCount() >= 10
     assert not win.progress.isVisible()
+
+
+def test_start_opens_the_prebuilt_demo_without_generating(qtbot, make_window, monkeypatch):
+    import workbench.demo
+    from workbench.demo.prebuilt import prebuilt_path
+
+    def no_generation(seed=0):
+        raise AssertionError("the demo was generated although the prebuilt file is current")
+
+    monkeypatch.setattr(workbench.demo, "ensure_demo_dataset", no_generation)
+    win = make_window()
+    win.show()
+    win.start()
+    qtbot.waitUntil(lambda: win.track is not None and not win.busy, timeout=30000)
+    assert win.source == prebuilt_path() and win.users_model.rowCount() == 12
+    assert win.track.user_id == "user_0001" and len(win.track) > 1000
 
 
 def test_ghosts_and_highlights_from_state_reach_the_timeline(qtbot, make_window, trace_path):

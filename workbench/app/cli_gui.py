@@ -78,14 +78,16 @@ def run(args: argparse.Namespace) -> int:
         done = False
         on_paint = None
 
-        watched: list[QObject] = []
+        def __init__(self, parent: QObject) -> None:
+            super().__init__(parent)
+            self.watched: list[QObject] = []
 
         def watch(self, objects: list[QObject]) -> None:
             for obj in objects:
                 obj.installEventFilter(self)
                 self.watched.append(obj)
 
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
             if not self.done and event.type() == QEvent.Type.Paint:
                 self.done = True
                 first_paint_at.append(time.time())
