@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "loop) beside the real trace"),
     "prompt-diff": ("workbench.simulate.cli_diff", "show our prompt beside the benchmark's (needs its checkout)"),
     "cases": ("workbench.annotate.cli", "add and export annotated bias cases"),
+    "blind": ("workbench.annotate.blind_cli", "blind 'which one is the real user?' tests: build items, "
+              "report detection rates"),
 }
 
 

@@ -27,6 +27,7 @@ from workbench.annotate.store_file import (APPLICATION_ID, MIGRATIONS, SCHEMA_VE
                                            connect_readonly, inspect_store_file, quick_check, salvage,
                                            write_problem)
 from workbench.annotate.store_file import dumps_json as _dumps
+from workbench.annotate.store_blind import BlindMixin
 from workbench.annotate.store_labels import Adjudication, LabelMixin
 from workbench.annotate.store_queues import Queue, QueueItem, QueueMixin
 from workbench.annotate.taxonomy import DEFAULT_TAGS, Tag, resolve_tag, slugify
@@ -72,7 +73,7 @@ def _loads(text: str | None, default: Any) -> Any:
     return orjson.loads(text)
 
 
-class CaseStore(QueueMixin, LabelMixin):
+class CaseStore(QueueMixin, LabelMixin, BlindMixin):
     """Open (creating if needed) the case store at ``path``. Use as a context manager or ``close()``."""
 
     def __init__(self, path: str | Path, *, create: bool = True, readonly: bool = False) -> None:

@@ -130,6 +130,33 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX spans_case ON spans(case_id);
     """,
+    # 5: blind "which one is real?" sessions: items (seeded side order stored) and each pick
+    """
+    CREATE TABLE blind_items (
+        id TEXT PRIMARY KEY,
+        position INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        event_index INTEGER NOT NULL,
+        scenario TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        context TEXT NOT NULL DEFAULT '[]',
+        a_text TEXT NOT NULL,
+        b_text TEXT NOT NULL,
+        real_side TEXT NOT NULL CHECK (real_side IN ('A', 'B')),
+        source TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE blind_picks (
+        item_id TEXT NOT NULL REFERENCES blind_items(id) ON DELETE CASCADE,
+        annotator TEXT NOT NULL,
+        pick TEXT NOT NULL CHECK (pick IN ('A', 'B')),
+        confidence INTEGER NOT NULL CHECK (confidence BETWEEN 1 AND 3),
+        reasons TEXT NOT NULL DEFAULT '[]',
+        note TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL,
+        PRIMARY KEY (item_id, annotator)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

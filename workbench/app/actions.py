@@ -59,6 +59,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("recent", "&Recent", (), None, "File"),           # the submenu of recent files
     ActionSpec("open_demo", "Open &demo data", ("Ctrl+Shift+D",), "open_demo", "File"),
     ActionSpec("warnings", "Load &warnings…", (), "show_warnings", "File"),
+    ActionSpec("blind_test", "&Blind test: which one is real?…", (), "open_blind_test", "File",
+               separator_before=True, tooltip="Keyboard-only blind test on a case store's items "
+               "(A/B, 1-3, Enter)"),
     ActionSpec("quit", "&Quit", ("std:Quit",), "close", "File", separator_before=True),
     # -- View (the docks' show/hide actions come first) ----------------------------------------------
     ActionSpec("fit_all", "Fit all (Home)", (), "fit_all", "View", separator_before=True),
@@ -108,6 +111,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("cs_note", "Edit the note (Esc: back to the list)", ("N",), where="Cases review"),
     ActionSpec("cs_reopen", "Reopen the case in context", ("Enter", "O"), where="Cases review"),
     ActionSpec("cs_severity", "Cycle the severity 0-3", ("S",), where="Cases review"),
+    ActionSpec("bl_side", "Pick the side you think is the real user", ("A", "B"), where="Blind test"),
+    ActionSpec("bl_confidence", "Confidence of the pick", ("1…3",), where="Blind test"),
+    ActionSpec("bl_commit", "Commit the pick (again: next item)", ("Enter",), where="Blind test"),
     ActionSpec("pr_next", "Next case", ("→", "↓", "Space", "PgDown"), where="Presentation"),
     ActionSpec("pr_previous", "Previous case", ("←", "↑", "Backspace", "PgUp"), where="Presentation"),
     ActionSpec("pr_ends", "First / last case", ("Home", "End"), where="Presentation"),

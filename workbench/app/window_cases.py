@@ -232,6 +232,19 @@ class WindowCasesMixin:
             window.destroyed.connect(lambda *_: setattr(self, "presentation", None))
         return window
 
+    def open_blind_test(self) -> Any:
+        """File ▸ Blind test…: the keyboard-only blind test on a case store's items (built with
+        ``workbench blind build``); the annotator is the login name."""
+        import getpass
+
+        from workbench.app.blind_dialog import open_blind_test
+
+        try:
+            who = getpass.getuser()
+        except Exception:  # noqa: BLE001 - no login name (containers): a neutral annotator name
+            who = ""
+        return open_blind_test(self, who)
+
     def shutdown_panels(self) -> None:
         """Stop the panels' coroutines and close the case store (the window is closing)."""
         if self.predict_panel is not None and self.predict_panel.is_running():

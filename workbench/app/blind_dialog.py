@@ -1,0 +1,185 @@
+"""The blind "which one is the real user?" dialog, keyboard only. Layer: app (Qt).
+
+One item after another from a case store's blind session (built with ``workbench blind build``):
+the dialogue so far, then side A and side B. Keys: ``A``/``B`` pick the side you think is real,
+``1``-``3`` the confidence, Tab/Space tick reasons (taxonomy tags), ``Enter`` commits. Each pick is
+stored at once (one durable transaction), so closing or killing the window loses nothing and the
+next opening resumes at the first item not yet picked. With ``reveal="each"`` the real side is
+shown after each pick (``Enter`` again goes on); with ``reveal="end"`` only in the summary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit,
+                               QVBoxLayout, QWidget)
+
+from workbench.annotate.blind import BlindItem, detection_rates
+
+REVEAL_MODES = ("each", "end")
+
+
+def _text_box(title: str) -> tuple[QWidget, QPlainTextEdit]:
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    label = QLabel(title)
+    label.setObjectName("side_title")
+    view = QPlainTextEdit()
+    view.setReadOnly(True)
+    view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    lay.addWidget(label)
+    lay.addWidget(view)
+    return box, view
+
+
+class BlindDialog(QDialog):
+    """Walks ``annotator`` through the unpicked items of ``store`` (a CaseStore opened for writing)."""
+
+    def __init__(self, store: Any, annotator: str, *, reveal: str = "each", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if reveal not in REVEAL_MODES:
+            raise ValueError(f"reveal must be one of {REVEAL_MODES}, got {reveal!r}")
+        self.setWindowTitle("Blind test: which one is the real user?")
+        self.store, self.annotator, self.reveal = store, annotator, reveal
+        self.item: BlindItem | None = None
+        self.pick: str | None = None
+        self.confidence: int | None = None
+        self.revealed = False
+        self.header = QLabel()
+        self.context = QPlainTextEdit()
+        self.context.setReadOnly(True)
+        self.context.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.context.setMaximumHeight(180)
+        box_a, self.side_a = _text_box("A")
+        box_b, self.side_b = _text_box("B")
+        sides = QHBoxLayout()
+        sides.addWidget(box_a)
+        sides.addWidget(box_b)
+        self.reasons = QListWidget()
+        self.reasons.setMaximumHeight(110)
+        for tag in store.tags():
+            it = QListWidgetItem(tag.label)
+            it.setData(Qt.ItemDataRole.UserRole, tag.name)
+            it.setFlags(it.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            it.setCheckState(Qt.CheckState.Unchecked)
+            self.reasons.addItem(it)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.header)
+        lay.addWidget(QLabel("The dialogue so far"))
+        lay.addWidget(self.context)
+        lay.addLayout(sides)
+        lay.addWidget(QLabel("Why (optional; Tab to the list, Space to tick)"))
+        lay.addWidget(self.reasons)
+        lay.addWidget(self.status)
+        self.resize(980, 640)
+        self._next()
+
+    # -- flow ------------------------------------------------------------------------------------------
+    def _next(self) -> None:
+        self.item = self.store.next_blind_item(self.annotator)
+        self.pick, self.confidence, self.revealed = None, None, False
+        for i in range(self.reasons.count()):
+            self.reasons.item(i).setCheckState(Qt.CheckState.Unchecked)
+        if self.item is None:
+            self._finish()
+            return
+        total = len(self.store.blind_items())
+        self.header.setText(f"Item {self.item.position + 1} of {total} · {self.item.scenario or 'event'} · "
+                            f"{'next user message' if self.item.kind == 'message' else 'reactions'}")
+        self.context.setPlainText("\n".join(f"{t.get('role', '')}: {t.get('content', '')}" for t in self.item.context)
+                                  or "(no dialogue before this event)")
+        self.side_a.setPlainText(self.item.a_text)
+        self.side_b.setPlainText(self.item.b_text)
+        self._show_status()
+
+    def _show_status(self) -> None:
+        if self.item is None:
+            return
+        pick = self.pick or "?"
+        conf = self.confidence or "?"
+        self.status.setText(f"Real side: {pick} · confidence: {conf} — keys A/B, 1-3, Enter to commit, "
+                            "Esc to stop (every committed pick is kept)")
+
+    def commit(self) -> bool:
+        """Store the current pick (False when the side or the confidence is still missing)."""
+        if self.item is None or self.pick is None or self.confidence is None:
+            self.status.setText("Pick a side (A or B) and a confidence (1-3) first.")
+            return False
+        reasons = [self.reasons.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.reasons.count())
+                   if self.reasons.item(i).checkState() == Qt.CheckState.Checked]
+        try:
+            case_id = self.store.record_pick(self.item, self.annotator, self.pick, self.confidence, reasons)
+        except Exception as exc:  # noqa: BLE001 - a store error is shown, never raised into Qt
+            self.status.setText(f"Not saved: {exc}")
+            return False
+        if self.reveal == "each":
+            right = self.pick == self.item.real_side
+            self.revealed = True
+            extra = " It is now a case (you found it easy)." if case_id else ""
+            self.status.setText(f"{'Right' if right else 'Wrong'}: {self.item.real_side} was the real user, "
+                                f"the other side was {self.item.model}.{extra} Enter: next item.")
+        else:
+            self._next()
+        return True
+
+    def _finish(self) -> None:
+        rates = [r for r in detection_rates(self.store.blind_items(), self.store.blind_picks(self.annotator))
+                 if r.scenario == ""]
+        lines = [f"{r.model}: found the real side {r.correct} of {r.picks} times ({r.rate:.0%}; 95% interval "
+                 f"{r.low:.0%}-{r.high:.0%}; chance 50%)" for r in rates]
+        self.header.setText("Done: every item is picked.")
+        for view in (self.context, self.side_a, self.side_b):
+            view.setPlainText("")
+        self.status.setText("\n".join(lines) or "No picks.")
+
+    # -- keys ------------------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.revealed:
+                self._next()
+            elif self.item is not None:
+                self.commit()
+            return
+        if self.item is not None and not self.revealed:
+            if key in (Qt.Key.Key_A, Qt.Key.Key_B):
+                self.pick = "A" if key == Qt.Key.Key_A else "B"
+                self._show_status()
+                return
+            if key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3):
+                self.confidence = int(chr(key))
+                self._show_status()
+                return
+        super().keyPressEvent(event)
+
+
+def open_blind_test(parent: QWidget, annotator: str) -> BlindDialog | None:
+    """Ask for a case store with a blind session and run the dialog on it (errors are shown)."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from workbench.annotate.store import CaseStore, StoreError
+
+    path, _ = QFileDialog.getOpenFileName(parent, "Blind test: case store with items",
+                                          filter="Case stores (*.db);;All files (*)")
+    if not path:
+        return None
+    try:
+        store = CaseStore(path)
+    except StoreError as exc:
+        QMessageBox.warning(parent, "Blind test", str(exc))
+        return None
+    if not store.blind_items():
+        store.close()
+        QMessageBox.information(parent, "Blind test", f"{path} holds no blind items; build them with "
+                                "`workbench blind build RUN --model M --n N --out DB`.")
+        return None
+    dialog = BlindDialog(store, annotator or "analyst", parent=parent)
+    dialog.finished.connect(store.close)
+    dialog.show()
+    return dialog
