@@ -157,6 +157,10 @@ EVENT_SCHEMA: dict[str, pl.DataType] = {
     "category": pl.String(),
 }
 
+#: Optional column of sources made of sessions (OPeRA): the session an event belongs to. Sources
+#: without sessions (OmniBehavior) do not have it.
+SESSION_COLUMN = "session_id"
+
 #: Columns that hold the big text payloads; readers may leave them out until asked for.
 PAYLOAD_COLUMNS: tuple[str, ...] = ("context", "actions")
 
