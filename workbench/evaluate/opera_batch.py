@@ -1,0 +1,265 @@
+"""Batch evaluation of the OPeRA next-action task. Layer: evaluate (pure + asyncio; no Qt).
+
+:func:`opera_targets` chooses the target actions (every action of the chosen sessions, step by
+step, as the web-shopping studies evaluate); :func:`run_opera_batch` asks every model and offline
+baseline for each of them with the same machinery as the OmniBehavior batch
+(:mod:`workbench.evaluate.batch`): one semaphore bounds the concurrent calls, answers go to the
+:class:`~workbench.simulate.cache.ResponseCache` and, one row per answer, to
+``DIR/predictions.jsonl`` (flushed as they arrive), a rerun resumes (rows already in the file are
+not asked again, failed ones are), progress is reported as :class:`BatchProgress`, cancelling the
+task stops it. ``DIR/report.json`` holds the four metrics per model (:mod:`opera_metrics`).
+
+Each row has the true action (with the shopper's rationale) and the predicted one with the model's
+own stated reason ("Ask why").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+
+from workbench.evaluate.batch import (
+    BatchProgress,
+    BatchResult,
+    _prepare_resume,
+    _RowWriter,
+    _write_json,
+    question_key,
+)
+from workbench.evaluate.opera_metrics import opera_report
+from workbench.simulate import opera_task as T
+
+__all__ = ["OperaTarget", "opera_targets", "page_for", "run_opera_batch"]
+
+
+@dataclass(frozen=True)
+class OperaTarget:
+    user_id: str
+    event_index: int
+    session_id: str
+
+
+def opera_targets(traces: Any, *, split: str = "test", users: Sequence[str] | None = None,
+                  max_sessions: int | None = None, max_steps: int | None = None) -> list[OperaTarget]:
+    """Every action (click, input, terminate) of the sessions of ``split`` ("train", "test" or "all"),
+    sessions in the table's order; ``max_sessions`` keeps the first N sessions, ``max_steps`` the
+    first N actions of each. Raises ValueError when nothing is left."""
+    frame = traces.with_payload().select(
+        "user_id", "event_index", "session_id",
+        pl.col("context").str.json_path_match("$.split").alias("split"),
+        pl.col("context").str.json_path_match("$.action_type").alias("action_type"))
+    if users:
+        frame = frame.filter(pl.col("user_id").is_in(list(users)))
+    if split != "all":
+        frame = frame.filter(pl.col("split") == split)
+    frame = frame.filter(pl.col("action_type").is_in(list(T.ACTION_TYPES)) & pl.col("session_id").is_not_null())
+    frame = frame.sort("user_id", "event_index")
+    sessions = frame["session_id"].unique(maintain_order=True).to_list()
+    if max_sessions is not None:
+        sessions = sessions[:max_sessions]
+    keep = set(sessions)
+    out: list[OperaTarget] = []
+    per: dict[str, int] = {}
+    for u, i, s in frame.select("user_id", "event_index", "session_id").iter_rows():
+        if s not in keep:
+            continue
+        per[s] = per.get(s, 0) + 1
+        if max_steps is None or per[s] <= max_steps:
+            out.append(OperaTarget(u, int(i), s))
+    if not out:
+        raise ValueError(f"no OPeRA actions to predict (split {split!r}"
+                         + (f", users {', '.join(users)}" if users else "") + ")")
+    return out
+
+
+def page_for(traces: Any, user_id: str, event_index: int, page_chars: int = 200_000) -> dict[str, Any]:
+    """The page dict :func:`opera_task.build_prompt` takes, from the event's observation."""
+    from workbench.traces.opera_observe import observe
+
+    obs = observe(traces, user_id, event_index, with_image=False)
+    return {"url": obs.url, "search_term": obs.search_term, "products": obs.products,
+            "cart_items": obs.cart_items, "page_text": obs.html_as_text(page_chars)}
+
+
+def _contexts(frame: pl.DataFrame) -> list[tuple[int, str | None, str | None, dict[str, Any]]]:
+    return [(int(i), t, s, orjson.loads(c or "{}")) for i, t, s, c in
+            frame.select("event_index", "ts_raw", "session_id", "context").iter_rows()]
+
+
+async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Sequence[Any], *,
+                          out_dir: str | Path | None = None, concurrency: int = 8, cache: Any = None,
+                          use_cache: bool = True, page_tokens: int = T.DEFAULT_PAGE_TOKENS,
+                          tokenizer: str = "approx", policy: Any = None,
+                          on_progress: Callable[[BatchProgress], None] | None = None,
+                          on_row: Callable[[dict[str, Any]], None] | None = None,
+                          task: Any = None, resume: bool = True) -> BatchResult:
+    """Predict every target with every spec (ModelSpec; ``baseline:user``/``baseline:last`` run
+    offline). See the module docstring. Raises ValueError for an unknown baseline or a repeated model."""
+    from workbench.simulate.providers import predict
+
+    t0 = time.monotonic()
+    specs = list(specs)
+    models = [s.model for s in specs]
+    if len(set(models)) != len(models):
+        raise ValueError("the same model was given twice: " + ", ".join(models))
+    for s in specs:
+        if s.is_baseline and s.model not in T.BASELINES:
+            raise ValueError(f"unknown OPeRA baseline {s.model!r}: use {' or '.join(T.BASELINES)}")
+    if page_tokens < 1:
+        raise ValueError(f"the page token budget must be a positive number of tokens, got {page_tokens}")
+    if cache is None and use_cache and any(not s.is_baseline for s in specs):
+        from workbench.simulate.cache import ResponseCache
+
+        cache = ResponseCache()
+    out = Path(out_dir) if out_dir is not None else None
+    pred_path = out / "predictions.jsonl" if out else None
+    existing: dict[tuple, dict[str, Any]] = {}
+    if out is not None and pred_path is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        if resume:
+            existing = _prepare_resume(pred_path)
+        elif pred_path.exists():
+            pred_path.unlink()
+    writer = _RowWriter(pred_path)
+    total = len(targets) * len(specs)
+    rows: dict[tuple, dict[str, Any]] = {}
+    state = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
+    errors: list[dict[str, Any]] = []
+    sem = asyncio.Semaphore(max(1, concurrency))
+    user_cache: dict[str, list[tuple[int, str | None, str | None, dict[str, Any]]]] = {}
+    lock = asyncio.Lock()
+
+    def progress(phase: str = "predict") -> None:
+        if on_progress is None:
+            return
+        el = time.monotonic() - t0
+        rate = state["done"] / el if el > 0 else 0.0
+        eta = (total - state["done"]) / rate if rate > 0 else None
+        on_progress(BatchProgress(state["done"], total, el, rate, eta, state["cost"], state["cached"],
+                                  state["failed"], phase))
+
+    def report(row: dict[str, Any]) -> None:
+        key = question_key(row)
+        rows[key] = row
+        if key not in existing:
+            writer.write(row)
+        state["done"] += 1
+        if row.get("cached"):
+            state["cached"] += 1
+        elif row.get("cost"):
+            state["cost"] += float(row["cost"])
+        if not row.get("parse_ok"):
+            state["failed"] += 1
+        if on_row is not None:
+            on_row(row)
+        progress()
+
+    async def events_of(user: str) -> list[tuple[int, str | None, str | None, dict[str, Any]]]:
+        async with lock:
+            got = user_cache.get(user)
+            if got is None:
+                got = await asyncio.to_thread(lambda: _contexts(traces.user_events(user)))
+                user_cache[user] = got
+            return got
+
+    async def do_target(tg: OperaTarget) -> None:
+        evs = await events_of(tg.user_id)
+        pos = next(k for k, e in enumerate(evs) if e[0] == tg.event_index)
+        target_ctx = evs[pos][3]
+        true = T.real_action(target_ctx)
+        session_hist = [(i, t, c) for i, t, s, c in evs[:pos] if s == tg.session_id]
+        user_hist = [c for _i, _t, _s, c in evs[:pos]]
+        base = {"user_id": tg.user_id, "event_index": tg.event_index, "session_id": tg.session_id,
+                "field": T.FIELD, "kind": "text", "true": true.to_dict(), "true_value": true.label(),
+                "real_rationale": true.reason}
+        todo = [s for s in specs if (s.model, tg.user_id, tg.event_index, T.FIELD) not in existing]
+        for s in specs:
+            if (s.model, tg.user_id, tg.event_index, T.FIELD) in existing:
+                report(dict(existing[(s.model, tg.user_id, tg.event_index, T.FIELD)]))
+        llm = [s for s in todo if not s.is_baseline]
+        prompt = None
+        if llm:
+            def prepare() -> T.OperaPrompt:
+                page = page_for(traces, tg.user_id, tg.event_index)
+                return T.build_prompt(traces.profile(tg.user_id), session_hist, page,
+                                      page_tokens=page_tokens, tokenizer=tokenizer)
+            prompt = await asyncio.to_thread(prepare)
+        for s in todo:
+            if s.is_baseline:
+                a = T.baseline_action(s.model, user_hist)
+                report(_row(base, s.model, a, "", True, "", cached=False, method="baseline"))
+                continue
+            assert prompt is not None
+            pred = cache.get(s, prompt.prompt_hash, T.FIELD, "text") if cache is not None else None
+            if pred is None:
+                async with sem:
+                    pred = await predict(s, prompt.text, T.FIELD, "text", policy=policy)
+                if cache is not None and pred.parse_ok:
+                    cache.put(s, prompt.prompt_hash, T.FIELD, "text", pred)
+            action, why = T.parse_action(pred.raw_output) if pred.parse_ok else (None, pred.error)
+            r = _row(base, s.model, action, pred.raw_output, action is not None,
+                     "" if action is not None else f"could not read the action: {why}",
+                     cached=pred.cached, method="text")
+            r.update(cost=pred.cost, prompt_tokens=pred.prompt_tokens, completion_tokens=pred.completion_tokens,
+                     tokens=int(pred.prompt_tokens or 0) + int(pred.completion_tokens or 0),
+                     prompt_hash=prompt.prompt_hash, page_tokens=prompt.page_tokens)
+            report(r)
+
+    queue: asyncio.Queue[OperaTarget] = asyncio.Queue()
+    for tg in targets:
+        queue.put_nowait(tg)
+
+    async def worker() -> None:
+        while not queue.empty():
+            if task is not None and getattr(task, "cancelled", False):
+                return
+            tg = queue.get_nowait()
+            try:
+                await do_target(tg)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one bad target must not end the batch
+                errors.append({"user_id": tg.user_id, "event_index": tg.event_index,
+                               "error": f"{type(exc).__name__}: {exc}"[:300]})
+                state["done"] += len(specs)
+                progress()
+
+    try:
+        progress()
+        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(targets))))))
+    finally:
+        writer.close()
+    if task is not None and getattr(task, "cancelled", False):
+        raise asyncio.CancelledError()
+    for k, r in existing.items():
+        rows.setdefault(k, r)
+    row_list = sorted(rows.values(), key=lambda r: (models.index(r["model"]) if r["model"] in models
+                                                    else len(models), r["user_id"], r["event_index"]))
+    seconds = time.monotonic() - t0
+    rep = {"task": "opera_next_action",
+           "settings": {"models": models, "page_tokens": page_tokens, "concurrency": concurrency,
+                        "targets": len(targets), "sessions": len({t.session_id for t in targets})},
+           "models": opera_report(row_list, models),
+           "run": {"answered": len(rows), "cached": state["cached"], "failed": state["failed"],
+                   "cost": state["cost"], "seconds": round(seconds, 3), "errors": errors}}
+    if out is not None:
+        _write_json(out / "report.json", rep)
+    return BatchResult(row_list, rep, out, [], [], seconds, state["cached"])
+
+
+def _row(base: Mapping[str, Any], model: str, action: T.OperaAction | None, raw: str, ok: bool, error: str,
+         *, cached: bool, method: str) -> dict[str, Any]:
+    return {**base, "model": model, "predicted": action.to_dict() if action else None,
+            "predicted_value": action.label() if action else None,
+            "predicted_label": action.label() if action else None,
+            "reason": action.reason if action else None, "raw_output": raw, "parse_ok": ok,
+            "exact": bool(action and T.exact_match(action, T.OperaAction.from_dict(base["true"]))),
+            "error": error, "cached": cached, "prediction_method": method, "cost": None,
+            "prompt_tokens": 0, "completion_tokens": 0, "tokens": 0}
