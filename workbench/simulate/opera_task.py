@@ -153,8 +153,8 @@ def build_prompt(persona: str, history: Sequence[tuple[int, str | None, Mapping[
     cart_lines = [f"- {c.get('title') or '?'} x{c.get('quantity') or 1}" for c in cart if isinstance(c, Mapping)][:20]
     page_text, used = _fit(str(page.get("page_text") or ""), page_tokens, tokenizer)
     parts = [
-        "You are simulating one specific online shopper on Amazon. Predict the very next action this "
-        "shopper takes on the current page, as this person would, not as an ideal assistant would.",
+        ("You are simulating one specific online shopper on Amazon. Predict the very next action this "
+        "shopper takes on the current page, as this person would, not as an ideal assistant would."),
         "", "## The shopper (from their own survey)", persona.strip() or "(no persona given)",
         "", "## What the shopper did so far in this session (oldest first)",
         *(history_lines(history) or ["(nothing yet: the session starts here)"]),
@@ -168,8 +168,8 @@ def build_prompt(persona: str, history: Sequence[tuple[int, str | None, Mapping[
         "Reply with exactly these four lines:",
         "Action: click, input or terminate (terminate = the shopper leaves the session now)",
         "Click type: for a click, one of " + ", ".join(CLICK_TYPES) + "; otherwise none",
-        "Target: for a click, the name (semantic id) of the element clicked as it appears in the page; "
-        "for an input, the exact text typed; otherwise none",
+        ("Target: for a click, the name (semantic id) of the element clicked as it appears in the page; "
+        "for an input, the exact text typed; otherwise none"),
         "Reason: one sentence, in the shopper's voice, saying why they do this",
     ]
     text = "\n".join(parts)
