@@ -1,0 +1,50 @@
+"""The OPeRA observation view: products, search term, page text, screenshot read on a worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.traces import opera_fixture as F
+from workbench.app.observation import ObservationLoader, ObservationView, observation_html
+from workbench.traces.opera import load_opera
+from workbench.traces.opera_observe import observe
+
+
+@pytest.fixture
+def ts(tmp_path):
+    return load_opera(F.write_quirks(tmp_path), use_cache=False)
+
+
+def test_head_html_escapes_and_lists(ts):
+    obs = observe(ts, F.ALICE, 5)
+    obs.products.append({"title": "<script>x</script>", "asin": "A", "price": "$1"})
+    text = observation_html(obs)
+    assert "rice cooker" in text and "B01L9SD3K0" in text and "(masked)" in text
+    assert "Buy it, the price is good." in text and "<script>" not in text and "&lt;script&gt;" in text
+
+
+def test_loader_fills_the_view_with_page_text_and_screenshot(qtbot, ts):
+    view = ObservationView()
+    qtbot.addWidget(view)
+    loader = ObservationLoader(view)
+    job = loader.load(ts, F.ALICE, 1)
+    with qtbot.waitSignal(job.ended, timeout=10000):
+        pass
+    assert "Homepage" in view.page.toPlainText() and view.has_screenshot()
+    assert view.tabs.tabText(1) == "Screenshot"
+    job = loader.load(ts, F.ALICE, 2)   # a named screenshot that is not in the image table
+    with qtbot.waitSignal(job.ended, timeout=10000):
+        pass
+    assert not view.has_screenshot() and "not in the image table" in view.image.text()
+    assert view.tabs.tabText(1) == "Screenshot (none)"
+
+
+def test_loader_reports_an_unreadable_file(qtbot, ts):
+    (ts.tables.root / "action" / "train-00000-of-00001.parquet").write_bytes(b"gone")
+    view = ObservationView()
+    qtbot.addWidget(view)
+    job = ObservationLoader(view).load(ts, F.ALICE, 3)
+    with qtbot.waitSignal(job.ended, timeout=10000):
+        pass
+    assert "Could not read the page" in view.head.toPlainText()
+    assert "train-00000-of-00001.parquet" in view.head.toPlainText()
