@@ -60,13 +60,13 @@ class TimeFold:
         self._ends = ends
 
     @classmethod
-    def identity(cls) -> "TimeFold":
+    def identity(cls) -> TimeFold:
         z = np.array([0.0, 1.0])
         return cls(z, z.copy(), [], np.empty(0), np.empty(0))
 
     @classmethod
     def from_sessions(cls, starts: object, ends: object, *, min_gap: float = DEFAULT_MIN_GAP,
-                      folded_width: float | None = None) -> "TimeFold":
+                      folded_width: float | None = None) -> TimeFold:
         """Fold every gap longer than ``min_gap`` seconds between consecutive sessions (spans
         ``[starts[i], ends[i]]``, epoch seconds, any order; overlapping spans are merged) to
         ``folded_width`` display seconds (default: a quarter of the median session length, at least

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.traces import opera_fixture as F
-from workbench.app.observation import ObservationLoader, ObservationView, observation_html
+from workbench.app.observation import (
+    ObservationLoader,
+    ObservationView,
+    observation_html,
+)
 from workbench.traces.opera import load_opera
 from workbench.traces.opera_observe import observe
 

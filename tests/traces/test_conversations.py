@@ -86,3 +86,11 @@ def test_detection_and_empty_files(tmp_path, path):
     with pytest.raises(TraceError) as err:
         load_conversations(bad)
     assert f"{bad}:1" in str(err.value)
+
+
+def test_load_traces_dispatches_conversation_jsonl(path):
+    from workbench.traces import load_traces
+    from workbench.traces.conversations import ConversationTraceSet
+
+    ts = load_traces(path)
+    assert isinstance(ts, ConversationTraceSet) and ts.user_events("u1").height == 2

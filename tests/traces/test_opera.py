@@ -76,7 +76,9 @@ def test_json_strings_parsed_and_quirks_kept(ts):
                                                 "Buy it, the price is good."]
     acts = orjson.loads(alice["actions"][5])
     assert acts == [{"type": "purchase", "action_type": "click", "click_type": "purchase",
-                     "semantic_id": "buy_box.buy_now", "item_title": F.RICE["title"]}]
+                     "semantic_id": "buy_box.buy_now", "input_text": None, "keyword": None,
+                     "item_title": F.RICE["title"]}]
+    assert orjson.loads(alice["actions"][0])[0]["keyword"] == "rice cooker"
 
 
 def test_warnings_name_file_user_event_and_field(ts, root):
@@ -211,3 +213,23 @@ def test_broken_user_table_is_a_warning(tmp_path):
     ts = load_opera(root, use_cache=False)
     assert any(w.file == str(f) and "skipped" in w.message for w in ts.warnings)
     assert ts.profile(F.ALICE)  # from the train user table
+
+
+def test_load_traces_opens_an_opera_folder(root):
+    from workbench.traces import load_traces
+
+    ts = load_traces(root, use_cache=False)
+    assert isinstance(ts, OperaTraceSet) and ts.user_events(F.ALICE).height == 10
+    with pytest.raises(TraceError):  # a folder with neither JSON nor OPeRA tables
+        load_traces(root / "OPeRA_filtered" / "session", use_cache=False)
+
+
+def test_info_command_on_an_opera_folder(root, capsys):
+    from workbench.cli import main
+
+    assert main(["info", str(root), "--json", "--no-cache"]) == 0
+    import json
+
+    info = json.loads(capsys.readouterr().out)
+    alice = next(u for u in info["users"] if u["user_id"] == F.ALICE)
+    assert alice["events"] == 10 and alice["actions"]["E-commerce/purchase"] == 1

@@ -15,8 +15,16 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import (QLabel, QPlainTextEdit, QScrollArea, QSplitter, QTabWidget, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 #: Characters of page text shown (the rest is summarised in one line).
 PAGE_CHARS = 60_000

@@ -68,7 +68,11 @@ def _png(width: int, height: int, seed: int) -> bytes:
             + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
 
 
-def _html(search: str, products: list[tuple[str, str, str]], chars: int) -> str:
+_WORDS = ("Deal", "Best Seller", "Prime", "Climate Pledge Friendly", "Limited time", "Small Business", "Overall Pick",
+          "ships in 2 days", "Save 5% with coupon", "Options available", "Amazon's Choice", "bought in past month")
+
+
+def _html(search: str, products: list[tuple[str, str, str]], chars: int, rnd: random.Random | None = None) -> str:
     cards = "".join(
         f'<div name="search_results.{t[:40].lower().replace(" ", "_")}"><span name="product_title">{t}</span>'
         f'<span name="price">{p}</span><button name="add_to_cart">Add to cart</button></div>'
@@ -77,9 +81,18 @@ def _html(search: str, products: list[tuple[str, str, str]], chars: int) -> str:
             '<div name="nav_bar.homepage">Homepage</div><form role="search">'
             f'<input name="nav_bar.search_input" value="{search}"/></form></div>')
     body = head + cards
-    filler = '<div name="footer"><span>Conditions of Use Privacy Notice Help</span></div>'
-    if len(body) < chars:
-        body += filler * ((chars - len(body)) // len(filler) + 1)
+    rnd = rnd or random.Random(len(search))
+    parts = [body]
+    size = len(body)
+    while size < chars:  # more result cards, varied like a real results page (compresses like one)
+        t, a, _p = rnd.choice(_PRODUCTS)
+        card = (f'<div name="search_results.r{rnd.randrange(10**6)}"><span name="product_title">{t} '
+                f'{rnd.choice(_WORDS)}</span><span name="rating">{rnd.randint(30, 50) / 10} out of 5 stars '
+                f'({rnd.randrange(20, 90000):,})</span><span name="price">${rnd.randrange(5, 400)}.{rnd.randrange(100):02d}'
+                f'</span><a name="link" href="/dp/{a}?ref=sr_1_{rnd.randrange(60)}&URL_MASKED">{rnd.choice(_WORDS)}</a></div>')
+        parts.append(card)
+        size += len(card)
+    body = "".join(parts)
     return body[:max(chars, len(head) + len(cards))] + "</body></html>"
 
 
@@ -118,7 +131,7 @@ def _session_actions(rnd: random.Random, start: datetime, html_chars: int, versi
                     else f"https://www.amazon.com/dp/{product[1]}?URL_MASKED"),
             "window_size": '{"width": 1920, "height": 934}',
             "page_meta": page_meta,
-            "simplified_html": _html(search, shown, html_chars),
+            "simplified_html": _html(search, shown, html_chars, rnd),
             "rationale": rnd.choice(_RATIONALES) if rnd.random() < 0.03 else "",
             "products": orjson.dumps([{"asin": p[1], "title": p[0], "price": p[2], "quantity": 1, "options": []}
                                       for p in ([product] if product else [])]).decode(),

@@ -130,7 +130,7 @@ async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Se
     writer = _RowWriter(pred_path)
     total = len(targets) * len(specs)
     rows: dict[tuple, dict[str, Any]] = {}
-    state = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
+    state: dict[str, float] = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
     errors: list[dict[str, Any]] = []
     sem = asyncio.Semaphore(max(1, concurrency))
     user_cache: dict[str, list[tuple[int, str | None, str | None, dict[str, Any]]]] = {}
@@ -142,8 +142,8 @@ async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Se
         el = time.monotonic() - t0
         rate = state["done"] / el if el > 0 else 0.0
         eta = (total - state["done"]) / rate if rate > 0 else None
-        on_progress(BatchProgress(state["done"], total, el, rate, eta, state["cost"], state["cached"],
-                                  state["failed"], phase))
+        on_progress(BatchProgress(int(state["done"]), total, el, rate, eta, state["cost"], int(state["cached"]),
+                                  int(state["failed"]), phase))
 
     def report(row: dict[str, Any]) -> None:
         key = question_key(row)
@@ -251,7 +251,7 @@ async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Se
                    "cost": state["cost"], "seconds": round(seconds, 3), "errors": errors}}
     if out is not None:
         _write_json(out / "report.json", rep)
-    return BatchResult(row_list, rep, out, [], [], seconds, state["cached"])
+    return BatchResult(row_list, rep, out, [], [], seconds, int(state["cached"]))
 
 
 def _row(base: Mapping[str, Any], model: str, action: T.OperaAction | None, raw: str, ok: bool, error: str,

@@ -32,7 +32,7 @@ import polars as pl
 
 from workbench.traces import schema
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
-from workbench.traces.load import TraceSet
+from workbench.traces.traceset import TraceSet
 
 USER_SIDES = ("real", "simulated")
 _ROLE_ALIASES = {"human": "user", "gpt": "assistant", "bot": "assistant", "agent": "assistant",

@@ -3,7 +3,9 @@ between sources and the columnar cache. Layer: traces (pure; no Qt).
 
 Sources: a JSON file of many users, a folder of per-user JSON (or JSONL) files, a JSONL file (one
 ``{user_id: {...}}`` object per line), or a Parquet file of the canonical table
-(:mod:`workbench.traces.canonical`). English or Chinese scenario names. JSON/JSONL sources are
+(:mod:`workbench.traces.canonical`). Two other formats have their own importers, chosen here: a
+folder of OPeRA web-shopping tables (:mod:`workbench.traces.opera`) and a JSONL file of
+conversations of real or simulated users (:mod:`workbench.traces.conversations`). English or Chinese scenario names. JSON/JSONL sources are
 cached as Parquet (see :mod:`workbench.traces.cache`); the payload columns (``context``/``actions``)
 then stay on disk until a user's events are asked for.
 
@@ -67,6 +69,9 @@ def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
 def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> TraceSet:
     if source.is_file() and source.suffix.lower() == ".parquet":
         return read_parquet(source)
+    other = _other_format(source, task, use_cache, background_cache_write)
+    if other is not None:
+        return other
     files = _source_files(source)
     if not use_cache:
         return _import(source, files, task)
@@ -99,6 +104,26 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
             pass  # a damaged cache entry: rebuild it
     ts = _import(source, files, task, prefetched)
     return _cache_imported(ts, digest, sig, background_cache_write)
+
+
+def _other_format(source: Path, task, use_cache: bool, background_cache_write: bool) -> TraceSet | None:
+    """An OPeRA folder or a conversation JSONL file, read by its own importer; None otherwise."""
+    if source.is_dir():
+        from workbench.traces.opera_tables import looks_like_opera
+
+        if looks_like_opera(source):
+            from workbench.traces.opera import load_opera
+
+            return load_opera(source, task, use_cache, background_cache_write)
+    elif source.suffix.lower() == ".jsonl":
+        from workbench.traces.conversations import (
+            load_conversations,
+            looks_like_conversations,
+        )
+
+        if looks_like_conversations(source):
+            return load_conversations(source)
+    return None
 
 
 def _cache_imported(ts: TraceSet, digest: str, sig: Any, background_cache_write: bool) -> TraceSet:

@@ -38,7 +38,7 @@ import polars as pl
 from workbench import fileio
 from workbench.traces import cache, schema
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
-from workbench.traces.load import TraceSet
+from workbench.traces.opera_build import build_events, loads
 from workbench.traces.opera_tables import (
     ACTION_LIGHT,
     ACTION_REQUIRED,
@@ -50,19 +50,12 @@ from workbench.traces.opera_tables import (
     check_columns,
     discover,
 )
+from workbench.traces.traceset import TraceSet
 
 #: Bumped when the OPeRA mapping changes (part of the cache key).
 OPERA_VERSION = "1"
 #: Extra canonical columns of OPeRA traces.
 EXTRA_SCHEMA: dict[str, pl.DataType] = {schema.SESSION_COLUMN: pl.String(), "rationale": pl.String()}
-#: Click types that are searches (search lane).
-SEARCH_CLICKS = frozenset({"search", "suggested_term"})
-#: Action types the dataset card names (filtered: click, input, terminate; full: click, scroll,
-#: input, navigation, tab_activate, spelled ``tabActivate`` in one place of the card).
-KNOWN_ACTION_TYPES = frozenset({"click", "input", "terminate", "scroll", "navigation", "tab_activate",
-                                "tabActivate"})
-_JSON_FIELDS = ("element_meta", "products", "mouse_position", "window_size", "scroll_detail")
-_MASK = "URL_MASKED"
 _META = "workbench.opera"
 _USER_RE = r"^(.+?)_\d{4}-\d{2}-\d{2}T"
 _START_RE = r"_(\d{4}-\d{2}-\d{2}T[^_]*)_[^_]*$"
@@ -164,8 +157,9 @@ def import_opera(folder: Path, tables: OperaTables, task: Any = None) -> OperaTr
         task.check()
     actions = _order(actions)
     _check_sessions(actions, sessions, tables, issues)
-    rows = _build_rows(actions, tables, issues, task)
-    events = _frame(rows)
+    if task is not None:
+        task.progress(1, 2, "building events")
+    events = _frame(actions, tables, issues)
     _check_timestamps(events, actions, tables, issues)
     users = _users(events, personas, user_files, folder, issues)
     return OperaTraceSet(events, users, issues.issues(), folder, tables)
@@ -205,166 +199,17 @@ def _order(actions: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(event_index=pl.int_range(pl.len(), dtype=pl.Int64).over("user_id"))
 
 
-def _loads(text: Any) -> tuple[Any, bool]:
-    """(parsed JSON, ok). Empty or null text is (None, True)."""
-    if text is None or not isinstance(text, str) or not text.strip():
-        return None, True
-    try:
-        return orjson.loads(text), True
-    except orjson.JSONDecodeError:
-        return text, False
-
-
-def _clean(value: Any) -> str | None:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return None
-
-
-def _mapped_type(action_type: str | None, click_type: str | None) -> str:
-    if action_type == "click":
-        if click_type == "purchase":
-            return "purchase"
-        if click_type in SEARCH_CLICKS:
-            return "search"
-        return "click"
-    if action_type == "input":
-        return "search"
-    return action_type or "unknown"
-
-
-def _item_title(element_meta: Any, products: Any) -> str | None:
-    """The product an action is about: the element's own data title, else the only product."""
-    if isinstance(element_meta, dict):
-        data = element_meta.get("data")
-        if isinstance(data, dict) and isinstance(data.get("title"), str) and data["title"].strip():
-            return data["title"].strip()
-    if isinstance(products, list) and len(products) == 1 and isinstance(products[0], dict):
-        title = products[0].get("title")
-        if isinstance(title, str) and title.strip():
-            return title.strip()
-    return None
-
-
-def _semantic_label(semantic_id: str | None) -> str | None:
-    if not semantic_id:
-        return None
-    parts = [p for p in semantic_id.split(".") if p]
-    return " › ".join(p.replace("_", " ") for p in parts[-2:]) if parts else None
-
-
-_BUILD_COLS = ("user_id", "event_index", "timestamp", "session_id", "action_id", "action_type",
-               "click_type", "semantic_id", "mouse_position", "element_meta", "url", "window_size",
-               "rationale", "products", "input_text", "image", "navigation_type", "scroll_detail",
-               "target", "image_new_page", "_file", "_row", "_split")
-
-
-def _build_rows(actions: pl.DataFrame, tables: OperaTables, issues: IssueLog, task: Any) -> list[tuple]:
-    """One canonical row tuple per action (see ``_frame`` for the order of the fields)."""
+def _frame(actions: pl.DataFrame, tables: OperaTables, issues: IssueLog) -> pl.DataFrame:
+    """The canonical frame (``EVENT_SCHEMA`` then ``EXTRA_SCHEMA``) of the ordered actions."""
     files = [tables.relative(t.path) for t in tables.actions]
-    paths = [str(t.path) for t in tables.actions]
-    dumps = orjson.dumps
-    rows: list[tuple] = []
-    n = actions.height
-    for k, r in enumerate(actions.select(_BUILD_COLS).iter_rows()):
-        (user, index, ts_raw, session_id, action_id, action_type, click_type, semantic_id, mouse, meta,
-         url, window, rationale, products, input_text, image, nav_type, scroll, target, image_new,
-         file_i, row_i, split) = r
-        if task is not None and k % 4096 == 0:
-            task.check()
-            task.progress(k, n, "building events")
-        parsed: dict[str, Any] = {}
-        for name, text in zip(_JSON_FIELDS, (meta, products, mouse, window, scroll)):
-            value, ok = _loads(text)
-            if not ok:
-                issues.add(TraceIssue(paths[file_i], user, index, name, "JSON text",
-                                      f"does not parse ({text[:60]!r}); kept as text"))
-            parsed[name] = value
-        element = parsed["element_meta"]
-        if isinstance(element, dict) and isinstance(element.get("data"), str):
-            inner, ok = _loads(element["data"])  # JSON text inside the JSON: parse it too
-            if ok and inner is not None:
-                element = {**element, "data": inner}
-                parsed["element_meta"] = element
-        if action_type not in KNOWN_ACTION_TYPES:
-            issues.add(TraceIssue(paths[file_i], user, index, "action_type",
-                                  "click, input, terminate (or scroll, navigation, tab_activate)",
-                                  f"found {action_type!r}; kept"))
-        prods = parsed["products"]
-        item = _item_title(element, prods)
-        keyword = _clean(input_text) if action_type == "input" else None
-        why = _clean(rationale)
-        mapped = _mapped_type(action_type, click_type)
-        ctx: dict[str, Any] = {
-            "session_id": session_id, "action_id": action_id, "split": split or None,
-            "action_type": action_type, "click_type": click_type, "semantic_id": semantic_id,
-            "input_text": input_text, "url": url, "url_masked": bool(url and _MASK in url),
-            "rationale": why, "image": _clean(image),
-            **parsed,
-        }
-        if nav_type is not None or target is not None or image_new is not None:
-            ctx.update(navigation_type=nav_type, target=target, image_new_page=_clean(image_new))
-        if item:
-            ctx["item_title"] = item
-        if keyword:
-            ctx["keyword"] = keyword
-        if isinstance(prods, list):
-            ctx["items"] = [{"title": p.get("title"), "asin": p.get("asin"), "price": p.get("price")}
-                            for p in prods if isinstance(p, dict)]
-        ctx["source"] = {"file": files[file_i], "row": row_i}
-        act: dict[str, Any] = {"type": mapped, "action_type": action_type, "click_type": click_type,
-                               "semantic_id": semantic_id}
-        if input_text is not None:
-            act["input_text"] = input_text
-        if keyword:
-            act["keyword"] = keyword
-        if item:
-            act["item_title"] = item
-        if mapped == "search":
-            scen, title = schema.SEARCH, keyword or item or _semantic_label(semantic_id) or "search"
-        else:
-            scen = schema.SHOP
-            title = ("session end" if action_type == "terminate"
-                     else item or _semantic_label(semantic_id) or click_type or action_type)
-        outcome = (schema.OUTCOME_CONVERT if mapped == "purchase"
-                   else schema.OUTCOME_ENGAGE if action_type in ("click", "input") else schema.OUTCOME_VIEW)
-        if title and len(title) > 200:
-            title = title[:200]
-        rows.append((user, index, ts_raw, scen, action_type, dumps(ctx).decode(), dumps([act]).decode(),
-                     mapped, outcome, title, session_id, why))
-    return rows
-
-
-_ROW_FIELDS = ("user_id", "event_index", "ts_raw", "scenario", "scenario_raw", "context", "actions",
-               "_type", "outcome", "title", schema.SESSION_COLUMN, "rationale")
-
-
-def _frame(rows: list[tuple]) -> pl.DataFrame:
-    """The canonical frame (``EVENT_SCHEMA`` then ``EXTRA_SCHEMA``) from ``_build_rows``."""
-    if not rows:
-        return pl.DataFrame(schema={**schema.EVENT_SCHEMA, **EXTRA_SCHEMA})
-    cols = dict(zip(_ROW_FIELDS, zip(*rows)))
-    base = pl.DataFrame({k: list(v) for k, v in cols.items()},
-                        schema={"user_id": pl.String, "event_index": pl.Int64, "ts_raw": pl.String,
-                                "scenario": pl.String, "scenario_raw": pl.String, "context": pl.String,
-                                "actions": pl.String, "_type": pl.String, "outcome": pl.Int8,
-                                "title": pl.String, schema.SESSION_COLUMN: pl.String, "rationale": pl.String})
-    t = pl.col("_type")
-    frame = base.with_columns(
-        ts=pl.col("ts_raw").str.strptime(pl.Datetime("us"), _ISO, strict=False),
-        ts_date_only=pl.lit(False),
-        has_context=pl.lit(True),
-        action_types=pl.concat_list(t),
-        watch_seconds=pl.lit(None, pl.Float64),
-        like_count=pl.lit(0, pl.Int64),
-        comment_count=pl.lit(0, pl.Int64),
-        gift_amount=pl.lit(None, pl.Float64),
-        category=pl.lit(None, pl.String),
-        **{schema.act_column(a): t == a for a in schema.ACTION_TYPES},
-    )
-    frame = frame.with_columns(ts=pl.when(pl.col("ts").is_null()).then(_fallback_ts(frame["ts_raw"]))
-                               .otherwise(pl.col("ts")))
+    frame = build_events(actions, files, [str(t.path) for t in tables.actions], issues)
+    missing = frame["ts"].is_null() & frame["ts_raw"].is_not_null()
+    if missing.any():  # other ISO spellings, parsed one by one (only those rows)
+        fixed = _fallback_ts(frame["ts_raw"].filter(missing))
+        ts = frame["ts"].to_list()
+        for pos, value in zip(missing.arg_true().to_list(), fixed.to_list()):
+            ts[pos] = value
+        frame = frame.with_columns(ts=pl.Series("ts", ts, dtype=pl.Datetime("us")))
     spec = {**schema.EVENT_SCHEMA, **EXTRA_SCHEMA}
     return frame.select([pl.col(c).cast(d) for c, d in spec.items()])
 
@@ -480,7 +325,7 @@ def _read_users(tables: OperaTables, issues: IssueLog) -> tuple[dict[str, str], 
             uid = str(uid)
             if uid in personas:  # the same user in both splits
                 continue
-            parsed, ok = _loads(survey)
+            parsed, ok = loads(survey)
             if not ok:
                 issues.add(TraceIssue(str(t.path), uid, None, "survey", "JSON text",
                                       "does not parse; the persona is the survey as given"))
