@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "predict": ("workbench.simulate.cli", "predict one event's behaviour with LLMs and baselines"),
     "sample": ("workbench.evaluate.cli", "list the benchmark's sampled test events per user"),
     "eval": ("workbench.evaluate.cli", "run a batch evaluation and write predictions and report"),
+    "opera-eval": ("workbench.evaluate.opera_cli", "predict OPeRA shoppers' next actions and score them"),
     "compare": ("workbench.evaluate.compare_cli", "compare evaluation runs question by question, "
                 "with paired statistics"),
     "rollout": ("workbench.evaluate.rollout_cli", "let a model live a user's days (open and closed "

@@ -188,3 +188,21 @@ def test_unreadable_answer_is_a_failed_row(ts, tmp_path):
     assert all(not r["parse_ok"] and "could not read the action" in r["error"] for r in res.rows)
     assert res.report["models"]["openai/dev"]["parse_failures"] == len(targets)
     assert res.report["models"]["openai/dev"]["next_action_accuracy"] == 0.0
+
+
+def test_cli_opera_eval(ts, tmp_path, capsys):
+    from workbench.cli import main
+
+    root = ts.source
+    with DevServer(script=_answer) as srv:
+        code = main(["opera-eval", str(root), "--model", "openai/dev", "--model", "baseline:last",
+                     "--api-base", srv.base_url, "--split", "all", "--users", F.ALICE, "--max-steps", "3",
+                     "--out", str(tmp_path / "o"), "--json"])
+    assert code == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["openai/dev"]["actions"] == 5 and figures["baseline:last"]["actions"] == 5
+    other = tmp_path / "dialogues.jsonl"
+    other.write_text('{"id": "c", "user_side": "real", "turns": []}\n')
+    assert main(["opera-eval", str(other), "--model", "baseline:user", "--out", str(tmp_path / "x")]) == 2
+    assert "expected an OPeRA folder" in capsys.readouterr().err
+    assert main(["opera-eval", str(tmp_path / "missing"), "--model", "baseline:user"]) == 2
