@@ -206,3 +206,19 @@ def test_cli_opera_eval(ts, tmp_path, capsys):
     assert main(["opera-eval", str(other), "--model", "baseline:user", "--out", str(tmp_path / "x")]) == 2
     assert "expected an OPeRA folder" in capsys.readouterr().err
     assert main(["opera-eval", str(tmp_path / "missing"), "--model", "baseline:user"]) == 2
+
+
+def test_spend_cap_stops_new_targets(ts, tmp_path):
+    targets = opera_targets(ts, split="all", users=[F.ALICE])
+    reply = Reply("Action: terminate\nClick type: none\nTarget: none\nReason: done",
+                  prompt_tokens=100_000, completion_tokens=10)
+    with DevServer(script=lambda req: reply) as srv:
+        res = asyncio.run(run_opera_batch(ts, targets, [ModelSpec("openai/gpt-4o-mini", api_base=srv.base_url)],
+                                          cache=ResponseCache(tmp_path / "c.sqlite"), concurrency=1,
+                                          max_cost=0.01))
+        asked = len(srv.completion_requests())
+    assert res.rows[0]["cost"] and res.rows[0]["cost"] > 0.01      # litellm's price for the model
+    assert asked == 1 and len(res.rows) == 1
+    assert res.report["run"]["stopped"].startswith("spend cap reached")
+    with pytest.raises(ValueError):
+        asyncio.run(run_opera_batch(ts, targets, [ModelSpec(T.BASELINE_USER)], max_cost=0))

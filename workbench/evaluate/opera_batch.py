@@ -16,6 +16,7 @@ own stated reason ("Ask why").
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,15 +26,10 @@ from typing import Any
 import orjson
 import polars as pl
 
-from workbench.evaluate.batch import (
-    BatchProgress,
-    BatchResult,
-    _prepare_resume,
-    _RowWriter,
-    _write_json,
-    question_key,
-)
+from workbench.evaluate.batch import BatchProgress, BatchResult, _prepare_resume
 from workbench.evaluate.opera_metrics import opera_report
+from workbench.evaluate.rows import RowWriter, question_key
+from workbench.fileio import atomic_write_text
 from workbench.simulate import opera_task as T
 
 __all__ = ["OperaTarget", "opera_targets", "page_for", "run_opera_batch"]
@@ -99,9 +95,11 @@ async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Se
                           tokenizer: str = "approx", policy: Any = None,
                           on_progress: Callable[[BatchProgress], None] | None = None,
                           on_row: Callable[[dict[str, Any]], None] | None = None,
-                          task: Any = None, resume: bool = True) -> BatchResult:
+                          task: Any = None, resume: bool = True, max_cost: float | None = None) -> BatchResult:
     """Predict every target with every spec (ModelSpec; ``baseline:user``/``baseline:last`` run
-    offline). See the module docstring. Raises ValueError for an unknown baseline or a repeated model."""
+    offline). See the module docstring. ``max_cost`` (USD): no new target is started once the
+    answers so far cost that much (``report["run"]["stopped"]`` says so; the rows so far are kept).
+    Raises ValueError for an unknown baseline, a repeated model or a bad budget."""
     from workbench.simulate.providers import predict
 
     t0 = time.monotonic()
@@ -114,6 +112,8 @@ async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Se
             raise ValueError(f"unknown OPeRA baseline {s.model!r}: use {' or '.join(T.BASELINES)}")
     if page_tokens < 1:
         raise ValueError(f"the page token budget must be a positive number of tokens, got {page_tokens}")
+    if max_cost is not None and not max_cost > 0:
+        raise ValueError(f"the spend cap must be a positive amount of USD, got {max_cost!r}")
     if cache is None and use_cache and any(not s.is_baseline for s in specs):
         from workbench.simulate.cache import ResponseCache
 
@@ -127,7 +127,7 @@ async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Se
             existing = _prepare_resume(pred_path)
         elif pred_path.exists():
             pred_path.unlink()
-    writer = _RowWriter(pred_path)
+    writer = RowWriter(pred_path)
     total = len(targets) * len(specs)
     rows: dict[tuple, dict[str, Any]] = {}
     state: dict[str, float] = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
@@ -216,9 +216,14 @@ async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Se
     for tg in targets:
         queue.put_nowait(tg)
 
+    stopped = [""]
+
     async def worker() -> None:
         while not queue.empty():
             if task is not None and getattr(task, "cancelled", False):
+                return
+            if max_cost is not None and state["cost"] >= max_cost:
+                stopped[0] = f"spend cap reached at ${state['cost']:.4f} (cap ${max_cost:g})"
                 return
             tg = queue.get_nowait()
             try:
@@ -248,9 +253,10 @@ async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Se
                         "targets": len(targets), "sessions": len({t.session_id for t in targets})},
            "models": opera_report(row_list, models),
            "run": {"answered": len(rows), "cached": state["cached"], "failed": state["failed"],
-                   "cost": state["cost"], "seconds": round(seconds, 3), "errors": errors}}
+                   "cost": state["cost"], "seconds": round(seconds, 3), "errors": errors,
+                   "stopped": stopped[0]}}
     if out is not None:
-        _write_json(out / "report.json", rep)
+        atomic_write_text(out / "report.json", json.dumps(rep, ensure_ascii=False, indent=2, default=str))
     return BatchResult(row_list, rep, out, [], [], seconds, int(state["cached"]))
 
 

@@ -2,7 +2,8 @@
 
     workbench opera-eval FOLDER --model M [--model baseline:user ...] [--api-base URL]
                          [--split test|train|all] [--users U ...] [--max-sessions N] [--max-steps N]
-                         [--page-tokens 4000] [--concurrency 8] [--out DIR] [--fresh] [--no-cache] [--json]
+                         [--page-tokens 4000] [--concurrency 8] [--max-cost USD] [--out DIR] [--fresh]
+                         [--no-cache] [--json]
 
 Predicts every action of the chosen sessions with each model, writes ``DIR/predictions.jsonl``
 (resumable: run the same command again after an interrupt) and ``DIR/report.json``, and prints the
@@ -33,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-steps", type=int, default=None, metavar="N", help="first N actions per session")
     parser.add_argument("--page-tokens", type=int, default=4000, help="token budget of the page text (4000)")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--max-cost", type=float, default=None, metavar="USD",
+                        help="start no new action once the answers cost this much")
     parser.add_argument("--temperature", type=float, default=0.1)
     parser.add_argument("--out", type=Path, default=None, help="output folder (default: opera-eval-<folder>)")
     parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
@@ -88,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = asyncio.run(run_opera_batch(traces, targets, specs, out_dir=out, concurrency=args.concurrency,
                                              use_cache=not args.no_cache, page_tokens=args.page_tokens,
-                                             on_progress=on_progress, resume=not args.fresh))
+                                             on_progress=on_progress, resume=not args.fresh,
+                                             max_cost=args.max_cost))
     except KeyboardInterrupt:
         print(f"\ninterrupted: the answers so far are in {out / 'predictions.jsonl'}; "
               "run the same command again to resume", file=sys.stderr)
@@ -96,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"workbench opera-eval: {exc}", file=sys.stderr)
         return 2
+    if result.report["run"].get("stopped"):
+        print(f"stopped: {result.report['run']['stopped']}; run again with a higher --max-cost to go on",
+              file=sys.stderr)
     for err in result.report["run"]["errors"][:3]:
         print(f"user {err['user_id']}, event {err['event_index']}: {err['error']}", file=sys.stderr)
     print(json.dumps(result.report["models"], indent=2) if args.json else summary_table(result.report))
