@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from widgets._time_fold import TimeFold
 from widgets._timeline_data import KIND_COLORS, KIND_NAMES, LaneIndex
 from widgets._timeline_lanes import (
     BG,
@@ -53,6 +54,7 @@ from widgets._timeline_lanes import (
 )
 from widgets._timeline_overlays import GhostSpec, HighlightSpec, Overlays, legend_html
 from widgets._timeline_overview import DEFAULT_SPAN, Overview
+from widgets._timeline_sessions import RationaleTrack, SessionMarks
 from widgets._timeline_watch import WatchTrack
 
 __all__ = ["KIND_COLORS", "MARKS_THRESHOLD", "GhostSpec", "HighlightSpec", "TimelineWidget"]
@@ -79,6 +81,11 @@ class TimelineWidget(QWidget):
         self._ghosts: list[GhostSpec] = []
         self._last_key: tuple | None = None
         self._syncing = False
+        self._fold: TimeFold | None = None          # folded session axis (None: linear time)
+        self._sessions: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))  # real starts, ends
+        self._folded = False                        # whether the fold is applied (unfold on demand)
+        self._t_real = np.zeros(0)
+        self._notes: tuple[np.ndarray, list[str], np.ndarray] = (np.zeros(0), [], np.zeros(0, np.int64))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(400, 240)
         self._build_ui()
@@ -108,6 +115,10 @@ class TimelineWidget(QWidget):
         self.watch_track = WatchTrack(self._glw, self.lanes_plot.plot)
         self.overview = Overview(self._glw)
         self.overlays = Overlays(self.lanes_plot.plot, self.watch_track.cursor)
+        self.session_marks = SessionMarks(self.lanes_plot.plot)
+        self.rationale_track = RationaleTrack(self.watch_track.plot, self.watch_track.axis, "watch s")
+        self._date_axes = [(a, a.tickStrings) for a in (self.lanes_plot.time_axis, self.overview.axis)
+                           if isinstance(a, pg.DateAxisItem)]
         # the items the widget drives directly (tests read some of them)
         self._vb = self.lanes_plot.vb
         self._plot = self.lanes_plot.plot
@@ -189,7 +200,14 @@ class TimelineWidget(QWidget):
                  ids: np.ndarray, lanes: list[str] | None = None) -> None:
         """Replace all events. Raises ValueError naming the bad field/position/event id."""
         names = list(lanes) if lanes is not None else self._lanes
-        data = LaneIndex(t, lane, kind, value, ids, max(len(names), 1))
+        # new data starts on a linear axis without sessions or rationales (set_sessions/set_notes follow)
+        self._fold, self._folded = None, False
+        self._sessions = (np.zeros(0), np.zeros(0))
+        self._notes = (np.zeros(0), [], np.zeros(0, np.int64))
+        self._apply_time_axis()
+        self.rationale_track.set_notes(np.zeros(0), [], np.zeros(0, np.int64), 1.0)
+        self._t_real = np.asarray(t, dtype=np.float64)
+        data = LaneIndex(self._to_display(t), lane, kind, value, ids, max(len(names), 1))
         if not names and data.n:
             raise ValueError("timeline set_data: no lane names given (pass lanes=[...])")
         self._lanes = names
@@ -202,6 +220,7 @@ class TimelineWidget(QWidget):
         self._rebuild_highlights()
         self._rebuild_ghosts()
         self._update_cursor()
+        self._draw_sessions()
         self._last_key = None
         self.fit_all()
         self._refresh()  # no-op when fit_all already recomputed this range
@@ -214,10 +233,10 @@ class TimelineWidget(QWidget):
         self._update_cursor()
         if idx is not None:
             t = float(self._data.t[idx])
-            t0, t1 = self.visible_range()
+            t0, t1 = self._view_range()
             if not (t0 <= t <= t1):
                 half = (t1 - t0) / 2.0
-                self.set_range(t - half, t + half)
+                self._set_view(t - half, t + half)
 
     @property
     def selected_id(self) -> int | None:
@@ -241,10 +260,14 @@ class TimelineWidget(QWidget):
         self._update_legend()
 
     def set_range(self, t0: float, t1: float) -> None:
-        """Show [t0, t1] (clamped to the zoom limits) and recompute the lanes now."""
+        """Show [t0, t1] (real epoch seconds; clamped to the zoom limits) and recompute the lanes now."""
         t0, t1 = float(t0), float(t1)
         if not (math.isfinite(t0) and math.isfinite(t1)):
             raise ValueError(f"timeline set_range: non-finite range ({t0}, {t1})")
+        self._set_view(float(self._to_display(t0)), float(self._to_display(t1)))
+
+    def _set_view(self, t0: float, t1: float) -> None:
+        """Show [t0, t1] in display time (what the plots draw; equal to real time unless folded)."""
         if t1 < t0:
             t0, t1 = t1, t0
         if t1 - t0 < MIN_SPAN:
@@ -259,8 +282,119 @@ class TimelineWidget(QWidget):
         self._vb.setXLink(other._vb)
 
     def visible_range(self) -> tuple[float, float]:
+        """The visible range in real epoch seconds."""
+        x0, x1 = self._view_range()
+        return float(self._to_real(x0)), float(self._to_real(x1))
+
+    def _view_range(self) -> tuple[float, float]:
         x0, x1 = self._vb.viewRange()[0]
         return float(x0), float(x1)
+
+    # == sessions: folded time axis, boundaries, rationales =========================================
+
+    def set_sessions(self, starts: np.ndarray, ends: np.ndarray, fold: bool = True,
+                     min_gap: float | None = None) -> None:
+        """Session spans (real epoch seconds) of the current data: their boundaries are marked and,
+        with ``fold``, the long gaps between them are folded. Empty arrays: no sessions (linear
+        axis). Call after :meth:`set_data`; raises ValueError for bad spans."""
+        starts = np.asarray(starts, dtype=np.float64)
+        ends = np.asarray(ends, dtype=np.float64)
+        kwargs = {} if min_gap is None else {"min_gap": float(min_gap)}
+        new_fold = TimeFold.from_sessions(starts, ends, **kwargs) if starts.size else None
+        was_folded = self.time_fold is not None
+        real = self.visible_range() if self._data.n else None
+        self._fold = new_fold
+        self._sessions = (starts, ends)
+        self._folded = bool(fold and new_fold is not None)
+        # a first fold shows every session (the range before was the linear one); a refold keeps it
+        self._reapply_time(real if was_folded or not self._folded else None)
+
+    def set_folded(self, folded: bool) -> None:
+        """Fold the gaps between sessions (True) or show linear time (False: unfold on demand)."""
+        folded = bool(folded and self._fold is not None)
+        if folded != self._folded:
+            real = self.visible_range() if self._data.n else None
+            self._folded = folded
+            self._reapply_time(real)
+
+    @property
+    def folded(self) -> bool:
+        return self._folded
+
+    @property
+    def time_fold(self) -> TimeFold | None:
+        """The fold in use (None when the axis is linear)."""
+        return self._fold if self._folded else None
+
+    def set_notes(self, t: np.ndarray, texts: list[str], ids: np.ndarray) -> None:
+        """Rationales (the shopper's own words) at real times ``t`` for events ``ids``, drawn in the
+        row under the lanes; empty arrays remove them."""
+        self._notes = (np.asarray(t, dtype=np.float64), list(texts), np.asarray(ids, dtype=np.int64))
+        self.rationale_track.set_notes(self._to_display(self._notes[0]), self._notes[1], self._notes[2], 1.0)
+        self._last_key = None
+        self._refresh(force=True)
+
+    def _to_display(self, t: object) -> np.ndarray:
+        fold = self.time_fold
+        return np.asarray(t, dtype=np.float64) if fold is None else fold.to_display(t)
+
+    def _to_real(self, x: object) -> np.ndarray:
+        fold = self.time_fold
+        return np.asarray(x, dtype=np.float64) if fold is None else fold.to_real(x)
+
+    def _reapply_time(self, real: tuple[float, float] | None) -> None:
+        """Re-place everything after the time mapping changed, keeping the selection and showing the
+        real range ``real`` (None: everything)."""
+        selected = self._selected_id
+        self._rebuild_data()
+        self._apply_time_axis()
+        self.rationale_track.set_notes(self._to_display(self._notes[0]), self._notes[1], self._notes[2], 1.0)
+        self._draw_sessions()
+        if selected is not None:
+            self.set_selected(selected)
+        if real is not None:
+            self.set_range(*real)
+        elif self._data.n:
+            self.fit_all()
+        self._last_key = None
+        self._refresh(force=True)
+
+    def _apply_time_axis(self) -> None:
+        """Date labels of the real time at each tick; night bands only on a linear axis."""
+        fold = self.time_fold
+        self.lanes_plot.bands.show_night = fold is None
+        self.lanes_plot.bands.update()
+        for axis, strings in self._date_axes:  # ticks sit at display times, labels say the real time
+            axis.tickStrings = strings if fold is None else (
+                lambda values, scale, spacing, f=strings: f(list(fold.to_real(values)), scale, spacing))
+            axis.picture = None
+            axis.update()
+
+    def _rebuild_data(self) -> None:
+        """The lane index again from the real times (display times follow the current mapping)."""
+        d = self._data
+        if not d.n:
+            return
+        dim = None
+        if d.has_dimmed:  # the mask in set_data order (``active`` is in sorted order)
+            dim = np.empty(d.n, dtype=bool)
+            dim[d.order] = d.active
+        self._data = LaneIndex(self._to_display(self._t_real), d.lane, d.kind, d.value, d.ids, d.n_lanes)
+        if dim is not None:
+            self._data.set_dim_mask(dim)
+        self._apply_lanes()
+        self._rebuild_overview()
+        self._rebuild_highlights()
+        self._rebuild_ghosts()
+        self._update_cursor()
+
+    def _draw_sessions(self) -> None:
+        starts, ends = self._sessions
+        if not starts.size:
+            self.session_marks.set_fold(None, np.zeros(0), np.zeros(0), len(self._lanes))
+            return
+        self.session_marks.set_fold(self.time_fold, self._to_display(starts), self._to_display(ends),
+                                    len(self._lanes))
 
     def fit_all(self) -> None:
         span = self._data.span()
@@ -270,23 +404,23 @@ class TimelineWidget(QWidget):
         lo, hi = span
         width = max(hi - lo, 3600.0)
         pad = width * 0.01
-        self.set_range(lo - pad, lo + width + pad if hi - lo < 3600.0 else hi + pad)
+        self._set_view(lo - pad, lo + width + pad if hi - lo < 3600.0 else hi + pad)
 
     def zoom(self, factor: float, center: float | None = None) -> None:
         """Zoom in by ``factor`` (> 1 zooms in, < 1 out) around ``center`` (default: view centre)."""
         if factor <= 0 or not math.isfinite(factor):
             raise ValueError(f"timeline zoom: factor must be a positive number, got {factor}")
-        t0, t1 = self.visible_range()
+        t0, t1 = self._view_range()
         c = (t0 + t1) / 2.0 if center is None else float(center)
         new0 = c - (c - t0) / factor
         new1 = c + (t1 - c) / factor
-        self.set_range(*self._clamped(new0, new1))
+        self._set_view(*self._clamped(new0, new1))
 
     def pan(self, fraction: float) -> None:
         """Move the view by ``fraction`` of its width (positive = later)."""
-        t0, t1 = self.visible_range()
+        t0, t1 = self._view_range()
         d = (t1 - t0) * float(fraction)
-        self.set_range(*self._clamped(t0 + d, t1 + d))
+        self._set_view(*self._clamped(t0 + d, t1 + d))
 
     # == internals: layout and static layers =========================================================
     # == internals: layout and static layers =========================================================
@@ -338,7 +472,7 @@ class TimelineWidget(QWidget):
         return max(1, int(round(self._vb.width())))
 
     def _refresh(self, force: bool = False) -> None:
-        t0, t1 = self.visible_range()
+        t0, t1 = self._view_range()
         cols = self._columns()
         key = (t0, t1, cols, self._data.n, id(self._data))
         if not force and key == self._last_key:
@@ -361,7 +495,14 @@ class TimelineWidget(QWidget):
             # the margin too, unless that alone would be heavy
             self.lanes_plot.draw_marks(data, ext if ext.total <= MARKS_THRESHOLD else vis, m0, m1, ext_cols)
         points = self._mode == "marks" and self._visible_count <= SYMBOLS_THRESHOLD
-        self.watch_track.draw(data, m0, m1, ext_cols, points)
+        units_per_px = span / max(cols, 1)
+        self.session_marks.layout(units_per_px)
+        if self.rationale_track.active:
+            self.watch_track.curve.setData([], [])
+            self.watch_track._top = None  # the watch axis gets its ticks back when rationales go
+            self.rationale_track.draw(t0, t1, units_per_px)
+        else:
+            self.watch_track.draw(data, m0, m1, ext_cols, points)
         self._place_ghosts()
         self._sync_brush(t0, t1)
         self._update_info()
@@ -438,14 +579,14 @@ class TimelineWidget(QWidget):
         mode = "density" if self._mode == "density" else "events"
         t0, t1 = self.visible_range()
         info = (f"{_fmt_utc(t0)} \u2013 {_fmt_utc(t1)} UTC \u00b7 {self._visible_count:,} / {self._data.n:,}"
-                f" \u00b7 {mode}")
+                f" \u00b7 {mode}" + (f" \u00b7 {len(self._fold.folds)} gaps folded" if self.time_fold else ""))
         if info != self._info.text():
             self._info.setText(info)
 
     # == slots =======================================================================================
 
     def _on_view_range_changed(self, _vb: object, _rng: object) -> None:
-        t0, t1 = self.visible_range()
+        t0, t1 = self._view_range()
         self._sync_brush(t0, t1)
         if not self._throttle.isActive():
             self._throttle.start()
@@ -476,7 +617,7 @@ class TimelineWidget(QWidget):
         self._range_sel.show()
         if finished:
             if t1 > t0:
-                self.range_selected.emit(t0, t1)
+                self.range_selected.emit(float(self._to_real(t0)), float(self._to_real(t1)))
             else:
                 self._range_sel.hide()
 
@@ -498,9 +639,9 @@ class TimelineWidget(QWidget):
         pos = ev.scenePos()
         if self._ov_vb.sceneBoundingRect().contains(pos):
             t = self._ov_vb.mapSceneToView(pos).x()
-            t0, t1 = self.visible_range()
+            t0, t1 = self._view_range()
             half = (t1 - t0) / 2.0
-            self.set_range(*self._clamped(t - half, t + half))
+            self._set_view(*self._clamped(t - half, t + half))
             return
         if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             return
@@ -539,7 +680,7 @@ class TimelineWidget(QWidget):
             except Exception as exc:  # noqa: BLE001 - a provider bug must not crash the hover
                 text = f"(tooltip failed: {type(exc).__name__})"
         if not text:
-            when = _fmt_utc(float(self._data.t[idx]))
+            when = _fmt_utc(float(self._to_real(self._data.t[idx])))
             lane = int(self._data.lane[idx])
             lane_name = self._lanes[lane] if lane < len(self._lanes) else str(lane)
             text = f"{when}  {lane_name}  {KIND_NAMES[int(self._data.kind[idx])]}"
@@ -583,7 +724,7 @@ class TimelineWidget(QWidget):
         """Zoom around the selected event when it is on screen, else the view centre."""
         if self._selected is not None:
             t = float(self._data.t[self._selected])
-            t0, t1 = self.visible_range()
+            t0, t1 = self._view_range()
             if t0 <= t <= t1:
                 return t
         return None

@@ -52,3 +52,28 @@ def test_loader_reports_an_unreadable_file(qtbot, ts):
         pass
     assert "Could not read the page" in view.head.toPlainText()
     assert "train-00000-of-00001.parquet" in view.head.toPlainText()
+
+
+def test_main_window_on_an_opera_folder(qtbot, make_window, tmp_path):
+    from tests.app.conftest import open_window
+
+    root = F.write_quirks(tmp_path / "data")
+    win = open_window(qtbot, make_window, root, user=F.ALICE, restore=False, persist=False)
+    tl = win.timeline
+    assert tl.folded and len(tl.time_fold.folds) == 1           # two sessions six days apart
+    assert tl.session_marks.fold_labels == ["⋯ 5 d 20 h ⋯"]
+    assert tl.rationale_track.active and len(tl.rationale_track.texts) == 2
+    win.select(1)                                                 # the search click with a screenshot
+    qtbot.waitUntil(lambda: win.observation_view.has_screenshot(), timeout=10000)
+    assert win.observation_view.isVisible() and "Homepage" in win.observation_view.page.toPlainText()
+    win.toggle_session_fold()
+    assert not tl.folded and tl.session_marks.fold_labels == []
+    win.toggle_session_fold()
+    assert tl.folded
+    # back to an OmniBehavior source: no observation view, linear axis
+    from tests.app.data import write_traces
+
+    win.open_path(write_traces(tmp_path / "omni"), user="user_a")
+    qtbot.waitUntil(lambda: win.track is not None and win.track.user_id == "user_a" and not win.busy, timeout=20000)
+    win.select(int(win.track.ids[0]))
+    assert not win.observation_view.isVisible() and tl.time_fold is None and not tl.rationale_track.active

@@ -67,6 +67,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("fit_all", "Fit all (Home)", (), "fit_all", "View", separator_before=True),
     ActionSpec("zoom_selected", "Zoom to selected event", ("Z",), "zoom_to_selected", "View"),
     ActionSpec("focus_filter", "Focus filter", ("std:Find",), "_focus_filter", "View"),
+    ActionSpec("fold_sessions", "Fold/unfold gaps between &sessions", ("Ctrl+Shift+F",), "toggle_session_fold", "View",
+               tooltip="Session traces (web shopping): fold the long gaps between sessions, or show linear time"),
     ActionSpec("compare", "&Compare runs…", (), "show_compare", "View", separator_before=True,
                tooltip="A baseline run against a contender, question by question, with paired statistics"),
     ActionSpec("rollout", "&Rollout from here…", ("Ctrl+R",), "show_rollout", "View",

@@ -46,6 +46,7 @@ from workbench.app.window_cases import WindowCasesMixin
 from workbench.app.window_jobs import WindowJobsMixin
 from workbench.app.window_layout import WindowLayoutMixin, b64
 from workbench.app.window_marks import WindowMarksMixin
+from workbench.app.window_sessions import WindowSessionsMixin
 
 if TYPE_CHECKING:
     from workbench.traces.user import UserEvents
@@ -56,7 +57,7 @@ APP_TITLE = "Behavior Trace Workbench"
 
 
 class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMarksMixin, WindowCasesMixin,
-                 QMainWindow):
+                 WindowSessionsMixin, QMainWindow):
     """The workbench window. ``persist=False`` leaves settings and window state untouched (shots)."""
 
     track_loaded = Signal(str)          # user id whose events are now shown
@@ -93,6 +94,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self._set_icon()
         self._build_central()
         self._build_docks()
+        self._init_sessions()
         self._build_status()
         self.actions_by_key = build_menus(self)
         self.go_actions = {k: a for k, a in self.actions_by_key.items()
@@ -229,6 +231,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         ids = track.ids[track.plot]
         self.timeline.set_data(track.t[track.plot], track.lane[track.plot], track.kind[track.plot],
                                track.value[track.plot], ids, lanes=track.lanes)
+        self._apply_track_sessions(track)
         self._apply_filter(announce=False)
         self._on_state_highlights_changed()
         self._on_state_ghosts_changed()

@@ -45,6 +45,7 @@ class WindowBrowseMixin:
         plotted = valid and self.session.time_of(event_index) is not None
         self.timeline.set_selected(int(event_index) if plotted else None)
         self.events_panel.show_event(event_index if valid else -1)
+        self._show_observation(user_id, event_index if valid else -1)
         if valid and self.session.is_conversion(event_index):
             current = self.chain_panel.chain
             if current is None or current.target_index != event_index:

@@ -35,9 +35,13 @@ _PRODUCTS = [
 ]
 _SEARCHES = ["rice cooker", "air fryer", "insecticidal soap", "crewneck sweatshirt", "power bank",
              "tumbler 40 oz", "crocs clogs", "lego classic", "wireless mouse", "carpet cleaner"]
-_RATIONALES = ["I want to compare the reviews before deciding.", "This one looks cheaper.",
-               "I need a smaller size for my kitchen.", "Checking if the color I like is available.",
-               "Buy it, the price is good.", "The ratings are too low, going back."]
+#: Rationales by click type (shoppers were asked now and then; most actions have none).
+_RATIONALES = {"review": "I want to compare the reviews before deciding.",
+               "product_link": "This one looks cheaper than the others.",
+               "product_option": "Checking if the colour I like is available.",
+               "purchase": "Buy it, the price is good and the reviews are fine.",
+               "filter": "Too many results, only the well-rated ones.",
+               None: "I know what I want, let me search for it."}
 _CLICKS = ["product_link", "product_link", "product_link", "product_option", "review", "filter",
            "page_related", "nav_bar", "cart_side_bar", "quantity", "other", "suggested_term"]
 
@@ -132,7 +136,8 @@ def _session_actions(rnd: random.Random, start: datetime, html_chars: int, versi
             "window_size": '{"width": 1920, "height": 934}',
             "page_meta": page_meta,
             "simplified_html": _html(search, shown, html_chars, rnd),
-            "rationale": rnd.choice(_RATIONALES) if rnd.random() < 0.03 else "",
+            "rationale": (_RATIONALES.get(click_type, "") if click_type in _RATIONALES and rnd.random()
+                          < (0.4 if click_type == "purchase" else 0.04) else ""),
             "products": orjson.dumps([{"asin": p[1], "title": p[0], "price": p[2], "quantity": 1, "options": []}
                                       for p in ([product] if product else [])]).decode(),
             "input_text": text,
