@@ -37,7 +37,7 @@ def timeline(qtbot):
 
 
 def test_gaps_fold_and_the_axis_stays_in_real_time(timeline):
-    t, *_rest, starts, ends = shopping()
+    t, *_rest, starts, _ends = shopping()
     assert timeline.folded and len(timeline.time_fold.folds) == 2
     d0, d1 = timeline._view_range()
     assert d1 - d0 < 3600          # three minutes-long sessions fill the view, not 20 days
