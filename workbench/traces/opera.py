@@ -68,32 +68,13 @@ class OperaTraceSet(TraceSet):
     ``rationale`` columns; ``tables`` says where the source files are (for the heavy columns)."""
 
     kind = "opera"
+    columns = tuple(_PAYLOAD_AND_EXTRA)
 
     def __init__(self, events: pl.DataFrame, users: pl.DataFrame, warnings: list[TraceIssue],
                  source: Path, tables: OperaTables, parquet: Path | None = None) -> None:
         super().__init__(events, users, warnings, source, parquet=parquet)
         self.tables = tables
         self.image_index: dict[str, tuple[int, int]] | None = None  # filled by opera_observe
-
-    def user_events(self, user_id: str) -> pl.DataFrame:
-        """That user's rows with the payload and the OPeRA columns, in ``event_index`` order."""
-        full = self._full
-        if full is not None:
-            frame = full.filter(pl.col("user_id") == user_id)
-        elif self.has_payload or self.parquet is None:
-            frame = self.events.filter(pl.col("user_id") == user_id)
-        else:
-            frame = (pl.scan_parquet(self.parquet).filter(pl.col("user_id") == user_id)
-                     .select(_PAYLOAD_AND_EXTRA).collect())
-        return frame.sort("event_index")
-
-    def with_payload(self) -> pl.DataFrame:
-        full = self._full
-        if full is not None:
-            return full
-        if self.has_payload or self.parquet is None:
-            return self.events.select([c for c in _PAYLOAD_AND_EXTRA if c in self.events.columns])
-        return pl.read_parquet(self.parquet).select(_PAYLOAD_AND_EXTRA)
 
 
 # -- entry point ------------------------------------------------------------------------------------

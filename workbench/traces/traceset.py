@@ -24,6 +24,10 @@ class TraceSet:
     and ``raw_events`` read from it); ``with_payload`` gives everyone's.
     """
 
+    #: The columns a user's events and ``with_payload`` have (sources with more, such as OPeRA's
+    #: session and rationale columns, extend it).
+    columns: tuple[str, ...] = tuple(schema.EVENT_SCHEMA)
+
     def __init__(self, events: pl.DataFrame, users: pl.DataFrame, warnings: list[TraceIssue],
                  source: Path, parquet: Path | None = None) -> None:
         self.events = events
@@ -109,7 +113,7 @@ class TraceSet:
             frame = self.events.filter(pl.col("user_id") == user_id)
         else:
             frame = (pl.scan_parquet(self.parquet).filter(pl.col("user_id") == user_id)
-                     .select(list(schema.EVENT_SCHEMA)).collect())
+                     .select(list(self.columns)).collect())
         return frame.sort("event_index")
 
     def raw_events(self, user_id: str) -> list[dict[str, Any]]:
@@ -125,6 +129,6 @@ class TraceSet:
         if full is not None:
             return full
         if self.has_payload or self.parquet is None:
-            return self.events.select([c for c in schema.EVENT_SCHEMA if c in self.events.columns])
-        return pl.read_parquet(self.parquet).select(list(schema.EVENT_SCHEMA))
+            return self.events.select([c for c in self.columns if c in self.events.columns])
+        return pl.read_parquet(self.parquet).select(list(self.columns))
 
