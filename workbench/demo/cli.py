@@ -26,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=1,
                         help="processes to generate with (default 1; the output does not depend on it)")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--opera", type=int, default=None, metavar="N",
+                        help="write instead a synthetic OPeRA-shaped web-shopping folder of N actions")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.scale > 0:
         print(f"workbench demo: --scale: expected a number > 0, got {args.scale}", file=sys.stderr)
         return 2
+    if args.opera is not None:
+        return _opera(out, args)
     from workbench.demo.generator import generate
 
     try:
@@ -67,4 +71,21 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {len(res.users)} users, {res.total_events} events, {len(res.chains)} chains "
               f"to {res.out_dir} in {res.seconds:.1f} s (chains: meta/chains.json)")
+    return 0
+
+
+def _opera(out: Path, args: argparse.Namespace) -> int:
+    """``--opera N``: the OPeRA-shaped folder (filtered version, 4 users, screenshots)."""
+    if args.opera < 1:
+        print(f"workbench demo: --opera: expected a number >= 1, got {args.opera}", file=sys.stderr)
+        return 2
+    from workbench.demo.opera import write_opera
+
+    try:
+        root = write_opera(out, n_actions=args.opera, n_users=4, html_chars=6000, version="filtered",
+                           seed=args.seed)
+    except OSError as exc:
+        print(f"workbench demo: {out}: cannot write ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    print(f"wrote {args.opera} OPeRA-shaped actions to {root}")
     return 0
