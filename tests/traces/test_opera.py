@@ -233,3 +233,13 @@ def test_info_command_on_an_opera_folder(root, capsys):
     info = json.loads(capsys.readouterr().out)
     alice = next(u for u in info["users"] if u["user_id"] == F.ALICE)
     assert alice["events"] == 10 and alice["actions"]["E-commerce/purchase"] == 1
+
+
+def test_demo_opera_folder_loads_clean(tmp_path):
+    from workbench.cli import main
+
+    assert main(["demo", str(tmp_path / "d"), "--opera", "300", "--seed", "3"]) == 0
+    ts = load_opera(tmp_path / "d", use_cache=False)
+    assert ts.events.height == 300 and ts.warnings == []
+    assert ts.tables.version == "filtered" and ts.tables.images   # screenshots are there
+    assert main(["demo", str(tmp_path / "e"), "--opera", "0"]) == 2
