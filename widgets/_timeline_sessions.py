@@ -3,6 +3,10 @@
 * :class:`SessionMarks` draws, on the lanes plot, a line at each session start and end and, for
   each gap that a :class:`~widgets._time_fold.TimeFold` folds, a hatched break with the real length
   of the gap ("⋯ 5 d 23 h ⋯"), so a folded axis never hides how much time passed.
+* :class:`SessionAxisMixin` gives :class:`~widgets.timeline.TimelineWidget` its session API
+  (``set_sessions``, ``set_folded``, ``set_notes``) and the real <-> display time conversions: the
+  widget's public times (``set_data``, ``set_range``, ``visible_range``, its signals) stay real
+  epoch seconds, the plots draw display time.
 * :class:`RationaleTrack` uses the row under the lanes (the watch track's plot, which web-shopping
   traces leave empty) for the shopper's own words: a marker at each rationale and, when few are in
   view, the words themselves. With no rationales it gives the row back to the watch track.
@@ -18,6 +22,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from widgets._time_fold import TimeFold, fold_label
+from widgets._timeline_data import LaneIndex
 from widgets._timeline_lanes import FG
 
 SESSION_COLOR = "#9aa3b2"
@@ -160,3 +165,117 @@ class RationaleTrack:
         if best is None or abs(self.x[best] - x) > tolerance:
             return None
         return self.texts[best]
+
+
+class SessionAxisMixin:
+    """Session API of the timeline widget (mixed into ``TimelineWidget``; uses its parts)."""
+
+    _fold: TimeFold | None
+    _folded: bool
+    _sessions: tuple[np.ndarray, np.ndarray]
+    _notes: tuple[np.ndarray, list[str], np.ndarray]
+    _t_real: np.ndarray
+
+    def set_sessions(self, starts: np.ndarray, ends: np.ndarray, fold: bool = True,
+                     min_gap: float | None = None) -> None:
+        """Session spans (real epoch seconds) of the current data: their boundaries are marked and,
+        with ``fold``, the long gaps between them are folded. Empty arrays: no sessions (linear
+        axis). Call after :meth:`set_data`; raises ValueError for bad spans."""
+        starts = np.asarray(starts, dtype=np.float64)
+        ends = np.asarray(ends, dtype=np.float64)
+        kwargs = {} if min_gap is None else {"min_gap": float(min_gap)}
+        new_fold = TimeFold.from_sessions(starts, ends, **kwargs) if starts.size else None
+        was_folded = self.time_fold is not None
+        real = self.visible_range() if self._data.n else None
+        self._fold = new_fold
+        self._sessions = (starts, ends)
+        self._folded = bool(fold and new_fold is not None)
+        # a first fold shows every session (the range before was the linear one); a refold keeps it
+        self._reapply_time(real if was_folded or not self._folded else None)
+
+    def set_folded(self, folded: bool) -> None:
+        """Fold the gaps between sessions (True) or show linear time (False: unfold on demand)."""
+        folded = bool(folded and self._fold is not None)
+        if folded != self._folded:
+            real = self.visible_range() if self._data.n else None
+            self._folded = folded
+            self._reapply_time(real)
+
+    @property
+    def folded(self) -> bool:
+        return self._folded
+
+    @property
+    def time_fold(self) -> TimeFold | None:
+        """The fold in use (None when the axis is linear)."""
+        return self._fold if self._folded else None
+
+    def set_notes(self, t: np.ndarray, texts: list[str], ids: np.ndarray) -> None:
+        """Rationales (the shopper's own words) at real times ``t`` for events ``ids``, drawn in the
+        row under the lanes; empty arrays remove them."""
+        self._notes = (np.asarray(t, dtype=np.float64), list(texts), np.asarray(ids, dtype=np.int64))
+        self.rationale_track.set_notes(self._to_display(self._notes[0]), self._notes[1], self._notes[2], 1.0)
+        self._last_key = None
+        self._refresh(force=True)
+
+    def _to_display(self, t: object) -> np.ndarray:
+        fold = self.time_fold
+        return np.asarray(t, dtype=np.float64) if fold is None else fold.to_display(t)
+
+    def _to_real(self, x: object) -> np.ndarray:
+        fold = self.time_fold
+        return np.asarray(x, dtype=np.float64) if fold is None else fold.to_real(x)
+
+    def _reapply_time(self, real: tuple[float, float] | None) -> None:
+        """Re-place everything after the time mapping changed, keeping the selection and showing the
+        real range ``real`` (None: everything)."""
+        selected = self._selected_id
+        self._rebuild_data()
+        self._apply_time_axis()
+        self.rationale_track.set_notes(self._to_display(self._notes[0]), self._notes[1], self._notes[2], 1.0)
+        self._draw_sessions()
+        if selected is not None:
+            self.set_selected(selected)
+        if real is not None:
+            self.set_range(*real)
+        elif self._data.n:
+            self.fit_all()
+        self._last_key = None
+        self._refresh(force=True)
+
+    def _apply_time_axis(self) -> None:
+        """Date labels of the real time at each tick; night bands only on a linear axis."""
+        fold = self.time_fold
+        self.lanes_plot.bands.show_night = fold is None
+        self.lanes_plot.bands.update()
+        for axis, strings in self._date_axes:  # ticks sit at display times, labels say the real time
+            axis.tickStrings = strings if fold is None else (
+                lambda values, scale, spacing, f=strings: f(list(fold.to_real(values)), scale, spacing))
+            axis.picture = None
+            axis.update()
+
+    def _rebuild_data(self) -> None:
+        """The lane index again from the real times (display times follow the current mapping)."""
+        d = self._data
+        if not d.n:
+            return
+        dim = None
+        if d.has_dimmed:  # the mask in set_data order (``active`` is in sorted order)
+            dim = np.empty(d.n, dtype=bool)
+            dim[d.order] = d.active
+        self._data = LaneIndex(self._to_display(self._t_real), d.lane, d.kind, d.value, d.ids, d.n_lanes)
+        if dim is not None:
+            self._data.set_dim_mask(dim)
+        self._apply_lanes()
+        self._rebuild_overview()
+        self._rebuild_highlights()
+        self._rebuild_ghosts()
+        self._update_cursor()
+
+    def _draw_sessions(self) -> None:
+        starts, ends = self._sessions
+        if not starts.size:
+            self.session_marks.set_fold(None, np.zeros(0), np.zeros(0), len(self._lanes))
+            return
+        self.session_marks.set_fold(self.time_fold, self._to_display(starts), self._to_display(ends),
+                                    len(self._lanes))
