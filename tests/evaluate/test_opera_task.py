@@ -178,6 +178,10 @@ def test_batch_llm_and_baselines_resume_and_ask_why(ts, tmp_path):
     assert m["actions"] == len(targets) and m["terminate_rate_predicted"] == 0.0
     assert m["terminate_rate_true"] > 0 and m["session_purchase_f1"] is not None
     assert res2.report["models"] == res.report["models"]
+    why = {w["event_index"]: w for w in report["ask_why"]["openai/dev-model"]}
+    assert why[5]["real_rationale"] == "Buy it, the price is good." and why[5]["exact"]
+    assert why[5]["model_reason"] == "It is the cooker I was looking for."
+    assert set(why) == {4, 5}                      # only the actions the shopper explained
 
 
 def test_unreadable_answer_is_a_failed_row(ts, tmp_path):

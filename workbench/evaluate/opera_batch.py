@@ -32,7 +32,7 @@ from workbench.evaluate.rows import RowWriter, question_key
 from workbench.fileio import atomic_write_text
 from workbench.simulate import opera_task as T
 
-__all__ = ["OperaTarget", "opera_targets", "page_for", "run_opera_batch"]
+__all__ = ["OperaTarget", "ask_why", "opera_targets", "page_for", "run_opera_batch"]
 
 
 @dataclass(frozen=True)
@@ -252,12 +252,27 @@ async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Se
            "settings": {"models": models, "page_tokens": page_tokens, "concurrency": concurrency,
                         "targets": len(targets), "sessions": len({t.session_id for t in targets})},
            "models": opera_report(row_list, models),
+           "ask_why": ask_why(row_list, models),
            "run": {"answered": len(rows), "cached": state["cached"], "failed": state["failed"],
                    "cost": state["cost"], "seconds": round(seconds, 3), "errors": errors,
                    "stopped": stopped[0]}}
     if out is not None:
         atomic_write_text(out / "report.json", json.dumps(rep, ensure_ascii=False, indent=2, default=str))
     return BatchResult(row_list, rep, out, [], [], seconds, int(state["cached"]))
+
+
+def ask_why(rows: Sequence[Mapping[str, Any]], models: Sequence[str], limit: int = 50) -> dict[str, list[dict]]:
+    """Per model, up to ``limit`` actions the shopper explained: the real action and rationale beside
+    the model's predicted action and its own stated reason."""
+    out: dict[str, list[dict]] = {m: [] for m in models}
+    for r in rows:
+        got = out.get(str(r["model"]))
+        if got is None or len(got) >= limit or not r.get("real_rationale"):
+            continue
+        got.append({"user_id": r["user_id"], "event_index": r["event_index"], "real": r.get("true_value"),
+                    "real_rationale": r["real_rationale"], "predicted": r.get("predicted_value"),
+                    "model_reason": r.get("reason"), "exact": bool(r.get("exact"))})
+    return out
 
 
 def _row(base: Mapping[str, Any], model: str, action: T.OperaAction | None, raw: str, ok: bool, error: str,

@@ -105,7 +105,15 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     for err in result.report["run"]["errors"][:3]:
         print(f"user {err['user_id']}, event {err['event_index']}: {err['error']}", file=sys.stderr)
-    print(json.dumps(result.report["models"], indent=2) if args.json else summary_table(result.report))
+    if args.json:
+        print(json.dumps(result.report["models"], indent=2))
+    else:
+        print(summary_table(result.report))
+        for model, items in result.report.get("ask_why", {}).items():
+            for item in items[:3]:
+                print(f"\nask why ({model}), {item['user_id']} #{item['event_index']}:\n"
+                      f"  shopper: {item['real']} -- \"{item['real_rationale']}\"\n"
+                      f"  model:   {item['predicted'] or '(no answer)'} -- \"{item['model_reason'] or ''}\"")
     if result.rows and all(not r.get("parse_ok") for r in result.rows):
         return 1  # nothing could be scored: a failure, not a result
     return 0
