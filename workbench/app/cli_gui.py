@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         # litellm is imported in the background after the first paint, never before it
         from workbench.app.preload import start_litellm_preload
 
-        QTimer.singleShot(300, start_litellm_preload)
+        QTimer.singleShot(0, start_litellm_preload)
 
     watcher = _FirstPaint(window)
     watcher.on_paint = _on_first_paint if exit_after_paint else _after_first_paint

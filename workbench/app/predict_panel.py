@@ -527,8 +527,10 @@ class PredictPanel(QWidget):
         llms = [m for m in self.checked_models() if not m.startswith("baseline:")]
         if not llms:
             return "no LLM chosen: no cost"
-        if "litellm" not in sys.modules:
-            return "estimated cost: after litellm loads (first Predict)"
+        from workbench.simulate.tokens import litellm_loaded
+
+        if not litellm_loaded():
+            return "estimated cost: once litellm has loaded (it loads in the background)"
         litellm = sys.modules["litellm"]
         parts = []
         for m in llms:
@@ -684,7 +686,9 @@ class PredictPanel(QWidget):
         ds, user, idx = self.state.dataset, self.state.current_user, self.state.selected_index
         loop = asyncio.get_running_loop()
         try:
-            if any(not s.is_baseline for s in specs) and "litellm" not in sys.modules:
+            from workbench.simulate.tokens import litellm_loaded
+
+            if any(not s.is_baseline for s in specs) and not litellm_loaded():
                 self.status.setText("Loading litellm…")
                 from workbench.simulate.tokens import import_litellm
 

@@ -355,6 +355,10 @@ async def predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str,
                   policy: RetryPolicy | None = None, api_key: str | None = None) -> Prediction:
     """Ask one question; parse it as the benchmark does; never raises for call or parse failures. The
     answer's raw text, its text value and the error carry no secret (:func:`workbench.secrets.redact`)."""
+    from workbench.simulate.tokens import ensure_litellm
+
+    if not spec.is_baseline:
+        await ensure_litellm()          # never block the event loop on the (slow) import
     p = await _predict(spec, prompt_text, field_name, kind, policy=policy, api_key=api_key)
     changes: dict[str, Any] = {}
     for name in ("raw_output", "error", "predicted_value", "predicted_label"):
@@ -422,4 +426,7 @@ def _method(kind: str, use_lp: bool) -> str:
 async def summarize(spec: ModelSpec, request_text: str, *, max_tokens: int = 400,
                     policy: RetryPolicy | None = None) -> CallResult:
     """The summary-memory call (plain text answer, think blocks removed by the caller)."""
+    from workbench.simulate.tokens import ensure_litellm
+
+    await ensure_litellm()
     return await complete(spec, request_text, max_tokens=max_tokens, policy=policy)

@@ -54,6 +54,26 @@ def approx_tokens(text: str) -> int:
     return approx_from_counts(cjk_count(text), len(text))
 
 
+def litellm_loaded() -> bool:
+    """Whether litellm is imported *and finished initialising*. While another thread is importing it
+    (the GUI's background preload) it is already in ``sys.modules`` but half-built: touching it then
+    would block the caller on the import lock, so callers on the GUI thread check this first."""
+    import sys
+
+    mod = sys.modules.get("litellm")
+    spec = getattr(mod, "__spec__", None)
+    return mod is not None and not getattr(spec, "_initializing", False)
+
+
+async def ensure_litellm() -> None:
+    """Import litellm on a worker thread unless it is fully loaded, so that an event loop (the GUI's,
+    under qasync) never waits on the import itself; a no-op once it is loaded."""
+    if not litellm_loaded():
+        import asyncio
+
+        await asyncio.to_thread(import_litellm)
+
+
 def import_litellm() -> Any:
     """Import litellm the safe way: local cost map, no telemetry, no verbose logging."""
     os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
