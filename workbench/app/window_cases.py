@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:  # types only: the heavy panels are imported when first needed
     from workbench.annotate.model import Case
+    from workbench.app.blind_dialog import BlindDialog
     from workbench.app.cases_panel import CasesPanel
     from workbench.app.compare_panel import ComparePanel
     from workbench.app.eval_panel import EvaluationPanel
@@ -232,7 +233,7 @@ class WindowCasesMixin:
             window.destroyed.connect(lambda *_: setattr(self, "presentation", None))
         return window
 
-    def open_blind_test(self) -> Any:
+    def open_blind_test(self) -> BlindDialog | None:
         """File ▸ Blind test…: the keyboard-only blind test on a case store's items (built with
         ``workbench blind build``); the annotator is the login name."""
         import getpass
