@@ -210,9 +210,15 @@ def _export(args: argparse.Namespace, store: Any) -> int:
     spans: dict[str, list[Any]] = {}
     for span in store.spans():
         spans.setdefault(span.case_id, []).append(span)
+    stakeholder = None
+    if args.format == "html":
+        from workbench.annotate.agreement import agreement
+        from workbench.annotate.stakeholder import stakeholder_facts
+
+        stakeholder = stakeholder_facts(store.blind_items(), store.blind_picks(), agreement(cases))
     try:
         out = export_cases(cases, args.format, args.out, redactor=redactor, title=args.title,
-                           taxonomy=store.tags(), traces=traces, spans=spans)
+                           taxonomy=store.tags(), traces=traces, spans=spans, stakeholder=stakeholder)
     except ExportError as exc:
         return _fail(str(exc), 1)
     print(f"wrote {len(cases)} case(s) to {out}")

@@ -228,14 +228,16 @@ def parquet_frame(cases: Iterable[Case], spans: SpanMap | None = None):  # -> po
 
 def export_cases(cases: Iterable[Case], fmt: str, out: str | Path, *, redactor: Redactor | None = None,
                  title: str = "Annotated cases", taxonomy: Iterable[Any] = (),
-                 traces: Callable[[str], Any] | None = None, spans: SpanMap | None = None) -> Path:
+                 traces: Callable[[str], Any] | None = None, spans: SpanMap | None = None,
+                 stakeholder: Any = None) -> Path:
     """Write ``cases`` to ``out`` in ``fmt`` (jsonl, csv, parquet, html) after redaction.
 
     ``taxonomy`` (a list of :class:`~workbench.annotate.taxonomy.Tag`) gives the report its tag
     labels and colours; ``traces`` (source -> TraceSet or None) fills in the raw event and the
     neighbouring events of cases stored without them, and lets the report draw a wider timeline
     around each case than the stored neighbours. ``spans`` (case id -> spans) are exported with
-    their cases.
+    their cases; ``stakeholder`` (:class:`~workbench.annotate.stakeholder.StakeholderFacts`) gives the
+    HTML report its first, one-minute section.
     """
     fmt = fmt.lower()
     if fmt not in FORMATS:
@@ -257,6 +259,7 @@ def export_cases(cases: Iterable[Case], fmt: str, out: str | Path, *, redactor: 
         frame = parquet_frame(exported, out_spans)
         return atomic_write(out, lambda p: frame.write_parquet(p, compression="zstd"))
     from workbench.annotate.report import render_report
+    from workbench.annotate.stakeholder import stakeholder_html
 
     # a redacting export draws only the (redacted) stored events: the trace itself is not redacted
     notes = []
@@ -265,7 +268,10 @@ def export_cases(cases: Iterable[Case], fmt: str, out: str | Path, *, redactor: 
     if red.coarsen:
         notes.append(f"times coarsened to the {red.coarsen}")
     tags = [replace(t, label=red.text(t.label), description=red.text(t.description)) for t in taxonomy]
+    if red.pseudonymise and stakeholder is not None:  # the pairs' users, even without a case of theirs
+        red.learn_users(item.user_id for item, _ in stakeholder.pairs)
     html_text = render_report(exported, title=red.text(title), taxonomy=tags,
                               traces=None if red.active else traces, note=", ".join(notes),
-                              coarsen=red.coarsen, spans=out_spans)
+                              coarsen=red.coarsen, spans=out_spans,
+                              first_section=stakeholder_html(stakeholder, exported, red.text))
     return atomic_write(out, lambda p: p.write_bytes(html_text.encode("utf-8")))

@@ -389,7 +389,7 @@ def toc_html(cases: Sequence[Case]) -> str:
 def render_report(cases: Iterable[Case], *, title: str = "Annotated cases",
                   taxonomy: Sequence[Tag] = (), traces: Callable[[str], Any] | None = None,
                   generated: datetime | None = None, note: str = "", coarsen: str | None = None,
-                  spans: Mapping[str, Sequence[Span]] | None = None) -> str:
+                  spans: Mapping[str, Sequence[Span]] | None = None, first_section: str = "") -> str:
     """The report as one HTML string. ``traces(source)`` may return a loaded TraceSet to draw a wider
     timeline than the stored neighbours (give None for redacted exports). ``coarsen`` ("hour"/"day")
     keeps the report's own times (axis labels, generation time) no finer than the redacted data."""
@@ -397,7 +397,7 @@ def render_report(cases: Iterable[Case], *, title: str = "Annotated cases",
     tag_info = {t.name: t for t in (taxonomy or DEFAULT_TAGS)}
     spans = spans or {}
     all_spans = [s for c in case_list for s in spans.get(c.id, ())]
-    body = [summary_html(case_list, tag_info, lexicon_quality_html(all_spans)), toc_html(case_list)]
+    body = [first_section, summary_html(case_list, tag_info, lexicon_quality_html(all_spans)), toc_html(case_list)]
     body += [case_html(c, i, tag_info, traces, coarsen, spans.get(c.id, ())) for i, c in enumerate(case_list, 1)]
     when = (generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     subtitle = f"{len(case_list)} case(s) · generated {when}" + (f" · {note}" if note else "")

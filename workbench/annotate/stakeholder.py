@@ -1,0 +1,132 @@
+"""The report's first section, for a reader who is not a specialist: one minute to read. Layer:
+annotate (pure; no Qt).
+
+* the blind test: how often annotators told the real user from each model, with its 95% interval and
+  what that means against the 50% of guessing;
+* the three most telling real-against-simulated pairs, as the annotators chose them (picks they were
+  sure of, confidence 3, and got right; those with reasons first);
+* the hyper-activity gap: how often each model predicted "yes" on the binary questions of the cases
+  shown, against how often the real users did;
+* the agreement between annotators, each coefficient with its number of items and one sentence on
+  what it means.
+
+Every free text (messages, reasons) goes through the export's redaction before it is escaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from workbench.annotate.agreement import AgreementReport, LabelAgreement
+from workbench.annotate.blind import BlindItem, DetectionRate, Pick, detection_rates
+from workbench.annotate.model import Case
+from workbench.annotate.svg import e
+
+_MEANING = {
+    "cohen_kappa": "Cohen's kappa: agreement of the two annotators beyond what chance gives (0 = chance, "
+                   "1 = perfect); it drops sharply when one label is rare.",
+    "fleiss_kappa": "Fleiss' kappa: the same idea for three or more annotators (0 = chance, 1 = perfect).",
+    "krippendorff_alpha": "Krippendorff's alpha: agreement beyond chance that also copes with annotators "
+                          "who skipped items; 0.8 or more is usually taken as reliable.",
+    "gwet_ac1": "Gwet's AC1: agreement beyond chance that stays meaningful when one label is rare, where "
+                "kappa understates how often annotators agree.",
+}
+
+
+@dataclass
+class StakeholderFacts:
+    """What the first section shows (any part may be empty)."""
+
+    detection: list[DetectionRate] = field(default_factory=list)
+    pairs: list[tuple[BlindItem, Pick]] = field(default_factory=list)
+    agreement: AgreementReport | None = None
+
+
+def stakeholder_facts(items: Sequence[BlindItem], picks: Sequence[Pick],
+                      agreement: AgreementReport | None = None) -> StakeholderFacts:
+    """The section's facts from a store's blind session and agreement report."""
+    by_id = {i.id: i for i in items}
+    sure = [(by_id[p.item_id], p) for p in picks
+            if p.item_id in by_id and p.confidence == 3 and p.pick == by_id[p.item_id].real_side]
+    sure.sort(key=lambda ip: (-len(ip[1].reasons), ip[1].created))
+    return StakeholderFacts([r for r in detection_rates(items, picks) if r.scenario == ""], sure[:3], agreement)
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{v:.0%}"
+
+
+def _detection_html(rates: Sequence[DetectionRate]) -> str:
+    rows = []
+    for r in rates:
+        if r.better_than_chance:
+            verdict = "better than guessing: people can tell this simulator from real users"
+        elif r.high is not None and r.high < 0.5:
+            verdict = "worse than guessing: the simulated side looked more real than the real one"
+        else:
+            verdict = "not distinguishable from guessing (50%) with this many comparisons"
+        rows.append(f"<li><b>{e(r.model)}</b>: the real user was found in {r.correct} of {r.picks} blind "
+                    f"comparisons ({_pct(r.rate)}; 95% interval {_pct(r.low)}–{_pct(r.high)}) — {e(verdict)}.</li>")
+    return "<h3>Can people tell the simulator from real users?</h3><ul>" + "".join(rows) + "</ul>" if rows else ""
+
+
+def _pairs_html(pairs: Sequence[tuple[BlindItem, Pick]], text: Callable[[str], str]) -> str:
+    if not pairs:
+        return ""
+    out = ["<h3>The most telling pairs (the annotators' choice)</h3>"]
+    for item, pick in pairs:
+        real = item.a_text if item.real_side == "A" else item.b_text
+        fake = item.b_text if item.real_side == "A" else item.a_text
+        why = (" · why: " + ", ".join(pick.reasons)) if pick.reasons else ""
+        out.append(f'<div class="pair"><p class="meta">{e(text(item.scenario or "event"))}{e(text(why))}</p>'
+                   f'<div class="sim"><span class="role">real user</span>{e(text(real))}</div>'
+                   f'<div class="sim"><span class="role">simulated by {e(item.model)}</span>{e(text(fake))}</div></div>')
+    return "".join(out)
+
+
+def _gap_html(cases: Sequence[Case]) -> str:
+    from workbench.annotate.report import positive_rates
+
+    pooled: dict[str, list[float]] = {}
+    real_all: list[float] = []
+    for _, bars in positive_rates(cases):
+        for name, v in bars:
+            if v is None:
+                continue
+            (real_all if name == "real" else pooled.setdefault(name, [])).append(v)
+    if not real_all or not pooled:
+        return ""
+    real = sum(real_all) / len(real_all)
+    rows = [f"<li><b>{e(m)}</b> predicted “yes” {_pct(sum(v) / len(v))} of the time where real users did "
+            f"{_pct(real)} (gap {100 * (sum(v) / len(v) - real):+.0f} points).</li>" for m, v in sorted(pooled.items())]
+    return ("<h3>Hyper-activity: do simulated users act more than real ones?</h3>"
+            "<p class=\"legend\">Mean positive rate over the binary questions of the cases in this report.</p>"
+            "<ul>" + "".join(rows) + "</ul>")
+
+
+def _agreement_html(report: AgreementReport | None) -> str:
+    if report is None or report.overall is None:
+        return ""
+    label: LabelAgreement = report.overall
+    items = []
+    for c in label.coefficients:
+        value = "undefined" if c.value is None else f"{c.value:.2f}"
+        items.append(f"<li><b>{value}</b> ({c.items} items, {c.annotators} annotators) — "
+                     f"{e(_MEANING.get(c.name, c.name))}</li>")
+    who = ", ".join(report.annotators)
+    return (f"<h3>Do annotators agree?</h3><p>{len(report.annotators)} annotators ({e(who)}) rated "
+            f"{report.shared_items} items in common; all tags pooled:</p><ul>{''.join(items)}</ul>")
+
+
+def stakeholder_html(facts: StakeholderFacts | None, cases: Sequence[Case],
+                     text: Callable[[str], str] = str) -> str:
+    """The section as HTML ("" when there is nothing to say); ``text`` redacts free text."""
+    if facts is None:
+        return ""
+    parts = [_detection_html(facts.detection), _pairs_html(facts.pairs, text), _gap_html(cases),
+             _agreement_html(facts.agreement)]
+    body = "".join(p for p in parts if p)
+    if not body:
+        return ""
+    return f'<section class="stakeholder"><h2>In one minute</h2>{body}</section>'
