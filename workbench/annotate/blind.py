@@ -100,7 +100,7 @@ def build_items(rows: Iterable[Mapping[str, Any]], model: str, n: int, *, seed: 
     rng = random.Random(seed)
     keys = sorted(by_event)
     rng.shuffle(keys)
-    items = []
+    items: list[BlindItem] = []
     for key in keys:
         if len(items) >= n:
             break

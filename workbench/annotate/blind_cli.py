@@ -15,7 +15,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.annotate.store import CaseStore
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -109,20 +112,20 @@ def _build(args: argparse.Namespace, store_cls: Any) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace, store: Any) -> int:
+def _report(args: argparse.Namespace, store: CaseStore) -> int:
     from dataclasses import asdict
 
     from workbench.annotate.blind import detection_rates
 
     items, picks = store.blind_items(), store.blind_picks()
     rates = detection_rates(items, picks)
-    data = {"items": len(items), "picks": len(picks),
-            "annotators": sorted({p.annotator for p in picks}), "chance": 0.5,
+    annotators = sorted({p.annotator for p in picks})
+    data = {"items": len(items), "picks": len(picks), "annotators": annotators, "chance": 0.5,
             "detection": [{**asdict(r), "better_than_chance": r.better_than_chance} for r in rates]}
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
         return 0
-    print(f"{len(items)} item(s), {len(picks)} pick(s) by {', '.join(data['annotators']) or 'nobody yet'}")
+    print(f"{len(items)} item(s), {len(picks)} pick(s) by {', '.join(annotators) or 'nobody yet'}")
     for r in rates:
         where = r.scenario or "all scenarios"
         print(f"  {r.model:<28} {where:<20} {r.correct}/{r.picks} = {r.rate:.0%} "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import orjson
 import polars as pl
@@ -17,6 +18,9 @@ from workbench.traces import cache, limits, schema
 from workbench.traces.errors import TraceError, TraceIssue
 from workbench.traces.importer import short
 from workbench.traces.traceset import TraceSet
+
+#: Parquet compressions polars writes.
+ParquetCompression = Literal["lz4", "uncompressed", "snappy", "gzip", "brotli", "zstd"]
 
 META_USERS = "workbench.users"
 META_WARNINGS = "workbench.warnings"
@@ -74,7 +78,7 @@ def read_parquet(path: Path, source: Path | None = None) -> TraceSet:
 
 
 def write_canonical(events: pl.DataFrame, users: pl.DataFrame, warnings: list[TraceIssue],
-                    out: Path, source: Path, *, compression: str = "lz4", level: int | None = None,
+                    out: Path, source: Path, *, compression: ParquetCompression = "lz4", level: int | None = None,
                     extra_meta: dict[str, str] | None = None) -> None:
     """Write ``events`` (payload included) to ``out`` atomically, the user table and warnings in
     its metadata (user sources relative to ``source`` when it is a folder). ``compression`` and
