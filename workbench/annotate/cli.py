@@ -18,7 +18,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.annotate.store import CaseStore
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -98,7 +101,7 @@ def _default_author() -> str:
         return ""
 
 
-def _filters(args: argparse.Namespace, store: Any) -> dict[str, Any]:
+def _filters(args: argparse.Namespace, store: CaseStore) -> dict[str, Any]:
     tag = None
     if getattr(args, "tag", None):
         tag = store.resolve_tag(args.tag).name
@@ -139,7 +142,7 @@ def run(args: argparse.Namespace) -> int:
     return _fail(f"unknown command {command!r}")
 
 
-def _damaged_exit(store: Any, code: int) -> int:
+def _damaged_exit(store: CaseStore, code: int) -> int:
     """After reading a damaged store: say what could not be read, and never exit 0."""
     if code != 0 or not store.damage:
         return code
@@ -152,7 +155,7 @@ def _damaged_exit(store: Any, code: int) -> int:
     return 1
 
 
-def _add(args: argparse.Namespace, store: Any) -> int:
+def _add(args: argparse.Namespace, store: CaseStore) -> int:
     import orjson
 
     from workbench.annotate.context import CaseContextError, case_from_trace
@@ -183,7 +186,7 @@ def _add(args: argparse.Namespace, store: Any) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace, store: Any) -> int:
+def _export(args: argparse.Namespace, store: CaseStore) -> int:
     from workbench.annotate.export import ExportError, export_cases
     from workbench.annotate.redact import Redactor, known_secrets
 
@@ -225,7 +228,7 @@ def _export(args: argparse.Namespace, store: Any) -> int:
     return 0
 
 
-def _list(args: argparse.Namespace, store: Any) -> int:
+def _list(args: argparse.Namespace, store: CaseStore) -> int:
     import orjson
 
     from workbench.secrets import redact
@@ -241,7 +244,7 @@ def _list(args: argparse.Namespace, store: Any) -> int:
     return 0
 
 
-def _queue(args: argparse.Namespace, store: Any) -> int:
+def _queue(args: argparse.Namespace, store: CaseStore) -> int:
     from workbench.annotate.queue import QueueError, load_prediction_rows, mismatch_queue
 
     try:

@@ -18,7 +18,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from workbench.annotate.store import CaseStore
 
 COMMANDS = ("merge", "agreement", "disagreements", "adjudicate", "mark", "suggest", "spans")
 
@@ -140,7 +143,7 @@ def _merge(args: argparse.Namespace) -> int:
     return 0
 
 
-def _agreement(args: argparse.Namespace, store: Any) -> int:
+def _agreement(args: argparse.Namespace, store: CaseStore) -> int:
     from workbench.annotate.agreement import agreement
 
     tags = None
@@ -173,7 +176,7 @@ def _agreement(args: argparse.Namespace, store: Any) -> int:
     return 0
 
 
-def _adjudicate(args: argparse.Namespace, store: Any) -> int:
+def _adjudicate(args: argparse.Namespace, store: CaseStore) -> int:
     tag = store.resolve_tag(args.tag).name
     by = args.by if args.by is not None else _login()
     if not by.strip():
@@ -188,7 +191,7 @@ def _adjudicate(args: argparse.Namespace, store: Any) -> int:
     return 0
 
 
-def _spans(args: argparse.Namespace, store: Any) -> int:
+def _spans(args: argparse.Namespace, store: CaseStore) -> int:
     from dataclasses import asdict
 
     from workbench.annotate.spans import SpanError, candidates, lexicon_quality, make_span

@@ -9,11 +9,14 @@ only a list of a user's events; :func:`case_from_trace` fetches them from a load
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from workbench.annotate.model import Case, CasePrediction, Turn, dialogue_of, new_case
 from workbench.traces.numbers import to_number
 from workbench.traces.schema import ENGAGEMENT_TYPES, OTHER, SCENARIOS, canonical_scenario, parse_timestamp
+
+if TYPE_CHECKING:
+    from workbench.traces.traceset import TraceSet
 
 #: Raw neighbouring events stored with a case on each side of its event (export context).
 NEIGHBOURS = 3
@@ -159,7 +162,7 @@ def case_for_range(raw_events: Events, *, source: str, user_id: str,
                     neighbours=neighbours, tags=tags, severity=severity, note=note, author=author)
 
 
-def raw_events_for(traces: Any, user_id: str) -> dict[int, dict[str, Any]]:
+def raw_events_for(traces: TraceSet, user_id: str) -> dict[int, dict[str, Any]]:
     """A user's raw events keyed by ``event_index`` from a ``TraceSet`` (decoded once and shared:
     ``TraceSet.user``), naming the trace when the user is missing. An event the importer had to
     skip leaves a gap instead of shifting the indices. Treat the events as read-only."""
@@ -170,7 +173,7 @@ def raw_events_for(traces: Any, user_id: str) -> dict[int, dict[str, Any]]:
     return traces.user(user_id).raw()
 
 
-def case_from_trace(traces: Any, user_id: str, event_index: int, **kwargs: Any) -> Case:
+def case_from_trace(traces: TraceSet, user_id: str, event_index: int, **kwargs: Any) -> Case:
     """:func:`case_from_events` over a loaded ``workbench.traces.TraceSet``."""
     return case_from_events(raw_events_for(traces, user_id), source=str(getattr(traces, "source", "")),
                             user_id=user_id, event_index=event_index, **kwargs)

@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
@@ -45,6 +45,9 @@ import orjson
 from workbench.demo import dialogues, textbank
 from workbench.demo.personas import PERSONAS, Persona
 from workbench.fileio import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from workbench.tasks import TaskState
 
 #: Bump when the output changes; ``ensure_demo_dataset`` regenerates folders with another version.
 GENERATOR_VERSION = "1"
@@ -814,7 +817,7 @@ def _user_job(job: tuple[Persona, int, int, int, dict[str, str], str]) -> tuple[
 
 def generate(out_dir: str | os.PathLike[str], seed: int = 0, *, heavy_events: int | None = None,
              scale: float = 1.0, combined: bool = False, personas: tuple[Persona, ...] | None = None,
-             workers: int = 1, task: Any = None) -> DemoResult:
+             workers: int = 1, task: TaskState | None = None) -> DemoResult:
     """Write the demo dataset into ``out_dir`` (created if needed) and return what was written.
 
     ``heavy_events`` overrides the heavy user's feed volume (default ``HEAVY_EVENTS``); ``scale``

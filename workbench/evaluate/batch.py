@@ -30,12 +30,15 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from workbench.evaluate import metrics as M
 from workbench.evaluate.rows import PredictionRow, RowWriter, dumps_row, question_key, read_rows
 from workbench.evaluate.sampling import Sample, SampledEvent, UserTrace, scenario_zh
 from workbench.fileio import atomic_write_text
+
+if TYPE_CHECKING:
+    from workbench.tasks import TaskState
 
 __all__ = ["BatchProgress", "BatchResult", "run_batch", "records_from_rows", "build_report",
            "read_rows", "question_key", "count_questions"]
@@ -195,7 +198,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                     tokenizer: str = "approx", policy: Any = None, baselines: Any = None,
                     on_progress: Callable[[BatchProgress], None] | None = None,
                     on_row: Callable[[dict[str, Any]], None] | None = None,
-                    task: Any = None, resume: bool = True, biases: bool = True,
+                    task: TaskState | None = None, resume: bool = True, biases: bool = True,
                     judge_pause: float = 1.0, reference: Any = None) -> BatchResult:
     """Run ``sample`` through ``specs`` (ModelSpec list). See the module docstring.
     ``reference``: a loaded benchmark checkout (:func:`workbench.simulate.reference.load_reference`)

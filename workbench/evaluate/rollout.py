@@ -34,9 +34,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from workbench.evaluate.biases import event_interests
+
+if TYPE_CHECKING:
+    from workbench.tasks import TaskState
 
 __all__ = [
     "CLOSED",
@@ -259,7 +262,7 @@ async def run_rollout(user_id: str, profile: str, events: Sequence[tuple[int, Ma
                       tokenizer: str = "approx", cache: Any = None, baselines: Any = None,
                       policy: Any = None, concurrency: int = 8, max_cost: float | None = None,
                       on_step: Callable[[RolloutStep, int, int], None] | None = None,
-                      task: Any = None) -> Rollout:
+                      task: TaskState | None = None) -> Rollout:
     """Roll ``spec`` (a ModelSpec; a baseline works too) over the horizon; see the module docstring.
 
     ``events``: the user's ``(event_index, raw event)`` in time order. ``on_step(step, done,

@@ -53,9 +53,12 @@ import random
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
 from workbench.simulate.memory import in_window
+
+if TYPE_CHECKING:
+    from workbench.traces.traceset import TraceSet
 
 __all__ = [
     "HISTORY_WINDOW", "TEST_WINDOW", "NUM_USERS", "TEST_LENGTH", "SEED", "HIGH_VALUE_ACTIONS",
@@ -272,7 +275,7 @@ def balanced_sample(candidates: Sequence[T], total: int, rng: random.Random, *,
 # -- loading ----------------------------------------------------------------------------------------
 
 def load_benchmark_users(path: str | Path, *, min_actions: int = 0, target_users: int = 0,
-                         traces: Any = None) -> list[UserTrace]:
+                         traces: TraceSet | None = None) -> list[UserTrace]:
     """Users of a trace file or folder, chosen as the benchmark chooses them, read by
     :func:`workbench.traces.load_traces` (``traces``: an already loaded TraceSet of ``path``).
 

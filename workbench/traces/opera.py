@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import polars as pl
@@ -51,6 +51,9 @@ from workbench.traces.opera_tables import (
     discover,
 )
 from workbench.traces.traceset import TraceSet
+
+if TYPE_CHECKING:
+    from workbench.tasks import TaskState
 
 #: Bumped when the OPeRA mapping changes (part of the cache key).
 OPERA_VERSION = "1"
@@ -80,7 +83,7 @@ class OperaTraceSet(TraceSet):
 # -- entry point ------------------------------------------------------------------------------------
 
 
-def load_opera(folder: str | Path, task: Any = None, use_cache: bool = True,
+def load_opera(folder: str | Path, task: TaskState | None = None, use_cache: bool = True,
                background_cache_write: bool = True) -> OperaTraceSet:
     """Load an OPeRA folder (see the module docstring). Raises :class:`TraceError` when no action
     table can be read; other problems are ``warnings`` on the result."""
@@ -126,7 +129,7 @@ def _digest(folder: Path, tables: OperaTables) -> str:
 # -- the import -------------------------------------------------------------------------------------
 
 
-def import_opera(folder: Path, tables: OperaTables, task: Any = None) -> OperaTraceSet:
+def import_opera(folder: Path, tables: OperaTables, task: TaskState | None = None) -> OperaTraceSet:
     """Read the tables and build the canonical frame (no cache)."""
     issues = IssueLog()
     for note in tables.notes:
@@ -146,7 +149,7 @@ def import_opera(folder: Path, tables: OperaTables, task: Any = None) -> OperaTr
     return OperaTraceSet(events, users, issues.issues(), folder, tables)
 
 
-def _read_actions(tables: OperaTables, task: Any) -> pl.DataFrame:
+def _read_actions(tables: OperaTables, task: TaskState | None) -> pl.DataFrame:
     frames = []
     for i, t in enumerate(tables.actions):
         if task is not None:
