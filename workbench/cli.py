@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "opera-eval": ("workbench.evaluate.opera_cli", "predict OPeRA shoppers' next actions and score them"),
     "compare": ("workbench.evaluate.compare_cli", "compare evaluation runs question by question, "
                 "with paired statistics"),
-    "rollout": ("workbench.evaluate.rollout_cli", "let a model live a user's days (open and closed "
+    "rollout": ("workbench.annotate.rollout_cli", "let a model live a user's days (open and closed "
                 "loop) beside the real trace"),
     "prompt-diff": ("workbench.simulate.cli_diff", "show our prompt beside the benchmark's (needs its checkout)"),
     "cases": ("workbench.annotate.cli", "add and export annotated bias cases"),

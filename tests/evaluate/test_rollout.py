@@ -230,6 +230,16 @@ def test_cli_end_to_end(tmp_path, capsys):
     assert set(saved["runs"]) == {"open", "closed"} and set(saved["days"]) == {"real", "open", "closed"}
     assert [g["day"] for g in saved["gap"]] == ["2025-08-21", "2025-08-22"]
     assert (out / "simulated_open.json").exists() and (out / "simulated_closed.json").exists()
+    page = tmp_path / "ro.html"
+    assert main(["rollout", str(trace), "--user", "u1", "--from", "2025-08-21", "--days", "2",
+                 "--model", "baseline:user", "--closed-loop", "--out", str(out), "--html", str(page),
+                 "--no-cache"]) == 0
+    from workbench.annotate.report import content_security_policies, external_references
+
+    html = page.read_text(encoding="utf-8")
+    assert external_references(html) == [] and "script-src 'none'" in content_security_policies(html)[0]
+    assert html.count("<svg") == 3 + 2              # real + open + closed sketches, two day charts
+    assert "Simulated · closed loop" in html and "2025-08-22" in html
     assert main(["rollout", str(trace), "--user", "u1", "--from", "someday", "--model",
                  "baseline:user", "--out", str(out)]) == 2
     assert "not a date" in capsys.readouterr().err

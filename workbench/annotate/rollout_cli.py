@@ -1,13 +1,14 @@
-"""``workbench rollout``: let a simulator live a user's days, open and closed loop. Layer: evaluate
-(CLI).
+"""``workbench rollout``: let a simulator live a user's days, open and closed loop. Layer: annotate
+(CLI; the computation is :mod:`workbench.evaluate.rollout`, the page :mod:`workbench.annotate.rollout_report`).
 
     workbench rollout TRACE --user U --from T0 --days N --model M [--closed-loop] --out DIR [--json]
 
 Always runs the open loop (the benchmark's real history); ``--closed-loop`` also runs the closed
 loop (the model feeds on its own earlier reactions). Writes ``DIR/rollout.json`` (steps, settings,
 per-day figures for real / open / closed and the closed-minus-open gap) and
-``DIR/simulated_<mode>.json`` (OmniBehavior JSON: open it like any trace). Prints a per-day table,
-or the whole result with ``--json``. Exit codes: 0 done, 1 stopped early (cancel, spend cap) or
+``DIR/simulated_<mode>.json`` (OmniBehavior JSON: open it like any trace); ``--html OUT`` also writes
+a self-contained page (real above simulated, small multiples per day). Prints a per-day table, or
+the whole result with ``--json``. Exit codes: 0 done, 1 stopped early (cancel, spend cap) or
 every answer failed, 2 bad input.
 """
 
@@ -34,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also run the closed loop (history = the model's own reactions after T0)")
     parser.add_argument("--out", type=Path, required=True, help="folder to write")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--html", type=Path, metavar="OUT", help="also write an HTML page of the rollout")
     parser.add_argument("--scenario", action="append", default=[],
                         help="only this scenario (English name, e.g. 'Video Browsing'; repeatable)")
     parser.add_argument("--every", type=int, default=1, help="predict every Nth event (default 1)")
@@ -173,6 +175,14 @@ def run(args: argparse.Namespace) -> int:
     for mode, r in results.items():
         doc = to_omnibehavior(r, profile, events)
         atomic_write_text(args.out / f"simulated_{mode}.json", json.dumps(doc, ensure_ascii=False))
+    if args.html:
+        from workbench.annotate.rollout_report import rollout_html
+
+        sims = {m: sorted(r.simulated.items(), key=lambda kv: str(kv[1].get("timestamp", "")))
+                for m, r in results.items()}
+        page = rollout_html(json.loads(json.dumps(out, default=str)), events, sims)
+        atomic_write_text(args.html, page)
+        print(f"wrote {visible(str(args.html))}", file=sys.stderr)
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1, default=str))
     else:
