@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from workbench.annotate.store import CaseStore
+
+from workbench.annotate.cli import _default_author, _fail
 
 COMMANDS = ("merge", "agreement", "disagreements", "adjudicate", "mark", "suggest", "spans")
 
@@ -84,20 +85,6 @@ def add_arguments(sub: Any) -> None:
     sp.add_argument("db", type=Path, help="case store")
     sp.add_argument("--quality", action="store_true", help="lexicon precision/recall instead of the spans")
     sp.add_argument("--json", action="store_true", help="print JSON")
-
-
-def _fail(message: str, code: int = 2) -> int:
-    print(f"workbench cases: {message}", file=sys.stderr)
-    return code
-
-
-def _login() -> str:
-    try:
-        import getpass
-
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in this environment: the caller must say who
-        return ""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -178,7 +165,7 @@ def _agreement(args: argparse.Namespace, store: CaseStore) -> int:
 
 def _adjudicate(args: argparse.Namespace, store: CaseStore) -> int:
     tag = store.resolve_tag(args.tag).name
-    by = args.by if args.by is not None else _login()
+    by = args.by if args.by is not None else _default_author()
     if not by.strip():
         return _fail("say who decided with --by (no login name is known here)")
     from workbench.annotate.agreement import item_key
@@ -206,7 +193,7 @@ def _spans(args: argparse.Namespace, store: CaseStore) -> int:
                     print(f"{s.target:<24} {s.start:>5}..{s.end:<5} {s.marker:<20} {s.quote}")
             return 0
         if command == "mark":
-            by = args.by if args.by is not None else _login()
+            by = args.by if args.by is not None else _default_author()
             span = make_span(store.get_case(args.case), args.target, args.start, args.end, args.marker,
                              annotator=by, status=args.status, source=args.source)
             store.add_span(span)
