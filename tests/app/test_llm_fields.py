@@ -82,3 +82,16 @@ def test_evaluation_panel_uses_judge_and_extra_fields(qtbot):
     judge = panel.judge_settings.spec()
     assert judge.api_base is None          # the models' API base is not the judge's
     assert panel.judge_edit is panel.judge_settings.model_edit
+
+
+def test_dropped_parameters_reach_the_status_line(qtbot, qasync_loop, loaded_state):  # noqa: F811
+    state = loaded_state
+    panel = make_panel(qtbot, state)
+    state.select_event("u1", 6)
+    with DevServer(script=script) as srv:
+        panel.add_model("openai/gpt-5")        # litellm sends GPT-5 no logprobs and no temperature 0.1
+        panel.logprobs.setChecked(True)
+        panel.api_base.setText(srv.base_url)
+        panel.predict_button.click()
+        qasync_loop.run_until_complete(panel.task)
+    assert "litellm does not send" in panel.status.text() and "openai/gpt-5" in panel.status.text()

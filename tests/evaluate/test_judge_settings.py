@@ -142,3 +142,20 @@ def test_eval_reference_mode_judges_with_the_checkouts_judge_prompt(tmp_path, ca
     assert rc == 0 and len(judge_prompts) == 3
     assert all(p.startswith("STANDIN JUDGE ") for p in judge_prompts)
     assert all('"ground_truth": "烧水的时候一直漏水，怎么回事"' in p for p in judge_prompts)
+
+
+def test_malformed_counts_are_warned_in_predictions_jsonl(tmp_path, capsys):
+    """An ad whose activation count is text: the benchmark stops on it; the run goes on and says so."""
+    ad = {"type": "Advertisement", "timestamp": "2025-10-03", "context": {"product": "game", "show_cnt": 1},
+          "action": [{"type": "watch", "is_complete_play": True}, {"type": "activation", "activation_cnt": "2"}]}
+    path = tmp_path / "ad.json"
+    path.write_text(json.dumps({"u1": {"user_profile": "女。", "action_history": [video(day(9, 2)), {**ad, "timestamp": "2025-09-03", "action": [{"type": "watch"}]}, ad]}},
+                               ensure_ascii=False), encoding="utf-8")
+    rc = main(["eval", str(path), "--model", "baseline:user", "--users", "u1", "--all-events",
+               "--out", str(tmp_path / "o"), "--no-biases"])
+    capsys.readouterr()
+    rows = [json.loads(line) for line in (tmp_path / "o" / "predictions.jsonl").read_text().splitlines()]
+    act = next(r for r in rows if r["field"] == "ad_activated")
+    assert rc == 0 and act["true_value"] == 1
+    assert "activation_cnt" in act["warnings"][0] and "benchmark" in act["warnings"][0]
+    assert all("warnings" not in r for r in rows if r["field"] != "ad_activated")

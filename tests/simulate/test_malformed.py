@@ -100,3 +100,32 @@ def test_ad_watch_seconds_raw_or_warned(raw, value, warned):
 def test_ad_play_duration_reading(raw, value):
     q = _q(E.ad(actions=({"type": "watch", "play_duration": raw},)), "ad_watch_seconds")
     assert q.true_value == value and "warnings" not in q.extra
+
+
+def _service_event(turns):
+    return {"type": "Customer Service", "timestamp": "2025-10-02 10:00:00", "context": {},
+            "action": [{"type": "dialogue", "content": turns}]}
+
+
+def test_dialogue_context_keeps_only_the_two_speakers():
+    ev = _service_event([{"role": "user", "content": "你好在吗"}, {"role": "system", "content": "转接人工"},
+                         {"role": "assistant", "content": "在的"}, {"role": "user", "content": "什么时候发货"}])
+    q = _q(ev, "next_user_message")
+    assert [t["role"] for t in q.extra["dialogue_context"]] == ["user", "assistant"]
+    assert "warnings" not in q.extra
+
+
+@pytest.mark.parametrize("bad,needle", [("oops", "not an object"), (None, "not an object"),
+                                        ({"role": "assistant", "content": 42}, "not text")])
+def test_dialogue_turns_the_benchmark_cannot_read_warn(bad, needle):
+    ev = _service_event([{"role": "user", "content": "你好在吗"}, bad, {"role": "user", "content": "什么时候发货"}])
+    q = _q(ev, "next_user_message")
+    assert q.true_value == "什么时候发货"
+    assert any(needle in w and "benchmark stops" in w for w in q.extra["warnings"])
+
+
+def test_empty_or_null_content_is_not_a_warning():
+    ev = _service_event([{"role": "user", "content": None}, {"role": "assistant", "content": ""},
+                         {"role": "user", "content": "什么时候发货"}])
+    q = _q(ev, "next_user_message")
+    assert "warnings" not in q.extra and q.extra["dialogue_context"] == []

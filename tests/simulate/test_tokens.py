@@ -90,3 +90,18 @@ def test_predict_cli_accepts_a_tokenizer_path(tokenizer_json, tmp_path, capsys):
         main(["predict", str(path), "--user", "u1", "--event", "0", "--model", "baseline:user",
               "--tokenizer", str(tmp_path / "nope.json")])
     assert exc.value.code == 2 and "nope.json" in capsys.readouterr().err
+
+
+def test_dialogue_context_is_cut_with_the_runs_counter(tokenizer_json):
+    """The benchmark costs the dialogue context (4,000 tokens) with the same counter as the history."""
+    turns = [("user" if i % 2 == 0 else "assistant", "这是一个标题为猫咪跳舞的视频") for i in range(400)]
+    turns.append(("user", "我的快递怎么还没到呢"))
+    target = E.service(ts="2025-09-20 08:00:00", turns=turns)
+    (q,) = questions_for_event(target)
+    approx_kept = len(q.extra["dialogue_context"])
+    assert q.extra["dialogue_omitted"] == 400 - approx_kept > 0
+    p_approx = build_prompt("女", [], target, q, max_history_tokens=32000)
+    p_file = build_prompt("女", [], target, q, max_history_tokens=32000, tokenizer=str(tokenizer_json))
+    line = "用户: 这是一个标题为猫咪跳舞的视频"
+    assert p_approx.text.count(line) == approx_kept // 2
+    assert p_file.text.count(line) > p_approx.text.count(line)

@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets.metric_charts import DistributionChart, GroupedBarChart
-from workbench.app.llm_fields import ExtraBodyEdit, JudgeSettings
+from workbench.app.llm_fields import ExtraBodyEdit, JudgeSettings, dropped_params_note
 from workbench.app.state import AppState, GhostMark
 
 __all__ = ["EvaluationPanel", "MetricMatrixModel", "CasesModel"]
@@ -434,7 +434,7 @@ class EvaluationPanel(QWidget):
         self.status.setText(f"Done in {run.get('seconds', 0):.1f} s: {run.get('answered', 0)} answers "
                             f"({run.get('cached', 0)} from cache, {run.get('failed', 0)} failed), "
                             f"cost ${run.get('cost', 0):.4f}. Saved in {self.out_dir}."
-                            + _first_failure(result.report))
+                            + _first_failure(result.report) + dropped_params_note())
         self.run_finished.emit(result.report)
 
     def _on_batch_progress(self, p: Any) -> None:

@@ -101,3 +101,12 @@ class JudgeSettings(QGroupBox):
             return None
         return ModelSpec(name, api_base=self.api_base_edit.text().strip() or None, temperature=temperature,
                          max_tokens=self.max_tokens_spin.value() or None)
+
+
+def dropped_params_note() -> str:
+    """A sentence for a panel's status line naming the request parameters litellm has dropped for
+    some model in this session (each is also warned about once on stderr); "" when none."""
+    from workbench.simulate.providers import drop_notices
+
+    notes = drop_notices()
+    return (" Note: " + "; ".join(notes) + ".") if notes else ""

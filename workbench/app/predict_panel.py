@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QF
 
 from widgets.comparison import ComparisonCell, ComparisonRow, ComparisonTable
 from workbench import secrets
-from workbench.app.llm_fields import ExtraBodyEdit, attach_extra_body, item_extra_body
+from workbench.app.llm_fields import ExtraBodyEdit, attach_extra_body, dropped_params_note, item_extra_body
 from workbench.app.state import AppState, GhostMark, Highlight
 
 MEMORY_COLOR = "#f0a030"
@@ -784,7 +784,7 @@ class PredictPanel(QWidget):
         msg += f"; cost ${cost:.4f}" + (" + unknown" if unknown else "")
         if result.summary_error:
             msg += f"; summary: {result.summary_error}"
-        self.status.setText(msg)
+        self.status.setText(msg + dropped_params_note())
         self.predictions_finished.emit()
 
 

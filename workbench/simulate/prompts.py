@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from workbench.simulate import memory as mem
 from workbench.simulate._phrases import PHRASES
 from workbench.simulate.filters import is_filtered
+from workbench.simulate.questions import recount_dialogue
 from workbench.simulate.render import context_text, event_block, event_body, scene_name
 from workbench.simulate.templates import HISTORY_SLOT, T as _T, question_text
 from workbench.simulate.tokens import approx_from_counts, cjk_count, get_counter
@@ -324,6 +325,8 @@ def build_prompt(profile: str, history: Sequence[tuple[int, dict[str, Any]]], ta
         raise ValueError(f"unknown memory strategy {memory!r}: use one of {', '.join(mem.MEMORY_STRATEGIES)}")
     check_budget(max_history_tokens)
     count = get_counter(tokenizer, token_model)
+    if tokenizer != "approx" and question.field == "next_user_message":
+        question = recount_dialogue(question, count)
     if reference is not None:
         if memory != "truncate":
             raise ValueError("a reference checkout builds the benchmark's own prompts: use memory truncate")

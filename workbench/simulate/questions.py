@@ -169,8 +169,8 @@ def dialogue_target(turns: list[dict[str, str]]) -> int | None:
 
 def truncate_dialogue(context: list[dict[str, str]], max_tokens: int = DIALOGUE_CONTEXT_TOKENS,
                       count: Callable[[str], int] = approx_tokens) -> tuple[list[dict[str, str]], int]:
-    """Keep the newest turns whose "用户: …"/"客服: …" lines fit ``max_tokens``; returns (kept turns,
-    number of omitted earlier turns)."""
+    """Keep the newest turns whose "用户: …"/"客服: …" lines (each with its newline, costed with
+    ``count``) fit ``max_tokens``; returns (kept turns, number of omitted earlier turns)."""
     kept: list[dict[str, str]] = []
     total = 0
     for turn in reversed(context):
@@ -193,10 +193,42 @@ def _service(event: dict[str, Any]) -> list[Question]:
     context = [t for t in turns[:target] if t["content"].strip() and t["role"] in SPEAKERS]
     kept, omitted = truncate_dialogue(context)
     extra = {"dialogue_context": kept, "dialogue_omitted": omitted,
+             "dialogue_candidates": context,   # before truncation: re-cut with another token counter
              "has_dialogue_history": bool(context),
              "has_prior_user_speech": any(t["role"] == "user" for t in context),
              "target_turn_index": target}
+    warnings = _dialogue_warnings(event)
+    if warnings:
+        extra["warnings"] = warnings
     return [Question("next_user_message", "text", turns[target]["content"], extra=extra)]
+
+
+def _dialogue_warnings(event: dict[str, Any]) -> list[str]:
+    """Turns the benchmark cannot read (it stops on the event): a turn that is not an object, or a
+    speaker's turn whose content is a non-empty non-string (the extractor skips the first and reads
+    the second as text)."""
+    dialogue = first_action(event, "dialogue")
+    raw = dialogue.get("content") if dialogue else None
+    out: list[str] = []
+    for i, turn in enumerate(raw if isinstance(raw, list) else ()):
+        if not isinstance(turn, dict):
+            out.append(f"dialogue turn {i} is {describe_value(turn)}, not an object: the benchmark stops "
+                       "on this event; skipped here")
+        elif turn.get("role") in SPEAKERS and turn.get("content") and not isinstance(turn.get("content"), str):
+            out.append(f"dialogue turn {i} content is {describe_value(turn.get('content'))}, not text: the "
+                       "benchmark stops on this event; read here as its text")
+    return out
+
+
+def recount_dialogue(question: Question, count: Callable[[str], int]) -> Question:
+    """``question`` with its dialogue context cut again with ``count`` (the run's token counter: the
+    benchmark costs the dialogue with the same counter as the history); unchanged when it has no
+    dialogue context."""
+    candidates = question.extra.get("dialogue_candidates")
+    if not candidates:
+        return question
+    kept, omitted = truncate_dialogue(list(candidates), count=count)
+    return replace(question, extra={**question.extra, "dialogue_context": kept, "dialogue_omitted": omitted})
 
 
 _BUILDERS = {VIDEO: _video, LIVE: _live, AD: _ad, SHOP: _shop, SEARCH: _search, SERVICE: _service}
