@@ -101,7 +101,8 @@ def _ad(event: dict[str, Any]) -> list[Question]:
             if is_number(raw):
                 seconds = float(raw)
             else:   # the benchmark keeps the raw value and then fails on ``raw > 0``
-                seconds = float(to_number(raw) or 0)
+                n = to_number(raw)
+                seconds = float(n) if n is not None else 0.0
                 _warn(warnings, "watch_seconds", raw, seconds)
         elif "play_duration" in watch:
             seconds = duration_seconds(watch.get("play_duration"))
