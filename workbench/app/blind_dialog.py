@@ -10,7 +10,7 @@ shown after each pick (``Enter`` again goes on); with ``reveal="end"`` only in t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
@@ -18,6 +18,9 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QListWidget, QListW
                                QVBoxLayout, QWidget)
 
 from workbench.annotate.blind import BlindItem, detection_rates
+
+if TYPE_CHECKING:
+    from workbench.annotate.store import CaseStore
 
 REVEAL_MODES = ("each", "end")
 
@@ -39,7 +42,7 @@ def _text_box(title: str) -> tuple[QWidget, QPlainTextEdit]:
 class BlindDialog(QDialog):
     """Walks ``annotator`` through the unpicked items of ``store`` (a CaseStore opened for writing)."""
 
-    def __init__(self, store: Any, annotator: str, *, reveal: str = "each", parent: QWidget | None = None) -> None:
+    def __init__(self, store: CaseStore, annotator: str, *, reveal: str = "each", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         if reveal not in REVEAL_MODES:
             raise ValueError(f"reveal must be one of {REVEAL_MODES}, got {reveal!r}")

@@ -13,7 +13,7 @@ as ``workbench compare --html``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QFont
@@ -36,6 +36,9 @@ from PySide6.QtWidgets import (
 
 from workbench.app.jobs import Job, run_in_thread
 from workbench.app.state import AppState
+
+if TYPE_CHECKING:
+    from workbench.tasks import TaskState
 
 __all__ = ["ComparePanel", "MetricsModel", "QuestionsModel"]
 
@@ -154,7 +157,7 @@ def _value(q: Any, v: Any) -> str:
     return _fmt(v).replace("\n", " ")
 
 
-def _compare_job(task: Any, base: tuple[str, str], other: tuple[str, str], unit: str, reps: int) -> Any:
+def _compare_job(task: TaskState, base: tuple[str, str], other: tuple[str, str], unit: str, reps: int) -> Any:
     from workbench.evaluate.compare import compare_sides, load_run, side_of
 
     task.progress(0, 0, "Comparing runs")

@@ -11,7 +11,7 @@ scenario usually has but this event lacks listed as *absent* (docs/benchmark.md#
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import orjson
 from PySide6.QtCore import Qt
@@ -19,6 +19,10 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTextBrowser, QVBoxLayout, QWid
 
 from workbench.traces.dialogue import SPEAKERS, action_turns, event_turns
 from workbench.traces.schema import AD, LIVE, SEARCH, SERVICE, SHOP, VIDEO
+
+if TYPE_CHECKING:
+    from workbench.app.navigation import UserTrack
+    from workbench.app.state import AppState
 
 # -- labels and units -------------------------------------------------------------------------------
 
@@ -276,7 +280,7 @@ def _loads(text: Any) -> Any:
 class InspectorPanel(QWidget):
     """Shows the selected event of ``state`` (observes ``selection_changed``/``user_changed``)."""
 
-    def __init__(self, state: Any, track_provider: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, track_provider: Callable[[], UserTrack | None], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self._track_provider = track_provider          # callable -> current UserTrack or None

@@ -11,7 +11,7 @@ selection cancels an older read.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QPixmap
@@ -25,6 +25,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from workbench.tasks import TaskState
+    from workbench.traces.opera import OperaTraceSet
 
 #: Characters of page text shown (the rest is summarised in one line).
 PAGE_CHARS = 60_000
@@ -125,7 +129,7 @@ class ObservationLoader(QObject):
         self._job: Any = None
         self.wanted: tuple[str, int] | None = None
 
-    def load(self, traces: Any, user_id: str, event_index: int) -> Any:
+    def load(self, traces: OperaTraceSet, user_id: str, event_index: int) -> Any:
         """Start reading; returns the job (tests wait for it)."""
         from workbench.app.jobs import run_in_thread
         from workbench.traces.opera_observe import observe
@@ -135,7 +139,7 @@ class ObservationLoader(QObject):
         self.wanted = (user_id, event_index)
         self.view.show_message("Reading the page …")
 
-        def work(task: Any) -> Any:
+        def work(task: TaskState) -> Any:
             task.check()
             return observe(traces, user_id, event_index)
 

@@ -10,7 +10,7 @@ homogenisation of simulated users shows as a narrow column beside a wide real on
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtWidgets import (
@@ -25,6 +25,10 @@ from widgets.population import Column, PopulationView
 from workbench.app.jobs import Job, run_in_thread
 from workbench.app.state import AppState
 
+if TYPE_CHECKING:
+    from workbench.tasks import TaskState
+    from workbench.traces.traceset import TraceSet
+
 __all__ = ["PopulationPanel", "population_columns"]
 
 _SHARE_TIPS = {"engaged": "share of the user's events with a like, comment, share, gift, follow, "
@@ -32,14 +36,14 @@ _SHARE_TIPS = {"engaged": "share of the user's events with a like, comment, shar
                "converted": "share of events with a cart add, paid purchase or ad conversion"}
 
 
-def _figures_job(task: Any, traces: Any) -> Any:
+def _figures_job(task: TaskState, traces: TraceSet) -> Any:
     from workbench.traces.population import population_table
 
     task.progress(0, 0, "Summarising every user")
     return population_table(traces.events, traces.user_ids())
 
 
-def _run_job(task: Any, run_dir: str) -> Any:
+def _run_job(task: TaskState, run_dir: str) -> Any:
     from workbench.evaluate.batch import read_rows
     from workbench.evaluate.population import spread, user_rates
 

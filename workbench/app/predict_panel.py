@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout, QHBoxLayout,
@@ -27,11 +27,16 @@ from workbench import secrets
 from workbench.app.llm_fields import ExtraBodyEdit, attach_extra_body, dropped_params_note, item_extra_body
 from workbench.app.state import AppState, GhostMark, Highlight
 
+if TYPE_CHECKING:
+    from workbench.tasks import TaskState
+    from workbench.traces.traceset import TraceSet
+    from workbench.simulate.baselines import BaselineStats
+
 MEMORY_COLOR = "#f0a030"
 BIG_USER_EVENTS = 20_000
 
 
-def _read_user_events(task: Any, ds: Any, user: str) -> list[tuple[int, dict[str, Any]]]:
+def _read_user_events(task: TaskState, ds: TraceSet, user: str) -> list[tuple[int, dict[str, Any]]]:
     """(event_index, raw event) pairs of one user in file order (a worker function), from the
     user's events the window shares (``TraceSet.user``: decoded once)."""
     return ds.user(user).items()
@@ -479,7 +484,7 @@ class PredictPanel(QWidget):
         return self._events
 
     @staticmethod
-    def _user_is_big(ds: Any, user: str) -> bool:
+    def _user_is_big(ds: TraceSet, user: str) -> bool:
         """Users above BIG_USER_EVENTS are read on a worker (1.2 s for 100k events here)."""
         try:
             counts = ds.users.filter(ds.users["user_id"] == user)["event_count"].to_list()
@@ -487,7 +492,7 @@ class PredictPanel(QWidget):
             return True
         return bool(counts) and counts[0] > BIG_USER_EVENTS
 
-    def _read_events_in_background(self, ds: Any, user: str) -> None:
+    def _read_events_in_background(self, ds: TraceSet, user: str) -> None:
         key = (id(ds), user)
         if self._events_job is not None and self._events_job_key == key:
             return                                 # already being read
@@ -727,7 +732,7 @@ class PredictPanel(QWidget):
             return
         self._on_runner_finished(result, user, idx)
 
-    def _population_stats(self, ds: Any) -> Any:
+    def _population_stats(self, ds: TraceSet) -> BaselineStats:
         from workbench.simulate.baselines import BaselineStats
 
         key = id(ds)

@@ -9,9 +9,13 @@ reaching into a sibling widget. Signals are named in the past tense.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:
+    from workbench.traces.traceset import TraceSet
+    from workbench.traces.user import UserEvents
 
 
 @dataclass(frozen=True)
@@ -55,17 +59,17 @@ class AppState(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.dataset: Any = None               # workbench.traces TraceSet, or None
+        self.dataset: TraceSet | None = None
         self.current_user: str = ""
         #: the current user's events (``workbench.traces.user.UserEvents``), decoded once and shared
         #: by every panel; None until they are read
-        self.user_events: Any = None
+        self.user_events: UserEvents | None = None
         self.selected_index: int = -1
         self.highlights: dict[str, Highlight] = {}
         self.ghosts: list[GhostMark] = []
 
     # -- setters (the only way panels change shared state) ----------------------------------------
-    def set_dataset(self, dataset: Any) -> None:
+    def set_dataset(self, dataset: TraceSet | None) -> None:
         self.dataset = dataset
         self.user_events = None
         self.highlights.clear()
@@ -83,7 +87,7 @@ class AppState(QObject):
             self.user_events_changed.emit(None)
         self.user_changed.emit(user_id)
 
-    def set_user_events(self, events: Any) -> None:
+    def set_user_events(self, events: UserEvents | None) -> None:
         """Announce the current user's decoded events (ignored when they are another user's)."""
         if events is not None and events.user_id != self.current_user:
             return

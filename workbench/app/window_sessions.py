@@ -10,13 +10,17 @@ search term, page text and screenshot, read for the selected event on a worker.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from workbench.app.observation import ObservationLoader, ObservationView
 from workbench.traces.schema import SESSION_COLUMN
+
+if TYPE_CHECKING:
+    from workbench.app.navigation import UserTrack
+    from workbench.app.state import AppState
 
 
 def session_spans(frame: pl.DataFrame, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +48,7 @@ class WindowSessionsMixin:
 
     timeline: Any
     inspector: Any
-    state: Any
+    state: AppState
     session: Any
 
     def _init_sessions(self) -> None:
@@ -54,7 +58,7 @@ class WindowSessionsMixin:
         self.observation_loader = ObservationLoader(self.observation_view)
         self.fold_sessions = True
 
-    def _apply_track_sessions(self, track: Any) -> None:
+    def _apply_track_sessions(self, track: UserTrack) -> None:
         """Sessions and rationales of ``track`` to the timeline (after its ``set_data``)."""
         starts, ends = session_spans(track.frame, track.t)
         if starts.size:

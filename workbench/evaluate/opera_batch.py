@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import polars as pl
@@ -31,6 +31,10 @@ from workbench.evaluate.opera_metrics import opera_report
 from workbench.evaluate.rows import RowWriter, question_key
 from workbench.fileio import atomic_write_text
 from workbench.simulate import opera_task as T
+
+if TYPE_CHECKING:
+    from workbench.tasks import TaskState
+    from workbench.traces.opera import OperaTraceSet
 
 __all__ = ["OperaTarget", "ask_why", "opera_targets", "page_for", "run_opera_batch"]
 
@@ -42,7 +46,7 @@ class OperaTarget:
     session_id: str
 
 
-def opera_targets(traces: Any, *, split: str = "test", users: Sequence[str] | None = None,
+def opera_targets(traces: OperaTraceSet, *, split: str = "test", users: Sequence[str] | None = None,
                   max_sessions: int | None = None, max_steps: int | None = None) -> list[OperaTarget]:
     """Every action (click, input, terminate) of the sessions of ``split`` ("train", "test" or "all"),
     sessions in the table's order; ``max_sessions`` keeps the first N sessions, ``max_steps`` the
@@ -75,7 +79,7 @@ def opera_targets(traces: Any, *, split: str = "test", users: Sequence[str] | No
     return out
 
 
-def page_for(traces: Any, user_id: str, event_index: int, page_chars: int = 200_000) -> dict[str, Any]:
+def page_for(traces: OperaTraceSet, user_id: str, event_index: int, page_chars: int = 200_000) -> dict[str, Any]:
     """The page dict :func:`opera_task.build_prompt` takes, from the event's observation."""
     from workbench.traces.opera_observe import observe
 
@@ -89,13 +93,13 @@ def _contexts(frame: pl.DataFrame) -> list[tuple[int, str | None, str | None, di
             frame.select("event_index", "ts_raw", "session_id", "context").iter_rows()]
 
 
-async def run_opera_batch(traces: Any, targets: Sequence[OperaTarget], specs: Sequence[Any], *,
+async def run_opera_batch(traces: OperaTraceSet, targets: Sequence[OperaTarget], specs: Sequence[Any], *,
                           out_dir: str | Path | None = None, concurrency: int = 8, cache: Any = None,
                           use_cache: bool = True, page_tokens: int = T.DEFAULT_PAGE_TOKENS,
                           tokenizer: str = "approx", policy: Any = None,
                           on_progress: Callable[[BatchProgress], None] | None = None,
                           on_row: Callable[[dict[str, Any]], None] | None = None,
-                          task: Any = None, resume: bool = True, max_cost: float | None = None) -> BatchResult:
+                          task: TaskState | None = None, resume: bool = True, max_cost: float | None = None) -> BatchResult:
     """Predict every target with every spec (ModelSpec; ``baseline:user``/``baseline:last`` run
     offline). See the module docstring. ``max_cost`` (USD): no new target is started once the
     answers so far cost that much (``report["run"]["stopped"]`` says so; the rows so far are kept).

@@ -69,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
     except TraceError as exc:
         print(f"workbench opera-eval: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
-    if getattr(traces, "kind", "") != "opera":
+    from workbench.traces.opera import OperaTraceSet
+
+    if not isinstance(traces, OperaTraceSet):
         print(f"workbench opera-eval: {args.path}: expected an OPeRA folder (action/*.parquet)", file=sys.stderr)
         return 2
     try:

@@ -14,12 +14,15 @@ import html as html_lib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import polars as pl
 
 from workbench.traces.errors import TraceError, TraceIssue
+
+if TYPE_CHECKING:
+    from workbench.traces.opera import OperaTraceSet
 
 _BLOCK = frozenset({"div", "p", "li", "ul", "ol", "tr", "table", "form", "section", "header", "footer",
                     "nav", "h1", "h2", "h3", "h4", "h5", "h6", "br", "button", "select", "option", "body"})
@@ -114,7 +117,7 @@ def _row(path: Path, row: int, columns: list[str]) -> dict[str, Any]:
     return frame.row(0, named=True) if frame.height else {}
 
 
-def _image_index(traces: Any) -> dict[str, tuple[int, int]]:
+def _image_index(traces: OperaTraceSet) -> dict[str, tuple[int, int]]:
     """image_name -> (image file number, row), built once per trace set from the names only."""
     index = getattr(traces, "image_index", None)
     if index is not None:
@@ -139,7 +142,7 @@ def _image_bytes(value: Any) -> bytes | None:
     return bytes(value) if isinstance(value, (bytes, bytearray, memoryview)) and len(value) else None
 
 
-def screenshot(traces: Any, name: str | None) -> tuple[bytes | None, str]:
+def screenshot(traces: OperaTraceSet, name: str | None) -> tuple[bytes | None, str]:
     """(image bytes or None, a note saying why there is none)."""
     if not name:
         return None, "no screenshot was taken for this action"
@@ -154,7 +157,7 @@ def screenshot(traces: Any, name: str | None) -> tuple[bytes | None, str]:
     return (data, "") if data else (None, f"screenshot {name} has no pixels in {t.path.name}")
 
 
-def observe(traces: Any, user_id: str, event_index: int, *, with_image: bool = True) -> Observation:
+def observe(traces: OperaTraceSet, user_id: str, event_index: int, *, with_image: bool = True) -> Observation:
     """The observation at one event of an OPeRA trace set. Raises :class:`TraceError` naming the
     file when the action table cannot be read, ``KeyError`` for an unknown event."""
     row = traces.user_events(user_id).filter(pl.col("event_index") == event_index)
