@@ -77,3 +77,26 @@ def test_main_window_on_an_opera_folder(qtbot, make_window, tmp_path):
     qtbot.waitUntil(lambda: win.track is not None and win.track.user_id == "user_a" and not win.busy, timeout=20000)
     win.select(int(win.track.ids[0]))
     assert not win.observation_view.isVisible() and tl.time_fold is None and not tl.rationale_track.active
+
+
+def test_conversation_jsonl_reads_in_the_transcript_view(qtbot, make_window, tmp_path):
+    import json
+
+    from tests.app.conftest import open_window
+
+    path = tmp_path / "dialogues.jsonl"
+    path.write_text("\n".join(json.dumps(o) for o in [
+        {"id": "c1", "user_id": "u1", "user_side": "simulated", "timestamp": "2025-06-01T10:00:00Z",
+         "task": "Return a blender", "turns": [{"role": "user", "content": "Thank you so much, you are wonderful!"},
+                                                {"role": "assistant", "content": "Happy to help."}]},
+        {"id": "c2", "user_id": "u1", "user_side": "real", "timestamp": "2025-06-03T10:00:00Z",
+         "turns": [{"role": "user", "content": "The blender leaks again."}]},
+    ]) + "\n", encoding="utf-8")
+    win = open_window(qtbot, make_window, path, user="u1", restore=False, persist=False)
+    win.select(0)
+    view = win.inspector.transcript
+    assert view is not None and view.isVisible()
+    assert "Thank you so much, you are wonderful!" in view.toPlainText() and "Happy to help." in view.toPlainText()
+    assert not win.observation_view.isVisible()
+    text = win.inspector.plain_text()
+    assert "user_side" in text and "simulated" in text and "Return a blender" in text
