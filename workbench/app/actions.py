@@ -62,6 +62,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("blind_test", "&Blind test: which one is real?…", (), "open_blind_test", "File",
                separator_before=True, tooltip="Keyboard-only blind test on a case store's items "
                "(A/B, 1-3, Enter)"),
+    ActionSpec("merge_stores", "&Merge case stores…", (), "merge_case_stores", "File",
+               tooltip="Combine several analysts' case stores into a new one without losing anything"),
+    ActionSpec("agreement", "Annotator a&greement…", (), "open_agreement", "File",
+               tooltip="Agreement per tag (Cohen/Fleiss kappa, Krippendorff alpha, Gwet AC1) and the "
+               "disagreement queue"),
     ActionSpec("quit", "&Quit", ("std:Quit",), "close", "File", separator_before=True),
     # -- View (the docks' show/hide actions come first) ----------------------------------------------
     ActionSpec("fit_all", "Fit all (Home)", (), "fit_all", "View", separator_before=True),
@@ -116,6 +121,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("bl_side", "Pick the side you think is the real user", ("A", "B"), where="Blind test"),
     ActionSpec("bl_confidence", "Confidence of the pick", ("1…3",), where="Blind test"),
     ActionSpec("bl_commit", "Commit the pick (again: next item)", ("Enter",), where="Blind test"),
+    ActionSpec("ag_adjudicate", "Adjudicate the selected disagreement: the tag applies / does not",
+               ("Y", "N"), where="Annotator agreement"),
     ActionSpec("pr_next", "Next case", ("→", "↓", "Space", "PgDown"), where="Presentation"),
     ActionSpec("pr_previous", "Previous case", ("←", "↑", "Backspace", "PgUp"), where="Presentation"),
     ActionSpec("pr_ends", "First / last case", ("Home", "End"), where="Presentation"),

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import QWidget
 
 if TYPE_CHECKING:  # types only: the heavy panels are imported when first needed
     from workbench.annotate.model import Case
+    from workbench.app.annotators_dialog import AgreementDialog
     from workbench.app.blind_dialog import BlindDialog
+    from workbench.app.jobs import Job
     from workbench.app.cases_panel import CasesPanel
     from workbench.app.compare_panel import ComparePanel
     from workbench.app.eval_panel import EvaluationPanel
@@ -245,6 +247,24 @@ class WindowCasesMixin:
         except Exception:  # noqa: BLE001 - no login name (containers): a neutral annotator name
             who = ""
         return open_blind_test(self, who)
+
+    def merge_case_stores(self) -> Job | None:
+        """File ▸ Merge case stores…: several analysts' stores into a new one, on a worker."""
+        from workbench.app.annotators_dialog import merge_case_stores
+
+        return merge_case_stores(self, self.state)
+
+    def open_agreement(self) -> AgreementDialog | None:
+        """File ▸ Annotator agreement…: coefficients, disagreement queue, Y/N adjudication."""
+        import getpass
+
+        from workbench.app.annotators_dialog import open_agreement
+
+        try:
+            who = getpass.getuser()
+        except Exception:  # noqa: BLE001 - no login name (containers): a neutral name decides
+            who = ""
+        return open_agreement(self, who)
 
     def shutdown_panels(self) -> None:
         """Stop the panels' coroutines and close the case store (the window is closing)."""
