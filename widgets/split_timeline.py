@@ -71,6 +71,8 @@ class SplitTimeline(QWidget):
         self.bottom_title = QLabel(self)
         for lab in (self.top_title, self.bottom_title):
             lab.setStyleSheet("font-weight: 600; padding: 2px 6px;")
+        for tl in (self.top, self.bottom):
+            tl.setMinimumHeight(200)         # two stacked timelines still fit a 768-pixel screen
         self.bottom.link_x(self.top)
         self.top.event_clicked.connect(self.select)
         self.bottom.event_clicked.connect(self.select)

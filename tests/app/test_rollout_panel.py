@@ -42,6 +42,15 @@ def test_rollout_from_the_selected_event(qtbot, qasync_loop, make_window, trace_
     panel.lower.setCurrentText("open loop")
     assert panel.split.bottom_title.text().startswith("simulated · open loop")
     assert "Saved in" in panel.status.text()
+    slide = panel.present()
+    qtbot.addWidget(slide)
+    assert slide.split.bottom.event_count == panel.split.bottom.event_count
+    assert slide.minimumSizeHint().width() <= 1366 and slide.minimumSizeHint().height() <= 768
+    slide.setFocus()
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(slide, Qt.Key.Key_Escape)
+    assert not slide.isVisible()
 
 
 def test_rollout_without_events_says_so(qtbot, qasync_loop, make_window, trace_path, tmp_path):

@@ -78,6 +78,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tooltip="A baseline run against a contender, question by question, with paired statistics"),
     ActionSpec("rollout", "&Rollout from here…", ("Ctrl+R",), "show_rollout", "View",
                tooltip="Let a model live the user's next days, open and closed loop, beside the real ones"),
+    ActionSpec("split_view", "Compare two &users…", (), "open_split_view", "View",
+               tooltip="Two users, or a user and a simulated trace, on one linked time axis"),
     ActionSpec("presentation", "&Presentation mode", ("F11", "Ctrl+Shift+P"), "open_presentation", "View",
                separator_before=True, attr="presentation_action"),
     # -- Go ------------------------------------------------------------------------------------------

@@ -130,6 +130,11 @@ class RolloutPanel(QWidget):
         self.lower.addItems(["closed loop", "open loop"])
         self.lower.setToolTip("Which simulated week is drawn under the real one")
         self.lower.currentTextChanged.connect(self._draw_split)
+        self.present_button = QPushButton("Present", self)
+        self.present_button.setToolTip("The real week above the simulated one and the gap chart, for a "
+                                       "room (F: full screen, Esc: close)")
+        self.present_button.setEnabled(False)
+        self.present_button.clicked.connect(self.present)
         self.status = QLabel("Select an event to start from, then Run rollout.", self)
         self.status.setWordWrap(True)
         grid = QGridLayout()
@@ -144,7 +149,7 @@ class RolloutPanel(QWidget):
         grid.setColumnStretch(2, 1)
         buttons = QHBoxLayout()
         for w in (self.closed_check, self.run_button, self.cancel_button, QLabel("draw below:", self),
-                  self.lower):
+                  self.lower, self.present_button):
             buttons.addWidget(w)
         buttons.addStretch(1)
         self.split = SplitTimeline(self)
@@ -322,6 +327,7 @@ class RolloutPanel(QWidget):
             self._tracks[m] = track_of(sim_uid, frame, f"simulated · {m} loop · {self.results[m].model}")
         self._tracks["real"] = track_of(uid, self.state.dataset.user_events(uid), f"real · {uid}")
         self.pages.setCurrentIndex(1)
+        self.present_button.setEnabled(True)
         self.lower.setCurrentText("closed loop" if "closed" in self.results else "open loop")
         self._draw_split()
         self._draw_charts()
@@ -335,15 +341,39 @@ class RolloutPanel(QWidget):
                             "(the agent's replies are real).")
         self.rollout_finished.emit(dict(self.results))
 
+    def _lower_mode(self) -> str:
+        return "closed" if self.lower.currentText().startswith("closed") else "open"
+
+    def _differs(self, mode: str) -> np.ndarray:
+        sim = self._tracks[mode]
+        steps = {s.event_index: s for s in self.results[mode].steps}
+        return np.array([bool(s is not None and _engaged(s.real) != _engaged(s.predicted))
+                         for s in (steps.get(int(i)) for i in sim.ids)], dtype=bool)
+
+    def present(self) -> QWidget | None:
+        """Open the rollout slide (real week above the drawn loop, the gap chart)."""
+        from workbench.app.rollout_slide import RolloutSlide
+
+        mode = self._lower_mode()
+        if mode not in self.results:
+            return None
+        r = self.results[mode]
+        slide = RolloutSlide(f"{r.user_id}: a week lived by {r.model}",
+                             f"Above: what the user really did. Below: the {mode} loop "
+                             f"({'the model fed on its own reactions' if mode == 'closed' else 'the real history, as the benchmark'}); "
+                             f"red marks where they disagree. {r.t0[:16]} – {r.t1[:16]}.",
+                             self._tracks["real"], self._tracks[mode], self._differs(mode), self.days,
+                             (_wall_clock(r.t0), _wall_clock(r.t1)), self)
+        slide.show()
+        self.slide = slide
+        return slide
+
     def _draw_split(self) -> None:
-        mode = "closed" if self.lower.currentText().startswith("closed") else "open"
+        mode = self._lower_mode()
         if mode not in self.results or "real" not in getattr(self, "_tracks", {}):
             return
         sim = self._tracks[mode]
-        steps = {s.event_index: s for s in self.results[mode].steps}
-        differs = np.array([bool(s is not None and _engaged(s.real) != _engaged(s.predicted))
-                            for s in (steps.get(int(i)) for i in sim.ids)], dtype=bool)
-        self.split.set_tracks(self._tracks["real"], sim, differs=differs)
+        self.split.set_tracks(self._tracks["real"], sim, differs=self._differs(mode))
         r = self.results[mode]
         lo, hi = _wall_clock(r.t0), _wall_clock(r.t1)
         self.split.set_range(lo - 0.1 * (hi - lo), hi + 0.05 * (hi - lo))

@@ -139,6 +139,14 @@ class WindowCasesMixin:
         """Show the Rollout dock (the model lives the user's days beside the real ones)."""
         return self.show_dock("Rollout")
 
+    def open_split_view(self) -> QWidget:
+        """A window with two users (or two traces) on one linked time axis."""
+        from workbench.app.split_view import SplitView
+
+        view = SplitView(self.state, self)
+        view.show()
+        return view
+
     def show_compare(self) -> ComparePanel:
         """Show the Compare dock (runs side by side, question by question)."""
         return self.show_dock("Compare")
