@@ -139,9 +139,18 @@ def run(args: argparse.Namespace) -> int:
         raise
     for uid in sample.missing_users:
         print(f"workbench: user {uid} is not in {args.path}", file=sys.stderr)
+    _print_cache_notices()
     if cmd == "sample":
         return _print_sample(args, sample)
     return _run_eval(args, users, sample)
+
+
+def _print_cache_notices() -> None:
+    """One warning line per trace-cache problem (the traces were read without the cache)."""
+    from workbench.traces.cache import notices
+
+    for note in notices():
+        print(f"workbench: warning: {note}", file=sys.stderr)
 
 
 def _print_sample(args: argparse.Namespace, sample: Any) -> int:

@@ -83,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
     except (TraceError, OSError) as exc:
         print(f"workbench predict: {exc}", file=sys.stderr)
         return 2
+    from workbench.traces.cache import notices
+
+    for note in notices():
+        print(f"workbench predict: warning: {note}", file=sys.stderr)
     if not ts.has_user(args.user):
         print(f"workbench predict: {args.path}: no user {args.user!r} "
               f"({len(ts.user_ids())} users, e.g. {', '.join(ts.user_ids()[:3])})", file=sys.stderr)

@@ -2,14 +2,22 @@
 
 The first open of a JSON/JSONL source writes its canonical table to Parquet under
 ``paths.cache_dir()/traces/``, named by a content hash of the source (SHA-256 over the bytes; for a
-folder over the file names and contents). A small index maps the source's cheap signature (path,
-size, mtime of every file) to that hash, so later opens skip hashing a multi-GB file. Writes are
+folder over the file names and contents). A small index maps the source's cheap signature to that
+hash, so later opens skip hashing a multi-GB file. The signature holds, for every file, its inode,
+size, mtime and ctime (an edit that keeps size and mtime still changes the ctime, which no user can
+set) and a hash of its first and last 64 KiB, so an edited file is never served stale. Writes are
 atomic (temp file, then rename).
+
+An unusable cache folder (read-only, not creatable, full) never stops a load: :func:`usable` says
+so once, and the trace is read without the cache (:func:`notices` keeps the message for the
+command line).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from pathlib import Path
 
 import orjson
@@ -21,18 +29,68 @@ CACHE_VERSION = "4"
 _HASH_CHUNK = 8 * 1024 * 1024
 
 
+_SAMPLE = 64 * 1024
+_notices: list[str] = []
+
+
 def cache_root() -> Path:
+    """The cache folder (created if needed). Raises OSError when it cannot be."""
     root = paths.cache_dir() / "traces"
     root.mkdir(parents=True, exist_ok=True)
     return root
 
 
+def usable() -> str | None:
+    """None when the cache folder can be created and written, else a one-line reason (remembered
+    in :func:`notices` once)."""
+    try:
+        root = cache_root()
+        probe = root / f".probe-{os.getpid()}-{threading.get_ident()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+        return None
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) else "the cache folder"
+        reason = (f"the trace cache folder {_text(where)} is not usable ({exc.strerror or exc}); "
+                  "traces are read without the cache")
+        if reason not in _notices:
+            _notices.append(reason)
+        return reason
+
+
+def notices() -> list[str]:
+    """One-line messages about the cache said so far in this process (for the command line)."""
+    return list(_notices)
+
+
 def signature(source: Path, files: list[Path]) -> str:
-    parts = [str(source.resolve()), CACHE_VERSION]
+    """The cheap identity of a source's current contents (see the module docstring)."""
+    parts = [_text(source.resolve()), CACHE_VERSION]
     for f in files:
         st = f.stat()
-        parts.append(f"{f.name}|{st.st_size}|{st.st_mtime_ns}")
+        parts.append(f"{_text(f.name)}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|"
+                     f"{_sample_hash(f, st.st_size)}")
     return "\n".join(parts)
+
+
+def _sample_hash(f: Path, size: int) -> str:
+    h = hashlib.sha256()
+    with open(f, "rb") as fh:
+        h.update(fh.read(_SAMPLE))
+        if size > 2 * _SAMPLE:
+            fh.seek(size - _SAMPLE)
+            h.update(fh.read(_SAMPLE))
+    return h.hexdigest()[:16]
+
+
+def _text(path) -> str:
+    """A path as valid UTF-8 text (undecodable bytes as backslash escapes)."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
 def content_hash(source: Path, files: list[Path]) -> str:
@@ -68,11 +126,13 @@ def _read_index() -> dict[str, str]:
 
 
 def lookup_hash(sig: str) -> str | None:
+    """The content hash remembered for a signature, or None."""
     value = _read_index().get(sig)
     return value if isinstance(value, str) else None
 
 
 def remember_hash(sig: str, digest: str) -> None:
+    """Remember ``digest`` for ``sig`` (atomic write). Raises OSError."""
     index = _read_index()
     index[sig] = digest
     if len(index) > 2000:  # keep the index small: drop the oldest entries
@@ -81,4 +141,5 @@ def remember_hash(sig: str, digest: str) -> None:
 
 
 def parquet_path(digest: str) -> Path:
+    """Where the cached table of that content lives."""
     return cache_root() / f"{digest}-v{CACHE_VERSION}.parquet"

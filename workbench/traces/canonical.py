@@ -16,7 +16,7 @@ import polars as pl
 from workbench import fileio
 from workbench.traces import cache, limits, schema
 from workbench.traces.errors import TraceError, TraceIssue
-from workbench.traces.importer import short
+from workbench.traces.importer import display, short
 from workbench.traces.traceset import TraceSet
 
 #: Parquet compressions polars writes.
@@ -43,38 +43,98 @@ def read_parquet(path: Path, source: Path | None = None) -> TraceSet:
         file_schema = pl.read_parquet_schema(path)
         meta = pl.read_parquet_metadata(path)
     except (OSError, pl.exceptions.PolarsError) as exc:
-        raise TraceError(TraceIssue(str(path), expected="a Parquet file of the canonical event table",
+        raise TraceError(TraceIssue(display(path), expected="a Parquet file of the canonical event table",
                                     message=short(exc))) from None
     for col, dtype in schema.EVENT_SCHEMA.items():
         if col not in file_schema:
-            raise TraceError(TraceIssue(str(path), field=col,
+            raise TraceError(TraceIssue(display(path), field=col,
                                         expected="a column of the canonical event table",
                                         message="column missing"))
         if file_schema[col] != dtype:
-            raise TraceError(TraceIssue(str(path), field=col, expected=str(dtype),
+            raise TraceError(TraceIssue(display(path), field=col, expected=str(dtype),
                                         message=f"column has type {file_schema[col]}"))
     try:
         events = pl.read_parquet(path, columns=NON_PAYLOAD)
     except pl.exceptions.PolarsError as exc:
-        raise TraceError(TraceIssue(str(path), expected="a readable Parquet file",
+        raise TraceError(TraceIssue(display(path), expected="a readable Parquet file",
                                     message=short(exc))) from None
     root = Path(source) if source is not None else path
-    users_meta: list[dict] = []
-    warnings: list[TraceIssue] = []
-    try:
-        if META_USERS in meta:
-            users_meta = orjson.loads(meta[META_USERS])
-        if META_WARNINGS in meta:
-            warnings = [TraceIssue.from_dict(w) for w in orjson.loads(meta[META_WARNINGS])]
-    except (orjson.JSONDecodeError, TypeError, AttributeError):
-        users_meta, warnings = [], [TraceIssue(str(path), field="metadata",
-                                               message="user table metadata unreadable")]
+    where = display(path)
+    users_meta, warnings = _metadata(where, meta)
+    _check_keys(where, events, users_meta)
     if not users_meta:
         users_meta = [{"user_id": u, "profile": "", "source": ""}
                       for u in events["user_id"].unique(maintain_order=True).to_list()]
     users = user_table(events, [(u["user_id"], u.get("profile") or "", _resolve(root, u.get("source") or ""))
-                                 for u in users_meta])
+                                for u in users_meta])
     return TraceSet(events, users, warnings, root, parquet=path)
+
+
+def _metadata(where: str, meta: dict) -> tuple[list[dict], list[TraceIssue]]:
+    """The user table and warnings stored in a canonical file's metadata, checked; TraceError
+    naming the metadata key and entry when they are not what we write."""
+    def bad(key: str, expected: str, message: str) -> TraceError:
+        return TraceError(TraceIssue(where, field=f"metadata {key}", expected=expected, message=message))
+
+    users_meta: list[dict] = []
+    warnings: list[TraceIssue] = []
+    user_shape = "a list of {user_id, profile, source} objects with unique string ids"
+    if META_USERS in meta:
+        try:
+            users_meta = orjson.loads(meta[META_USERS])
+        except orjson.JSONDecodeError as exc:
+            raise bad(META_USERS, user_shape, f"not JSON ({short(exc)})") from None
+        if not isinstance(users_meta, list):
+            raise bad(META_USERS, user_shape, "not a list")
+        seen: set[str] = set()
+        for i, u in enumerate(users_meta):
+            if not isinstance(u, dict) or not isinstance(u.get("user_id"), str):
+                raise bad(META_USERS, user_shape, f"entry {i} has no string user_id")
+            if not all(isinstance(u.get(k), (str, type(None))) for k in ("profile", "source")):
+                raise bad(META_USERS, user_shape, f"entry {i} ({u['user_id']!r}): profile and source must be strings")
+            if u["user_id"] in seen:
+                raise bad(META_USERS, user_shape, f"user {u['user_id']!r} is listed twice")
+            seen.add(u["user_id"])
+    if META_WARNINGS in meta:
+        shape = "a list of warning objects"
+        try:
+            items = orjson.loads(meta[META_WARNINGS])
+        except orjson.JSONDecodeError as exc:
+            raise bad(META_WARNINGS, shape, f"not JSON ({short(exc)})") from None
+        if not isinstance(items, list) or not all(isinstance(w, dict) for w in items):
+            raise bad(META_WARNINGS, shape, "not a list of objects")
+        try:
+            warnings = [TraceIssue.from_dict(w) for w in items]
+        except (TypeError, ValueError) as exc:
+            raise bad(META_WARNINGS, shape, short(exc)) from None
+        for w in warnings:
+            if not isinstance(w.file, str) or not isinstance(w.event_index, (int, type(None))):
+                raise bad(META_WARNINGS, shape, "a warning without a file name or with a bad event index")
+    return users_meta, warnings
+
+
+def _check_keys(where: str, events: pl.DataFrame, users_meta: list[dict]) -> None:
+    """Every row has a user and an event index >= 0, ``(user_id, event_index)`` is unique, and
+    every user with rows is in the stored user table; TraceError naming the first offender."""
+    keys = events.select("user_id", "event_index")
+    null = keys.filter(pl.col("user_id").is_null() | pl.col("event_index").is_null() | (pl.col("event_index") < 0))
+    if null.height:
+        u, i = null.row(0)
+        raise TraceError(TraceIssue(where, u, i, "event_index" if u is not None else "user_id",
+                                    "a user id and an event index >= 0 on every row",
+                                    f"{null.height} rows without"))
+    dup = keys.filter(keys.is_duplicated())
+    if dup.height:
+        u, i = dup.row(0)
+        raise TraceError(TraceIssue(where, u, i, "event_index", "a unique event_index per user",
+                                    f"{dup.height} rows share their user and event index"))
+    if users_meta:
+        listed = {u["user_id"] for u in users_meta}
+        unknown = [u for u in events["user_id"].unique(maintain_order=True).to_list() if u not in listed]
+        if unknown:
+            raise TraceError(TraceIssue(where, unknown[0], None, "user_id",
+                                        f"users listed in metadata {META_USERS}",
+                                        f"{len(unknown)} users have events but are not listed"))
 
 
 def write_canonical(events: pl.DataFrame, users: pl.DataFrame, warnings: list[TraceIssue],

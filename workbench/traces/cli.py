@@ -31,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"workbench {args._traces_command}: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"workbench {args._traces_command}: {args.path}: {_one_line(str(exc))}", file=sys.stderr)
+        from workbench.traces.importer import display
+
+        print(f"workbench {args._traces_command}: {display(args.path)}: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     if args._traces_command == "convert":
         return _convert(traces, args.out)
@@ -65,7 +67,9 @@ def _info(traces, as_json: bool) -> int:
     if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
         return 0
-    print(f"{traces.source}: {len(data['users'])} users, {traces.events.height} events")
+    from workbench.traces.importer import display
+
+    print(f"{display(traces.source)}: {len(data['users'])} users, {traces.events.height} events")
     header = f"{'user':<16} {'events':>9}  {'first':<19}  {'last':<19}  scenarios"
     print(header)
     print("-" * len(header))

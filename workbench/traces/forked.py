@@ -30,7 +30,13 @@ import orjson
 
 from workbench.traces import build, limits
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
-from workbench.traces.importer import BOM, ImportState, merge_issues, short
+from workbench.traces.importer import (
+    BOM,
+    ImportState,
+    merge_issues,
+    short,
+    warn_duplicate_users,
+)
 
 # -- messages ---------------------------------------------------------------------------------------
 
@@ -168,6 +174,7 @@ def read_split(file: str, data: bytes | bytearray, state: ImportState) -> bool:
             _tell(orders, None)
             return False
         # the split holds: from here on the document is read (the worker's part here if it fails)
+        warn_duplicate_users(file, data, doc, state.issues)
         state.garbage.append(doc)
         todo: list[tuple[str, Any]] = []
         last_uid: str | None = None

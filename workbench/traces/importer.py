@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import mmap
 import os
+import stat
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import polars as pl
 
@@ -69,13 +71,69 @@ def free_later(garbage: list) -> None:
         del doc, lists
 
 
-def has_content(f: Path) -> bool:
-    """True when ``f`` holds anything but whitespace."""
+_WHITESPACE = b" \t\r\n"
+
+
+def first_byte(f: Path) -> tuple[int, int] | None:
+    """``(byte, offset)`` of the first byte of ``f`` that is not JSON whitespace (after a UTF-8
+    BOM), or None when there is none. Reads only as far as it has to, in 64 KiB steps."""
     with open(f, "rb") as fh:
-        while chunk := fh.read(1 << 16):
-            if chunk.strip():
-                return True
-    return False
+        offset = 0
+        chunk = fh.read(1 << 16)
+        if chunk.startswith(BOM):
+            chunk, offset = chunk[3:], 3
+        while chunk:
+            stripped = chunk.lstrip(_WHITESPACE)
+            if stripped:
+                return stripped[0], offset + len(chunk) - len(stripped)
+            offset += len(chunk)
+            chunk = fh.read(1 << 16)
+    return None
+
+
+def describe_byte(b: int) -> str:
+    """A byte as a reader recognises it: ``'['`` for printable ASCII, else ``0x00``."""
+    return repr(chr(b)) if 0x20 < b < 0x7F else f"0x{b:02x}"
+
+
+def display(path: Any) -> str:
+    """A path as text that is always valid UTF-8 (bytes that are not: backslash escapes), for
+    messages and tables; the file itself is always opened by its real name."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def check_source(path: Path) -> os.stat_result:
+    """The ``stat`` of a source that is a regular file or a folder; TraceError at once for anything
+    else (a FIFO or a device would block or never end) and for a missing path."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise TraceError(TraceIssue(display(path), expected="an existing file or folder",
+                                    message="not found")) from None
+    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        kind = next((name for test, name in _KINDS if test(st.st_mode)), "a special file")
+        raise TraceError(TraceIssue(display(path), expected="a regular file or a folder",
+                                    message=f"it is {kind}; only regular files are read"))
+    return st
+
+
+def snapshot(files: list[Path]) -> list[tuple[int, int, int, int]]:
+    """``(inode, size, mtime, ctime)`` of each file: compared before and after an import to notice
+    a file that changed while it was read."""
+    out = []
+    for f in files:
+        st = f.stat()
+        out.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return out
 
 
 class ImportState:
@@ -187,3 +245,38 @@ def short(exc: BaseException) -> str:
     """The first line of an exception's text (at most 200 characters), for a one-line message."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return text[:200]
+
+
+def duplicate_users(raw: Any, pos: Any, char: Any, depth: Any) -> dict[str, int]:
+    """``{user_id: copies}`` of the user keys that appear more than once in a JSON document, from
+    its structural tokens (positions, bytes, depth before): the keys of the objects at depth 1."""
+    from workbench.traces.scan import key_before
+
+    seen: dict[str, int] = {}
+    for i in np.flatnonzero((char == ord("{")) & (depth == 1)).tolist():
+        key = key_before(raw, int(pos[i]))
+        if key is not None:
+            seen[key] = seen.get(key, 0) + 1
+    return {k: n for k, n in seen.items() if n > 1}
+
+
+def warn_duplicate_users(file: str, data: Any, doc: Any, issues: IssueLog) -> None:
+    """Warn about user keys that appear more than once in one JSON file (the parser keeps the last
+    copy only, so the earlier copies' events would vanish silently). Cheap unless there are some:
+    the scan runs only when the file holds more ``"action_history"`` keys than the parsed users."""
+    if not isinstance(doc, dict):
+        return
+    expected = sum(1 for r in doc.values() if isinstance(r, dict) and "action_history" in r)
+    if data.count(b'"action_history"') <= expected:
+        return
+    from workbench.traces.scan import scan
+
+    st = scan(np.frombuffer(data, np.uint8), keep_depth=1)
+    for uid, n in duplicate_users(data, st.pos, st.char, st.depth_before).items():
+        issues.add(duplicate_issue(file, uid, n))
+
+
+def duplicate_issue(file: str, uid: str, copies: int) -> TraceIssue:
+    """The warning for a user key found ``copies`` times in one file."""
+    return TraceIssue(file, uid, None, "", "unique user ids",
+                      f"the user appears {copies} times in this file; only the last copy is read")

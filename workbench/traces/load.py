@@ -42,9 +42,7 @@ def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
     first import the cache is written in a background thread (``TraceSet.wait_cache``); meanwhile
     the payload stays in memory. ``events`` never holds the payload columns when a cache is used."""
     source = Path(path)
-    if not source.exists():
-        raise TraceError(TraceIssue(str(source), expected="an existing file or folder",
-                                    message="not found"))
+    importer.check_source(source)
     # An import makes millions of objects and frees none in cycles: the cyclic GC would traverse the
     # parsed document again and again (about 20% of the import time); it is off meanwhile.
     gc_was_enabled = gc.isenabled()
@@ -58,7 +56,7 @@ def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
             ts._garbage = []
         return ts
     except OSError as exc:
-        where = exc.filename if isinstance(exc.filename, str) else str(source)
+        where = importer.display(exc.filename) if isinstance(exc.filename, str) else importer.display(source)
         raise TraceError(TraceIssue(where, expected="a readable file or folder",
                                     message=exc.strerror or short(exc))) from None
     finally:
@@ -67,14 +65,40 @@ def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
 
 
 def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> TraceSet:
+    """Read the source (from the cache when it can), again once when a file changed meanwhile;
+    TraceError when it changed both times."""
     if source.is_file() and source.suffix.lower() == ".parquet":
         return read_parquet(source)
     other = _other_format(source, task, use_cache, background_cache_write)
     if other is not None:
         return other
     files = _source_files(source)
-    if not use_cache:
-        return _import(source, files, task)
+    if not source.is_dir():
+        _refuse_unreadable(files[0])
+    note = cache.usable() if use_cache else None
+    for _attempt in range(2):
+        before = importer.snapshot(files)
+        if use_cache and note is None:
+            ts, finish = _load_cached(source, files, task)
+        else:
+            ts, finish = _import(source, files, task), None
+        changed = [f for f, a, b in zip(files, before, importer.snapshot(files)) if a != b]
+        if not changed:
+            break
+        ts._garbage = []
+    else:
+        raise TraceError(TraceIssue(importer.display(changed[0]), expected="a file that stays the same while it is read",
+                                    message="it changed while it was read, twice; open it again once it is written"))
+    if finish is not None:
+        ts = finish(background_cache_write)
+    if note is not None:
+        ts.warnings.append(TraceIssue("trace cache", field="cache", message=note))
+    return ts
+
+
+def _load_cached(source: Path, files: list[Path], task) -> tuple[TraceSet, Any]:
+    """``(traces, finish)``: from the cache (``finish`` None), or imported, ``finish(background)``
+    then keeps the payload and writes the cache entry."""
     sig = cache.signature(source, files)
     digest = known = cache.lookup_hash(sig)
     prefetched: dict[Path, list] = {}
@@ -88,7 +112,7 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
             # a big file parsed on both cores: the hash runs beside the parse and is looked at
             # afterwards; a copy of an already cached file then costs one parse (rare)
             ts = _import(source, files, task, prefetched)
-            return _cache_imported(ts, pending(), sig, background_cache_write)
+            return ts, lambda background: _cache_imported(ts, pending(), sig, background)
         digest = pending
     if digest is None:
         digest = cache.content_hash(source, files)
@@ -98,12 +122,38 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
             prefetched.clear()
             ts = read_parquet(target, source=source)
             if known is None:
-                cache.remember_hash(sig, digest)
-            return ts
+                try:
+                    cache.remember_hash(sig, digest)
+                except OSError:
+                    pass  # the index could not be written: the next open hashes the file again
+            return ts, None
         except (TraceError, OSError, pl.exceptions.PolarsError):
             pass  # a damaged cache entry: rebuild it
     ts = _import(source, files, task, prefetched)
-    return _cache_imported(ts, digest, sig, background_cache_write)
+    return ts, lambda background: _cache_imported(ts, digest, sig, background)
+
+
+def _refuse_unreadable(f: Path) -> None:
+    """TraceError at once for a single-file source that is empty or not JSON (judged from its
+    first bytes: a file of NUL bytes is refused without reading it all)."""
+    problem = _not_json(f)
+    if problem is not None:
+        raise TraceError(problem)
+
+
+def _not_json(f: Path) -> TraceIssue | None:
+    """Why ``f`` cannot be a JSON/JSONL trace judged from its first significant byte, or None."""
+    expected = ("one JSON object {user_id: {...}} per line" if f.suffix.lower() == ".jsonl"
+                else "a JSON object {user_id: {user_profile, action_history}}")
+    found = importer.first_byte(f)
+    if found is None:
+        return TraceIssue(importer.display(f), expected=expected, message="the file is empty")
+    byte, offset = found
+    if byte != ord("{"):
+        return TraceIssue(importer.display(f), expected=expected,
+                          message=f"the file starts with {importer.describe_byte(byte)} at byte {offset}; "
+                                  "not read")
+    return None
 
 
 def _other_format(source: Path, task, use_cache: bool, background_cache_write: bool) -> TraceSet | None:
@@ -185,7 +235,7 @@ def _source_files(source: Path) -> list[Path]:
         files = sorted(p for p in source.iterdir()
                        if p.is_file() and p.suffix.lower() in (".json", ".jsonl") and not p.name.startswith("."))
         if not files:
-            raise TraceError(TraceIssue(str(source), expected="a folder of OmniBehavior .json files",
+            raise TraceError(TraceIssue(importer.display(source), expected="a folder of OmniBehavior .json files",
                                         message="no .json or .jsonl file in it"))
         return files
     return [source]
@@ -199,10 +249,10 @@ def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] 
             task.check()
         size = f.stat().st_size
         if size > limits.MAX_FILE_BYTES:
-            raise TraceError(TraceIssue(str(f), expected=f"a file of at most {limits.MAX_FILE_BYTES / 1e9:.0f} GB",
+            raise TraceError(TraceIssue(importer.display(f), expected=f"a file of at most {limits.MAX_FILE_BYTES / 1e9:.0f} GB",
                                         message=f"file has {size / 1e9:.1f} GB"))
-        if size == 0 or not importer.has_content(f):
-            err = TraceIssue(str(f), expected="a JSON object of users", message="the file is empty")
+        err = _not_json(f)
+        if err is not None:
             if len(files) == 1:
                 raise TraceError(err)
             issues.add(err)
@@ -216,7 +266,7 @@ def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] 
         found = issues.issues()
         if found:
             raise TraceError(found[0])
-        raise TraceError(TraceIssue(str(source), expected="at least one user", message="no users found"))
+        raise TraceError(TraceIssue(importer.display(source), expected="at least one user", message="no users found"))
     users = canonical.user_table(events, state.users)
     ts = TraceSet(events, users, issues.issues(), source)
     ts._garbage, state.garbage = state.garbage, []  # freed by load_traces once it is done

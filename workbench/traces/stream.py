@@ -28,6 +28,9 @@ from workbench.traces.errors import IssueLog, TraceError, TraceIssue
 from workbench.traces.importer import (
     BOM,
     ImportState,
+    display,
+    duplicate_issue,
+    duplicate_users,
     merge_issues,
     not_a_history,
     release,
@@ -81,7 +84,7 @@ class Done:
 def stream_json(f: Path, buf: np.ndarray, raw, state: ImportState) -> None:
     """Import the JSON document ``raw`` (bytes or an mmap; ``buf`` a uint8 view of it) of file
     ``f`` into ``state``. Raises :class:`TraceError` when nothing usable can be read."""
-    file = str(f)
+    file = display(f)
     task = state.task
 
     def scan_progress(done: int, total: int) -> None:
@@ -103,6 +106,12 @@ def stream_json(f: Path, buf: np.ndarray, raw, state: ImportState) -> None:
     arrays = _history_arrays(raw, P, C, D, A)
     doc = _skeleton(file, buf, raw, P, C, arrays, tail_openers, limit)
     total = int(limit)
+    slices = [r["action_history"][_SLICE_KEY] for r in doc.values()
+              if isinstance(r, dict) and isinstance(r.get("action_history"), dict)
+              and set(r["action_history"]) == {_SLICE_KEY}]
+    if len(slices) < len(arrays):  # a history the parse dropped: a user key given twice
+        for uid, n in duplicate_users(raw, P, C, D).items():
+            state.issues.add(duplicate_issue(file, uid, n))
     jobs: list[Job] = []  # in the order of the file
     for uid, record in doc.items():
         u = state.user(file, uid, record)

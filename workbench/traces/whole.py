@@ -20,7 +20,7 @@ def read_json(f: Path, size: int, state: ImportState, pre: list | None = None) -
     """Import the users of the OmniBehavior JSON file ``f`` (``size`` bytes) into ``state``;
     ``pre`` is ``[bytes, document or None]`` when the file was read (and maybe parsed) already.
     Raises :class:`TraceError` when nothing usable can be read."""
-    file = str(f)
+    file = importer.display(f)
     if size <= limits.FAST_PATH_MAX_BYTES:
         if pre is not None:  # [bytes, document or None] read (and maybe parsed) already
             data, doc = pre[0], pre[1]
@@ -37,6 +37,7 @@ def read_json(f: Path, size: int, state: ImportState, pre: list | None = None) -
         if not isinstance(doc, dict):
             raise TraceError(TraceIssue(file, expected="a JSON object {user_id: {user_profile, action_history}}",
                                         message=f"found {build._kind(doc)}"))
+        importer.warn_duplicate_users(file, data, doc, state.issues)
         del data
         if size >= limits.PARALLEL_MIN_BYTES and forked.can_fork():
             forked.read_doc_parallel(file, doc, state)
@@ -63,7 +64,7 @@ def read_json(f: Path, size: int, state: ImportState, pre: list | None = None) -
 def read_jsonl(f: Path, state: ImportState) -> None:
     """Import a JSONL file (one ``{user_id: {...}}`` object per line); bad lines are skipped with
     a warning naming the line."""
-    file = str(f)
+    file = importer.display(f)
     with open(f, "rb") as fh:
         for lineno, line in enumerate(fh, 1):
             if lineno == 1 and line.startswith(BOM):
