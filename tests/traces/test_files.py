@@ -297,3 +297,64 @@ def test_not_an_object_and_empty_after_whitespace(tmp_path):
     f.write_bytes(b" " * 200_000)
     with pytest.raises(TraceError, match="empty"):
         load_traces(f)
+
+
+def test_a_hole_of_whitespace_in_a_history_is_trimmed_not_copied(tmp_path, monkeypatch):
+    from workbench.traces import stream
+
+    f = tmp_path / "hole.json"
+    hole = b" \n\t\r" * 50_000
+    f.write_bytes(b'{"u": {"user_profile": "p", "action_history": [' + json.dumps(_ev(0)).encode() + b","
+                  + hole + json.dumps(_ev(1)).encode() + hole + b"]}}")
+    monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)       # streamed, as a big file is
+    monkeypatch.setattr(stream, "SPARSE_EVENT_BYTES", 1000)
+    copied: list[int] = []
+    real = stream.orjson.loads
+
+    def loads(data):
+        copied.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(stream.orjson, "loads", loads)
+    ts = load_traces(f, use_cache=False)
+    assert ts.user("u").indices == (0, 1) and ts.user("u").event(1)["context"] == {"caption": "v1"}
+    assert ts.warnings == [] and max(copied[1:]) < 1000     # only the events themselves were parsed
+
+
+@pytest.fixture
+def by_users(monkeypatch):
+    """Make every JSON file of 2+ users take the slice-of-users path that files of very many users take."""
+    monkeypatch.setattr(limits, "MANY_USERS", 2)
+    monkeypatch.setattr(limits, "USERS_PER_SLICE", 2)
+
+
+@pytest.mark.parametrize("name", ["quirks_en.json", "bad_types.json"])
+def test_many_users_are_read_a_slice_at_a_time_with_the_same_result(name, monkeypatch):
+    from polars.testing import assert_frame_equal
+
+    from workbench.traces import whole
+
+    fix = Path(__file__).resolve().parents[1] / "fixtures" / name
+    one = load_traces(fix, use_cache=False)
+    monkeypatch.setattr(limits, "MANY_USERS", 2)
+    monkeypatch.setattr(limits, "USERS_PER_SLICE", 2)
+    used = []
+    real = whole._read_by_users
+    monkeypatch.setattr(whole, "_read_by_users", lambda *a: used.append(real(*a)) or used[-1])
+    sliced = load_traces(fix)                                   # with the cache: no whole parse first
+    assert used == [True]
+    assert_frame_equal(sliced.users, one.users)
+    for u in one.user_ids():
+        assert_frame_equal(sliced.user_events(u), one.user_events(u))
+    assert [str(w) for w in sliced.warnings] == [str(w) for w in one.warnings]
+
+
+def test_many_users_with_a_duplicate_key_take_the_whole_document_path(tmp_path, by_users):
+    from workbench.traces import whole
+
+    body = ",".join(f'"u{i}": {{"action_history": [{json.dumps(_ev(i))}]}}' for i in range(5))
+    f = tmp_path / "dup.json"
+    f.write_text("{" + body + f', "u1": {{"action_history": [{json.dumps(_ev(7))}, {json.dumps(_ev(8))}]}}}}')
+    assert not whole._read_by_users("f", f.read_bytes(), None)
+    ts = load_traces(f, use_cache=False)
+    assert len(ts.user("u1")) == 2 and any(w.expected == "unique user ids" for w in ts.warnings)

@@ -61,22 +61,20 @@ def _convert(traces, out: str) -> int:
 def _info(traces, as_json: bool) -> int:
     import json
 
-    from workbench.traces.query import summary
-
-    data = summary(traces)
-    if as_json:
-        print(json.dumps(data, ensure_ascii=False, indent=1))
-        return 0
     from workbench.traces.importer import display
+    from workbench.traces.query import summary, summary_rows
 
-    print(f"{display(traces.source)}: {len(data['users'])} users, {traces.events.height} events")
+    if as_json:
+        print(json.dumps(summary(traces), ensure_ascii=False, indent=1))
+        return 0
+    print(f"{display(traces.source)}: {traces.users.height} users, {traces.events.height} events")
     header = f"{'user':<16} {'events':>9}  {'first':<19}  {'last':<19}  scenarios"
     print(header)
     print("-" * len(header))
-    for u in data["users"]:
+    for u in summary_rows(traces):  # one user at a time: a million users need no million dicts
         scen = ", ".join(f"{k} {v}" for k, v in u["scenarios"].items())
         print(f"{u['user_id'][:16]:<16} {u['events']:>9}  {u['first'] or '-':<19}  {u['last'] or '-':<19}  {scen}")
-    if data["warnings"]:
+    if traces.warnings:
         print(f"\n{len(traces.warnings)} warnings:")
         for w in traces.warnings:
             print(f"  {w}")

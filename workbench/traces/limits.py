@@ -28,3 +28,8 @@ STREAM_WORKER_SHARE = 0.57
 FREE_STEP = 250
 #: Parquet row groups (small enough that reading one user's payload skips the others).
 ROW_GROUP = 32_768
+#: A JSON document with at least this many users is parsed a slice of users at a time (memory
+#: then holds one slice of parsed users, not all of them).
+MANY_USERS = 50_000
+#: Users parsed per slice on that path.
+USERS_PER_SLICE = 20_000

@@ -197,7 +197,8 @@ def _prefetch(f: Path) -> list:
     """``[bytes (a bytearray), parsed document or _UNPARSED, content hash]`` of a file, hashed in a
     thread while the bytes are parsed."""
     data = importer.read_file(f)
-    if len(data) >= limits.PARALLEL_MIN_BYTES and forked.can_fork():  # parsed in two halves later (forked.read_split)
+    if whole.many_users(data) or (len(data) >= limits.PARALLEL_MIN_BYTES and forked.can_fork()):
+        # parsed later a slice of users at a time (whole.read_json) or in two halves (forked.read_split)
         out_big: list = []
         hasher_big = threading.Thread(target=lambda: out_big.append(cache.bytes_hash(data)),
                                       name="trace-hash", daemon=True)

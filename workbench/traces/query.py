@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from typing import Any, cast
 
@@ -92,24 +93,28 @@ def _iso(value: Any) -> str | None:
 def summary(traces: TraceSet) -> dict[str, Any]:
     """``{"users": [{user_id, events, scenarios, actions, first, last}], "warnings": [...]}``:
     scenario keys are canonical English names, action keys ``"<scenario>/<action>"``."""
+    return {"users": list(summary_rows(traces)), "warnings": [w.to_dict() for w in traces.warnings]}
+
+
+def summary_rows(traces: TraceSet) -> Iterator[dict[str, Any]]:
+    """The users of :func:`summary` one at a time, in the user table's order (the per-user counts
+    are aggregated by polars; only the row being yielded is a Python dict, so a million users cost
+    their columns, not a million dicts)."""
     ev = traces.events
-    scen = ev.group_by("user_id", "scenario").agg(pl.len().alias("n"))
+    scen = (ev.group_by("user_id", "scenario").agg(pl.len().alias("n"))
+            .group_by("user_id").agg(pl.col("scenario").alias("s_keys"), pl.col("n").alias("s_counts")))
     acts = (ev.select("user_id", "scenario", "action_types").explode("action_types")
             .filter(pl.col("action_types").is_not_null())
-            .group_by("user_id", "scenario", "action_types").agg(pl.len().alias("n")))
-    scen_map: dict[str, dict[str, int]] = {}
-    for u, s, n in scen.iter_rows():
-        scen_map.setdefault(u, {})[s] = n
-    act_map: dict[str, dict[str, int]] = {}
-    for u, s, a, n in acts.iter_rows():
-        act_map.setdefault(u, {})[f"{s}/{a}"] = n
+            .group_by("user_id", "scenario", "action_types").agg(pl.len().alias("n"))
+            .group_by("user_id").agg((pl.col("scenario") + "/" + pl.col("action_types")).alias("a_keys"),
+                                     pl.col("n").alias("a_counts")))
+    table = (traces.users.select("user_id", "event_count", "first_ts", "last_ts")
+             .join(scen, on="user_id", how="left", maintain_order="left")
+             .join(acts, on="user_id", how="left", maintain_order="left"))
     order = {s: i for i, s in enumerate(schema.SCENARIOS)}
-    users = []
-    for row in traces.users.iter_rows(named=True):
-        u = row["user_id"]
-        scenarios = dict(sorted(scen_map.get(u, {}).items(), key=lambda kv: order.get(kv[0], 99)))
-        actions = dict(sorted(act_map.get(u, {}).items(),
+    for u, n, first, last, s_keys, s_counts, a_keys, a_counts in table.iter_rows():
+        scenarios = dict(sorted(zip(s_keys or [], s_counts or []), key=lambda kv: order.get(kv[0], 99)))
+        actions = dict(sorted(zip(a_keys or [], a_counts or []),
                               key=lambda kv: (order.get(kv[0].split("/", 1)[0], 99), kv[0])))
-        users.append({"user_id": u, "events": int(row["event_count"]), "scenarios": scenarios,
-                      "actions": actions, "first": _iso(row["first_ts"]), "last": _iso(row["last_ts"])})
-    return {"users": users, "warnings": [w.to_dict() for w in traces.warnings]}
+        yield {"user_id": u, "events": int(n), "scenarios": scenarios, "actions": actions,
+               "first": _iso(first), "last": _iso(last)}

@@ -289,16 +289,21 @@ def _build_batch(file: str, raw, job: BatchJob, builder: build.EventBuilder) -> 
     named and skipped) and add them to ``builder``."""
     uid, b0, starts, ends = job.user_id, job.first_index, job.starts, job.ends
     s, e = int(starts[0]), int(ends[-1])
-    items: list | None
-    try:
-        items = orjson.loads(b"[" + raw[s:e] + b"]")
-        if not isinstance(items, list) or len(items) != len(starts):
+    items: list | None = None
+    sparse = bool((ends - starts).max() > SPARSE_EVENT_BYTES)
+    if not sparse:  # one parse for the batch; a sparse one (a hole of whitespace) is not copied whole
+        try:
+            items = orjson.loads(b"[" + raw[s:e] + b"]")
+            if not isinstance(items, list) or len(items) != len(starts):
+                items = None
+        except orjson.JSONDecodeError:
             items = None
-    except orjson.JSONDecodeError:
-        items = None
     if items is None:
         for k in range(len(starts)):
-            piece = raw[int(starts[k]):int(ends[k])]
+            a, z = int(starts[k]), int(ends[k])
+            if z - a > SPARSE_EVENT_BYTES:
+                a, z = _trim(raw, a, z)
+            piece = raw[a:z]
             try:
                 ev = orjson.loads(piece)
             except orjson.JSONDecodeError as exc:
@@ -311,6 +316,38 @@ def _build_batch(file: str, raw, job: BatchJob, builder: build.EventBuilder) -> 
         builder.add_list(file, uid, items, b0)
     del items
     release(raw, s, e)
+
+
+#: An event whose bytes (whitespace around it included) exceed this is trimmed before it is parsed,
+#: so a hole of whitespace inside a history costs no memory.
+SPARSE_EVENT_BYTES = 16 * 1024 * 1024
+_NOT_SPACE = np.ones(256, bool)
+_NOT_SPACE[[0x20, 0x09, 0x0A, 0x0D]] = False
+
+
+def _trim(raw, start: int, end: int, step: int = 1 << 22) -> tuple[int, int]:
+    """``raw[start:end]`` without the JSON whitespace at both ends, found in ``step``-byte views
+    (no copy; pages already looked at are released)."""
+    buf = np.frombuffer(raw, np.uint8)
+    a = start
+    while a < end:
+        hit = np.flatnonzero(_NOT_SPACE[buf[a:min(end, a + step)]])
+        if hit.size:
+            a += int(hit[0])
+            break
+        release(raw, a, min(end, a + step))
+        a = min(end, a + step)
+    z = end
+    while z > a:
+        lo = max(a, z - step)
+        hit = np.flatnonzero(_NOT_SPACE[buf[lo:z]])
+        if hit.size:
+            z = lo + int(hit[-1]) + 1
+            break
+        release(raw, lo, z)
+        z = lo
+    del buf
+    return a, z
 
 
 def _stream_two_processes(file: str, raw, jobs: list[Job], state: ImportState, total: int,

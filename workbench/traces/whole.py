@@ -28,6 +28,8 @@ def read_json(f: Path, size: int, state: ImportState, pre: list | None = None) -
         else:
             data, doc = importer.read_file(f), None
         if doc is None:
+            if many_users(data) and _read_by_users(file, data, state):
+                return
             if size >= limits.PARALLEL_MIN_BYTES and forked.can_fork() and forked.read_split(file, data, state):
                 return
             doc = parse_whole(data)
@@ -59,6 +61,56 @@ def read_json(f: Path, size: int, state: ImportState, pre: list | None = None) -
             mm.close()
         except BufferError:
             pass  # numpy views still alive; released with them
+
+
+def many_users(data: bytes | bytearray) -> bool:
+    """True for a document with so many users (``limits.MANY_USERS`` ``"action_history"`` keys)
+    that it is parsed a slice of users at a time (:func:`_read_by_users`)."""
+    return len(data) >= limits.MANY_USERS * 32 and data.count(b'"action_history"') >= limits.MANY_USERS
+
+
+def _read_by_users(file: str, data: bytes | bytearray, state: ImportState) -> bool:
+    """Parse and build a document of very many users ``limits.USERS_PER_SLICE`` users at a time,
+    so that memory holds one slice of parsed users, not a million: the top-level commas (a scan
+    at depth 1) cut the object into slices, each parsed as its own object and freed once built.
+    Returns False, having changed nothing, when the document is not a complete object or a user
+    key is given twice (the whole-document path then keeps the last copy and warns)."""
+    from workbench.traces.scan import scan
+
+    buf = np.frombuffer(data, np.uint8)
+    st = scan(buf, keep_depth=1)
+    if not st.complete or st.max_string > limits.MAX_STRING_BYTES:
+        return False
+    P, C, D = st.pos, st.char, st.depth_before
+    # the outer object: its "{" is the only token at depth 0, its "}" the last token (depth 1 before)
+    if P.size < 2 or C[0] != ord("{") or D[0] != 0 or C[-1] != ord("}") or D[-1] != 1 \
+            or np.count_nonzero(D == 0) != 1:
+        return False
+    cuts = [int(P[0])] + P[(C == ord(",")) & (D == 1)].tolist() + [int(P[-1])]
+    del st, P, C, D, buf
+    step = limits.USERS_PER_SLICE
+    slices = [(cuts[i] + 1, cuts[min(i + step, len(cuts) - 1)], min(step, len(cuts) - 1 - i))
+              for i in range(0, len(cuts) - 1, step)]
+    keys: set[str] = set()
+    for a, z, members in slices:  # first pass: every key once, or the whole-document path
+        try:
+            part = orjson.loads(b"{" + memoryview(data)[a:z] + b"}")
+        except orjson.JSONDecodeError:
+            return False
+        n = len(keys)
+        keys.update(part)
+        if len(part) != members or len(keys) - n != members:  # a key given twice
+            return False
+        del part
+    del keys
+    for a, z, _ in slices:
+        part = orjson.loads(b"{" + memoryview(data)[a:z] + b"}")
+        for uid, record in part.items():
+            u = state.user(file, uid, record)
+            if u is not None:
+                state.events(file, u, record.get("action_history"))
+        del part
+    return True
 
 
 def read_jsonl(f: Path, state: ImportState) -> None:
