@@ -23,6 +23,7 @@ from pathlib import Path
 import orjson
 
 from workbench import fileio, paths
+from workbench.traces.importer import display
 
 #: Bumped whenever the canonical table or the importer's derivations change.
 CACHE_VERSION = "4"
@@ -51,7 +52,7 @@ def usable() -> str | None:
         return None
     except OSError as exc:
         where = exc.filename if isinstance(exc.filename, str) else "the cache folder"
-        reason = (f"the trace cache folder {_text(where)} is not usable ({exc.strerror or exc}); "
+        reason = (f"the trace cache folder {display(where)} is not usable ({exc.strerror or exc}); "
                   "traces are read without the cache")
         if reason not in _notices:
             _notices.append(reason)
@@ -65,10 +66,10 @@ def notices() -> list[str]:
 
 def signature(source: Path, files: list[Path]) -> str:
     """The cheap identity of a source's current contents (see the module docstring)."""
-    parts = [_text(source.resolve()), CACHE_VERSION]
+    parts = [display(source.resolve()), CACHE_VERSION]
     for f in files:
         st = f.stat()
-        parts.append(f"{_text(f.name)}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|"
+        parts.append(f"{display(f.name)}|{st.st_ino}|{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|"
                      f"{_sample_hash(f, st.st_size)}")
     return "\n".join(parts)
 
@@ -81,16 +82,6 @@ def _sample_hash(f: Path, size: int) -> str:
             fh.seek(size - _SAMPLE)
             h.update(fh.read(_SAMPLE))
     return h.hexdigest()[:16]
-
-
-def _text(path) -> str:
-    """A path as valid UTF-8 text (undecodable bytes as backslash escapes)."""
-    text = str(path)
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return os.fsencode(text).decode("utf-8", "backslashreplace")
 
 
 def content_hash(source: Path, files: list[Path]) -> str:
