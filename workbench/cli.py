@@ -60,6 +60,17 @@ def _takes_name(module) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every line it prints goes through :mod:`workbench.console` (control
+    characters made visible, secrets redacted)."""
+    from workbench import secrets
+    from workbench.console import guarded
+
+    secrets.install_log_redaction()
+    with guarded():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv = ["gui", *argv]

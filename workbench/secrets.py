@@ -95,10 +95,12 @@ def get_key(provider: str) -> str | None:
     if backend is None:
         return None
     try:
-        return backend.get_password(SERVICE, p)
+        key = backend.get_password(SERVICE, p)
     except Exception:  # noqa: BLE001 - a failing keyring backend: fall back to memory
         _mark_broken()
         return None
+    register_secret(key)          # a key this process has read is redacted from then on
+    return key
 
 
 def set_key(provider: str, key: str) -> bool:
@@ -159,6 +161,32 @@ def provider_for_model(model: str) -> str:
         if low.startswith(prefix):
             return provider
     return "openai"
+
+
+_KEY_VARIABLES = {"gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+                  "azure": ("AZURE_API_KEY", "AZURE_OPENAI_API_KEY"),
+                  "together_ai": ("TOGETHERAI_API_KEY", "TOGETHER_API_KEY"),
+                  "cohere": ("COHERE_API_KEY", "CO_API_KEY"),
+                  "huggingface": ("HUGGINGFACE_API_KEY", "HF_TOKEN"),
+                  "perplexity": ("PERPLEXITYAI_API_KEY", "PERPLEXITY_API_KEY")}
+
+
+def key_variables(provider: str) -> tuple[str, ...]:
+    """The environment variables litellm reads ``provider``'s API key from (``<PROVIDER>_API_KEY``
+    and the provider's other names)."""
+    p = _norm(provider)
+    names = list(_KEY_VARIABLES.get(p, ()))
+    generic = p.upper().replace("-", "_") + "_API_KEY"
+    return tuple(names if generic in names else [generic, *names])
+
+
+def env_key(provider: str) -> str | None:
+    """``provider``'s key from the environment (the first of :func:`key_variables` that is set)."""
+    for name in key_variables(provider):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return None
 
 
 def _reset_for_tests() -> None:
@@ -276,16 +304,23 @@ def _settings_file_secrets() -> list[str]:
     return found
 
 
-def visible_secrets(providers: Iterable[str] = ()) -> set[str]:
+def visible_secrets(providers: Iterable[str] = (), *, keyring: bool | None = True) -> set[str]:
     """Every secret value this process can see: stored keys (memory, and the keyring for the
     common providers, ``providers`` and every provider already used), key-named environment
-    variables, key-named settings values and registered secrets. Values shorter than
+    variables, key-named settings values and registered secrets (every key this process has read
+    is registered). ``keyring`` False: no keyring lookup beyond ``providers``; None: look up only
+    when this process has loaded the keyring already (the fast path for terminal output and logs:
+    a command that never touched the keyring does not pay for loading it). Values shorter than
     ``MIN_SECRET_LENGTH`` are left out."""
+    if keyring is None:
+        import sys
+
+        keyring = "keyring" in sys.modules
     out = set(_env_secrets())
     with _lock:
         out.update(_memory.values())
         out.update(_registered)
-        wanted = set(COMMON_PROVIDERS) | set(providers) | _used
+        wanted = set(providers) | ((set(COMMON_PROVIDERS) | _used) if keyring else set())
     for p in sorted(wanted - _looked_up):
         key = get_key(p)
         with _lock:
@@ -317,16 +352,18 @@ def _pattern(secrets: set[str]) -> re.Pattern[str]:
     return pat
 
 
-def redact(text: object, *, providers: Iterable[str] = ()) -> str:
+def redact(text: object, *, providers: Iterable[str] = (), keyring: bool | None = True) -> str:
     """``text`` (made a string) with every secret this process can see replaced by
-    ``[redacted secret]``: stored keys, key-named environment variables (whatever the key's shape),
-    key-named settings values, registered secrets, and well-known key shapes (``sk-...``,
-    ``Bearer ...``), also in their JSON-escaped and URL-quoted forms. Never raises."""
+    ``[redacted secret]``: stored keys (keyring and memory), key-named environment variables
+    (whatever the key's shape), key-named settings values, registered secrets, and well-known key
+    shapes (``sk-...``, ``Bearer ...``), also in their JSON-escaped and URL-quoted forms. The first
+    call reads the keyring's keys of the common providers (``keyring=None`` only when the keyring
+    is loaded already, ``False`` never: see :func:`visible_secrets`). Never raises."""
     s = text if isinstance(text, str) else str(text)
     if not s:
         return s
     try:
-        return _pattern(visible_secrets(providers)).sub(REDACTED, s)
+        return _pattern(visible_secrets(providers, keyring=keyring)).sub(REDACTED, s)
     except Exception:  # noqa: BLE001 - redaction must never be the error; fall back to shapes only
         return _SHAPES_RE.sub(REDACTED, s)
 
@@ -344,8 +381,9 @@ def redact_json(data: object) -> object:
 
 
 def install_log_redaction() -> None:
-    """Make every log record's message (and its formatted traceback) go through :func:`redact`,
-    whichever logger or handler writes it (litellm's, httpx's, ours). Idempotent."""
+    """Make every log record's message (and its formatted traceback) go through :func:`redact`
+    (``keyring=None``: the keyring is read only if this process has loaded it), whichever logger
+    or handler writes it (litellm's, httpx's, ours). Idempotent."""
     import logging
 
     previous = logging.getLogRecordFactory()
@@ -358,9 +396,9 @@ def install_log_redaction() -> None:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a malformed record is logged as logging would
             return record
-        record.msg, record.args = redact(message), None
+        record.msg, record.args = redact(message, keyring=None), None
         if record.exc_info and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info), keyring=None)
         return record
 
     factory.workbench_redacts = True  # type: ignore[attr-defined]

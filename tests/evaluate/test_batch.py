@@ -93,7 +93,8 @@ def test_cancel_then_resume_only_missing_questions_hit_the_server(tmp_path, user
     total = res.report["run"]["questions"]
     answered_before = len({(r["user_id"], r["event_index"], r["field"]) for r in first if r["parse_ok"]})
     assert second_requests == total - answered_before
-    assert res.report["run"]["cached"] == answered_before
+    # the answered rows of the interrupted run are kept from its file, not asked or looked up again
+    assert res.report["run"]["resumed"] == answered_before and res.report["run"]["cached"] == 0
     rows = read_rows(out / "predictions.jsonl")
     assert len(rows) == total == len({(r["user_id"], r["event_index"], r["field"]) for r in rows})
     assert (out / "report.json").exists()
@@ -258,8 +259,8 @@ def test_nan_answer_behaves_as_in_the_benchmark(tmp_path):
 
 
 def test_unreachable_server_reports_plain_words_quickly(tmp_path, capsys, users, provider_sleeps):
-    """A closed loopback port: every answer fails after 2 quick retries (no long backoff), the report's
-    run summary and the CLI name the reason in plain words."""
+    """A closed loopback port: every answer fails at once (no retry: retrying cannot fix a refused
+    connection), the report's run summary and the CLI name the reason in plain words."""
 
     from workbench.cli import main
 
@@ -271,19 +272,22 @@ def test_unreachable_server_reports_plain_words_quickly(tmp_path, capsys, users,
                                 biases=False, concurrency=8))
     run = res.report["run"]
     assert run["failed"] == run["questions"] == len(res.rows) > 0
-    assert all(r["retry_count"] == 2 for r in res.rows)
-    assert max(d for d in delays) <= 0.4 and sum(1 for d in delays if d >= 0.1) == 2 * len(res.rows)
+    assert all(r["retry_count"] == 0 and r["error_kind"] == "connection" for r in res.rows)
+    assert delays == []
     (reason,) = run["failure_reasons"]
     assert reason["count"] == len(res.rows)
-    assert reason["error"].startswith(f"Could not connect to {base} for model openai/dev-model.")
+    assert reason["error"].startswith(f"Could not connect to {base} for model openai/dev-model: connection refused")
+    assert run["failures"] == [{"kind": "connection", "what": "the server could not be reached",
+                                "count": len(res.rows), "example": reason["error"]}]
 
     data = {u.user_id: {"user_profile": u.profile, "action_history": u.events} for u in users[:1]}
     path = tmp_path / "traces.json"
     path.write_text(json.dumps(data, ensure_ascii=False))
-    main(["eval", str(path), "--model", "openai/dev-model", "--api-base", base, "--n-per-user", "1",
-          "--out", str(tmp_path / "o2")])
+    rc = main(["eval", str(path), "--model", "openai/dev-model", "--api-base", base, "--n-per-user", "1",
+               "--out", str(tmp_path / "o2")])
     err = capsys.readouterr().err
-    assert "answers failed; first error: Could not connect to http://127.0.0.1:" in err
+    assert rc == 1                                  # nothing was answered: never a success
+    assert "not answered: the server could not be reached: Could not connect to http://127.0.0.1:" in err
 
 
 def test_cli_eval_reference_mode_sends_the_checkouts_prompts_and_records_the_source(tmp_path, capsys, users):

@@ -3,17 +3,25 @@
 
 :func:`run_batch` asks every question of every sampled event of every model/baseline:
 
+* **One path**: each event is asked through :func:`workbench.simulate.runner.run_event`, the same
+  path as the Predict panel and ``workbench predict``; each answer becomes a
+  :class:`~workbench.evaluate.rows.PredictionRow`.
 * **Bounded concurrency**: one ``asyncio.Semaphore(concurrency)`` shared by all model calls; events
-  are fed by ``concurrency`` workers so prompts are built just before they are needed.
-* **Progress**: ``on_progress(BatchProgress)`` after every answer (questions done/total, rate,
-  ETA, cost so far, cache hits, failures).
+  are fed by ``concurrency`` workers so prompts are built just before they are needed. The
+  concurrency is lowered to what the file-descriptor limit allows (with a warning).
+* **Progress**: ``on_progress(BatchProgress)`` after every answer (distinct questions done/total,
+  never above the total; rate, ETA, cost so far, cache hits, failures).
+* **Every question is accounted for**: a question that is not answered, whatever the reason (the
+  call, the parse, an event that could not be prepared), is a failed row with ``error`` and
+  ``error_kind``; ``report["run"]`` counts answered and failed questions and the failures by kind.
+  A response cache that cannot be used switches itself off with one warning; predictions.jsonl or
+  report.json that cannot be written stop the run with :class:`BatchWriteError`.
 * **Cancellation**: cancel the task awaiting ``run_batch`` (or the given ``TaskState``); calls in
   flight are cancelled, nothing is reported afterwards.
-* **Resume**: answers go to the :class:`~workbench.simulate.cache.ResponseCache` before they are
-  reported, and every row is appended to ``DIR/predictions.jsonl`` (flushed) as it arrives. A rerun
-  with the same settings gets the already-answered questions from the cache (no request, no cost)
-  and appends only the rows not yet in the file; failed answers from the earlier run are dropped
-  from the file and asked again.
+* **Resume**: every row is appended to ``DIR/predictions.jsonl`` (flushed) as it arrives. A rerun
+  with the same settings keeps the answered rows of the file and asks only the other questions
+  (with or without the response cache); failed answers from the earlier run are dropped from the
+  file and asked again. report.json is computed from exactly the rows in the file.
 * **Outputs**: ``DIR/predictions.jsonl`` (one row per question and model), ``DIR/judge.jsonl``
   (judge scores, when a judge model is configured) and ``DIR/report.json``:
   ``{"settings", "models": {model: report}, "score_summary": [rows], "by_scenario":
@@ -35,16 +43,22 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 from workbench.evaluate import metrics as M
 from workbench.evaluate.rows import PredictionRow, RowWriter, dumps_row, question_key, read_rows
 from workbench.evaluate.sampling import Sample, SampledEvent, UserTrace, scenario_zh
+from workbench.evaluate.tally import Tally
 from workbench.fileio import atomic_write_text
 
 if TYPE_CHECKING:
     from workbench.tasks import TaskState
 
-__all__ = ["BatchProgress", "BatchResult", "run_batch", "records_from_rows", "build_report",
+__all__ = ["BatchProgress", "BatchResult", "BatchWriteError", "run_batch", "records_from_rows", "build_report",
            "read_rows", "question_key", "count_questions"]
 
 JUDGE_FIELD = "next_user_message"
 JUDGE_CACHE_FIELD = "__llm_judge__"
+
+
+class BatchWriteError(OSError):
+    """predictions.jsonl or report.json cannot be written (full disk, read-only folder): the run
+    stops, and the message names the file and what to do."""
 
 
 @dataclass
@@ -199,10 +213,16 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                     on_progress: Callable[[BatchProgress], None] | None = None,
                     on_row: Callable[[dict[str, Any]], None] | None = None,
                     task: TaskState | None = None, resume: bool = True, biases: bool = True,
-                    judge_pause: float = 1.0, reference: Any = None) -> BatchResult:
+                    judge_pause: float = 1.0, reference: Any = None,
+                    on_warning: Callable[[str], None] | None = None) -> BatchResult:
     """Run ``sample`` through ``specs`` (ModelSpec list). See the module docstring.
+
     ``reference``: a loaded benchmark checkout (:func:`workbench.simulate.reference.load_reference`)
-    whose own builder renders the prompts."""
+    whose own builder renders the prompts. ``on_warning(text)`` is called once per problem that
+    does not stop the run (the response cache switched itself off, the concurrency lowered to fit
+    the file-descriptor limit); the texts are also in the report's ``run.warnings``. Raises
+    ValueError for invalid settings, BatchWriteError (an OSError) when predictions.jsonl or
+    report.json cannot be written, CancelledError when cancelled."""
     from workbench.simulate.baselines import BaselineStats
     from workbench.simulate.filters import is_filtered
     from workbench.simulate.questions import questions_for_event
@@ -228,10 +248,22 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
             raise ValueError(f"user {e.user_id}: in the sample but not in the traces")
         if not 0 <= e.event_index < len(by_id[e.user_id].events):
             raise ValueError(f"user {e.user_id}, event {e.event_index}: no such event")
+    from workbench.simulate.limits import bounded_concurrency
+
+    warnings: list[str] = []
+    concurrency, limit_note = bounded_concurrency(max(1, concurrency))
+    if limit_note:
+        warnings.append(limit_note)
+        if on_warning is not None:
+            on_warning(limit_note)
     if cache is None and use_cache:
         from workbench.simulate.cache import ResponseCache
 
-        cache = ResponseCache()
+        cache = ResponseCache(on_problem=on_warning)
+    elif cache is not None and on_warning is not None and getattr(cache, "on_problem", False) is None:
+        cache.on_problem = on_warning
+        if cache.problem:
+            on_warning(cache.problem)
     if baselines is None and any(s.model == "baseline:population" for s in specs):
         def population() -> Any:
             # population rates from the history window (no test event leaks into them); with no
@@ -253,15 +285,19 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     pred_path = out / "predictions.jsonl" if out else None
     judge_path = out / "judge.jsonl" if out else None
     existing: dict[tuple, dict[str, Any]] = {}
-    if out is not None and pred_path is not None and judge_path is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        if resume:
-            existing = _prepare_resume(pred_path)
-        else:
-            for p in (pred_path, judge_path):
-                if p.exists():
-                    p.unlink()
-    writer = _RowWriter(pred_path)
+    try:
+        if out is not None and pred_path is not None and judge_path is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            if resume:
+                existing = _prepare_resume(pred_path)
+            else:
+                for p in (pred_path, judge_path):
+                    if p.exists():
+                        p.unlink()
+        writer = _RowWriter(pred_path)
+    except OSError as exc:
+        raise BatchWriteError(f"{out}: the output folder cannot be written ({exc}); "
+                              "free space or choose another --out") from None
 
     # work list
     work: list[SampledEvent] = []
@@ -275,51 +311,58 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         work.append(e)
         total += len(questions_for_event(ev)) * len(specs)
 
-    rows: dict[tuple, dict[str, Any]] = {}
+    tally = Tally(total)
+    for msg in warnings:
+        tally.warn(msg)
     errors: list[dict[str, Any]] = []
-    state: dict[str, int | float] = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
+    fatal: list[BaseException] = []              # the predictions file cannot be written: stop
     prompts_by_event: dict[tuple[str, int], Any] = {}
     field_rank: dict[tuple[str, int], dict[str, int]] = {}   # per event: field -> question position
     truth_caches: dict[str, dict[int, list[tuple[str, Any]]]] = {}   # baseline:user, per user
-    sem = asyncio.Semaphore(max(1, concurrency))
+    sem = asyncio.Semaphore(concurrency)
+    by_event: dict[tuple[str, int], list[tuple]] = {}
+    for k in existing:
+        by_event.setdefault((k[1], k[2]), []).append(k)
 
     def progress(phase: str = "predict", done: int | None = None, tot: int | None = None) -> None:
         if on_progress is None:
             return
-        d = int(state["done"]) if done is None else done
+        d = min(tally.done, total) if done is None else done
         t = total if tot is None else tot
         el = time.monotonic() - t0
         rate = d / el if el > 0 else 0.0
         eta = (t - d) / rate if rate > 0 else None
-        on_progress(BatchProgress(d, t, el, rate, eta, float(state["cost"]), int(state["cached"]),
-                                  int(state["failed"]), phase))
+        on_progress(BatchProgress(d, t, el, rate, eta, tally.cost, tally.cached, tally.failed, phase))
 
     def stop_requested() -> bool:
-        return task is not None and bool(getattr(task, "cancelled", False))
+        return bool(fatal) or (task is not None and bool(getattr(task, "cancelled", False)))
+
+    def record(row: dict[str, Any], *, cached: bool = False, cost: float | None = None) -> None:
+        key = question_key(row)
+        if key in existing or key in tally.rows or fatal:
+            return
+        try:
+            writer.write(row)
+        except OSError as exc:
+            fatal.append(exc)
+            return
+        if tally.record(row, cached=cached, cost=cost):
+            if on_row is not None:
+                on_row(row)
+            progress()
 
     async def do_event(e: SampledEvent) -> None:
         user = by_id[e.user_id]
         target = user.events[e.event_index]
         scen = scenario_zh(target)
+        done_before = by_event.get((e.user_id, e.event_index), [])
+        for k in done_before:                       # answered by an earlier run: not asked again
+            tally.record(existing[k], resumed=True)
 
         def on_answer(a: Any) -> None:
             row = PredictionRow.of(e.user_id, e.event_index, scen, e.test_time_index, a.question,
                                    a.prediction).to_dict()
-            key = question_key(row)
-            rows[key] = row
-            if key not in existing:
-                writer.write(row)
-            p = a.prediction
-            state["done"] += 1
-            if p.cached:
-                state["cached"] += 1
-            elif p.cost:
-                state["cost"] += float(p.cost)
-            if not p.parse_ok:
-                state["failed"] += 1
-            if on_row is not None:
-                on_row(row)
-            progress()
+            record(row, cached=a.prediction.cached, cost=a.prediction.cost)
 
         try:
             result = await run_event(user.profile, list(enumerate(user.events)), e.event_index, specs,
@@ -330,14 +373,16 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                                      prompts_without_llm=memory == "summary",
                                      exclude_target_from_population=False,
                                      user_truth=truth_caches.setdefault(e.user_id, {}),
-                                     reference=reference)
+                                     reference=reference,
+                                     skip={(k[0], k[3]) for k in done_before})
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - one bad event must not end the batch
-            errors.append({"user_id": e.user_id, "event_index": e.event_index,
-                           "error": f"{type(exc).__name__}: {exc}"})
-            state["done"] += len(questions_for_event(target)) * len(specs)
-            progress()
+            from workbench.secrets import redact
+
+            reason = redact(f"{type(exc).__name__}: {exc}")
+            errors.append({"user_id": e.user_id, "event_index": e.event_index, "error": reason})
+            _fail_rest(e, scen, target, specs, reason, "event", record)
             return
         field_rank[(e.user_id, e.event_index)] = {q.field: i for i, q in enumerate(result.questions)}
         if JUDGE_FIELD in result.prompts:
@@ -361,8 +406,10 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         progress()
         n_workers = max(1, min(concurrency, len(work)))
         await asyncio.gather(*(worker() for _ in range(n_workers)))
+        if fatal:
+            return []
         if judge_spec is not None or judge_call is not None:
-            return await _run_judge(rows, by_id, prompts_by_event, judge_spec, judge_call, cache,
+            return await _run_judge(tally.rows, by_id, prompts_by_event, judge_spec, judge_call, cache,
                                     sem, judge_path, judge_pause, progress, judge_reference=reference)
         return []
 
@@ -387,10 +434,17 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - already failing
                 pass
         writer.close()
+    if fatal:
+        raise BatchWriteError(f"{pred_path}: the answers cannot be written ({fatal[0]}); "
+                              "nothing was reported. Free space or choose another --out and run again.")
     if stop_requested():
         raise asyncio.CancelledError()
+    if cache is not None and getattr(cache, "problem", None):
+        tally.warn(cache.problem)
 
-    # keep rows of an earlier run that this run did not produce (none, for the same sample)
+    # the report is computed from exactly the rows in predictions.jsonl: this run's rows, and the
+    # earlier run's rows kept in the file (for this sample they were not asked again)
+    rows = dict(tally.rows)
     for k, r in existing.items():
         rows.setdefault(k, r)
     # model, user, event, then the event's question order (not the order the answers arrived in),
@@ -406,17 +460,11 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                 "max_history_tokens": max_history_tokens, "memory": memory, "lang": lang,
                 **prompt_source(reference, tokenizer),
                 "judge_model": getattr(judge_spec, "model", None) if judge_spec is not None else None}
-    reasons: dict[str, int] = {}
-    for r in row_list:
-        if not r.get("parse_ok") and r.get("error"):
-            reasons[str(r["error"])] = reasons.get(str(r["error"]), 0) + 1
-    run = {"questions": total, "answered": len(rows), "cached": state["cached"], "failed": state["failed"],
-           "cost": state["cost"], "seconds": round(seconds, 3), "filtered_events": len(filtered),
-           "events": len(work), "errors": errors,
-           # the plain-words reasons of failed answers, most frequent first (GUI/CLI status lines)
-           "failure_reasons": [{"error": e, "count": n}
-                               for e, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:5]]}
-    progress("report")
+    in_sample = [r for r in row_list if question_key(r) in tally.rows]
+    run = {**Tally.summary(in_sample, total), "cached": tally.cached, "resumed": tally.resumed,
+           "cost": tally.cost, "seconds": round(seconds, 3), "filtered_events": len(filtered),
+           "events": len(work), "errors": errors, "warnings": list(tally.warnings)}
+    progress("report", min(tally.done, total), total)
 
     def finish() -> dict[str, Any]:
         rep = build_report(row_list, filtered=filtered, judge=judge_rows, models=models, events=events_map,
@@ -425,8 +473,25 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
             _write_json(out / "report.json", rep)
         return rep
 
-    report = await asyncio.to_thread(finish)   # CPU work off the (GUI) event loop
-    return BatchResult(row_list, report, out, filtered, judge_rows, seconds, int(state["cached"]))
+    try:
+        report = await asyncio.to_thread(finish)   # CPU work off the (GUI) event loop
+    except OSError as exc:
+        raise BatchWriteError(f"{out / 'report.json' if out else 'report'}: the report cannot be written "
+                              f"({exc}); the answers are in {pred_path}") from None
+    return BatchResult(row_list, report, out, filtered, judge_rows, seconds, tally.cached)
+
+
+def _fail_rest(e: SampledEvent, scen: str, target: dict[str, Any], specs: Sequence[Any], reason: str,
+               kind: str, record: Callable[..., None]) -> None:
+    """A failed row for every question of event ``e`` that has none yet (``record`` skips those
+    that have one), so an event that broke half-way still counts every question."""
+    from workbench.simulate.questions import questions_for_event
+    from workbench.simulate.runner import failed_prediction
+
+    for q in questions_for_event(target):
+        for s in specs:
+            p = failed_prediction(s.model, q, reason, kind)
+            record(PredictionRow.of(e.user_id, e.event_index, scen, e.test_time_index, q, p).to_dict())
 
 
 def _user_baseline(questions: list[Any], history: list[tuple[int, dict[str, Any]]],

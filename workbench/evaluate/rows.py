@@ -49,6 +49,7 @@ class PredictionRow:
     video_duration: float
     test_time_index: int
     warnings: tuple[str, ...] = ()      # malformed values the benchmark itself would stop on
+    error_kind: str = ""                # why the question was not answered (failed rows only)
 
 
     @classmethod
@@ -66,15 +67,18 @@ class PredictionRow:
                    completion_tokens=p.completion_tokens, cached=bool(p.cached),
                    prediction_method=p.prediction_method, retry_count=p.retry_count, error=p.error,
                    video_duration=question.video_duration, test_time_index=test_time_index,
-                   warnings=tuple(question.extra.get("warnings") or ()))
+                   warnings=tuple(question.extra.get("warnings") or ()),
+                   error_kind="" if p.parse_ok else (p.error_kind or "other"))
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSONL object (keys in field order; ``warnings`` only when there are some)."""
+        """The JSONL object (keys in field order; ``warnings`` and ``error_kind`` only when set)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         if self.warnings:
             out["warnings"] = list(self.warnings)
         else:
             del out["warnings"]
+        if not self.error_kind:
+            del out["error_kind"]
         return out
 
     @property

@@ -86,7 +86,8 @@ def baseline_prediction(model: str, question: Question, vals: Sequence[Any], who
     if not vals:
         return Prediction(model=model, field=question.field, predicted_value=None, predicted_label=None,
                           raw_output="", parse_ok=False, prediction_method="baseline",
-                          error=f"{whose} has no events with field {question.field}", cost=0.0)
+                          error=f"{whose} has no events with field {question.field}", cost=0.0,
+                          error_kind="no_history")
     value, label = _stat(question.kind, vals)
     if question.kind == "binary":
         raw = f"rate {value:.3f} over {len(vals)} events"

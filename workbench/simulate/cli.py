@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"workbench predict: --reference: {exc}", file=sys.stderr)
             return 2
     history_indices, rule = rolling_history(events, args.event)
-    cache = None if args.no_cache else ResponseCache()
+    cache = None if args.no_cache else ResponseCache(
+        on_problem=lambda text: print(f"workbench predict: warning: {text}", file=sys.stderr))
 
     async def go():
         return await run_event(ts.profile(args.user), events, args.event, specs, memory=args.memory,

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from workbench import secrets
+from workbench.simulate.endpoints import effective_endpoint, endpoint_from_environment
 from workbench.simulate.parsing import BENCHMARK, LENIENT, parse_answer
 from workbench.simulate.types import ModelSpec, Prediction
 
@@ -173,47 +174,108 @@ def _redact(text: str, key: str | None) -> str:
     return secrets.redact(text)[:300]
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from or during (litellm hides the root cause of a
+    connection error in the chain: httpx/aiohttp -> socket error)."""
+    out: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and len(out) < 16 and e not in out:
+        out.append(e)
+        e = e.__cause__ or e.__context__
+    return out
+
+
+def _local_cause(exc: BaseException) -> str | None:
+    """dns | refused | unreachable | descriptors when the failure's root is local and certain."""
+    import errno
+    import socket
+
+    for e in _causes(exc):
+        name = type(e).__name__
+        code = getattr(e, "errno", None)
+        text = str(e).lower()
+        if isinstance(e, socket.gaierror) or "DNSError" in name or "name or service not known" in text \
+                or "temporary failure in name resolution" in text or "nodename nor servname" in text:
+            return "dns"
+        if code in (errno.EMFILE, errno.ENFILE) or "too many open files" in text:
+            return "descriptors"
+        if isinstance(e, ConnectionRefusedError) or code == errno.ECONNREFUSED:
+            return "refused"
+        if code in (errno.EHOSTUNREACH, errno.ENETUNREACH) or "no route to host" in text \
+                or "network is unreachable" in text:
+            return "unreachable"
+    return None
+
+
+def _where_to_set(provider: str) -> str:
+    env = secrets.key_variables(provider)
+    return ("the API keys dialog (API keys… in the Predict panel; kept in the system keyring)"
+            + (f" or the environment variable {env[0]}" if env else ""))
+
+
 def classify(exc: BaseException, spec: ModelSpec, key: str | None) -> ProviderError:
-    """Map a litellm/openai/httpx exception to a plain-words ProviderError."""
+    """Map a litellm/openai/httpx exception to a plain-words ProviderError naming the cause: no or
+    rejected key (and where to set it), host name not resolved, connection refused, host
+    unreachable, out of file descriptors, model not found, context too long, rate limit, timeout,
+    server error. Only rate limits, timeouts, server errors and dropped connections are retryable."""
     litellm = _litellm()
     model = spec.model
+    provider = secrets.provider_for_model(model)
     status = getattr(exc, "status_code", None)
     detail = _redact(getattr(exc, "message", None) or str(exc), key)
-    where = spec.api_base or "the provider's default endpoint"
+    where = effective_endpoint(spec)
     low = detail.lower()
-    if any(m in low for m in ("expecting", "json", "decode", "not a list", "unexpected shape")):
-        return ProviderError("malformed", f"Model {model} sent an answer that is not a valid "
-                             "chat completion.", status=status)
-    if isinstance(exc, litellm.ContextWindowExceededError):
-        return ProviderError("context_window", f"The prompt is longer than model {model}'s context window; "
-                             "lower the history budget (max history tokens).", status=status)
-    if isinstance(exc, litellm.AuthenticationError) or status == 401:
-        return ProviderError("auth", f"The provider rejected the API key for model {model}. "
-                             "Check the key in Settings ▸ API keys.", status=401)
-    if isinstance(exc, litellm.PermissionDeniedError) or status == 403:
-        return ProviderError("auth", f"The provider refused access to model {model} with this API key.",
-                             status=403)
-    if isinstance(exc, litellm.NotFoundError) or status == 404:
-        return ProviderError("not_found", f"Model {model} was not found at {where}.", status=404)
-    if isinstance(exc, litellm.RateLimitError) or status == 429:
-        return ProviderError("rate_limit", f"Model {model} is rate-limited (HTTP 429).", retryable=True,
-                             status=429)
     if isinstance(exc, (litellm.Timeout, asyncio.TimeoutError, TimeoutError)):
         return ProviderError("timeout", f"Model {model} did not answer within {spec.timeout:g} s.",
                              retryable=True)
+    local = _local_cause(exc)
+    if local == "dns":
+        return ProviderError("dns", f"The host name of {where} could not be resolved (DNS) for model "
+                             f"{model}: check the API base URL and the network connection.")
+    if local == "refused":
+        return ProviderError("connection", f"Could not connect to {where} for model {model}: connection "
+                             "refused. Is the server running and the API base URL right?")
+    if local == "unreachable":
+        return ProviderError("connection", f"Could not connect to {where} for model {model}: the host "
+                             "cannot be reached (no route). Check the network and the API base URL.")
+    if local == "descriptors":
+        return ProviderError("resources", f"Ran out of file descriptors (too many open files) calling "
+                             f"model {model}: lower the concurrency or raise the limit (ulimit -n).")
+    if any(m in low for m in ("expecting", "json", "decode", "not a list", "unexpected shape")):
+        return ProviderError("malformed", f"Model {model} sent an answer that is not a valid "
+                             "chat completion.", status=status)
+    if isinstance(exc, litellm.ContextWindowExceededError) or any(
+            m in low for m in ("context length", "context window", "maximum context", "too many tokens",
+                               "prompt is too long")):
+        return ProviderError("context_window", f"The prompt is longer than model {model}'s context window; "
+                             "lower the history budget (max history tokens).", status=status)
+    if isinstance(exc, litellm.AuthenticationError) or status == 401:
+        return ProviderError("auth", f"The provider rejected the API key for model {model} (HTTP 401). "
+                             f"Check the key for {provider} in {_where_to_set(provider)}.", status=401)
+    if isinstance(exc, litellm.PermissionDeniedError) or status == 403:
+        return ProviderError("auth", f"The provider refused access to model {model} with this API key "
+                             f"(HTTP 403). Check the key for {provider} in {_where_to_set(provider)}.",
+                             status=403)
+    if isinstance(exc, litellm.NotFoundError) or status == 404:
+        return ProviderError("not_found", f"Model {model} was not found at {where} (HTTP 404): check the "
+                             "model name and the API base URL.", status=404)
+    if isinstance(exc, litellm.RateLimitError) or status == 429:
+        return ProviderError("rate_limit", f"Model {model} is rate-limited (HTTP 429).", retryable=True,
+                             status=429)
     if isinstance(exc, (litellm.BadRequestError, litellm.UnprocessableEntityError)) or status in (400, 422):
         return ProviderError("bad_request", f"The provider rejected the request to model {model} as "
                              f"invalid: {detail}", status=status)
-    if "connection error" in low or "connecterror" in low or "connection refused" in low:
-        return ProviderError("connection", f"Could not connect to {where} for model {model}.",
-                             retryable=True)
+    if "connection error" in low or "connecterror" in low or "connection refused" in low \
+            or isinstance(exc, litellm.APIConnectionError):
+        return ProviderError("connection", f"Could not connect to {where} for model {model}: the "
+                             "connection failed or was dropped.", retryable=True)
     if isinstance(exc, (litellm.InternalServerError, litellm.ServiceUnavailableError,
                         litellm.BadGatewayError)) or (isinstance(status, int) and status >= 500):
         return ProviderError("server", f"The provider had a server error for model {model} "
                              f"(HTTP {status or '5xx'}).", retryable=True, status=status)
-    if isinstance(exc, (litellm.APIConnectionError, ConnectionError, OSError)):
-        return ProviderError("connection", f"Could not connect to {where} for model {model}.",
-                             retryable=True)
+    if isinstance(exc, (ConnectionError, OSError)):
+        return ProviderError("connection", f"Could not connect to {where} for model {model}: "
+                             f"{type(exc).__name__}.", retryable=True)
     if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError)):
         return ProviderError("malformed", f"Model {model} sent an answer in an unexpected shape.")
     return ProviderError("other", f"The call to model {model} failed: {type(exc).__name__}: {detail}",
@@ -221,10 +283,32 @@ def classify(exc: BaseException, spec: ModelSpec, key: str | None) -> ProviderEr
 
 
 def api_key_for(spec: ModelSpec) -> str | None:
-    key = secrets.get_key(secrets.provider_for_model(spec.model))
-    if key is None and spec.api_base:
-        return NO_KEY_PLACEHOLDER
+    """The key sent with a call of ``spec``: the stored key of its provider; for a server chosen by
+    ``api_base`` (or a base URL in the environment) without one, a placeholder (keyless local
+    servers still want a header); None lets litellm read the provider's environment variable."""
+    provider = secrets.provider_for_model(spec.model)
+    key = secrets.get_key(provider)
+    if key is None and (spec.api_base or endpoint_from_environment(spec)):
+        if secrets.env_key(provider) is None:
+            return NO_KEY_PLACEHOLDER
     return key
+
+
+def check_key(spec: ModelSpec) -> None:
+    """Raise ProviderError("no_key") at once, before any request, when a call of ``spec`` goes to a
+    hosted provider's own endpoint and no key is stored or in the environment for that provider."""
+    provider = secrets.provider_for_model(spec.model)
+    if spec.is_baseline or spec.api_base or endpoint_from_environment(spec) or provider in KEYLESS_PROVIDERS:
+        return
+    if secrets.get_key(provider) is None and secrets.env_key(provider) is None:
+        raise ProviderError("no_key", f"No API key is set for provider {provider} (model {spec.model}): "
+                            f"add it in {_where_to_set(provider)}.")
+
+
+#: Providers that authenticate without an API key (local servers, cloud credentials).
+KEYLESS_PROVIDERS = frozenset({"ollama", "ollama_chat", "hosted_vllm", "lm_studio", "llamafile", "vllm",
+                               "vertex_ai", "vertex_ai_beta", "bedrock", "sagemaker", "xinference",
+                               "openai_like", "custom", "custom_openai", "triton"})
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -292,6 +376,8 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logpro
     """One chat completion with transient-error retries (``max_tokens`` None: no answer limit is
     sent; ``spec.extra_body`` goes into the request body as it is). Raises ProviderError."""
     policy = policy or RetryPolicy()
+    if api_key is None:
+        check_key(spec)
     litellm = _litellm()
     key = api_key if api_key is not None else api_key_for(spec)
     kwargs: dict[str, Any] = {"model": spec.model, "messages": [{"role": "user", "content": text}],
@@ -393,7 +479,8 @@ async def _predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str
             return Prediction(model=spec.model, field=field_name, predicted_value=None, predicted_label=None,
                               raw_output=last_raw, parse_ok=False, prediction_method=_method(kind, use_lp),
                               prompt_tokens=p_tok, completion_tokens=c_tok, cost=cost,
-                              error=err.message, retry_count=retry_total + attempt + err.retries)
+                              error=err.message, retry_count=retry_total + attempt + err.retries,
+                              error_kind=err.kind)
         retry_total += res.retries
         p_tok += res.prompt_tokens
         c_tok += res.completion_tokens
@@ -414,6 +501,7 @@ async def _predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str
                       raw_output=last_raw, parse_ok=False, prediction_method=_method(kind, use_lp),
                       prompt_tokens=p_tok, completion_tokens=c_tok, cost=cost,
                       error=f"Could not parse the answer after {attempts} attempts: {last_error}",
+                      error_kind="parse",
                       retry_count=retry_total + attempts - 1)
 
 

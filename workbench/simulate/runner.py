@@ -98,10 +98,12 @@ def split_history(events: Sequence[tuple[int, dict[str, Any]]], target_index: in
     return target, [(i, e) for i, e in events if i in wanted]
 
 
-def failed_prediction(model: str, question: Question, error: str) -> Prediction:
-    """A question that got no answer, with the reason in plain words."""
+def failed_prediction(model: str, question: Question, error: str, kind: str = "internal") -> Prediction:
+    """A question that got no answer, with the reason in plain words (redacted) and its kind."""
+    from workbench.secrets import redact
+
     return Prediction(model=model, field=question.field, predicted_value=None, predicted_label=None,
-                      raw_output="", parse_ok=False, error=error)
+                      raw_output="", parse_ok=False, error=redact(error), error_kind=kind)
 
 
 async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], target_index: int,

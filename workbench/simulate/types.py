@@ -101,6 +101,7 @@ class Prediction:
     retry_count: int = 0
     logprob_yes: float | None = None
     logprob_no: float | None = None
+    error_kind: str = ""            # why it failed, one word: parse, connection, auth, no_key, ...
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
