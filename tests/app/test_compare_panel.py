@@ -81,3 +81,36 @@ def test_one_run_two_models_and_errors(qtbot, make_window, trace_path, tmp_path)
     assert "not run on the same traces" in errors[1]
     assert panel.compare_button.isEnabled()
     assert panel.metrics_view.model().headerData(0, Qt.Orientation.Horizontal) == "metric"
+
+
+def test_both_prompts_are_shown_exactly_as_the_models_saw_them(qtbot, make_window, trace_path, tmp_path):
+    from workbench.cli import main
+    from workbench.devserver import DevServer
+
+    out = tmp_path / "run"
+    def answer(req):
+        return "30" if "秒" in req.prompt.split("## 预测任务")[-1] else "No"
+
+    with DevServer(script=answer) as srv:
+        rc = main(["eval", str(trace_path), "--model", "openai/a", "--model", "openai/b",
+                   "--api-base", srv.base_url, "--users", "user_a", "--n-per-user", "3",
+                   "--history-window", "2025-08-01", "2025-09-05", "--test-window", "2025-09-05",
+                   "2025-09-30", "--out", str(out), "--no-cache", "--no-biases"])
+        sent = [r.prompt for r in srv.completion_requests()]
+    assert rc == 0 and (out / "prompts.jsonl").exists()
+    win = open_window(qtbot, make_window, trace_path)
+    panel = win.show_compare()
+    panel.set_side(True, str(out))
+    panel.set_side(False, str(out))
+    panel.reps.setValue(0)
+    with qtbot.waitSignal(panel.metrics_model.modelReset, timeout=20000):
+        panel.compare()
+    panel.changed_only.setChecked(False)
+    qm = panel.questions_model
+    assert qm.rowCount() > 0
+    panel.questions_view.setCurrentIndex(qm.index(0, 0))
+    for view in (panel.base_prompt, panel.other_prompt):
+        text = view.toPlainText()
+        assert text.startswith("(exactly the prompt the model saw)")
+        body = text.split("\n\n", 1)[1]
+        assert body in sent                                  # character for character what was sent

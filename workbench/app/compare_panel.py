@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -175,6 +176,8 @@ class ComparePanel(QWidget):
         self.comparison: Any = None
         self._job: Job | None = None
         self._rows: dict[str, dict[tuple[str, int, str, str], dict[str, Any]]] = {}
+        self._settings: dict[str, dict[str, Any]] = {}
+        self._prompts: dict[str, dict[tuple[str, int], dict[str, Any]]] = {}
         self._build()
 
     def _side_row(self, grid: QGridLayout, row: int, title: str) -> tuple[QLineEdit, QComboBox]:
@@ -246,13 +249,22 @@ class ComparePanel(QWidget):
         self.detail.setReadOnly(True)
         self.detail.setPlaceholderText("Select a question to see both answers; double-click it to "
                                        "open the event on the timeline.")
+        self.base_prompt = QPlainTextEdit(self)
+        self.other_prompt = QPlainTextEdit(self)
+        for view in (self.base_prompt, self.other_prompt):
+            view.setReadOnly(True)
+            view.setPlaceholderText("Open the traces the runs were made on to see the prompt.")
+        self.detail_tabs = QTabWidget(self)
+        self.detail_tabs.addTab(self.detail, "Answers")
+        self.detail_tabs.addTab(self.base_prompt, "Baseline's prompt")
+        self.detail_tabs.addTab(self.other_prompt, "Contender's prompt")
         lower = QWidget(self)
         ll = QVBoxLayout(lower)
         ll.setContentsMargins(0, 0, 0, 0)
         ll.addLayout(filters)
         split_q = QSplitter(Qt.Orientation.Horizontal, lower)
         split_q.addWidget(self.questions_view)
-        split_q.addWidget(self.detail)
+        split_q.addWidget(self.detail_tabs)
         ll.addWidget(split_q, 1)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.metrics_view)
@@ -282,6 +294,10 @@ class ComparePanel(QWidget):
         except CompareError as exc:
             self.state.post_error("Compare runs", str(exc))
             return
+        from workbench.evaluate.prompt_index import read_prompt_index
+
+        self._settings[folder] = dict(run.settings)
+        self._prompts[folder] = read_prompt_index(folder)
         self._rows[folder] = {(str(r["user_id"]), int(r["event_index"]), str(r["field"]), str(r["model"])): r
                               for r in run.rows}
         path.setText(folder)
@@ -370,6 +386,23 @@ class ComparePanel(QWidget):
             f"baseline {base[1]}: {_value(q, q.base)}\nraw output: {self._raw(*base, q)}\n\n"
             f"contender {other[1]}: {_value(q, q.other)}\nraw output: {self._raw(*other, q)}\n\n"
             f"change: {q.flip}")
+        self._show_prompt(self.base_prompt, base[0], q)
+        self._show_prompt(self.other_prompt, other[0], q)
+
+    def _show_prompt(self, view: QPlainTextEdit, folder: str, q: Any) -> None:
+        """The prompt that side's model saw, rebuilt from the open traces (and said so if it cannot
+        be rebuilt exactly)."""
+        from workbench.evaluate.prompt_index import rebuild_prompt
+
+        ds = self.state.dataset
+        if ds is None:
+            view.setPlainText("")
+            return
+        got = rebuild_prompt(ds, self._settings.get(folder, {}),
+                             self._prompts.get(folder, {}).get((q.user_id, q.event_index)),
+                             q.user_id, q.event_index, q.field)
+        head = "(exactly the prompt the model saw)" if got.exact else f"({got.note})"
+        view.setPlainText(f"{head}\n\n{got.text}" if got.text else head)
 
     def _on_question_double_clicked(self, index: QModelIndex) -> None:
         q = self.questions_model.questions[index.row()]

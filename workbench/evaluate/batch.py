@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from workbench.evaluate import metrics as M
+from workbench.evaluate.prompt_index import PROMPTS_FILE, prompt_record
 from workbench.evaluate.rows import PredictionRow, RowWriter, dumps_row, question_key, read_rows
 from workbench.evaluate.sampling import Sample, SampledEvent, UserTrace, scenario_zh
 from workbench.evaluate.tally import Tally
@@ -285,16 +286,18 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     pred_path = out / "predictions.jsonl" if out else None
     judge_path = out / "judge.jsonl" if out else None
     existing: dict[tuple, dict[str, Any]] = {}
+    prompt_index_error: list[str] = []
     try:
         if out is not None and pred_path is not None and judge_path is not None:
             out.mkdir(parents=True, exist_ok=True)
             if resume:
                 existing = _prepare_resume(pred_path)
             else:
-                for p in (pred_path, judge_path):
+                for p in (pred_path, judge_path, out / PROMPTS_FILE):
                     if p.exists():
                         p.unlink()
         writer = _RowWriter(pred_path)
+        prompt_writer = _RowWriter(out / PROMPTS_FILE if out is not None else None)
     except OSError as exc:
         raise BatchWriteError(f"{out}: the output folder cannot be written ({exc}); "
                               "free space or choose another --out") from None
@@ -385,6 +388,13 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
             _fail_rest(e, scen, target, specs, reason, "event", record)
             return
         field_rank[(e.user_id, e.event_index)] = {q.field: i for i, q in enumerate(result.questions)}
+        prompt_rec = prompt_record(e.user_id, e.event_index, result.prompts)
+        if prompt_rec is not None and not prompt_index_error:
+            try:
+                prompt_writer.write(prompt_rec)
+            except OSError as exc:     # only the Compare view's prompts are lost, never an answer
+                prompt_index_error.append(f"{PROMPTS_FILE} could not be written ({exc.strerror or exc}): "
+                                          "the Compare view cannot show this run's prompts")
         if JUDGE_FIELD in result.prompts:
             prompts_by_event[(e.user_id, e.event_index)] = result.prompts[JUDGE_FIELD].text
 
@@ -434,6 +444,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - already failing
                 pass
         writer.close()
+        prompt_writer.close()
     if fatal:
         raise BatchWriteError(f"{pred_path}: the answers cannot be written ({fatal[0]}); "
                               "nothing was reported. Free space or choose another --out and run again.")
@@ -441,6 +452,8 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         raise asyncio.CancelledError()
     if cache is not None and getattr(cache, "problem", None):
         tally.warn(cache.problem)
+    if prompt_index_error:
+        tally.warn(prompt_index_error[0])
 
     # the report is computed from exactly the rows in predictions.jsonl: this run's rows, and the
     # earlier run's rows kept in the file (for this sample they were not asked again)
