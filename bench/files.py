@@ -4,7 +4,7 @@ Each case runs ``workbench info PATH --no-cache`` (or ``load_traces``) in a fres
 reports wall seconds and peak RSS (``ru_maxrss`` of the child):
 
 * ``users_1m``: one JSON file of 1,000,000 users with one event each (targets: at most 20 s and
-  1.5 GB for ``workbench info``);
+  1.5 GB for ``workbench info``, as a table and with ``--json``);
 * ``hole_1g``: one user whose ``action_history`` holds 1 GB of whitespace between two events
   (target: memory far below the 3 GB it once took; the file is 1 GB);
 * ``nul_2g``: a 2 GB file of NUL bytes (sparse), refused from its first bytes (target: at once).
@@ -112,7 +112,8 @@ def main() -> int:
                 if not path.exists():
                     write_users(path, args.users)
                 out[case] = {"file_mb": round(path.stat().st_size / 2 ** 20), "users": args.users,
-                             **measure(["info", str(path), "--no-cache", "--json"], env)}
+                             "table": measure(["info", str(path), "--no-cache"], env),
+                             "json": measure(["info", str(path), "--no-cache", "--json"], env)}
     finally:
         if not args.keep and args.dir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -62,10 +62,15 @@ def _info(traces, as_json: bool) -> int:
     import json
 
     from workbench.traces.importer import display
-    from workbench.traces.query import summary, summary_rows
+    from workbench.traces.query import summary_rows
 
-    if as_json:
-        print(json.dumps(summary(traces), ensure_ascii=False, indent=1))
+    if as_json:  # written one user at a time: a million users need no million dicts at once
+        out = sys.stdout
+        out.write('{"users": [')
+        for i, u in enumerate(summary_rows(traces)):
+            out.write(("," if i else "") + "\n " + json.dumps(u, ensure_ascii=False))
+        out.write('\n], "warnings": ' + json.dumps([w.to_dict() for w in traces.warnings], ensure_ascii=False)
+                  + "}\n")
         return 0
     print(f"{display(traces.source)}: {traces.users.height} users, {traces.events.height} events")
     header = f"{'user':<16} {'events':>9}  {'first':<19}  {'last':<19}  scenarios"
