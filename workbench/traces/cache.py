@@ -85,6 +85,8 @@ def _sample_hash(f: Path, size: int) -> str:
 
 
 def content_hash(source: Path, files: list[Path]) -> str:
+    """SHA-256 (40 hex digits) of the source's bytes (and, for a folder, the file names and sizes).
+    Raises OSError when a file cannot be read."""
     h = hashlib.sha256()  # hardware-accelerated (SHA-NI): about twice as fast as blake2b here
     folder = source.is_dir()
     for f in files:

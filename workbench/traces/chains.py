@@ -223,6 +223,7 @@ class CausalChain:
 
     @property
     def span_days(self) -> float:
+        """Days from the earliest link to the target (0 with no links)."""
         return self.links[0].days_before if self.links else 0.0
 
 

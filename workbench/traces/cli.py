@@ -13,6 +13,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str = "info") -> None:
+    """Add the arguments of ``workbench info`` (``name`` "info") or ``workbench convert`` to ``parser``."""
     parser.add_argument("path", help="trace source: OmniBehavior JSON file or folder, .jsonl or .parquet")
     if name == "convert":
         parser.add_argument("out", help="the canonical Parquet file to write")
@@ -23,6 +24,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "info") -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``workbench info`` or ``convert``; returns the exit code (0 done, 1 writing failed, 2 unreadable
+    input, named on stderr)."""
     from workbench.traces import TraceError, load_traces
 
     try:

@@ -13,6 +13,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class TraceIssue:
+    """One problem found while reading traces: the file, user, event and field (as far as known),
+    what was expected and a message saying what was found."""
+
     file: str
     user_id: str | None = None
     event_index: int | None = None
@@ -21,6 +24,7 @@ class TraceIssue:
     message: str = ""
 
     def location(self) -> str:
+        """``file, user U, event N, field F``: as much of the place as is known."""
         parts = [self.file]
         if self.user_id is not None:
             parts.append(f"user {self.user_id}")
@@ -39,10 +43,12 @@ class TraceIssue:
         return text
 
     def to_dict(self) -> dict[str, Any]:
+        """The issue as plain data."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TraceIssue":
+        """The issue back from :meth:`to_dict`'s form (missing keys: None)."""
         where: dict[str, Any] = {k: data.get(k) for k in ("file", "user_id", "event_index", "field", "expected")}
         return cls(**where, message=str(data.get("message") or ""))
 
@@ -65,6 +71,7 @@ class IssueLog:
         self._counts: dict[tuple, int] = {}
 
     def add(self, issue: TraceIssue) -> None:
+        """Record an issue (kept when fewer than ``cap`` of its kind are kept already)."""
         key = (issue.file, issue.field, issue.expected)
         n = self._counts.get(key, 0) + 1
         self._counts[key] = n
@@ -75,6 +82,7 @@ class IssueLog:
         return sum(self._counts.values())
 
     def issues(self) -> list[TraceIssue]:
+        """The kept issues, then one summary per kind with more than ``cap``."""
         out = list(self._items)
         for (file, field, expected), n in self._counts.items():
             if n > self.cap:

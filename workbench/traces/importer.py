@@ -150,11 +150,13 @@ class ImportState:
         self.garbage: list = []  # parsed documents to free after the import
 
     def flush(self) -> None:
+        """Turn the events built so far into a frame (keeps memory bounded on big imports)."""
         if len(self.builder):
             self.frames.append(self.builder.frame(self.file_of_user))
             self.builder = build.EventBuilder(self.issues)
 
     def finish(self) -> pl.DataFrame:
+        """The whole import's event table (empty with the canonical schema when nothing was read)."""
         self.flush()
         if not self.frames:
             return schema.empty_events()

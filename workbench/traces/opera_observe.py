@@ -49,6 +49,7 @@ class Observation:
     rationale: str | None = None
 
     def html_as_text(self, max_chars: int | None = None) -> str:
+        """The page's simplified HTML as readable text, cut to ``max_chars`` characters when given."""
         return page_text(self.simplified_html or "", max_chars)
 
 

@@ -48,6 +48,9 @@ VERSIONS = ("OPeRA_filtered", "OPeRA_full")
 
 @dataclass
 class TableFile:
+    """One Parquet file of an OPeRA version: its path, kind (action, session, user, image), split
+    (train, test or unknown) and column types."""
+
     path: Path
     kind: str           # action | session | user | image
     split: str          # train | test | "" (unknown)
@@ -67,9 +70,11 @@ class OperaTables:
     notes: list[TraceIssue] = field(default_factory=list)   # warnings found while looking
 
     def all_files(self) -> list[TableFile]:
+        """Every table file, actions first."""
         return [*self.actions, *self.sessions, *self.users, *self.images]
 
     def relative(self, path: Path) -> str:
+        """``path`` relative to the dataset root (as given when it lies outside)."""
         try:
             return str(path.relative_to(self.root))
         except ValueError:

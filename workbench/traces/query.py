@@ -25,6 +25,7 @@ _KEY_PATTERN = r'"(?:[^"\\]|\\.)*":'
 
 
 def epoch_seconds(ts: pl.Expr | str = "ts") -> pl.Expr:
+    """A polars expression: the datetime column ``ts`` as float seconds since the epoch, named ``t``."""
     col = pl.col(ts) if isinstance(ts, str) else ts
     return (col.dt.epoch("us").cast(pl.Float64) / 1e6).alias("t")
 

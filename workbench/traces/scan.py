@@ -42,10 +42,12 @@ class Structure:
 
     @property
     def depth_after(self) -> np.ndarray:
+        """The nesting depth after each structural character."""
         return self.depth_before + _OPEN[self.char].astype(np.int32)
 
     @property
     def complete(self) -> bool:
+        """Whether the document closes every bracket and string it opens (no truncation)."""
         return self.final_depth == 0 and not self.ends_in_string and self.first_negative < 0
 
 

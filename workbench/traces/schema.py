@@ -130,6 +130,7 @@ OUTCOME_NAMES = ("view", "engagement", "conversion")
 
 
 def act_column(action_type: str) -> str:
+    """The name of the boolean column saying whether an event has an action of ``action_type``: ``act_<type>``."""
     return f"act_{action_type}"
 
 
@@ -175,10 +176,12 @@ USER_SCHEMA: dict[str, pl.DataType] = {
 
 
 def empty_events() -> pl.DataFrame:
+    """An empty event table with the canonical schema."""
     return pl.DataFrame(schema=EVENT_SCHEMA)
 
 
 def empty_users() -> pl.DataFrame:
+    """An empty user table with the canonical schema."""
     return pl.DataFrame(schema=USER_SCHEMA)
 
 

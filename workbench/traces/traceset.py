@@ -48,9 +48,11 @@ class TraceSet:
 
     @property
     def has_payload(self) -> bool:
+        """Whether the event table keeps the raw payload columns (context, actions) for prompts."""
         return all(c in self.events.columns for c in schema.PAYLOAD_COLUMNS)
 
     def user_ids(self) -> list[str]:
+        """The user ids in table order."""
         if self._uids is None:
             self._uids = self.users["user_id"].to_list()
         return list(self._uids)
