@@ -54,9 +54,11 @@ class BaselineStats:
 
     @classmethod
     def from_users(cls, users_events: Iterable[Iterable[dict[str, Any]]]) -> "BaselineStats":
+        """Population statistics over every event of every user given."""
         return cls(ev for events in users_events for ev in events)
 
     def population_count(self, field: str) -> int:
+        """How many population events carry ``field``."""
         return len(self.population.get(field, ()))
 
     def predict(self, model: str, questions: Sequence[Question],
@@ -83,6 +85,8 @@ class BaselineStats:
 
 
 def baseline_prediction(model: str, question: Question, vals: Sequence[Any], whose: str) -> Prediction:
+    """A baseline's prediction for one question from the field's observed values ``vals`` (a failed
+    prediction naming ``whose`` data when there are none)."""
     if not vals:
         return Prediction(model=model, field=question.field, predicted_value=None, predicted_label=None,
                           raw_output="", parse_ok=False, prediction_method="baseline",
@@ -100,4 +104,5 @@ def baseline_prediction(model: str, question: Question, vals: Sequence[Any], who
 
 
 def user_baseline(questions: Sequence[Question], history_events: Iterable[dict[str, Any]]) -> list[Prediction]:
+    """The ``baseline:user`` predictions for ``questions`` from the user's own history."""
     return BaselineStats().predict(BASELINE_USER, questions, history_events)

@@ -24,6 +24,7 @@ from workbench.simulate.types import extra_body_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``workbench predict``'s arguments (trace, user, event, models, memory, budget) to ``parser``."""
     parser.add_argument("path", help="trace file or folder (OmniBehavior JSON, JSONL, Parquet)")
     parser.add_argument("--user", required=True, help="user id")
     parser.add_argument("--event", required=True, type=int, help="event_index of the target event (0-based)")
@@ -67,6 +68,7 @@ def _fmt(value) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Predict one event and print the answers; returns the exit code (0 done, 2 bad input, named on stderr)."""
     import asyncio
     import json
 

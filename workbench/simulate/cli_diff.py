@@ -17,6 +17,7 @@ import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``workbench prompt-diff``'s arguments (trace, user, event, benchmark checkout) to ``parser``."""
     parser.add_argument("path", help="trace file or folder (OmniBehavior JSON, JSONL, Parquet)")
     parser.add_argument("--user", required=True, help="user id")
     parser.add_argument("--event", required=True, type=int, help="event_index of the target event (0-based)")
@@ -32,6 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print our prompts beside the benchmark's for one event; returns the exit code (0 identical,
+    1 different, 2 bad input)."""
     from workbench.simulate.memory import rolling_history
     from workbench.simulate.prompt_diff import diff_rows, prompt_pairs, side_by_side
     from workbench.simulate.prompts import check_budget

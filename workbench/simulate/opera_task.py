@@ -62,10 +62,12 @@ class OperaAction:
         return self.action_type or "(no answer)"
 
     def to_dict(self) -> dict[str, Any]:
+        """The action as plain JSON-ready data."""
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> OperaAction:
+        """An action from :meth:`to_dict`'s form (None or missing keys: no action)."""
         d = d or {}
         return cls(d.get("action_type"), d.get("click_type"), d.get("target"), d.get("reason"))
 
@@ -101,6 +103,9 @@ def real_action(ctx: Mapping[str, Any]) -> OperaAction:
 
 @dataclass(frozen=True)
 class OperaPrompt:
+    """A built next-action prompt: its text, its size and the page's size in tokens, the history
+    events it shows and the hash of its text."""
+
     text: str
     tokens: int
     page_tokens: int

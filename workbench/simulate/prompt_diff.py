@@ -29,6 +29,7 @@ class PromptPair:
 
     @property
     def equal(self) -> bool:
+        """Whether both prompts are the same text."""
         return self.ours.text == self.theirs.text
 
 

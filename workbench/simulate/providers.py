@@ -41,6 +41,9 @@ NO_KEY_PLACEHOLDER = "no-key"   # sent to keyless local servers (vLLM, Ollama) t
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How model calls are retried: transient errors with exponential backoff (seconds), unparseable
+    answers re-asked (the benchmark's attempt counts), unreachable servers only a few quick times."""
+
     max_retries: int = 4            # retries after the first attempt, transient errors only
     base_delay: float = 1.0         # seconds; doubles each retry
     max_delay: float = 30.0
@@ -53,6 +56,8 @@ class RetryPolicy:
 
 @dataclass
 class CallResult:
+    """One model reply: text, top log-probabilities (when asked), token counts, cost (USD) and retries."""
+
     text: str
     top_logprobs: list[tuple[str, float | None]] | None
     prompt_tokens: int = 0
@@ -75,6 +80,7 @@ class ProviderError(Exception):
 
 
 def is_reasoning_model(model: str) -> bool:
+    """Whether ``model`` is a reasoning model (no temperature or log-probabilities sent to it)."""
     name = model.rsplit("/", 1)[-1].lower()
     return any(m in name for m in _REASONING_MARKERS)
 

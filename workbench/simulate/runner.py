@@ -50,6 +50,9 @@ class Answer:
 
 @dataclass
 class EventResult:
+    """Everything asked for one event: the questions, each model's prompt and predictions (aligned
+    with the questions) and the history used."""
+
     questions: list[Question]
     prompts: dict[str, Prompt]
     predictions: dict[str, list[Prediction]]           # model -> aligned with questions

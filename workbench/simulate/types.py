@@ -59,6 +59,7 @@ class ModelSpec:
 
     @property
     def is_baseline(self) -> bool:
+        """Whether this is a baseline (``baseline:user``/``baseline:population``), not an LLM."""
         return self.model.startswith("baseline:")
 
     @property
@@ -104,6 +105,7 @@ class Prediction:
     error_kind: str = ""            # why it failed, one word: parse, connection, auth, no_key, ...
 
     def to_dict(self) -> dict[str, Any]:
+        """The prediction as plain JSON-ready data."""
         return asdict(self)
 
 
