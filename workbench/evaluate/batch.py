@@ -64,6 +64,9 @@ class BatchWriteError(OSError):
 
 @dataclass
 class BatchProgress:
+    """Progress of a batch: questions done of ``total``, ``elapsed`` seconds, rate (questions/s),
+    ETA (seconds), cost (USD), cached and failed answers, and the phase."""
+
     done: int
     total: int
     elapsed: float
@@ -75,6 +78,7 @@ class BatchProgress:
     phase: str = "predict"      # predict | judge | report
 
     def line(self) -> str:
+        """The progress as one line for a terminal."""
         eta = "-" if self.eta is None else f"{self.eta:.0f}s"
         return (f"[{self.phase}] {self.done}/{self.total} questions  {self.rate:.1f}/s  ETA {eta}  "
                 f"cost ${self.cost:.4f}  cached {self.cached}  failed {self.failed}")
@@ -82,6 +86,9 @@ class BatchProgress:
 
 @dataclass
 class BatchResult:
+    """A finished batch: its prediction rows, the report, the output folder, the filtered events,
+    the judge rows, the run time (seconds) and how many answers came from the cache."""
+
     rows: list[dict[str, Any]]
     report: dict[str, Any]
     out_dir: Path | None

@@ -148,6 +148,8 @@ def _models(rows: Iterable[Mapping[str, Any]]) -> list[str]:
 
 @dataclass
 class FieldRate(_Dict):
+    """One binary field's rates for one model: real and predicted positive rate (0-1), gap and ratio."""
+
     field: str
     n: int
     real_rate: float
@@ -158,6 +160,8 @@ class FieldRate(_Dict):
 
 @dataclass
 class HyperActivity(_Dict):
+    """Hyper-activity per model: per-field rates and the mean gap (see the module docstring, (a))."""
+
     fields: dict[str, list[FieldRate]]          # model -> per-field rates
     mean_gap: dict[str, float | None]           # model -> unweighted mean gap over fields
     continuous: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
@@ -165,6 +169,7 @@ class HyperActivity(_Dict):
 
 
 def hyperactivity(rows: Sequence[Mapping[str, Any]]) -> HyperActivity:
+    """Hyper-activity of each model on the batch's prediction rows (module docstring, (a))."""
     ok = _ok_rows(rows)
     per: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     cont: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
@@ -263,6 +268,8 @@ _EN_WORD = re.compile(r"[a-z0-9']+")
 
 @dataclass
 class MessageAnalysis(_Dict):
+    """One message's marker counts, sentiment (-1..1) and matched spans."""
+
     text: str
     tokens: int
     counts: dict[str, int]                     # category -> hits
@@ -312,6 +319,9 @@ def analyze_message(text: str) -> MessageAnalysis:
 
 @dataclass
 class ToneSummary(_Dict):
+    """One source's tone over its messages: share with each marker, markers per message and per
+    100 tokens, mean sentiment."""
+
     source: str                       # "real" or a model
     n_messages: int
     share_with: dict[str, float]      # category -> share of messages with >= 1 hit
@@ -323,6 +333,9 @@ class ToneSummary(_Dict):
 
 @dataclass
 class UtopianTendency(_Dict):
+    """Utopian tendency: each source's tone summary, each model's gaps to the real users, and the
+    messages side by side (module docstring, (b))."""
+
     summaries: dict[str, ToneSummary]                       # source -> summary
     gaps: dict[str, dict[str, float]]                       # model -> metric -> model - real
     messages: list[dict[str, Any]]                          # per question: user, event, real, models
@@ -343,6 +356,7 @@ def _summarise(source: str, analyses: list[MessageAnalysis]) -> ToneSummary:
 
 def utopian_tendency(rows: Sequence[Mapping[str, Any]],
                      field_name: str = "next_user_message") -> UtopianTendency:
+    """Utopian tendency of the dialogue turns in the rows of ``field_name`` (module docstring, (b))."""
     ok = [r for r in _ok_rows(rows) if r.get("field") == field_name]
     truth = _truth(r for r in rows if r.get("field") == field_name)
     real = {k: analyze_message(str(r.get("true_value") or "")) for k, r in truth.items()}
@@ -399,6 +413,9 @@ class SourceDistances(_Dict):
 
 @dataclass
 class Homogenisation(_Dict):
+    """Persona homogenisation: per source the intra/inter-user distances and their ratio, the vector
+    dimensions and the vectors themselves (module docstring, (c))."""
+
     sources: dict[str, SourceDistances]
     dimensions: list[str]
     vectors: dict[str, dict[str, list[list[float | None]]]]   # source -> user -> window vectors
@@ -479,6 +496,8 @@ def _distances(source: str, vecs: dict[str, list[list[float]]]) -> SourceDistanc
 
 def homogenisation(rows: Sequence[Mapping[str, Any]], n_windows: int = 2,
                    blocks: Sequence[str] = ("actions", "watch", "scenarios")) -> Homogenisation:
+    """Persona homogenisation over ``n_windows`` chunks per user, with the vector ``blocks`` chosen
+    (module docstring, (c))."""
     ok = _ok_rows(rows)
     truth = _truth(rows)
     binary_fields = sorted({str(r["field"]) for r in rows if r.get("kind") == "binary"})
@@ -558,6 +577,9 @@ def event_interests(event: Mapping[str, Any]) -> set[str]:
 
 @dataclass
 class InterestDrift(_Dict):
+    """Interest drift: per source and user the mean drift (0-1) between consecutive chunks, and the mean
+    over users (module docstring, (d))."""
+
     per_user: dict[str, dict[str, float]]     # source -> user -> mean drift
     mean: dict[str, float | None]             # source -> mean over users
     n_windows: int
@@ -625,6 +647,9 @@ class TailField(_Dict):
 
 @dataclass
 class LongTail(_Dict):
+    """Long-tail loss: the rare fields (real positive rate below ``rare_threshold``), per model their
+    counts, rates and recall, and the tail shares (module docstring, (e))."""
+
     rare_threshold: float
     rare_fields: list[str]
     fields: dict[str, list[TailField]]          # model -> rare fields
@@ -633,6 +658,7 @@ class LongTail(_Dict):
 
 
 def long_tail(rows: Sequence[Mapping[str, Any]], rare_threshold: float = 0.1) -> LongTail:
+    """Long-tail loss of each model on the batch's rows (module docstring, (e))."""
     truth = _truth(rows)
     real_by_field: dict[str, list[int]] = defaultdict(list)
     for (_u, _e, f), r in truth.items():

@@ -55,6 +55,7 @@ def _add_sampling(p: argparse.ArgumentParser) -> None:
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str = "sample") -> None:
+    """Add the arguments of ``workbench sample`` (``name`` "sample") or ``workbench eval`` to ``parser``."""
     parser.add_argument("path", type=Path, help="trace file or folder (OmniBehavior JSON, JSONL, Parquet)")
     _add_sampling(parser)
     if name == "sample":
@@ -127,6 +128,7 @@ def _input_error(exc: BaseException) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``workbench sample`` or ``eval``; returns the exit code (0 done, 2 bad input, named on stderr)."""
     cmd = getattr(args, "_evaluate_command", None) or getattr(args, "command", "sample")
     try:
         users, sample = _load_and_sample(args)
@@ -218,6 +220,7 @@ def _fmt(v: Any) -> str:
 
 
 def summary_table(report: dict[str, Any]) -> str:
+    """The report's score summary as an aligned text table, one row per model."""
     cols = ["model", "video_binary", "video_continuous", "live_binary", "ads_binary",
             "e_commerce_binary", "e_commerce_textual", "overall_score"]
     extra = ["Micro_F1", "Macro_F1"]

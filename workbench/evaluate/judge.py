@@ -52,6 +52,9 @@ _CONTEXT_RE = (re.compile(r"(## 输入三：.*?)\n+请你站在这个用户的�
 
 @dataclass(frozen=True)
 class JudgeResult:
+    """The judge's verdict on one turn: the four scores (1-10, None when every attempt failed), their
+    mean, the attempts made and the last error."""
+
     scores: dict[str, int] | None     # None when every attempt failed
     average: float | None             # mean of the four, 5 dp
     attempts: int
@@ -150,6 +153,8 @@ def judge_prompt(inputs: Mapping[str, str], reference: Any = None) -> str:
 
 
 def parse_judge_response(response: str) -> dict[str, int] | None:
+    """The four scores (integers 1-10) from the judge's answer, or None when it is not a complete,
+    valid JSON verdict."""
     if not response:
         return None
     try:

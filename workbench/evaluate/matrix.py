@@ -47,6 +47,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 @dataclass(frozen=True)
 class MatrixRow:
+    """One row of the matrix: a model and a scenario with their metric values (None: undefined)."""
+
     model: str
     scenario: str
     values: dict[str, float | int | None]

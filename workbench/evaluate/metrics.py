@@ -70,6 +70,8 @@ NAN = float("nan")
 # -- binary -----------------------------------------------------------------------------------------
 
 def log_loss(y_true: Sequence[int], probs: Sequence[float]) -> float:
+    """Mean binary cross-entropy of ``probs`` (clipped to 1e-7..1-1e-7) against 0/1 labels; NaN for
+    no data, mismatched lengths or a non-finite probability."""
     p = np.clip(np.asarray(probs, dtype=float), 1e-7, 1 - 1e-7)
     y = np.asarray(y_true, dtype=float)
     if len(y) == 0 or len(y) != len(p) or not np.all(np.isfinite(p)):
@@ -94,6 +96,7 @@ def _average_ranks(values: np.ndarray) -> np.ndarray:
 
 
 def roc_auc(y_true: Sequence[int], scores: Sequence[float]) -> float:
+    """Area under the ROC curve (ties get average ranks); NaN with a single class or non-finite scores."""
     y = np.asarray(y_true)
     s = np.asarray(scores, dtype=float)
     if len(np.unique(y)) < 2 or not np.all(np.isfinite(s)):
@@ -107,6 +110,7 @@ def roc_auc(y_true: Sequence[int], scores: Sequence[float]) -> float:
 
 
 def ece(y_true: Sequence[int], probs: Sequence[float], n_bins: int = 10) -> float:
+    """Expected calibration error over ``n_bins`` equal-width bins of (0, 1] (0 for no data)."""
     y = np.asarray(y_true)
     p = np.asarray(probs, dtype=float)
     bounds = np.linspace(0, 1, n_bins + 1)
@@ -295,6 +299,7 @@ def final_score_components(binary_metrics: Mapping[str, Mapping[str, Any]],
 
 
 def score_summary(model: str, final_score: Mapping[str, Any]) -> dict[str, Any]:
+    """One row of the score summary: the model and its overall score components (0-100)."""
     comps = final_score.get("components", {})
     row: dict[str, Any] = {"model": model}
     for out_key, comp_key in SCORE_SUMMARY_COMPONENT_KEYS:

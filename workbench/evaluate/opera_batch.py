@@ -41,6 +41,8 @@ __all__ = ["OperaTarget", "ask_why", "opera_targets", "page_for", "run_opera_bat
 
 @dataclass(frozen=True)
 class OperaTarget:
+    """One step to predict in an OPeRA session: the user, the action's ``event_index`` and the session."""
+
     user_id: str
     event_index: int
     session_id: str

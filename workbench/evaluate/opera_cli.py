@@ -24,6 +24,7 @@ _COLUMNS = (("next_action_accuracy", "accuracy %"), ("action_type_macro_f1", "ty
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``workbench opera-eval``'s arguments (folder, models, split, limits) to ``parser``."""
     parser.add_argument("path", type=Path, help="an OPeRA folder (dataset root, OPeRA_filtered or OPeRA_full)")
     parser.add_argument("--model", action="append", required=True,
                         help="litellm model string, or baseline:user / baseline:last (repeatable)")
@@ -54,6 +55,8 @@ def summary_table(report: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the next-action task on an OPeRA folder; returns the exit code (0 done, 2 bad input, named
+    on stderr)."""
     import asyncio
     import json
 

@@ -53,17 +53,20 @@ def per_class_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, tupl
 
 
 def macro_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float | None:
+    """Unweighted mean of the per-class F1 scores (None with no classes)."""
     scores = per_class_f1(y_true, y_pred)
     return sum(f for f, _ in scores.values()) / len(scores) if scores else None
 
 
 def weighted_f1(y_true: Sequence[str], y_pred: Sequence[str]) -> float | None:
+    """Per-class F1 weighted by each class's support in the truth (None with no support)."""
     scores = per_class_f1(y_true, y_pred)
     total = sum(s for _, s in scores.values())
     return sum(f * s for f, s in scores.values()) / total if total else None
 
 
 def binary_f1(y_true: Sequence[bool], y_pred: Sequence[bool]) -> float | None:
+    """F1 of the positive class of two boolean sequences (None when there is no data)."""
     if not y_true:
         return None
     tp = sum(1 for t, p in zip(y_true, y_pred) if t and p)

@@ -112,6 +112,9 @@ class UserTrace:
 
 @dataclass(frozen=True)
 class SampledEvent:
+    """One sampled test event: user, ``event_index``, Chinese scenario, its place among the test-window
+    events, its rolling history (``event_index`` values) and whether it is high-value."""
+
     user_id: str
     event_index: int                       # position in the user's full action_history
     scenario: str                          # Chinese canonical scenario name
@@ -122,6 +125,9 @@ class SampledEvent:
 
 @dataclass
 class UserSample:
+    """One user's sample: profile, the seed used and where it came from, the history and test windows,
+    the sampled events and the skipped candidates with the reason."""
+
     user_id: str
     profile: str
     seed: int                              # 42 + offset actually used
@@ -135,15 +141,19 @@ class UserSample:
 
 @dataclass
 class Sample:
+    """A whole sample: the users, the settings that made it and the users asked for but absent."""
+
     users: list[UserSample]
     settings: dict[str, Any]
     missing_users: list[str] = field(default_factory=list)
 
     @property
     def events(self) -> list[SampledEvent]:
+        """Every sampled event, user by user."""
         return [e for u in self.users for e in u.sampled]
 
     def to_dict(self, *, with_history: bool = False) -> dict[str, Any]:
+        """The sample as JSON-ready data (the rolling histories only with ``with_history``)."""
         users = []
         for u in self.users:
             rows = []
