@@ -41,6 +41,7 @@ def item_key(case: Case) -> str:
 
 
 def annotator_of(case: Case) -> str:
+    """Who made the case: its author, or ``(unknown)`` when the author is blank."""
     return case.author.strip() or UNKNOWN_ANNOTATOR
 
 
@@ -67,6 +68,7 @@ class LabelAgreement:
     coefficients: tuple[Coefficient, ...] = ()
 
     def get(self, name: str) -> Coefficient | None:
+        """The coefficient called ``name`` (e.g. ``alpha``), or None when it was not computed."""
         return next((c for c in self.coefficients if c.name == name), None)
 
 
@@ -82,6 +84,8 @@ class Disagreement:
 
 @dataclass(frozen=True)
 class AgreementReport:
+    """Agreement between the annotators of a store: per tag, over all tags pooled and on severity."""
+
     annotators: tuple[str, ...]
     items: int                       # items with at least one case
     shared_items: int                # items rated by at least two annotators
@@ -91,6 +95,7 @@ class AgreementReport:
     disagreements: tuple[Disagreement, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data."""
         return asdict(self)
 
 

@@ -45,6 +45,7 @@ class BlindItem:
     source: str = ""          # the run the item came from
 
     def to_dict(self) -> dict[str, Any]:
+        """The item as plain JSON-ready data."""
         return asdict(self)
 
 
@@ -155,6 +156,7 @@ class DetectionRate:
 
     @property
     def better_than_chance(self) -> bool:
+        """Whether the interval's low end lies above chance (annotators reliably find the real side)."""
         return self.low is not None and self.low > self.chance
 
 

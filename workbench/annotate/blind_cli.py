@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``workbench blind`` subcommands (build, report) to ``parser``."""
     sub = parser.add_subparsers(dest="blind_command", metavar="{build,report}")
     sub.required = True
     b = sub.add_parser("build", help="draw blind items from a model's answers in an evaluation run",
@@ -44,6 +45,8 @@ def _fail(message: str, code: int = 2) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``workbench blind build`` or ``report``; returns the exit code (0 done, 2 bad input or store
+    error, explained on stderr)."""
     from workbench.annotate.store import CaseStore, StoreError
 
     try:

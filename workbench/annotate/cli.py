@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``workbench cases`` subcommands and their options to ``parser``."""
     sub = parser.add_subparsers(
         dest="cases_command",
         metavar="{add,export,list,queue,tags,merge,agreement,disagreements,adjudicate,mark,suggest,spans}")
@@ -109,6 +110,8 @@ def _filters(args: argparse.Namespace, store: CaseStore) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run one ``workbench cases`` subcommand; returns the exit code (0 done, 2 bad input or store error,
+    with one line on stderr naming the problem)."""
     from workbench.annotate.store import CaseStore, StoreError
 
     command = args.cases_command

@@ -88,6 +88,8 @@ def add_arguments(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run one of the annotator subcommands (merge, agreement, disagreements, adjudicate); returns the
+    exit code (0 done, 2 bad input or store error, explained on stderr)."""
     from workbench.annotate.store import CaseStore, StoreError
 
     command = args.cases_command

@@ -160,11 +160,13 @@ def fill_context(cases: Iterable[Case], traces: Callable[[str], Any] | None) -> 
 # -- formats ----------------------------------------------------------------------------------------
 
 def jsonl_bytes(cases: Iterable[Case], spans: SpanMap | None = None) -> bytes:
+    """The cases as JSON Lines (UTF-8), one case record per line, with their marker spans."""
     return b"".join(orjson.dumps(case_record(c, spans), default=str, option=orjson.OPT_APPEND_NEWLINE)
                     for c in cases)
 
 
 def csv_text(cases: Iterable[Case], spans: SpanMap | None = None) -> str:
+    """The cases as CSV text (CRLF line ends, the :data:`CSV_COLUMNS` header; nested values as JSON)."""
     buf = io.StringIO()
     writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -186,6 +188,7 @@ def csv_text(cases: Iterable[Case], spans: SpanMap | None = None) -> str:
 
 
 def parquet_frame(cases: Iterable[Case], spans: SpanMap | None = None):  # -> polars.DataFrame
+    """The cases as a polars DataFrame with a fixed schema (nested predictions, transcript, spans)."""
     import polars as pl
 
     pred_struct = pl.Struct({"model": pl.String(), "field": pl.String(), "memory": pl.String(),

@@ -34,6 +34,8 @@ SOURCE = "lexicons"
 
 @dataclass(frozen=True)
 class Marker:
+    """One marker found in a message: ``text[start:end]`` (code-point offsets) of ``category``."""
+
     start: int
     end: int
     category: str     # one of CATEGORIES (others are not highlighted)
@@ -138,6 +140,7 @@ def find_markers(text: str) -> list[Marker]:
 
 
 def marker_counts(text: str) -> dict[str, int]:
+    """How many markers of each category ``text`` holds (every category present, 0 when none)."""
     counts = {c: 0 for c in CATEGORIES}
     for m in find_markers(text):
         counts[m.category] += 1

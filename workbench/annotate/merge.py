@@ -29,6 +29,9 @@ class MergeError(Exception):
 
 @dataclass
 class MergeReport:
+    """What a merge did: the input and output stores and how many cases, versions, tags and spans
+    were added, found identical or kept side by side."""
+
     inputs: list[str]
     out: str
     cases: int = 0
@@ -43,6 +46,7 @@ class MergeReport:
     spans_added: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data."""
         return asdict(self)
 
 

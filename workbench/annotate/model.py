@@ -31,6 +31,7 @@ def utc_now() -> str:
 
 
 def new_case_id() -> str:
+    """A new random case id (32 hex characters)."""
     return uuid.uuid4().hex
 
 
@@ -56,6 +57,7 @@ class CasePrediction:
 
     @classmethod
     def from_prediction(cls, prediction: Prediction, memory: str = "", prompt_hash: str = "") -> "CasePrediction":
+        """A case's copy of a :class:`~workbench.simulate.types.Prediction` (values made JSON-safe)."""
         return cls(model=prediction.model, field=prediction.field,
                    predicted_value=_plain(prediction.predicted_value),
                    predicted_label=_plain(prediction.predicted_label),
@@ -65,6 +67,7 @@ class CasePrediction:
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> "CasePrediction":
+        """A case prediction from a dict (an export row or an evaluation cell); missing keys get defaults."""
         return cls(model=str(data.get("model", "")), field=str(data.get("field", "")),
                    predicted_value=_plain(data.get("predicted_value")),
                    predicted_label=_plain(data.get("predicted_label")),
@@ -75,6 +78,7 @@ class CasePrediction:
                    error=str(data.get("error") or ""))
 
     def to_dict(self) -> dict[str, Any]:
+        """The prediction as plain JSON-ready data."""
         return asdict(self)
 
 
@@ -114,10 +118,12 @@ class Case:
 
     @property
     def is_range(self) -> bool:
+        """Whether the case marks a time range (no single event)."""
         return self.event_index is None
 
     @property
     def models(self) -> tuple[str, ...]:
+        """The models that predicted for this case, in first-seen order, without repeats."""
         return tuple(dict.fromkeys(p.model for p in self.predictions))
 
     def location(self) -> str:

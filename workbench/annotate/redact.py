@@ -76,6 +76,7 @@ def _id_alternative(user_id: str) -> str:
 
 
 def pseudonym(user_id: str, salt: bytes) -> str:
+    """The stable pseudonym of ``user_id`` under ``salt``: ``u_`` and 16 hex digits of HMAC-SHA256."""
     return "u_" + hmac.new(salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
@@ -123,6 +124,7 @@ class Redactor:
 
     @property
     def active(self) -> bool:
+        """Whether this redactor changes anything (pseudonyms or coarser times)."""
         return self.pseudonymise or self.coarsen is not None
 
     def __repr__(self) -> str:  # never show the salt or secrets
@@ -138,6 +140,7 @@ class Redactor:
             self._user_re = re.compile(alts)
 
     def user(self, user_id: str) -> str:
+        """The exported form of ``user_id``: its pseudonym when pseudonymising, else unchanged."""
         if not self.pseudonymise:
             return user_id
         if user_id not in self._users:
@@ -145,6 +148,7 @@ class Redactor:
         return self._users[user_id]
 
     def text(self, text: str) -> str:
+        """``text`` as it may be exported: secrets scrubbed, user ids pseudonymised, times coarsened."""
         text = scrub_secrets(text, self._secrets)
         if self.pseudonymise and self._user_re is not None:
             text = self._pseudonymise_text(text)
@@ -166,6 +170,7 @@ class Redactor:
                              "(it keeps re-forming inside pseudonyms); nothing was exported")
 
     def value(self, value: Any) -> Any:
+        """A JSON-like value with every string in it (keys included) redacted as :meth:`text` does."""
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
@@ -175,6 +180,7 @@ class Redactor:
         return value
 
     def source(self, source: str) -> str:
+        """The exported trace path: only the file name when pseudonymising (folders can name people)."""
         if self.pseudonymise:
             source = PurePath(source).name if source else source
         return self.text(source)
@@ -198,6 +204,7 @@ class Redactor:
             snapshot_png=None if self.active else case.snapshot_png)
 
     def cases(self, cases: Iterable[Case]) -> list[Case]:
+        """The cases as they may be exported (users learnt first, so pseudonyms replace every mention)."""
         cases = list(cases)
         if self.pseudonymise:
             self.learn_users(c.user_id for c in cases)

@@ -268,6 +268,10 @@ def _short(text: str, limit: int = 300) -> str:
 def case_html(case: Case, number: int, tag_info: Mapping[str, Tag],
               traces: Callable[[str], Any] | None = None, coarsen: str | None = None,
               spans: Sequence[Span] = ()) -> str:
+    """One case as an HTML ``<article>``: facts, note, timeline, real against predicted, dialogue.
+
+    ``traces`` opens a case's trace by path (for the timeline around the event); ``coarsen`` is the
+    redaction level of the times shown."""
     anchor = "case-" + "".join(ch for ch in case.id if ch.isalnum() or ch in "-_")[:64]
     title = f"{number}. {_short(case.location())}" + (f" · {_short(case.scenario)}" if case.scenario else "")
     clip = Clipper()
@@ -351,6 +355,7 @@ def dialogue_markers(cases: Sequence[Case]) -> list[tuple[str, list[tuple[str, f
 
 
 def summary_html(cases: Sequence[Case], tag_info: Mapping[str, Tag], extra: str = "") -> str:
+    """The report's summary section: counts per tag, severity and model as inline SVG bar charts."""
     counts = Counter(t for c in cases for t in c.tags)
     order = [t for t in tag_info if counts.get(t)] + sorted(t for t in counts if t not in tag_info)
     tag_bars = [(tag_info[t].label if t in tag_info else t, float(counts[t]),
@@ -376,6 +381,7 @@ def summary_html(cases: Sequence[Case], tag_info: Mapping[str, Tag], extra: str 
 
 
 def toc_html(cases: Sequence[Case]) -> str:
+    """The table of contents linking to each case (empty string for no cases)."""
     if not cases:
         return ""
     items = []

@@ -65,10 +65,12 @@ class Span:
     created: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """The span as plain JSON-ready data."""
         return asdict(self)
 
 
 def language_of(text: str) -> str:
+    """``zh`` when ``text`` holds any CJK character, else ``en``."""
     return "zh" if _CJK.search(text) else "en"
 
 

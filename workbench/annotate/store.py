@@ -153,6 +153,7 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
             self._db = None  # type: ignore[assignment]
 
     def close(self) -> None:
+        """Close the database connection (idempotent); the store cannot be used afterwards."""
         if self._db is not None:
             self._db.close()
             self._db = None  # type: ignore[assignment]
@@ -165,12 +166,14 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
 
     @property
     def schema_version(self) -> int:
+        """The store's schema version (SQLite ``user_version``)."""
         return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
     def _application_id(self) -> int:
         return int(self._db.execute("PRAGMA application_id").fetchone()[0])
 
     def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` result: ``ok`` for a sound file."""
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
     def _migrate(self) -> None:
@@ -231,6 +234,7 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
 
     # -- taxonomy ----------------------------------------------------------------------------------
     def tags(self) -> list[Tag]:
+        """The store's tags in display order."""
         rows = self._db.execute("SELECT name, label, shortcut, color, description FROM tags "
                                 "ORDER BY position, name").fetchall()
         return [Tag(name=r[0], label=r[1], shortcut=r[2], color=r[3], description=r[4]) for r in rows]
@@ -240,10 +244,13 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
         return resolve_tag(text, self.tags())
 
     def tag_for_shortcut(self, digit: int) -> Tag | None:
+        """The tag bound to the digit key ``digit`` (1-9), or None."""
         return next((t for t in self.tags() if t.shortcut == digit), None)
 
     def add_tag(self, label: str, *, shortcut: int | None = None, color: str = "#888888",
                 description: str = "", name: str | None = None) -> Tag:
+        """Add a tag (name derived from ``label`` unless given); returns it. StoreError when the name
+        or the shortcut is taken, or the store is read-only."""
         tag_name = name or slugify(label)
         with self._tx() as db:
             if db.execute("SELECT 1 FROM tags WHERE name=?", (tag_name,)).fetchone():
@@ -322,6 +329,7 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
             raise KeyError(f"no case {case_id!r} in {self.path}")
 
     def set_severity(self, case_id: str, severity: int) -> None:
+        """Set a case's severity (0-3). ValueError for another value, KeyError for an unknown case."""
         if not isinstance(severity, int) or not SEVERITY_MIN <= severity <= SEVERITY_MAX:
             raise ValueError(f"severity must be an integer 0-3, got {severity!r}")
         cur = self._write("UPDATE cases SET severity=?, updated=? WHERE id=?", (severity, utc_now(), case_id))
@@ -329,11 +337,14 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
             raise KeyError(f"no case {case_id!r} in {self.path}")
 
     def set_snapshot(self, case_id: str, png: bytes | None) -> None:
+        """Store (or with None, clear) a case's timeline snapshot PNG. KeyError for an unknown case."""
         cur = self._write("UPDATE cases SET snapshot=?, updated=? WHERE id=?", (png, utc_now(), case_id))
         if cur.rowcount == 0:
             raise KeyError(f"no case {case_id!r} in {self.path}")
 
     def set_tags(self, case_id: str, tags: Iterable[str]) -> tuple[str, ...]:
+        """Replace a case's tags (repeats dropped); returns them in display order. KeyError for an
+        unknown case or tag."""
         wanted = tuple(dict.fromkeys(tags))
         self._check_tags(wanted)
         with self._tx() as db:
@@ -357,25 +368,30 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
         return self.case_tags(case_id)
 
     def case_tags(self, case_id: str) -> tuple[str, ...]:
+        """A case's tags in display order (empty for an unknown case)."""
         rows = self._db.execute("SELECT ct.tag FROM case_tags ct JOIN tags t ON t.name = ct.tag "
                                 "WHERE ct.case_id=? ORDER BY t.position, t.name", (case_id,)).fetchall()
         return tuple(r[0] for r in rows)
 
     def delete_case(self, case_id: str) -> None:
+        """Delete a case (its tags and spans go with it). KeyError for an unknown case."""
         cur = self._write("DELETE FROM cases WHERE id=?", (case_id,))
         if cur.rowcount == 0:
             raise KeyError(f"no case {case_id!r} in {self.path}")
 
     def get_case(self, case_id: str) -> Case:
+        """The case with id ``case_id``. KeyError when there is none."""
         rows = self._select("WHERE c.id=?", (case_id,))
         if not rows:
             raise KeyError(f"no case {case_id!r} in {self.path}")
         return rows[0]
 
     def count(self) -> int:
+        """How many cases the store holds."""
         return int(self._db.execute("SELECT COUNT(*) FROM cases").fetchone()[0])
 
     def case_ids(self) -> list[str]:
+        """Every case id, oldest first."""
         return [r[0] for r in self._db.execute("SELECT id FROM cases ORDER BY created, rowid")]
 
     def list_cases(self, *, tag: str | None = None, user: str | None = None, model: str | None = None,
@@ -428,14 +444,17 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
         return cases
 
     def users(self) -> list[str]:
+        """The users that have cases, sorted."""
         return [r[0] for r in self._db.execute("SELECT DISTINCT user_id FROM cases ORDER BY user_id")]
 
     def models(self) -> list[str]:
+        """The models named in any case's predictions, sorted."""
         return [r[0] for r in self._db.execute(
             "SELECT DISTINCT json_extract(j.value, '$.model') AS m FROM cases c, json_each(c.predictions) j "
             "WHERE m IS NOT NULL ORDER BY m")]
 
     def fields(self) -> list[str]:
+        """The predicted fields named in any case, sorted."""
         return [r[0] for r in self._db.execute(
             "SELECT DISTINCT j.value FROM cases c, json_each(c.fields) j ORDER BY j.value")]
 

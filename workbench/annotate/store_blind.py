@@ -39,6 +39,7 @@ class BlindMixin:
                             for i in items])
 
     def blind_items(self) -> list[BlindItem]:
+        """The store's blind items in session order."""
         rows = self._db.execute(f"SELECT {', '.join(_ITEM_COLUMNS)} FROM blind_items ORDER BY position, id")
         out = []
         for r in rows.fetchall():
@@ -48,6 +49,7 @@ class BlindMixin:
         return out
 
     def blind_picks(self, annotator: str | None = None) -> list[Pick]:
+        """The annotators' picks (only ``annotator``'s when given), oldest first."""
         sql = "SELECT item_id, annotator, pick, confidence, reasons, note, created FROM blind_picks"
         params: tuple[Any, ...] = ()
         if annotator is not None:

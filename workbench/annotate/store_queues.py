@@ -34,9 +34,11 @@ class QueueItem:
     prompt_hash: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """The item as plain data."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
     def prediction(self) -> CasePrediction:
+        """The item's prediction as a case prediction (for marking it as a case)."""
         return CasePrediction(model=self.model, field=self.field, predicted_value=self.predicted_value,
                               predicted_label=self.predicted_label, raw_output=self.raw_output,
                               parse_ok=self.parse_ok, memory=self.memory, prompt_hash=self.prompt_hash)
@@ -44,6 +46,9 @@ class QueueItem:
 
 @dataclass(frozen=True)
 class Queue:
+    """A review queue: its id, name, what it holds (model, field, source), the reviewer's position
+    and its size."""
+
     id: int
     name: str
     model: str
@@ -80,6 +85,7 @@ class QueueMixin:
         return self.get_queue(qid)
 
     def queues(self) -> list[Queue]:
+        """Every queue with its size, oldest first."""
         rows = self._db.execute(
             "SELECT q.id, q.name, q.model, q.field, q.source, q.position, "
             "(SELECT COUNT(*) FROM queue_items i WHERE i.queue_id=q.id), q.created FROM queues q "
@@ -87,6 +93,7 @@ class QueueMixin:
         return [Queue(*r) for r in rows]
 
     def get_queue(self, queue_id: int) -> Queue:
+        """The queue with id ``queue_id``. KeyError when there is none."""
         for q in self.queues():
             if q.id == queue_id:
                 return q
@@ -99,17 +106,20 @@ class QueueMixin:
         return [(QueueItem(**orjson.loads(r[0])), r[1]) for r in rows]
 
     def set_queue_position(self, queue_id: int, position: int) -> None:
+        """Remember where the reviewer is in a queue. KeyError for an unknown queue."""
         cur = self._write("UPDATE queues SET position=? WHERE id=?", (int(position), queue_id))
         if cur.rowcount == 0:
             raise KeyError(f"no queue {queue_id} in {self.path}")
 
     def link_queue_case(self, queue_id: int, position: int, case_id: str | None) -> None:
+        """Link a queue item to the case marked from it (None unlinks). KeyError for an unknown item."""
         cur = self._write("UPDATE queue_items SET case_id=? WHERE queue_id=? AND position=?",
                           (case_id, queue_id, position))
         if cur.rowcount == 0:
             raise KeyError(f"no item {position} in queue {queue_id} of {self.path}")
 
     def delete_queue(self, queue_id: int) -> None:
+        """Delete a queue and its items (cases marked from it stay). KeyError for an unknown queue."""
         cur = self._write("DELETE FROM queues WHERE id=?", (queue_id,))
         if cur.rowcount == 0:
             raise KeyError(f"no queue {queue_id} in {self.path}")

@@ -41,6 +41,7 @@ def e(text: object) -> str:
 
 
 def safe_color(color: str, default: str = "#888888") -> str:
+    """``color`` when it is a ``#rgb``/``#rrggbb`` colour (safe inside SVG/HTML), else ``default``."""
     return color if isinstance(color, str) and _COLOR_RE.match(color) else default
 
 

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Tag:
+    """A bias tag: stable ``name``, display ``label``, digit ``shortcut`` (1-9 or None), colour and
+    description."""
+
     name: str
     label: str
     shortcut: int | None = None
