@@ -11,6 +11,7 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``workbench demo``'s arguments (output folder, seed, sizes) to ``parser``."""
     parser.add_argument("out_dir", type=Path, help="folder to write (created if needed); with "
                         "--prebuilt, the Parquet file to write")
     parser.add_argument("--prebuilt", action="store_true",
@@ -31,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Write the demo dataset; returns the exit code (0 done, 1 writing failed, 2 bad arguments or output)."""
     out = Path(args.out_dir)
     if args.prebuilt:
         from workbench.demo.prebuilt import build_prebuilt

@@ -733,6 +733,8 @@ def _chains(ctx: _Ctx) -> list[dict[str, Any]]:
 
 @dataclass
 class DemoResult:
+    """What :func:`generate` wrote: the folder, the files and each user's event count."""
+
     out_dir: Path
     files: list[Path]
     users: dict[str, int]  # user_id -> event count
@@ -742,6 +744,7 @@ class DemoResult:
 
     @property
     def total_events(self) -> int:
+        """The number of events over all users."""
         return sum(self.users.values())
 
 

@@ -22,6 +22,9 @@ RHYTHM_EARLY = (0.1, 0.05, 0.05, 0.1, 0.4, 1.6, 2.6, 2.4, 1.8, 1.5, 1.3, 1.8, 2.
 
 @dataclass(frozen=True)
 class Persona:
+    """One demo user: id, language, profile, feed size, interests and the behaviour probabilities
+    the generator draws from."""
+
     user_id: str
     lang: str  # "en" or "zh": scenario names, profile and content language
     profile: str

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Topic:
+    """A content topic of the demo videos: its key, hashtags, subjects, spoken (ASR) and on-screen (OCR)
+    line templates, and the Chinese search keywords of users who like it."""
+
     key: str
     tags: tuple[str, ...]
     subjects: tuple[str, ...]
@@ -301,6 +304,9 @@ ZH_COVER_TEXT = ("“限时福利”", "“每十分钟发券”", "“进来聊
 
 @dataclass(frozen=True)
 class Product:
+    """A demo product: key, English and Chinese titles, price (yuan), three category levels and three
+    industry levels in both languages."""
+
     key: str
     title_en: str
     title_zh: str
