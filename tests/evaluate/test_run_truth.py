@@ -224,3 +224,30 @@ def test_concurrency_is_bounded_by_the_descriptor_limit(tmp_path, trace, users, 
     assert err.count("--concurrency 5000 needs about") == 1 and "ulimit -n" in err
     used = report["settings"]["concurrency"]
     assert used < 5000 and peak <= used
+
+
+def test_a_full_disk_at_close_is_kept_not_raised(tmp_path):
+    """The last buffered rows failing to reach a full disk when the file is closed: the writer keeps
+    the error for the run to report (no traceback from a ``finally``)."""
+    from workbench.evaluate.rows import RowWriter
+
+    class FullFile:
+        def write(self, text):
+            return len(text)
+
+        def flush(self):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def fileno(self):
+            raise OSError(errno.EBADF, "closed")
+
+        def close(self):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    w = RowWriter(tmp_path / "p.jsonl")
+    w._f.close()
+    w._f = FullFile()
+    with pytest.raises(OSError):
+        w.write({"model": "m", "user_id": "u", "event_index": 0, "field": "f"})
+    w.close()                                   # does not raise
+    assert w.error is not None and w.error.errno == errno.ENOSPC

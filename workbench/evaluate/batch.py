@@ -209,7 +209,10 @@ def build_report(rows: Sequence[Mapping[str, Any]], *, filtered: Sequence[tuple[
 
 
 def _write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """Write ``data`` as indented JSON, atomically; no key the process can see gets into the file."""
+    from workbench.secrets import redact
+
+    atomic_write_text(path, redact(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
 
 async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample: Sample,
@@ -452,6 +455,12 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                 pass
         writer.close()
         prompt_writer.close()
+    if writer.error is not None and not fatal:
+        fatal.append(writer.error)
+    if prompt_writer.error is not None and not prompt_index_error:
+        why = prompt_writer.error.strerror or prompt_writer.error
+        prompt_index_error.append(f"{PROMPTS_FILE} could not be written ({why}): "
+                                  "the Compare view cannot show this run's prompts")
     if fatal:
         raise BatchWriteError(f"{pred_path}: the answers cannot be written ({fatal[0]}); "
                               "nothing was reported. Free space or choose another --out and run again.")
@@ -580,6 +589,11 @@ async def _run_judge(rows: Mapping[tuple, Mapping[str, Any]], by_id: Mapping[str
 
     try:
         await asyncio.gather(*(one(r, i) for r, i in todo))
+    except OSError as exc:
+        writer.error = writer.error or exc
     finally:
         writer.close()
+    if writer.error is not None:
+        raise BatchWriteError(f"{path}: the judge's scores cannot be written ({writer.error}); "
+                              "free space or choose another --out and run again")
     return out

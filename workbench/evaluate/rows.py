@@ -122,23 +122,33 @@ class RowWriter:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self.error: OSError | None = None       # the first write/flush/close failure
         self._f: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._f = path.open("a", encoding="utf-8")
 
     def write(self, row: Mapping[str, Any]) -> None:
-        """Append one row and flush it to the OS."""
-        if self._f is not None:
-            self._f.write(dumps_row(row) + "\n")
-            self._f.flush()
-
-    def close(self) -> None:
-        """fsync and close (idempotent)."""
+        """Append one row and flush it to the OS. Raises OSError (also kept in ``error``)."""
         if self._f is not None:
             try:
-                os.fsync(self._f.fileno())
-            except OSError:
-                pass
-            self._f.close()
-            self._f = None
+                self._f.write(dumps_row(row) + "\n")
+                self._f.flush()
+            except OSError as exc:
+                self.error = self.error or exc
+                raise
+
+    def close(self) -> None:
+        """fsync and close (idempotent). A failure to flush the last rows (full disk) does not
+        raise: it is kept in ``error`` for the caller to report."""
+        if self._f is not None:
+            f, self._f = self._f, None
+            try:
+                f.flush()
+                os.fsync(f.fileno())
+            except OSError as exc:
+                self.error = self.error or exc
+            try:
+                f.close()
+            except OSError as exc:
+                self.error = self.error or exc
