@@ -27,15 +27,17 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtGui import QColor, QKeyEvent, QUndoStack
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QTableView,
                                QToolButton, QVBoxLayout, QWidget)
 
+from widgets.flow import flow_widget
 from workbench.annotate.model import (Case, CasePrediction, epoch_to_trace_ts, new_case, turns_from)
 from workbench.annotate.store import CaseStore, QueueItem, default_store_path
 from workbench.annotate.svg import safe_color
 from workbench.annotate.taxonomy import Tag
+from workbench.app.case_undo import DeleteCasesCommand, SetNoteCommand, SetSeverityCommand, SetTagsCommand
 from workbench.app.state import AppState
 from workbench.simulate.types import Prediction
 
@@ -125,12 +127,15 @@ class CasesPanel(QWidget):
     case_changed = Signal(str)               # case id (tags, severity, note saved)
     note_saved = Signal(str)                 # case id
     presentation_requested = Signal(list)    # list of case ids (the listed ones)
+    export_requested = Signal()              # "Export…" clicked: the window opens the export dialog
     range_reopened = Signal(str, float, float)  # (user, t0, t1) epoch seconds: show this range on the timeline
 
     def __init__(self, state: AppState, store: CaseStore | None = None, *, author: str = "",
-                 parent: QWidget | None = None) -> None:
+                 undo_stack: QUndoStack | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
+        #: tags, note, severity and deletions, undone with Ctrl+Z (the window's Edit menu shares it)
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self.store: CaseStore | None = store
         self._own_store = False
         self.author = author
@@ -173,6 +178,9 @@ class CasesPanel(QWidget):
         self.queue_combo.setObjectName("cases_queue")
         self.queue_combo.setToolTip("Walk an annotation queue (J/K or ]/[ for next/previous)")
         self.queue_combo.currentIndexChanged.connect(self._on_queue_combo_changed)
+        for combo in (self.tag_filter, self.queue_combo):   # never as wide as the longest entry
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 3)
         top.addWidget(self.tag_filter, 1)
@@ -184,7 +192,7 @@ class CasesPanel(QWidget):
         self.view.setObjectName("cases_view")
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.setWordWrap(False)
@@ -194,12 +202,12 @@ class CasesPanel(QWidget):
         header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         self.view.selectionModel().currentRowChanged.connect(self._on_view_current_changed)
         self.view.doubleClicked.connect(lambda _i: self.reopen_current())
-        self.view.installEventFilter(self)
 
         # detail / annotation area
         self.title_label = QLabel("No case selected", self)
         self.title_label.setObjectName("case_title")
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.title_label.setWordWrap(True)
         f = self.title_label.font()
         f.setBold(True)
         self.title_label.setFont(f)
@@ -207,8 +215,8 @@ class CasesPanel(QWidget):
         self.compare_label.setObjectName("case_compare")
         self.compare_label.setTextFormat(Qt.TextFormat.PlainText)
         self.compare_label.setWordWrap(True)
-        self.tag_bar = QHBoxLayout()
-        self.tag_bar.setSpacing(4)
+        self.tag_box, self.tag_bar = flow_widget(self, spacing=4)
+        self.tag_box.setObjectName("case_tags")
         self.tag_buttons: dict[str, QToolButton] = {}
         self.severity = QSpinBox(self)
         self.severity.setObjectName("case_severity")
@@ -216,13 +224,12 @@ class CasesPanel(QWidget):
         self.severity.setPrefix("severity ")
         self.severity.valueChanged.connect(self._on_severity_value_changed)
         tags_row = QHBoxLayout()
-        tags_row.addLayout(self.tag_bar, 1)
-        tags_row.addWidget(self.severity)
+        tags_row.addWidget(self.tag_box, 1)
+        tags_row.addWidget(self.severity, 0, Qt.AlignmentFlag.AlignTop)
         self.note_edit = QPlainTextEdit(self)
         self.note_edit.setObjectName("case_note")
         self.note_edit.setPlaceholderText("Note (N to focus; saved as you type)")
         self.note_edit.textChanged.connect(self._on_note_edit_text_changed)
-        self.note_edit.installEventFilter(self)
         self.save_label = QLabel("", self)
         self.save_label.setObjectName("case_save_state")
         self.queue_label = QLabel("", self)
@@ -236,15 +243,20 @@ class CasesPanel(QWidget):
         self.present_button = QPushButton("Present…", self)
         self.present_button.clicked.connect(self._on_present_button_clicked)
         self.delete_button = QPushButton("Delete", self)
-        self.delete_button.clicked.connect(self.delete_current)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.prev_button)
-        buttons.addWidget(self.next_button)
-        buttons.addWidget(self.queue_label, 1)
-        buttons.addWidget(self.save_label)
-        buttons.addWidget(self.reopen_button)
-        buttons.addWidget(self.present_button)
-        buttons.addWidget(self.delete_button)
+        self.delete_button.setObjectName("case_delete")
+        self.delete_button.setToolTip("Delete the selected case(s) (Delete; Ctrl+Z undoes)")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.setObjectName("cases_export")
+        self.export_button.setToolTip("Export cases as an HTML report, JSONL, CSV or Parquet")
+        self.export_button.clicked.connect(self.export_requested)
+        button_box, buttons = flow_widget(self, spacing=6)
+        for b in (self.prev_button, self.next_button, self.reopen_button, self.present_button,
+                  self.export_button, self.delete_button):
+            buttons.addWidget(b)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.queue_label, 1)
+        status_row.addWidget(self.save_label)
 
         detail = QFrame(self)
         detail.setFrameShape(QFrame.Shape.StyledPanel)
@@ -254,7 +266,8 @@ class CasesPanel(QWidget):
         dl.addWidget(self.compare_label)
         dl.addLayout(tags_row)
         dl.addWidget(self.note_edit, 1)
-        dl.addLayout(buttons)
+        dl.addLayout(status_row)
+        dl.addWidget(button_box)
 
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.view)
@@ -266,6 +279,9 @@ class CasesPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self._set_detail_enabled(False)
+        self.note_edit.installEventFilter(self)
+        for w in (self, *self.findChildren(QWidget)):
+            self._route_keys_of(w)
 
     def _rebuild_tag_controls(self, tags: Sequence[Tag]) -> None:
         for btn in self.tag_buttons.values():
@@ -284,6 +300,7 @@ class CasesPanel(QWidget):
             btn.clicked.connect(lambda _checked=False, name=t.name: self.toggle_tag(name))
             self.tag_bar.addWidget(btn)
             self.tag_buttons[t.name] = btn
+            self._route_keys_of(btn)
         current = self.tag_filter.currentData()
         self.tag_filter.blockSignals(True)
         self.tag_filter.clear()
@@ -307,6 +324,7 @@ class CasesPanel(QWidget):
             self.store.close()
         self.store = store
         self._own_store = owned
+        self.undo_stack.clear()          # the commands belong to the previous store
         self._current_id = None
         self._queue_id = None
         self._queue = []
@@ -455,17 +473,19 @@ class CasesPanel(QWidget):
         return case
 
     def toggle_tag(self, name: str) -> None:
+        """Add or remove one tag of the shown case (one undoable step)."""
         if self.store is None:
             return
         case = self._ensure_case()
         if case is None:
             return
-        tags = self._guard("Cannot change the tags", self.store.toggle_tag, case.id, name)
-        if tags is None:
+        before = self._guard("Cannot change the tags", self.store.case_tags, case.id)
+        if before is None:
             return
-        for n, btn in self.tag_buttons.items():
-            btn.setChecked(n in tags)
-        self._reload_case(case.id)
+        after = tuple(t for t in before if t != name) if name in before else (*before, name)
+        label = self.model.tag_labels.get(name, name)
+        self.undo_stack.push(SetTagsCommand(self, self.store, case.id, before, after,
+                                            f"{'Remove' if name in before else 'Add'} tag {label}"))
 
     def toggle_shortcut(self, digit: int) -> bool:
         if self.store is None:
@@ -477,19 +497,20 @@ class CasesPanel(QWidget):
         return True
 
     def clear_tags(self) -> None:
+        """Remove every tag of the shown case (one undoable step)."""
         case = self._ensure_case() if self.store else None
-        if case is not None and self._guard("Cannot change the tags", self.store.set_tags, case.id, []) is not None:  # type: ignore[union-attr]
-            for btn in self.tag_buttons.values():
-                btn.setChecked(False)
-            self._reload_case(case.id)
+        if case is None or self.store is None:
+            return
+        before = self._guard("Cannot change the tags", self.store.case_tags, case.id)
+        if before:
+            self.undo_stack.push(SetTagsCommand(self, self.store, case.id, before, (), "Clear tags"))
 
     def _on_severity_value_changed(self, value: int) -> None:
         if self._loading or self.store is None:
             return
         case = self._ensure_case()
         if case is not None and case.severity != value:
-            self._guard("Cannot set the severity", self.store.set_severity, case.id, int(value))
-            self._reload_case(case.id)
+            self.undo_stack.push(SetSeverityCommand(self, self.store, case.id, case.severity, int(value)))
 
     def _on_note_edit_text_changed(self) -> None:
         if self._loading:
@@ -511,6 +532,7 @@ class CasesPanel(QWidget):
         if case is None:
             return
         text = self.note_edit.toPlainText()
+        before = case.note
         try:
             self.store.update_note(case.id, text)
         except Exception as exc:  # noqa: BLE001 - the note stays in the editor; the error is shown
@@ -520,6 +542,8 @@ class CasesPanel(QWidget):
         self.save_label.setText("saved")
         self.note_saved.emit(case.id)
         self._reload_case(case.id, emit=False)
+        if before != text:
+            self.undo_stack.push(SetNoteCommand(self, self.store, case.id, before, text))
 
     def _reload_case(self, case_id: str, emit: bool = True) -> None:
         case = self._guard("Cannot read the case", self.store.get_case, case_id) if self.store else None
@@ -533,15 +557,81 @@ class CasesPanel(QWidget):
     def cycle_severity(self) -> None:
         self.severity.setValue((self.severity.value() + 1) % 4)
 
+    def selected_case_ids(self) -> list[str]:
+        """Ids of the selected rows (in list order), else the shown case's id, else none."""
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        ids = [c.id for c in (self.model.case_at(r) for r in rows) if c is not None]
+        if not ids and self._current_id is not None:
+            ids = [self._current_id]
+        return ids
+
     def delete_current(self) -> None:
-        case = self.current_case()
-        if case is None or self.store is None:
-            return
+        """Delete the selected cases (asks once; Ctrl+Z brings them back)."""
+        self.delete_selected()
+
+    def delete_selected(self, case_ids: Sequence[str] | None = None, *, ask: bool = True) -> int:
+        """Delete these cases (default: the selected ones) as one undoable step; returns how many.
+        With ``ask`` the analyst confirms once, however many cases are chosen."""
+        if self.store is None:
+            return 0
+        self.flush_note()
+        ids = list(case_ids) if case_ids is not None else self.selected_case_ids()
+        cases = [c for c in (self._guard("Cannot read the case", self.store.get_case, i) for i in ids) if c]
+        if not cases or (ask and not self.confirm_delete(cases)):
+            return 0
         self._note_timer.stop()
         self._note_dirty = False
-        self._guard("Cannot delete the case", self.store.delete_case, case.id)
-        self._current_id = None
+        self.undo_stack.push(DeleteCasesCommand(self, self.store, cases))
+        self.state.post_status(f"Deleted {len(cases)} case(s); Edit ▸ Undo (Ctrl+Z) brings "
+                               f"{'it' if len(cases) == 1 else 'them'} back")
+        return len(cases)
+
+    def confirm_delete(self, cases: Sequence[Case]) -> bool:
+        """Ask once before deleting (tests replace this)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        what = cases[0].location() if len(cases) == 1 else f"{len(cases)} cases"
+        answer = QMessageBox.question(self, "Delete cases", f"Delete {what}? Edit ▸ Undo (Ctrl+Z) brings "
+                                      f"{'it' if len(cases) == 1 else 'them'} back.",
+                                      QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                      QMessageBox.StandardButton.Yes)
+        return answer == QMessageBox.StandardButton.Yes
+
+    # -- CaseView (what the undo commands call) ---------------------------------------------------------
+    def case_edited(self, case_id: str) -> None:
+        """A command changed this case in the store: show the stored state."""
+        self._reload_case(case_id)
+        if case_id != self._current_id:
+            return
+        case = self.current_case()
+        if case is None:
+            return
+        self._loading = True
+        try:
+            for name, btn in self.tag_buttons.items():
+                btn.setChecked(name in case.tags)
+            self.severity.setValue(case.severity)
+            if not self._note_dirty and self.note_edit.toPlainText() != case.note:
+                self.note_edit.setPlainText(case.note)
+            self.compare_label.setText(_compare_text(case))
+        finally:
+            self._loading = False
+
+    def cases_restored(self, case_ids: Sequence[str]) -> None:
+        """Cases were deleted or brought back: list again and select the first of ``case_ids``."""
+        if self._current_id is not None and self.store is not None:
+            try:
+                self.store.get_case(self._current_id)
+            except KeyError:
+                self._current_id = None
         self.refresh()
+        rows = [r for r in (self.model.row_of(i) for i in case_ids) if r >= 0]
+        if rows:
+            self.view.clearSelection()
+            self.view.selectRow(rows[0])
+
+    def report_error(self, title: str, message: str) -> None:
+        self.state.post_error(title, message)
 
     # -- context -------------------------------------------------------------------------------------
     def reopen_current(self) -> None:
@@ -783,51 +873,68 @@ class CasesPanel(QWidget):
         self.view.selectRow(row)
 
     # -- keyboard --------------------------------------------------------------------------------------
-    def handle_key(self, event: QKeyEvent) -> bool:
-        """The review keys (see the module docstring); True when the key was used."""
+    def review_action(self, event: QKeyEvent) -> Any:
+        """The review command a key stands for (see the module docstring), or None."""
         key = event.key()
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         ctrl = mods == Qt.KeyboardModifier.ControlModifier
         if mods not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier) and not ctrl:
-            return False
+            return None
         if (key in (Qt.Key.Key_J, Qt.Key.Key_BracketRight) and not ctrl) or (ctrl and key == Qt.Key.Key_Down):
-            self.next_item()
-            return True
+            return self.next_item
         if (key in (Qt.Key.Key_K, Qt.Key.Key_BracketLeft) and not ctrl) or (ctrl and key == Qt.Key.Key_Up):
-            self.previous_item()
-            return True
+            return self.previous_item
         if ctrl:
-            return False
+            return None
         if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
-            return self.toggle_shortcut(int(key - Qt.Key.Key_0))
-        if key == Qt.Key.Key_0:
-            self.clear_tags()
-            return True
-        if key == Qt.Key.Key_N:
-            if self.note_edit.isEnabled():
-                self.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-                self.note_edit.moveCursor(self.note_edit.textCursor().MoveOperation.End)
-            return True
-        if key == Qt.Key.Key_S:
-            if self.severity.isEnabled():
-                self.cycle_severity()
-            return True
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_O):
-            self.reopen_current()
-            return True
-        return False
+            return lambda digit=int(key - Qt.Key.Key_0): self.toggle_shortcut(digit)
+        actions = {Qt.Key.Key_0: self.clear_tags, Qt.Key.Key_N: self.focus_note, Qt.Key.Key_S: self._key_severity,
+                   Qt.Key.Key_Return: self.reopen_current, Qt.Key.Key_Enter: self.reopen_current,
+                   Qt.Key.Key_O: self.reopen_current, Qt.Key.Key_Delete: self.delete_selected}
+        return actions.get(Qt.Key(key))
+
+    def handle_key(self, event: QKeyEvent) -> bool:
+        """Run the review command of this key; True when the key was one."""
+        action = self.review_action(event)
+        if action is None:
+            return False
+        action()
+        return True
+
+    def focus_note(self) -> None:
+        """Put the cursor at the end of the note (``N``)."""
+        if self.note_edit.isEnabled():
+            self.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            self.note_edit.moveCursor(self.note_edit.textCursor().MoveOperation.End)
+
+    def _key_severity(self) -> None:
+        if self.severity.isEnabled():
+            self.cycle_severity()
+
+    def _route_keys_of(self, widget: QWidget) -> None:
+        """Let the panel see the keys of a (non-text) child first: its review keys then win over
+        the window's shortcuts while the focus is anywhere in the panel."""
+        if not is_text_input(widget):
+            widget.installEventFilter(self)
 
     def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 (Qt naming)
         from PySide6.QtCore import QEvent
 
-        if event.type() == QEvent.Type.KeyPress:
-            if obj is self.note_edit:
-                if event.key() == Qt.Key.Key_Escape:
-                    self.flush_note()
-                    self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
-                    return True
-                return False
-            if obj is self.view and self.handle_key(event):
+        kind = event.type()
+        if kind == QEvent.Type.KeyPress and obj is self.note_edit:
+            if event.key() == Qt.Key.Key_Escape:
+                self.flush_note()
+                self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                return True
+            return False
+        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and not is_text_input(obj) \
+                and not is_text_input(QApplication.focusWidget()):
+            action = self.review_action(event)
+            if action is not None:
+                if kind == QEvent.Type.ShortcutOverride:
+                    event.accept()       # the key is ours: Qt delivers it as a KeyPress, not a shortcut
+                else:
+                    action()
                 return True
         return super().eventFilter(obj, event)
 
@@ -882,6 +989,17 @@ class CasesPanel(QWidget):
         if self.store is not None and self._own_store:
             self.store.close()
             self.store = None
+
+
+def is_text_input(widget: Any) -> bool:
+    """Does typing into this widget enter text (line and text edits, spin boxes, editable combos)?"""
+    from PySide6.QtWidgets import QAbstractSpinBox, QTextEdit
+
+    if isinstance(widget, (QLineEdit, QAbstractSpinBox)):
+        return True
+    if isinstance(widget, (QPlainTextEdit, QTextEdit)):
+        return not widget.isReadOnly()
+    return isinstance(widget, QComboBox) and widget.isEditable()
 
 
 def _compare_text(case: Case) -> str:
