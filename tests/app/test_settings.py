@@ -72,3 +72,30 @@ def test_malformed_bookmarks_are_skipped():
 def test_non_object_settings_give_defaults(text):
     settings_path().write_text(text, encoding="latin-1")
     assert load_settings(problems=[]) == Settings()
+
+
+def test_predict_options_persist_without_secrets(qapp):
+    """The Predict panel's models, ticks, API base and knobs survive a restart; a key-like nested
+    entry is never written."""
+    from workbench.app.predict_panel import PredictPanel
+    from workbench.app.state import AppState
+
+    panel = PredictPanel(AppState())
+    panel.add_model("openai/gpt-4o-mini")
+    panel.add_model("hosted_vllm/qwen3", checked=False)
+    panel.api_base.setText("http://127.0.0.1:8000/v1")
+    panel.temperature.setValue(0.7)
+    panel.memory.setCurrentText("retrieve")
+    panel.budget.setValue(16000)
+    panel.lang.setCurrentText("en")
+    s = Settings(predict={**panel.options(), "extra": {"api_key": "sk-never", "max_tokens": 64}})
+    save_settings(s)
+    text = settings_path().read_text()
+    assert "sk-never" not in text and "max_tokens" in text
+    again = PredictPanel(AppState())
+    again.apply_options(load_settings().predict)
+    assert again.options() == panel.options()
+    assert again.checked_models() == ["baseline:user", "openai/gpt-4o-mini"]
+    assert again.api_base.text() == "http://127.0.0.1:8000/v1" and again.memory.currentText() == "retrieve"
+    again.apply_options({"models": "nonsense", "budget": "x", "memory": "nope"})   # tolerated
+    assert again.options() == panel.options()

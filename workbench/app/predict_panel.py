@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QF
                                QVBoxLayout, QWidget)
 
 from widgets.comparison import ComparisonCell, ComparisonRow, ComparisonTable
+from widgets.flow import flow_widget
 from workbench import secrets
 from workbench.app.llm_fields import ExtraBodyEdit, attach_extra_body, dropped_params_note, item_extra_body
 from workbench.app.state import AppState, GhostMark, Highlight
@@ -165,6 +166,7 @@ class PredictPanel(QWidget):
     predictions_finished = Signal()       # a run ended with results (not after cancel)
     run_started = Signal()
     mark_case_requested = Signal()        # "Mark case" clicked: the window reads case_payload()
+    options_changed = Signal()            # models, API base or a knob changed (the window persists options())
 
     def __init__(self, state: AppState, parent: QWidget | None = None, *, cache: Any = None,
                  policy: Any = None, concurrency: int = 8) -> None:
@@ -251,14 +253,13 @@ class PredictPanel(QWidget):
         form.addRow("", self._wrap(add_row))
         form.addRow("Extra fields", self.extra_body)
         form.addRow("API base", self.api_base)
-        knobs = QHBoxLayout()
+        knobs_box, knobs = flow_widget(spacing=6)      # wraps onto more rows in a narrow dock
         for label, w in (("Temp.", self.temperature), ("Memory", self.memory), ("Budget", self.budget),
                          ("Lang", self.lang)):
-            knobs.addWidget(QLabel(label))
-            knobs.addWidget(w)
+            knobs.addWidget(self._wrap(_pair(QLabel(label), w)))
         knobs.addWidget(self.logprobs)
-        knobs.addStretch(1)
-        form.addRow("", self._wrap(knobs))
+        form.addRow("", knobs_box)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         ref_row = QHBoxLayout()
         ref_row.addWidget(self.reference, 1)
         ref_row.addWidget(self.diff_button)
@@ -271,38 +272,46 @@ class PredictPanel(QWidget):
         self.prompt_toggle.setArrowType(Qt.ArrowType.RightArrow)
         self.prompt_field = QComboBox()
         self.prompt_info = QLabel()
+        self.prompt_info.setObjectName("prompt_info")
+        self.prompt_info.setWordWrap(True)              # the token/cost line wraps, never widens the dock
+        self.prompt_info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.prompt_view = QPlainTextEdit()
         self.prompt_view.setReadOnly(True)
         self.prompt_view.setVisible(False)
         self.prompt_view.setMinimumHeight(160)
+        self.prompt_field.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.prompt_field.setMinimumContentsLength(10)
         prompt_head = QHBoxLayout()
         prompt_head.addWidget(self.prompt_toggle)
         prompt_head.addWidget(self.prompt_field)
-        prompt_head.addWidget(self.prompt_info, 1)
+        prompt_head.addStretch(1)
 
-        buttons = QHBoxLayout()
+        buttons_box, buttons = flow_widget(spacing=6)
         buttons.addWidget(self.predict_button)
         buttons.addWidget(self.cancel_button)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
-        buttons.addWidget(self.progress, 1)
+        self.progress.setFixedWidth(120)
+        buttons.addWidget(self.progress)
         buttons.addWidget(self.mark_button)
         buttons.addWidget(self.keys_button)
         self.status = QLabel("Select an event to predict.")
         self.status.setWordWrap(True)
-        self.status.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.table = ComparisonTable()
         self.dialogue_note = QLabel()
         self.dialogue_note.setWordWrap(True)
+        self.dialogue_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.dialogue_note.setVisible(False)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(prompt_head)
+        layout.addWidget(self.prompt_info)
         layout.addWidget(self.prompt_view, 2)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons_box)
         layout.addWidget(self.status)
         layout.addWidget(self.dialogue_note)
         layout.addWidget(self.table, 3)
@@ -321,6 +330,13 @@ class PredictPanel(QWidget):
         self.reference.editingFinished.connect(self.refresh)
         self.diff_button.clicked.connect(self._on_diff_clicked)
         self.models.itemChanged.connect(lambda _i: self._update_info())
+        self.models.itemChanged.connect(lambda _i: self.options_changed.emit())
+        self.api_base.editingFinished.connect(self.options_changed)
+        self.temperature.valueChanged.connect(lambda _v: self.options_changed.emit())
+        self.budget.valueChanged.connect(lambda _v: self.options_changed.emit())
+        self.logprobs.toggled.connect(lambda _v: self.options_changed.emit())
+        for combo in (self.memory, self.lang):
+            combo.currentIndexChanged.connect(lambda _i: self.options_changed.emit())
 
     @staticmethod
     def _wrap(layout) -> QWidget:
@@ -343,11 +359,50 @@ class PredictPanel(QWidget):
         attach_extra_body(item, extra_body)
         self.models.addItem(item)
 
+    # -- options (persisted by the window) ---------------------------------------------------------
+    def options(self) -> dict[str, Any]:
+        """The analyst's choices as plain JSON values: listed models with their ticks and extra request
+        fields, API base and the knobs. No secret is ever part of them (keys live in the keyring;
+        the settings file drops key-like fields)."""
+        return {"models": [[self.models.item(i).text(), self.models.item(i).checkState() == Qt.CheckState.Checked,
+                            item_extra_body(self.models.item(i)) or {}]
+                           for i in range(self.models.count())],
+                "api_base": self.api_base.text().strip(), "temperature": round(self.temperature.value(), 3),
+                "memory": self.memory.currentText(), "budget": self.budget.value(),
+                "lang": self.lang.currentText(), "logprobs": self.logprobs.isChecked()}
+
+    def apply_options(self, options: dict[str, Any]) -> None:
+        """Restore :meth:`options` (tolerant: a missing or malformed entry keeps the current value)."""
+        if not isinstance(options, dict):
+            return
+        models = options.get("models")
+        if isinstance(models, list):
+            entries = [(m[0].strip(), bool(m[1]), m[2] if len(m) > 2 and isinstance(m[2], dict) else None)
+                       for m in models
+                       if isinstance(m, (list, tuple)) and len(m) in (2, 3) and isinstance(m[0], str) and m[0].strip()]
+            if entries:
+                self.models.clear()
+                for name, checked, extra in entries:
+                    self._add_model_item(name, checked, extra or None)
+        if isinstance(options.get("api_base"), str):
+            self.api_base.setText(options["api_base"])
+        if isinstance(options.get("temperature"), (int, float)) and not isinstance(options["temperature"], bool):
+            self.temperature.setValue(float(options["temperature"]))
+        if isinstance(options.get("budget"), int) and not isinstance(options["budget"], bool):
+            self.budget.setValue(options["budget"])
+        for combo, name in ((self.memory, "memory"), (self.lang, "lang")):
+            idx = combo.findText(str(options.get(name, "")))
+            if idx >= 0:
+                combo.setCurrentIndex(idx)
+        if isinstance(options.get("logprobs"), bool):
+            self.logprobs.setChecked(options["logprobs"])
+
     # -- public API --------------------------------------------------------------------------------
     def add_model(self, name: str, checked: bool = True, extra_body: dict[str, Any] | None = None) -> None:
         """Add (or re-tick) a model entry; ``extra_body``: its extra request fields."""
         if name.strip():
             self._add_model_item(name.strip(), checked, extra_body)
+            self.options_changed.emit()
 
     def extra_body_of(self, model: str) -> dict[str, Any] | None:
         """The extra request fields kept on ``model``'s entry."""
@@ -522,11 +577,14 @@ class PredictPanel(QWidget):
         p = self._prompts.get(field)
         if p is None:
             self.prompt_info.setText("")
+            self.prompt_info.setToolTip("")
             return
         total_tokens = sum(x.tokens for x in self._prompts.values())
-        self.prompt_info.setText(f"{p.tokens:,} tokens (approx.) · {len(p.history_event_indices)} history events "
-                                 f"· {len(self._prompts)} calls per model, {total_tokens:,} tokens · "
-                                 f"{self._estimate_cost(total_tokens)}")
+        text = (f"{p.tokens:,} tokens (approx.) · {len(p.history_event_indices)} history events "
+                f"· {len(self._prompts)} calls per model, {total_tokens:,} tokens · "
+                f"{self._estimate_cost(total_tokens)}")
+        self.prompt_info.setText(text)
+        self.prompt_info.setToolTip(text)
 
     def _estimate_cost(self, prompt_tokens: int) -> str:
         llms = [m for m in self.checked_models() if not m.startswith("baseline:")]
@@ -791,6 +849,14 @@ class PredictPanel(QWidget):
             msg += f"; summary: {result.summary_error}"
         self.status.setText(msg + dropped_params_note())
         self.predictions_finished.emit()
+
+
+def _pair(label: QLabel, widget: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.setSpacing(4)
+    row.addWidget(label)
+    row.addWidget(widget)
+    return row
 
 
 def _real_text(q: Any) -> str:

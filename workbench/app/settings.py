@@ -23,6 +23,8 @@ FILE_NAME = "settings.json"
 
 #: Keys that must never be written to settings (defence in depth: secrets live in keyring only).
 _FORBIDDEN_KEY_PARTS = ("key", "secret", "token", "password")
+#: Nested option keys never kept (``max_tokens`` and friends are fine; keys and passwords are not).
+_SECRET_PARTS = ("api_key", "apikey", "secret", "password", "authorization", "bearer")
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Settings:
     window_state: str = ""                                   # QMainWindow.saveState() (docks), base64
     lookback_days: float = 30.0                              # causal-chain look-back window
     reference_checkout: str = ""                             # folder of a checkout of the benchmark's code
+    predict: dict[str, Any] = field(default_factory=dict)    # Predict panel: models, API base, knobs (no secrets)
 
     def add_recent(self, path: str) -> None:
         path = str(path)
@@ -57,6 +60,8 @@ def _coerce(name: str, default: Any, value: Any) -> Any:
         return float(value) if ok and value == value and abs(value) != float("inf") and value > 0 else default
     if isinstance(default, str):
         return value if isinstance(value, str) else default
+    if isinstance(default, dict):
+        return _plain(value) if isinstance(value, dict) else default
     if isinstance(default, list):
         if not isinstance(value, list):
             return default
@@ -65,6 +70,16 @@ def _coerce(name: str, default: Any, value: Any) -> Any:
             return [float(v) for v in value] if ok and value[0] < value[1] else []
         return [v for v in value if isinstance(v, str)]
     return default
+
+
+def _plain(value: Any) -> Any:
+    """JSON values only; nested keys that look like secrets are dropped (defence in depth)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()
+                if isinstance(k, str) and not any(part in k.lower() for part in _SECRET_PARTS)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
 
 
 def load_settings(path: Path | None = None, problems: list[str] | None = None) -> Settings:
@@ -104,6 +119,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     path = path or settings_path()
     data = asdict(settings)
     data["schema_version"] = SCHEMA_VERSION
+    data["predict"] = _plain(data.get("predict") or {})
     for name in data:
         if any(part in name.lower() for part in _FORBIDDEN_KEY_PARTS):
             raise ValueError(f"settings field {name!r} looks like a secret; secrets belong in keyring")
