@@ -201,7 +201,8 @@ def test_presentation_steps_with_arrow_keys(qtbot, panel, tmp_path):
     with qtbot.waitSignal(w.slide_changed) as s:
         qtbot.keyClick(w, Qt.Key.Key_Right)
     assert s.args == [1] and w.counter_label.text() == "2 / 2"
-    assert "service: Sorry, could you please send a photo?" in w.dialogue_label.text()
+    assert w.slide_kind() == "dialogue" and w.dialogue.isVisible()
+    assert "Sorry, could you please send a photo?" in w.dialogue.toPlainText()
     qtbot.keyClick(w, Qt.Key.Key_Right)                      # stays on the last slide
     assert w.index == 1
     qtbot.keyClick(w, Qt.Key.Key_Left)
@@ -216,10 +217,12 @@ def test_presentation_steps_with_arrow_keys(qtbot, panel, tmp_path):
         qtbot.keyClick(w, Qt.Key.Key_Escape)
 
 
-def test_presentation_uses_snapshot_png(qtbot, sample_cases):
+def test_presentation_draws_the_neighbourhood_never_the_snapshot(qtbot, sample_cases):
+    """A snapshot may hold the whole 90 days or another event's ghost marks: slides draw the case's
+    own neighbourhood instead."""
     from dataclasses import replace
 
-    from PySide6.QtCore import QBuffer, QIODevice
+    from PySide6.QtCore import QBuffer, QIODevice, QSize
     from PySide6.QtGui import QColor, QImage
 
     from workbench.app.presentation import case_timeline_image
@@ -230,10 +233,10 @@ def test_presentation_uses_snapshot_png(qtbot, sample_cases):
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
     img.save(buf, "PNG")
     case = replace(sample_cases[0], snapshot_png=bytes(buf.data()))
-    out = case_timeline_image(case)
-    assert (out.width(), out.height()) == (40, 20) and out.pixelColor(5, 5).name() == "#ff00ff"
-    drawn = case_timeline_image(sample_cases[0])
-    assert drawn.width() == 1200 and drawn.height() > 100
+    out = case_timeline_image(case, QSize(1200, 320))
+    assert out.width() > 600 and out.height() > 100
+    colours = {out.pixelColor(x, y).name() for x in range(0, out.width(), 4) for y in range(0, out.height(), 4)}
+    assert "#ff00ff" not in colours and len(colours) > 5
 
 
 def test_present_opens_full_screen_window(qtbot, panel):

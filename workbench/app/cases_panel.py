@@ -960,7 +960,8 @@ class CasesPanel(QWidget):
             self.state.post_status("No cases to present")
             return None
         taxonomy = self._guard("Cannot read the tags", self.store.tags) or []
-        self._presentation = PresentationWindow(cases, taxonomy=taxonomy, title="Cases")
+        self._presentation = PresentationWindow(cases, taxonomy=taxonomy, title="Cases",
+                                                events_for=self._events_for())
         self._presentation.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self._presentation.closed.connect(self._on_presentation_closed)
         if full_screen:
@@ -968,6 +969,17 @@ class CasesPanel(QWidget):
         else:
             self._presentation.show()
         return self._presentation
+
+    def _events_for(self) -> Any:
+        """A user id -> raw events by index reader of the open trace (None without one); cached per user."""
+        dataset = self.state.dataset
+        if dataset is None:
+            return None
+        from functools import lru_cache
+
+        from workbench.annotate.context import raw_events_for
+
+        return lru_cache(maxsize=4)(lambda user_id: raw_events_for(dataset, user_id))
 
     def _on_presentation_closed(self) -> None:
         self._presentation = None
