@@ -1,9 +1,11 @@
-"""Smoke test of the frozen app: build it, start it offscreen on the demo data, wait for the window.
+"""Smoke test of the frozen app and the development install: build, start on a real X server (Xvfb)
+and offscreen on the demo data, wait for the first painted window.
 Layer: packaging (build tool; run by ``make smoke``, not by the pytest suite: the build takes minutes).
 
     make smoke                                   # = python packaging/smoke_test.py
     python packaging/smoke_test.py --no-build    # reuse dist/workbench from an earlier build
     python packaging/smoke_test.py --exe ~/.local/bin/workbench   # any installed workbench (pipx)
+    python packaging/smoke_test.py --dev-only    # only this checkout's development install, on Xvfb
 
 Steps, each with a time limit:
 1. build ``dist/workbench`` with ``packaging/build.py`` (skipped with ``--no-build``);
@@ -12,7 +14,10 @@ Steps, each with a time limit:
 3. GUI: ``workbench`` with ``QT_QPA_PLATFORM=offscreen`` and ``WORKBENCH_EXIT_AFTER_PAINT=1`` opens the
    main window on the default demo data, prints ``first_paint_s=...``, ``litellm_imported=...`` and
    ``chinese_drawable=...`` after the first paint and quits; it must exit with 0, print the line, not
-   have imported litellm and draw Chinese with glyphs (the bundled font where the system has none).
+   have imported litellm and draw Chinese with glyphs (the bundled font where the system has none);
+4. the same on a real X server: a private ``Xvfb`` (1366x768) with Qt's xcb plugin, for the frozen
+   app and for the development install (``python -m workbench`` from this checkout). Without Xvfb
+   installed these checks fail (they are what proves the app starts on a desktop).
 Config, cache and data folders (and HOME/XDG folders) are fresh temporary folders.
 Prints one JSON object: ``{"build_s", "start_s", "bundle_mb", "exit_code", ...}``; exits 0 when every
 check passed, 1 otherwise (the failed checks are listed under ``"failures"``).
@@ -21,9 +26,12 @@ check passed, 1 otherwise (the failed checks are listed under ``"failures"``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
+import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -183,28 +191,90 @@ def smoke(exe: Path, timeout: float, workdir: Path) -> dict:
         if result.get("predict_failure"):
             fail(result.pop("predict_failure"))
 
-    code, out, err, secs = run([str(exe)], env, timeout)
+    result.update(gui_check([str(exe)], env, timeout, fail))
+    with xvfb() as display:
+        if display is None:
+            fail("GUI on X11: Xvfb is not installed, so the frozen app was not started on a real X server")
+        else:
+            x_result = gui_check([str(exe)], x11_env(env, display), timeout, fail, label="GUI on X11")
+            result.update({f"x11_{k}": v for k, v in x_result.items()})
+    return result
+
+
+def gui_check(cmd: list[str], env: dict[str, str], timeout: float, fail, label: str = "GUI") -> dict:
+    """Start the window (``WORKBENCH_EXIT_AFTER_PAINT=1``): it must paint, exit 0, not import litellm
+    and draw Chinese; Qt's platform-plugin errors and tracebacks on stderr fail it."""
+    code, out, err, secs = run(cmd, env, timeout)
     first_paint_s, litellm_imported = parse_paint(out)
-    result.update(exit_code=code, start_s=round(secs, 2), first_paint_s=first_paint_s,
-                  litellm_imported=litellm_imported)
+    result: dict = dict(exit_code=code, start_s=round(secs, 2), first_paint_s=first_paint_s,
+                        litellm_imported=litellm_imported)
     if code is None:
-        fail(f"GUI: no exit within {timeout} s (first paint line seen: {first_paint_s is not None})")
+        fail(f"{label}: no exit within {timeout} s (first paint line seen: {first_paint_s is not None})")
     elif code != 0:
-        fail(f"GUI: exit {code}: {err.strip()[-1500:]}")
+        fail(f"{label}: exit {code}: {err.strip()[-1500:]}")
     if first_paint_s is None:
-        fail(f"GUI: no 'first_paint_s=' line on stdout: {out.strip()[-400:]!r}")
+        fail(f"{label}: no 'first_paint_s=' line on stdout: {out.strip()[-400:]!r}")
     if litellm_imported:
-        fail("GUI: litellm was imported on the way to the first paint")
+        fail(f"{label}: litellm was imported on the way to the first paint")
     chinese = CHINESE_LINE.search(out)
     result["chinese_drawable"] = chinese.group(1) == "True" if chinese else None
     if not result["chinese_drawable"]:
-        fail("GUI: Chinese text would be drawn as empty boxes (is the bundled font in the app?)")
+        fail(f"{label}: Chinese text would be drawn as empty boxes (is the bundled font in the app?)")
     qt_errors = [line for line in err.splitlines()
                  if "Could not load the Qt platform plugin" in line or "Traceback" in line
-                 or "QThread: Destroyed while thread" in line]
+                 or "QThread: Destroyed while thread" in line or "cannot open the window" in line]
     if qt_errors:
-        fail(f"GUI stderr: {qt_errors[:3]}")
+        fail(f"{label} stderr: {qt_errors[:3]}")
     return result
+
+
+def x11_env(env: dict[str, str], display: str) -> dict[str, str]:
+    """``env`` for Qt's xcb plugin on ``display`` (no offscreen, no Wayland)."""
+    out = {k: v for k, v in env.items() if k not in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    out["DISPLAY"] = display
+    out["XDG_SESSION_TYPE"] = "x11"
+    return out
+
+
+@contextlib.contextmanager
+def xvfb(screen: str = "1366x768x24", timeout: float = 30.0):
+    """A private Xvfb server for the block: yields its display (":N"), or None without Xvfb."""
+    exe = shutil.which("Xvfb")
+    if exe is None:
+        yield None
+        return
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen([exe, "-displayfd", str(write_fd), "-screen", "0", screen, "-nolisten", "tcp"],
+                            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    os.close(write_fd)
+    try:
+        ready, _, _ = select.select([read_fd], [], [], timeout)
+        number = os.read(read_fd, 32).decode().strip() if ready else ""
+        if not number:
+            raise RuntimeError(f"Xvfb did not start within {timeout} s")
+        yield f":{number}"
+    finally:
+        os.close(read_fd)
+        proc.terminate()                 # only the server this script started
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def smoke_dev(timeout: float, workdir: Path) -> dict:
+    """The development install (this checkout, this interpreter) on a real X server."""
+    failures: list[str] = []
+    env = isolated_env(workdir / "dev-home")
+    env["PYTHONPATH"] = str(ROOT)
+    with xvfb() as display:
+        if display is None:
+            return {"dev_failures": ["dev GUI on X11: Xvfb is not installed, the app was not started on a "
+                                     "real X server"]}
+        result = gui_check([sys.executable, "-m", "workbench"], x11_env(env, display), timeout,
+                           failures.append, label="dev GUI on X11")
+    return {**{f"dev_x11_{k}": v for k, v in result.items()}, "dev_failures": failures}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,10 +284,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exe", type=Path, default=None,
                         help="smoke-test this workbench executable instead (e.g. a pipx install); "
                              "implies --no-build")
+    parser.add_argument("--dev-only", action="store_true",
+                        help="only start the development install (this checkout) on Xvfb; no build")
     parser.add_argument("--timeout", type=float, default=180.0,
                         help="seconds allowed for each run of the app (default 180)")
     args = parser.parse_args(argv)
 
+    if args.dev_only:
+        with tempfile.TemporaryDirectory(prefix="workbench-smoke-") as tmp:
+            report = smoke_dev(args.timeout, Path(tmp))
+        print(json.dumps(report, indent=1))
+        return 0 if not report["dev_failures"] else 1
     dist = args.dist.resolve()
     exe = args.exe.resolve() if args.exe else dist / build_mod.APP_NAME / build_mod.APP_NAME
     report: dict = {"build_s": None}
@@ -233,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
         report["bundle_mb"] = round(build_mod.folder_size(exe.parent)[0] / 2**20, 1)
     with tempfile.TemporaryDirectory(prefix="workbench-smoke-") as tmp:
         report.update(smoke(exe, args.timeout, Path(tmp)))
+        if args.exe is None:             # the checkout's development install too
+            dev = smoke_dev(args.timeout, Path(tmp))
+            report["failures"] += dev.pop("dev_failures")
+            report.update(dev)
     ordered = {k: report.pop(k) for k in ("build_s", "start_s", "bundle_mb", "exit_code") if k in report}
     print(json.dumps({**ordered, **report}, indent=1))
     return 0 if not report["failures"] else 1

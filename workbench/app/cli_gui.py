@@ -57,6 +57,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"workbench: {path}: no such file or folder", file=sys.stderr)
         return 2
 
+    if QApplication.instance() is None:
+        from workbench.app.platform_check import check_platform
+
+        problem = check_platform()          # Qt would abort naming one library; we name them all
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Behavior Trace Workbench")
     app.setOrganizationName("behavior-trace-workbench")
