@@ -57,6 +57,32 @@ class _LaneViewBox(pg.ViewBox):
         super().mouseDragEvent(ev, axis)
 
 
+class TidyDateAxis(pg.DateAxisItem):
+    """A date axis whose tick labels never overlap: a label that would touch one already placed
+    (finer levels come after coarser ones) is left out, however narrow the axis."""
+
+    GAP = 6.0
+
+    def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph naming)
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return None
+        axis_spec, tick_specs, text_specs = specs
+        return axis_spec, tick_specs, tidy_labels(text_specs, self.GAP)
+
+
+def tidy_labels(text_specs: list, gap: float) -> list:
+    """The ``(rect, flags, text)`` label specs without those overlapping an earlier one (rects are
+    widened by ``gap`` pixels on each side)."""
+    kept: list = []
+    for spec in text_specs:
+        rect = spec[0].adjusted(-gap, 0, gap, 0)
+        if any(rect.intersects(k[0]) for k in kept):
+            continue
+        kept.append(spec)
+    return kept
+
+
 class _LaneAxis(pg.AxisItem):
     """Left axis drawing each lane's name (bold) and event count (dim) beside its band."""
 
@@ -77,25 +103,41 @@ class _LaneAxis(pg.AxisItem):
         self.lane_counts = list(counts)
         self.update()
 
-    def paint(self, p, opt, widget):  # noqa: D102 (Qt paint)
+    def label_rects(self) -> list[tuple[QRectF, str, bool]]:
+        """Where each lane's name (and, when the lane is tall enough, its count) goes: ``(rect,
+        text, is_count)`` in axis coordinates. Squeezed lanes drop their counts first, then the
+        names that would touch a neighbour's, so no two labels ever overlap."""
         view = self.linkedView()
+        if view is None or not self.lane_names:
+            return []
+        right = self.boundingRect().right() - 10
+        ys = [self.mapFromScene(view.mapViewToScene(QPointF(0.0, float(i)))).y() for i in range(len(self.lane_names))]
+        pitch = min((abs(b - a) for a, b in zip(ys, ys[1:])), default=60.0)
+        out: list[tuple[QRectF, str, bool]] = []
+        taken: list[QRectF] = []
+        for i, name in enumerate(self.lane_names):
+            y = ys[i]
+            # tall lanes: name above the centre line, count below; squeezed: the name alone, centred
+            name_rect = QRectF(0, y - 16, right, 16) if pitch >= 32 else QRectF(0, y - 8, right, 16)
+            if not any(name_rect.intersects(r) for r in taken):
+                out.append((name_rect, name, False))
+                taken.append(name_rect)
+            if pitch >= 32 and i < len(self.lane_counts):
+                count_rect = QRectF(0, y + 1, right, 14)
+                if not any(count_rect.intersects(r) for r in taken):
+                    out.append((count_rect, f"{self.lane_counts[i]:,} events", True))
+                    taken.append(count_rect)
+        return out
+
+    def paint(self, p, opt, widget):  # noqa: D102 (Qt paint)
         rect = self.boundingRect()
         p.setPen(self.pen())
         p.drawLine(rect.topRight(), rect.bottomRight())
-        if view is None:
-            return
-        right = rect.right() - 10
-        for i, name in enumerate(self.lane_names):
-            y = self.mapFromScene(view.mapViewToScene(QPointF(0.0, float(i)))).y()
-            p.setFont(self._name_font)
-            p.setPen(QColor(FG))
-            p.drawText(QRectF(0, y - 16, right, 16), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom),
-                       name)
-            if i < len(self.lane_counts):
-                p.setFont(self._count_font)
-                p.setPen(QColor("#7d8594"))
-                p.drawText(QRectF(0, y + 1, right, 14), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop),
-                           f"{self.lane_counts[i]:,} events")
+        for label_rect, text, is_count in self.label_rects():
+            p.setFont(self._count_font if is_count else self._name_font)
+            p.setPen(QColor("#7d8594" if is_count else FG))
+            flags = Qt.AlignmentFlag.AlignRight | (Qt.AlignmentFlag.AlignTop if is_count else Qt.AlignmentFlag.AlignBottom)
+            p.drawText(label_rect, int(flags), text)
 
 
 def _blend(base: tuple[int, int, int], over: tuple[int, int, int, int]) -> QColor:
@@ -196,7 +238,7 @@ class LanesPlot:
     def __init__(self, glw: pg.GraphicsLayoutWidget) -> None:
         self.vb = _LaneViewBox(enableMenu=False)
         self.lane_axis = _LaneAxis()
-        self.time_axis = pg.DateAxisItem("top", utcOffset=0)
+        self.time_axis = TidyDateAxis("top", utcOffset=0)
         self.time_axis.setTextPen(pg.mkPen(FG))
         self.time_axis.setPen(pg.mkPen("#3a3f4b"))
         self.plot = glw.addPlot(row=0, col=0, viewBox=self.vb,

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
 from widgets._timeline_data import LaneIndex, overview_rgba
-from widgets._timeline_lanes import FG
+from widgets._timeline_lanes import FG, TidyDateAxis
 
 #: Columns of the overview image (it is computed once per data set, never per frame).
 OVERVIEW_COLUMNS = 1200
@@ -22,7 +22,7 @@ class Overview:
 
     def __init__(self, glw: pg.GraphicsLayoutWidget) -> None:
         self.vb = pg.ViewBox(enableMenu=False)
-        self.axis = pg.DateAxisItem("bottom", utcOffset=0)
+        self.axis = TidyDateAxis("bottom", utcOffset=0)
         self.axis.setTextPen(pg.mkPen(FG))
         self.axis.setPen(pg.mkPen("#3a3f4b"))
         self.left = pg.AxisItem("left")

@@ -111,6 +111,13 @@ class TimelineWidget(SessionAxisMixin, QWidget):
         self._glw.installEventFilter(self)
         self._glw.viewport().installEventFilter(self)
         layout.addWidget(self._glw, 1)
+        # said instead of drawing an empty 1970 axis when there is nothing to show
+        self._empty_label = QLabel("No events to show: this trace (or user) has none.", self._glw)
+        self._empty_label.setObjectName("timeline_empty")
+        self._empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty_label.setWordWrap(True)
+        self._empty_label.setStyleSheet(f"color: {FG}; background: {BG}; font-size: 15px;")
+        self._empty_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
 
         self.lanes_plot = LanesPlot(self._glw)
         self.watch_track = WatchTrack(self._glw, self.lanes_plot.plot)
@@ -174,6 +181,10 @@ class TimelineWidget(SessionAxisMixin, QWidget):
         self._info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         header_layout.addWidget(self._legend, 0)
         header_layout.addWidget(self._info, 1)
+        self._info.installEventFilter(self)          # re-fit the range text when the header resizes
+        # the legend may be cut on the right in a narrow window (its full text is the tooltip)
+        self._legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self._legend.setMinimumWidth(0)
         self._header = header
         return header
 
@@ -225,6 +236,14 @@ class TimelineWidget(SessionAxisMixin, QWidget):
         self._last_key = None
         self.fit_all()
         self._refresh()  # no-op when fit_all already recomputed this range
+
+    def set_empty_text(self, text: str) -> None:
+        """What the timeline says while it has no events (instead of an empty 1970 axis)."""
+        self._empty_label.setText(text)
+
+    def empty_text_shown(self) -> str:
+        """The empty-state text when it is shown, else ""."""
+        return self._empty_label.text() if self._data.n == 0 and not self._empty_label.isHidden() else ""
 
     def set_selected(self, event_id: int | None) -> None:
         """Draw the selection cursor at ``event_id``; scroll it into view if outside. None clears."""
@@ -446,7 +465,9 @@ class TimelineWidget(SessionAxisMixin, QWidget):
             self._legend_html = text
             pix = self._render_legend(text)
             self._legend.setPixmap(pix)
-            self._legend.setFixedWidth(int(math.ceil(pix.width() / pix.devicePixelRatio())))
+            self._legend.setMaximumWidth(int(math.ceil(pix.width() / pix.devicePixelRatio())))
+            self._legend.setMinimumWidth(min(120, self._legend.maximumWidth()))
+            self._legend.setToolTip(QTextDocument(text).toPlainText() if text else "")
             self._header.layout().activate()
         self._update_info()
 
@@ -470,13 +491,29 @@ class TimelineWidget(SessionAxisMixin, QWidget):
         """The legend's current HTML (for inspection/tests)."""
         return self._legend_html
 
-    def _update_info(self) -> None:
+    def info_candidates(self) -> list[str]:
+        """The header's range text, longest first (the first that fits is shown)."""
+        if self._data.n == 0:
+            return ["no events"]
         mode = "density" if self._mode == "density" else "events"
         t0, t1 = self.visible_range()
-        info = (f"{_fmt_utc(t0)} \u2013 {_fmt_utc(t1)} UTC \u00b7 {self._visible_count:,} / {self._data.n:,}"
-                f" \u00b7 {mode}" + (f" \u00b7 {len(self._fold.folds)} gaps folded" if self.time_fold else ""))
+        counts = f"{self._visible_count:,} / {self._data.n:,}"
+        full = f"{_fmt_utc(t0)} \u2013 {_fmt_utc(t1)} UTC"
+        days = f"{_fmt_utc(t0)[:10]} \u2013 {_fmt_utc(t1)[:10]}"
+        short = f"{_fmt_utc(t0)[5:10]} \u2013 {_fmt_utc(t1)[5:10]}"
+        folded = f" \u00b7 {len(self._fold.folds)} gaps folded" if self.time_fold else ""
+        return [f"{full} \u00b7 {counts} \u00b7 {mode}{folded}", f"{full} \u00b7 {counts}{folded}",
+                f"{days} \u00b7 {counts}{folded}", f"{days} \u00b7 {counts}", days, short]
+
+    def _update_info(self) -> None:
+        candidates = self.info_candidates()
+        fm = self._info.fontMetrics()
+        room = self._info.width()
+        info = next((c for c in candidates if fm.horizontalAdvance(c) <= room), candidates[-1])
         if info != self._info.text():
-            self._info.setText(info)
+            self._info.setText(info)           # never clipped: a shorter form, never a cut one
+        self._info.setToolTip(candidates[0])
+        self._empty_label.setVisible(self._data.n == 0)
 
     # == slots =======================================================================================
 
@@ -591,6 +628,11 @@ class TimelineWidget(SessionAxisMixin, QWidget):
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
         if event.type() == QEvent.Type.KeyPress and self._handle_key(event):  # type: ignore[arg-type]
             return True
+        if event.type() == QEvent.Type.Resize:
+            if obj is self._info:
+                self._update_info()
+            elif obj is self._glw:
+                self._empty_label.setGeometry(self._glw.rect())
         return super().eventFilter(obj, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt naming)

@@ -175,7 +175,7 @@ def test_add_panel_is_one_line_and_listed_in_view_menu(qtbot, make_window):
     assert win.docks["Predict"] is dock and dock.widget().text() == "panel"
     assert "Predict" in [a.text() for a in win.view_menu.actions()]
     menus = [a.text() for a in win.menuBar().actions()]
-    assert menus == ["&File", "&View", "&Go", "&Help"]
+    assert menus == ["&File", "&Edit", "&View", "&Go", "&Help"]
 
 
 def test_start_opens_demo_data_when_nothing_else_is_open(qtbot, make_window, tmp_path, monkeypatch):

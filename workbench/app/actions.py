@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from workbench.app.main_window import MainWindow
 
 #: The menu bar's menus, in order.
-MENUS = ("File", "View", "Go", "Help")
-_MENU_TITLES = {"File": "&File", "View": "&View", "Go": "&Go", "Help": "&Help"}
+MENUS = ("File", "Edit", "View", "Go", "Help")
+_MENU_TITLES = {"File": "&File", "Edit": "&Edit", "View": "&View", "Go": "&Go", "Help": "&Help"}
 #: Standard keys (platform-dependent) a table row may name as ``std:<name>``.
 _STANDARD = {"Open": QKeySequence.StandardKey.Open, "Quit": QKeySequence.StandardKey.Quit,
              "Find": QKeySequence.StandardKey.Find}
@@ -67,7 +67,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("agreement", "Annotator a&greement…", (), "open_agreement", "File",
                tooltip="Agreement per tag (Cohen/Fleiss kappa, Krippendorff alpha, Gwet AC1) and the "
                "disagreement queue"),
+    ActionSpec("export_cases", "&Export cases…", ("Ctrl+E",), "export_cases", "File", separator_before=True,
+               tooltip="HTML report, JSONL, CSV or Parquet of all, the filtered or the selected cases"),
     ActionSpec("quit", "&Quit", ("std:Quit",), "close", "File", separator_before=True),
+    # -- Edit: case edits (tags, note, severity, delete) are undoable -------------------------------
+    ActionSpec("undo", "&Undo", ("Ctrl+Z",), "undo", "Edit", attr="undo_action"),
+    ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", "Edit", attr="redo_action"),
     # -- View (the docks' show/hide actions come first) ----------------------------------------------
     ActionSpec("fit_all", "Fit all (Home)", (), "fit_all", "View", separator_before=True),
     ActionSpec("zoom_selected", "Zoom to selected event", ("Z",), "zoom_to_selected", "View"),
@@ -125,6 +130,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("bl_commit", "Commit the pick (again: next item)", ("Enter",), where="Blind test"),
     ActionSpec("ag_adjudicate", "Adjudicate the selected disagreement: the tag applies / does not",
                ("Y", "N"), where="Annotator agreement"),
+    ActionSpec("cs_delete", "Delete the selected cases (asks once; Ctrl+Z undoes)", ("Delete",),
+               where="Cases review"),
     ActionSpec("pr_next", "Next case", ("→", "↓", "Space", "PgDown"), where="Presentation"),
     ActionSpec("pr_previous", "Previous case", ("←", "↑", "Backspace", "PgUp"), where="Presentation"),
     ActionSpec("pr_ends", "First / last case", ("Home", "End"), where="Presentation"),

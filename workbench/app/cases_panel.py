@@ -37,6 +37,7 @@ from workbench.annotate.model import (Case, CasePrediction, epoch_to_trace_ts, n
 from workbench.annotate.store import CaseStore, QueueItem, default_store_path
 from workbench.annotate.svg import safe_color
 from workbench.annotate.taxonomy import Tag
+from workbench.annotate.values import value_text
 from workbench.app.case_undo import DeleteCasesCommand, SetNoteCommand, SetSeverityCommand, SetTagsCommand
 from workbench.app.state import AppState
 from workbench.simulate.types import Prediction
@@ -1015,25 +1016,19 @@ def is_text_input(widget: Any) -> bool:
 
 
 def _compare_text(case: Case) -> str:
-    """One line per field: real value against each model's label."""
+    """One line per field: real value against each model's answer (Yes/No, plain numbers)."""
     lines = []
     for f in case.fields:
         real = case.real_values.get(f)
         preds = [p for p in case.predictions if p.field == f]
-        parts = [f"{f}: real {_short(real)}"]
+        parts = [f"{f}: real {value_text(f, real, 60)}"]
         for p in preds:
             if not p.parse_ok:
                 parts.append(f"{p.model} not parsed")
             else:
                 shown = p.predicted_label if p.predicted_label is not None else p.predicted_value
-                parts.append(f"{p.model} {_short(shown)}")
+                parts.append(f"{p.model} {value_text(f, shown, 60)}")
         lines.append(" · ".join(parts))
     if case.is_range:
         lines.append(f"{len(case.neighbours)} event(s) around the range")
     return "\n".join(lines[:8]) + ("\n…" if len(lines) > 8 else "")
-
-
-def _short(value: Any, n: int = 60) -> str:
-    text = "—" if value is None else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"

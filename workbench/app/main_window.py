@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QWidget
 
 from workbench.app.actions import build_menus, shortcuts_html
@@ -54,6 +54,17 @@ if TYPE_CHECKING:
 __all__ = ["APP_TITLE", "MainWindow", "apply_theme", "install_excepthook"]
 
 APP_TITLE = "Behavior Trace Workbench"
+DEMO_TITLE = "Synthetic demo data"
+
+
+def is_demo_path(path: Path) -> bool:
+    """Is ``path`` the generated demo dataset (a ``seedN`` folder in the data folder's ``demo``)?"""
+    from workbench import paths
+
+    try:
+        return Path(path).resolve().parent == (paths.data_dir() / "demo").resolve()
+    except OSError:
+        return False
 
 
 class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMarksMixin, WindowCasesMixin,
@@ -96,7 +107,10 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self._build_docks()
         self._init_sessions()
         self._build_status()
+        #: case edits (tags, note, severity, delete), shared with the Cases panel; Edit ▸ Undo/Redo
+        self.undo_stack = QUndoStack(self)
         self.actions_by_key = build_menus(self)
+        self._connect_undo_actions()
         self.go_actions = {k: a for k, a in self.actions_by_key.items()
                            if k in ("next", "previous", "next_match", "previous_match", "next_conversion",
                                     "previous_conversion", "jump_date", "next_user", "previous_user",
@@ -136,6 +150,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         s.user_changed.connect(self._on_state_user_changed)
         s.highlights_changed.connect(self._on_state_highlights_changed)
         s.ghosts_changed.connect(self._on_state_ghosts_changed)
+        s.selection_changed.connect(lambda *_: self._on_state_ghosts_changed())   # ghosts belong to their event
         s.status_posted.connect(self._on_state_status_posted)
         s.error_posted.connect(self._on_state_error_posted)
 
@@ -146,12 +161,14 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         """Load a trace file or folder in a worker; then show ``user`` (or the last/first user)."""
         path = Path(path).expanduser()
         self.session.expect(user, select, time_range)
+        self._opening = path
         return self._start("load", load_job, path, title=f"Opening {path.name}",
                            on_done=self._on_load_done)
 
     def open_demo(self) -> Job:
         """Load the demo dataset (written on first use) in a worker."""
         self.session.expect()
+        self._opening = None
         return self._start("load", demo_job, title="Opening the demo dataset", on_done=self._on_load_done)
 
     def start(self, path: str | Path | None = None, user: str | None = None) -> Job | None:
@@ -171,13 +188,22 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
 
     def _on_load_done(self, result: LoadResult) -> None:
         traces = result.traces
+        self._opening = None
+        self.error_banner.hide()            # an error of an earlier file is not this file's
         self.session.source = result.path
         self.session.track = None
         self.events_model.set_track(None)
         self.state.set_dataset(traces)
         self.users_model.set_users(traces.users, result.sparklines)
-        self.settings.add_recent(str(result.path))
-        self.settings.open_files = [str(result.path)]
+        if traces.events.height == 0:       # nothing to draw: say so instead of an empty 1970 axis
+            empty = np.array([], dtype=np.float64)
+            self.timeline.set_data(empty, empty.astype(np.int8), empty.astype(np.int8), empty,
+                                   empty.astype(np.int64), lanes=self.timeline.lanes)
+            self.timeline.set_empty_text(f"{result.path.name} holds no events"
+                                         + (" (File ▸ Load warnings says why)" if traces.warnings else ""))
+        else:                               # only files that gave events are worth reopening
+            self.settings.add_recent(str(result.path))
+        self.settings.open_files = [str(result.path)] if traces.events.height else []
         self._save_settings()
         self._refresh_bookmarks()
         self._announce_load(result)
@@ -194,9 +220,11 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         n_users = traces.users.height
         n_events = traces.events.height
         warn = len(getattr(traces, "warnings", []) or [])
-        self.setWindowTitle(f"{result.path.name} — {APP_TITLE}")
-        self.state.post_status(f"Opened {result.path} · {n_users:,} users · {n_events:,} events"
-                               + (f" · {warn} warnings" if warn else ""))
+        demo = is_demo_path(result.path)
+        name = DEMO_TITLE if demo else result.path.name
+        self.setWindowTitle(f"{name} — {APP_TITLE}")
+        self.state.post_status(f"Opened {DEMO_TITLE if demo else result.path} · {n_users:,} users · "
+                               f"{n_events:,} events" + (f" · {warn} warnings" if warn else ""))
         if warn:
             first = traces.warnings[0]
             self.state.post_error(f"{warn} problem{'s' * (warn > 1)} while reading {result.path.name}",
@@ -258,6 +286,14 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
 
     def _on_state_status_posted(self, message: str) -> None:
         self.status_label.setText(message)
+
+    def _on_job_failed(self, title: str, message: str) -> None:
+        """A worker failed; a file that could not be opened leaves the Recent menu."""
+        failed = getattr(self, "_opening", None)
+        if failed is not None and title.startswith("Opening") and str(failed) in self.settings.recent_files:
+            self.settings.recent_files.remove(str(failed))
+        self._opening = None
+        super()._on_job_failed(title, message)
 
     def _on_state_error_posted(self, title: str, message: str) -> None:
         self.errors.append((title, message))
@@ -325,6 +361,30 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         box.setModal(False)
         box.show()
 
+    # == Edit menu =================================================================================
+
+    def _connect_undo_actions(self) -> None:
+        stack = self.undo_stack
+        for act, can, text, verb in ((self.undo_action, stack.canUndoChanged, stack.undoTextChanged, "Undo"),
+                                     (self.redo_action, stack.canRedoChanged, stack.redoTextChanged, "Redo")):
+            act.setEnabled(False)
+            can.connect(act.setEnabled)
+            text.connect(lambda t, act=act, verb=verb: act.setText(f"&{verb} {t}".strip()))
+
+    def undo(self) -> None:
+        """Undo the last case edit (Ctrl+Z; a text field undoes its own typing instead)."""
+        if self.undo_stack.canUndo():
+            text = self.undo_stack.undoText()
+            self.undo_stack.undo()
+            self.state.post_status(f"Undone: {text}")
+
+    def redo(self) -> None:
+        """Redo the last undone case edit (Ctrl+Shift+Z)."""
+        if self.undo_stack.canRedo():
+            text = self.undo_stack.redoText()
+            self.undo_stack.redo()
+            self.state.post_status(f"Redone: {text}")
+
     # == settings ==================================================================================
 
     def _save_settings(self) -> None:
@@ -336,6 +396,8 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self.settings.window_geometry = b64(self.saveGeometry())
         self.settings.window_state = b64(self.saveState())
         self.settings.lookback_days = float(self.chain_panel.lookback.value())
+        if self.predict_panel is not None:
+            self.settings.predict = self.predict_panel.options()
         try:
             save_settings(self.settings)
         except OSError as exc:

@@ -665,11 +665,14 @@ class PredictPanel(QWidget):
         if self._stale:
             self.refresh()
 
-    def case_payload(self) -> dict[str, Any] | None:
+    def case_payload(self, user_id: str | None = None, event_index: int | None = None) -> dict[str, Any] | None:
         """What "Mark case" saves: the event, its fields, every model's predictions and the prompt of
-        the first question (``CasesPanel.mark_event`` keyword arguments), or None without results."""
+        the first question (``CasesPanel.mark_event`` keyword arguments), or None without results
+        (or when ``user_id``/``event_index`` are given and the results are of another event)."""
         result = self.last_result
         if result is None or self._result_key is None:
+            return None
+        if user_id is not None and (user_id, event_index) != self._result_key:
             return None
         user, idx = self._result_key
         preds = [p for ps in result.predictions.values() for p in ps]
@@ -837,7 +840,8 @@ class PredictPanel(QWidget):
                         unknown = True
                     else:
                         cost += p.cost
-        self.state.set_ghosts(ghosts)
+        # this event's predictions replace its earlier ones; other events keep theirs
+        self.state.set_ghosts([g for g in self.state.ghosts if (g.user_id, g.event_index) != (user, idx)] + ghosts)
         self.state.set_highlight(Highlight(name="memory", user_id=user, event_indices=result.history_event_indices,
                                            color=MEMORY_COLOR, label=f"memory: {result.memory}"))
         self._show_dialogue_note(result.predictions)

@@ -9,8 +9,7 @@ this part only moves them between the session, ``AppState`` and the widgets.
 from __future__ import annotations
 
 from datetime import date, datetime
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDateEdit, QDialog, QDialogButtonBox, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QDialog
 
 from workbench.app.navigation import EventFilter, UserTrack
 from workbench.app.session import fmt_epoch, index_job
@@ -127,25 +126,13 @@ class WindowBrowseMixin:
         return ev
 
     def _on_menu_jump_to_date(self) -> None:
+        from workbench.app.jump_dialog import JumpDateDialog
+
         if self.track is None:
             return
-        dlg = QDialog(self)
-        dlg.setWindowTitle("Jump to date")
-        edit = QDateEdit(dlg)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        d = self.session.date_for_jump(self.state.selected_index)
-        edit.setDate(QDate(d.year, d.month, d.day))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, dlg)
-        buttons.accepted.connect(dlg.accept)
-        buttons.rejected.connect(dlg.reject)
-        lay = QVBoxLayout(dlg)
-        lay.addWidget(QLabel("First event on or after:", dlg))
-        lay.addWidget(edit)
-        lay.addWidget(buttons)
-        if dlg.exec() == QDialog.DialogCode.Accepted:
-            q = edit.date()
-            self.jump_to_date(date(q.year(), q.month(), q.day()))
+        dlg = JumpDateDialog(self.session.date_for_jump(self.state.selected_index), self)
+        if dlg.exec() == QDialog.DialogCode.Accepted and dlg.chosen_date() is not None:
+            self.jump_to_date(dlg.chosen_date())
 
     def zoom_to_selected(self) -> None:
         """Show an hour around the selected event."""
@@ -200,6 +187,8 @@ class WindowBrowseMixin:
             self.state.filter_changed.emit()
             if s.mask is not None:
                 self.state.post_status(f"Filter: {s.event_filter.describe()} — {matching:,} of {len(track):,}")
+            else:                     # the old filter's message must not outlive it
+                self.state.post_status(f"No filter: all {len(track):,} events of {track.user_id}")
 
     def _on_index_done(self, track: UserTrack) -> None:
         if track is self.track:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # types only: the heavy panels are imported when first needed
     from workbench.app.cases_panel import CasesPanel
     from workbench.app.compare_panel import ComparePanel
     from workbench.app.eval_panel import EvaluationPanel
+    from workbench.app.export_dialog import ExportDialog
     from workbench.app.population_panel import PopulationPanel
     from workbench.app.predict_panel import PredictPanel
     from workbench.app.presentation import PresentationWindow
@@ -84,8 +85,15 @@ class WindowCasesMixin:
         panel.reference.setText(self.settings.reference_checkout)
         panel.reference.editingFinished.connect(
             lambda: setattr(self.settings, "reference_checkout", panel.reference.text().strip()))
+        panel.apply_options(self.settings.predict)          # models, API base, knobs of last time
+        panel.options_changed.connect(self._on_predict_options_changed)
         self.predict_panel = panel
         return panel
+
+    def _on_predict_options_changed(self) -> None:
+        if self.predict_panel is not None:
+            self.settings.predict = self.predict_panel.options()
+            self._save_settings()
 
     def _create_eval_panel(self) -> QWidget:
         from workbench.app.eval_panel import EvaluationPanel
@@ -105,9 +113,10 @@ class WindowCasesMixin:
             author = getpass.getuser()
         except Exception:  # noqa: BLE001 - no login name (containers): cases stay anonymous
             author = ""
-        panel = CasesPanel(self.state, author=author)
+        panel = CasesPanel(self.state, author=author, undo_stack=self.undo_stack)
         panel.setObjectName("cases_panel")
         panel.range_reopened.connect(self._on_cases_range_reopened)
+        panel.export_requested.connect(self.export_cases)
         self.cases_panel = panel
         return panel
 
@@ -160,12 +169,22 @@ class WindowCasesMixin:
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
         return panel
 
-    def timeline_png(self) -> bytes:
-        """The timeline as PNG bytes (the snapshot stored with a case)."""
-        buf = QBuffer()
-        buf.open(QIODevice.OpenModeFlag.WriteOnly)
-        self.timeline.grab().save(buf, "PNG")
-        buf.close()
+    def timeline_png(self, event_index: int | None = None) -> bytes:
+        """The timeline as PNG bytes (the snapshot stored with a case), with the predicted values
+        (ghost marks) of ``event_index`` only: another event's predictions never enter a case."""
+        from widgets.timeline import GhostSpec
+
+        marks = [m for m in self.session.ghost_marks(self.state.ghosts)
+                 if event_index is not None and m.event_id == event_index]
+        self.timeline.set_ghosts([GhostSpec(event_id=m.event_id, lane=m.lane, agrees=m.agrees, label=m.label)
+                                  for m in marks])
+        try:
+            buf = QBuffer()
+            buf.open(QIODevice.OpenModeFlag.WriteOnly)
+            self.timeline.grab().save(buf, "PNG")
+            buf.close()
+        finally:
+            self._on_state_ghosts_changed()        # what the selection shows again
         return bytes(buf.data().data())
 
     def _cases(self) -> CasesPanel:
@@ -181,22 +200,25 @@ class WindowCasesMixin:
         if payload is None:
             self.state.post_status("Run a prediction first: the case keeps its predictions")
             return
-        self._announce_case(self._cases().mark_event(**payload, snapshot_png=self.timeline_png()))
+        self._announce_case(self._cases().mark_event(**payload,
+                                                     snapshot_png=self.timeline_png(payload["event_index"])))
 
     def _on_eval_mark_case_requested(self, payload: dict) -> None:
         from workbench.annotate.model import CasePrediction
 
         payload = dict(payload)
         payload["predictions"] = [CasePrediction.from_mapping(p) for p in payload.get("predictions", [])]
-        self._announce_case(self._cases().mark_event(**payload, snapshot_png=self.timeline_png()))
+        self._announce_case(self._cases().mark_event(**payload, snapshot_png=self.timeline_png(None)))
 
     def mark_selected_event(self) -> Case | None:
         """Mark the selected event as a case (with a timeline snapshot); the case, or None."""
         if self.track is None or self.state.selected_index < 0:
             self.state.post_status("Select an event to mark it as a case")
             return None
-        case = self._cases().mark_event(self.track.user_id, self.state.selected_index,
-                                        snapshot_png=self.timeline_png())
+        user, ev = self.track.user_id, self.state.selected_index
+        payload = (self.predict_panel.case_payload(user, ev) if self.predict_panel is not None else None) \
+            or {"user_id": user, "event_index": ev}
+        case = self._cases().mark_event(**payload, snapshot_png=self.timeline_png(ev))
         self._announce_case(case)
         return case
 
@@ -209,7 +231,7 @@ class WindowCasesMixin:
             self.state.post_status("Select a customer-service event with a dialogue to mark it")
             return None
         case = self._cases().mark_event(self.track.user_id, ev, ["next_user_message"], transcript=turns,
-                                        snapshot_png=self.timeline_png())
+                                        snapshot_png=self.timeline_png(ev))
         self._announce_case(case)
         return case
 
@@ -220,7 +242,7 @@ class WindowCasesMixin:
             self.state.post_status("Select a time range on the timeline first (Shift+drag)")
             return None
         case = self._cases().mark_range(self.track.user_id, float(rng[0]), float(rng[1]),
-                                        snapshot_png=self.timeline_png())
+                                        snapshot_png=self.timeline_png(None))
         if case is not None:
             self.mark_range_button.hide()
             self._announce_case(case)
@@ -234,6 +256,20 @@ class WindowCasesMixin:
             self.timeline.set_range(t0, t1)
         else:  # that user's track is loading: show the range when it is in
             self.session.pending["range"] = (t0, t1)
+
+    def export_cases(self) -> ExportDialog | None:
+        """File ▸ Export cases…: the export dialog on the Cases panel's cases (non-modal)."""
+        from workbench.app.export_dialog import ExportDialog
+
+        panel = self._cases()
+        if panel.store is None:
+            self.state.post_status("Open a trace (or a case store) before exporting cases")
+            return None
+        dialog = ExportDialog(panel, self)
+        dialog.exported.connect(lambda path: self.state.post_status(f"Cases exported to {path}"))
+        dialog.show()
+        self.export_dialog = dialog
+        return dialog
 
     def open_presentation(self) -> PresentationWindow | None:
         """Presentation mode on the cases listed (filtered) in the Cases panel."""

@@ -45,8 +45,9 @@ class WindowMarksMixin:
 
         if self.track is None:
             return
+        selected = self.state.selected_index      # predicted values are drawn beside their own event only
         self.timeline.set_ghosts([GhostSpec(event_id=m.event_id, lane=m.lane, agrees=m.agrees, label=m.label)
-                                  for m in self.session.ghost_marks(self.state.ghosts)])
+                                  for m in self.session.ghost_marks(self.state.ghosts) if m.event_id == selected])
 
     def find_chain(self, event_index: int | None = None, lookback: float | None = None) -> Job | None:
         """Backtrack from a conversion (default: the selected event) in a worker; draws the chain."""
