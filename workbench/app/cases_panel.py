@@ -275,8 +275,9 @@ class CasesPanel(QWidget):
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
+        from workbench.app.panels import scroll_body
+
+        layout = scroll_body(self)          # squeezed by other docks, the panel scrolls
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self._set_detail_enabled(False)

@@ -333,7 +333,9 @@ class EvaluationPanel(QWidget):
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
         body.setSizes([780, 520])
-        lay = QVBoxLayout(self)
+        from workbench.app.panels import scroll_body
+
+        lay = scroll_body(self)             # squeezed by other docks, the panel scrolls
         lay.addLayout(form)
         lay.addWidget(self.status)
         lay.addWidget(body, 1)

@@ -572,3 +572,26 @@ def _esc(text: Any) -> str:
 def _short(text: Any, n: int) -> str:
     s = " ".join(str(text or "").split())
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def scroll_body(owner: QWidget, margins: int = 4) -> QVBoxLayout:
+    """Give ``owner`` one scroll area filling it and return the layout of the area's content.
+
+    A heavy panel built in this body never forces its dock (and so the window) taller or wider than
+    the screen: squeezed, it scrolls; with room, its content stretches as before."""
+    from PySide6.QtWidgets import QScrollArea
+
+    area = QScrollArea(owner)
+    area.setObjectName(f"{owner.objectName() or 'panel'}_scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    body = QWidget(area)
+    body.setObjectName("scroll_body")
+    area.setWidget(body)
+    outer = QVBoxLayout(owner)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(area)
+    inner = QVBoxLayout(body)
+    inner.setContentsMargins(margins, margins, margins, margins)
+    return inner
+

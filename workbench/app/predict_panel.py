@@ -306,7 +306,9 @@ class PredictPanel(QWidget):
         self.dialogue_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.dialogue_note.setVisible(False)
 
-        layout = QVBoxLayout(self)
+        from workbench.app.panels import scroll_body
+
+        layout = scroll_body(self)          # squeezed by other docks, the panel scrolls
         layout.addLayout(form)
         layout.addLayout(prompt_head)
         layout.addWidget(self.prompt_info)
