@@ -40,7 +40,7 @@ class _StoreCommand(QUndoCommand):
     def _run(self, title: str, fn: Any, *args: Any) -> bool:
         try:
             fn(*args)
-        except Exception as exc:  # store errors are shown, never raised into Qt's undo stack
+        except Exception as exc:  # noqa: BLE001 - store errors are shown, never raised into Qt's undo stack
             self.view.report_error(title, str(exc))
             self.setObsolete(True)
             return False

@@ -186,9 +186,10 @@ class ExportDialog(QDialog):
         self.export_button.setEnabled(False)
         self.progress.setRange(0, 0)          # busy until the worker is done
         self.message.setText(f"Exporting {len(cases)} case(s) to {out}…")
+        count = len(cases)
         self.job = run_in_thread(_export_job, cases, self.format.currentData(), out,
                                  self.pseudonymise.isChecked(), self.coarsen.currentData(), taxonomy,
-                                 self.panel.state.dataset, on_done=lambda path, n=len(cases): self._on_done(path, n),
+                                 self.panel.state.dataset, on_done=lambda path: self._on_done(path, count),
                                  on_error=self._on_failed, title="Exporting cases")
         return self.job
 
