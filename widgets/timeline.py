@@ -112,7 +112,7 @@ class TimelineWidget(SessionAxisMixin, QWidget):
         self._glw.viewport().installEventFilter(self)
         layout.addWidget(self._glw, 1)
         # said instead of drawing an empty 1970 axis when there is nothing to show
-        self._empty_label = QLabel("No events to show: this trace (or user) has none.", self._glw)
+        self._empty_label = QLabel("No events to show.", self._glw)
         self._empty_label.setObjectName("timeline_empty")
         self._empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty_label.setWordWrap(True)

@@ -55,3 +55,13 @@ def test_comparison_detects_a_changed_picture(tmp_path, qapp):
     assert compare(original, original, MAX_FRACTION, MAX_MEAN)[0]
     ok, message = compare(img, original, MAX_FRACTION, MAX_MEAN)
     assert not ok and "pixels differ" in message
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_main_window_at_laptop_and_desktop_sizes(tmp_path, regen_baselines, qapp, size):
+    """The whole window at a laptop's and a desktop's screen size: nothing pushed off the right."""
+    w, h = size
+    _check(tmp_path, f"main_{w}x{h}", regen_baselines, user="user_a", select=chain_indices()[-1],
+           time_range=(_epoch("2025-08-30"), _epoch("2025-09-15")), size=size)
+    img = QImage(str(BASELINES / f"main_{w}x{h}.png"))
+    assert (img.width(), img.height()) == size

@@ -96,7 +96,7 @@ def test_an_empty_trace_says_so_instead_of_drawing_1970(make):
     empty = (np.array([], dtype=np.float64), np.array([], dtype=np.int8), np.array([], dtype=np.int8),
              np.array([], dtype=np.float64), np.array([], dtype=np.int64))
     tl = make(900, 500, empty)
-    assert tl.empty_text_shown().startswith("No events")
+    assert tl.empty_text_shown() == "No events to show."
     assert tl._empty_label.geometry() == tl._glw.rect()
     tl.set_empty_text("empty.json has no events")
     assert tl.empty_text_shown() == "empty.json has no events"

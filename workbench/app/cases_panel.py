@@ -28,7 +28,7 @@ from typing import Any, Iterable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QUndoStack
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QSizePolicy, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QTableView,
                                QToolButton, QVBoxLayout, QWidget)
 
@@ -208,14 +208,17 @@ class CasesPanel(QWidget):
         self.title_label = QLabel("No case selected", self)
         self.title_label.setObjectName("case_title")
         self.title_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.title_label.setWordWrap(True)
+        # one line each (a splitter ignores a wrapped label's height-for-width, so wrapped text would
+        # overlap): a long line is cut on the right in a narrow dock and its full text is the tooltip
+        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         f = self.title_label.font()
         f.setBold(True)
         self.title_label.setFont(f)
         self.compare_label = QLabel("", self)
         self.compare_label.setObjectName("case_compare")
         self.compare_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.compare_label.setWordWrap(True)
+        self.compare_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.compare_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.tag_box, self.tag_bar = flow_widget(self, spacing=4)
         self.tag_box.setObjectName("case_tags")
         self.tag_buttons: dict[str, QToolButton] = {}
@@ -275,6 +278,7 @@ class CasesPanel(QWidget):
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)      # the details keep room for every line they hold
         from workbench.app.panels import scroll_body
 
         layout = scroll_body(self)          # squeezed by other docks, the panel scrolls
@@ -434,6 +438,8 @@ class CasesPanel(QWidget):
             if case is not None:
                 self.title_label.setText(f"{case.location()} · {case.scenario or '—'}")
                 self.compare_label.setText(_compare_text(case))
+                self.title_label.setToolTip(self.title_label.text())
+                self.compare_label.setToolTip(self.compare_label.text())
                 self.note_edit.setPlainText(case.note)
                 self.severity.setValue(case.severity)
                 for name, btn in self.tag_buttons.items():

@@ -162,6 +162,8 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         path = Path(path).expanduser()
         self.session.expect(user, select, time_range)
         self._opening = path
+        if self.track is None:
+            self.timeline.set_empty_text(f"Opening {path.name}…")
         return self._start("load", load_job, path, title=f"Opening {path.name}",
                            on_done=self._on_load_done)
 
@@ -169,6 +171,8 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         """Load the demo dataset (written on first use) in a worker."""
         self.session.expect()
         self._opening = None
+        if self.track is None:
+            self.timeline.set_empty_text("Preparing the synthetic demo data…")
         return self._start("load", demo_job, title="Opening the demo dataset", on_done=self._on_load_done)
 
     def start(self, path: str | Path | None = None, user: str | None = None) -> Job | None:
@@ -293,6 +297,8 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         if failed is not None and title.startswith("Opening") and str(failed) in self.settings.recent_files:
             self.settings.recent_files.remove(str(failed))
         self._opening = None
+        if self.track is None and title.startswith("Opening"):
+            self.timeline.set_empty_text(title.replace("Opening", "Could not open") + " (the error is above)")
         super()._on_job_failed(title, message)
 
     def _on_state_error_posted(self, title: str, message: str) -> None:

@@ -207,7 +207,7 @@ class PredictPanel(QWidget):
     # -- layout ------------------------------------------------------------------------------------
     def _build(self) -> None:
         self.models = QListWidget()
-        self.models.setMaximumHeight(96)
+        self.models.setMaximumHeight(76)
         for name, checked in (("baseline:user", True), ("baseline:population", False)):
             self._add_model_item(name, checked)
         self.model_edit = QLineEdit()
@@ -252,7 +252,10 @@ class PredictPanel(QWidget):
         form.addRow("Models", self.models)
         form.addRow("", self._wrap(add_row))
         form.addRow("Extra fields", self.extra_body)
-        form.addRow("API base", self.api_base)
+        base_row = QHBoxLayout()                 # the key of a provider is set beside its base URL
+        base_row.addWidget(self.api_base, 1)
+        base_row.addWidget(self.keys_button)
+        form.addRow("API base", self._wrap(base_row))
         knobs_box, knobs = flow_widget(spacing=6)      # wraps onto more rows in a narrow dock
         for label, w in (("Temp.", self.temperature), ("Memory", self.memory), ("Budget", self.budget),
                          ("Lang", self.lang)):
@@ -296,7 +299,6 @@ class PredictPanel(QWidget):
         self.progress.setFixedWidth(120)
         buttons.addWidget(self.progress)
         buttons.addWidget(self.mark_button)
-        buttons.addWidget(self.keys_button)
         self.status = QLabel("Select an event to predict.")
         self.status.setWordWrap(True)
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
