@@ -289,6 +289,7 @@ def test_every_cases_review_key_in_the_shortcuts_table_is_handled(panel):
     from workbench.app.actions import ACTIONS
 
     panel.mark_event("user_0001", 2, ["live_liked"])
+    panel.confirm_delete = lambda cases: False       # Delete asks first: answer No, no modal box
     specs = [s for s in ACTIONS if s.where == "Cases review"]
     assert len(specs) >= 7
     for spec in specs:
