@@ -67,6 +67,13 @@ def test_demo_title_and_status_say_synthetic(qtbot, make_window, tmp_path, monke
     assert "Synthetic demo data" in win.windowTitle() and "seed0" not in win.windowTitle()
     opened = [s for s in statuses if s.startswith("Opened")]
     assert opened and "Synthetic demo data" in opened[0] and "seed0" not in opened[0]
+    assert "parquet" not in win.windowTitle()
+    from pathlib import Path
+
+    from workbench.app.main_window import is_demo_path
+
+    assert is_demo_path(Path("/x/synthetic-demo.parquet")) and is_demo_path(folder)
+    assert not is_demo_path(Path("/x/traces.json"))
 
 
 def test_jump_to_date_takes_a_typed_date(qtbot, make_window, trace_path):

@@ -58,11 +58,14 @@ DEMO_TITLE = "Synthetic demo data"
 
 
 def is_demo_path(path: Path) -> bool:
-    """Is ``path`` the generated demo dataset (a ``seedN`` folder in the data folder's ``demo``)?"""
+    """Is ``path`` the demo dataset: the prebuilt file shipped in resources, or the generated
+    ``seedN`` folder in the data folder's ``demo``?"""
     from workbench import paths
+    from workbench.demo.prebuilt import PREBUILT_NAME
 
     try:
-        return Path(path).resolve().parent == (paths.data_dir() / "demo").resolve()
+        return Path(path).name == PREBUILT_NAME or \
+            Path(path).resolve().parent == (paths.data_dir() / "demo").resolve()
     except OSError:
         return False
 
