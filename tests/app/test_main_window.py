@@ -216,6 +216,7 @@ def test_ghosts_and_highlights_from_state_reach_the_timeline(qtbot, make_window,
 
     win = open_window(qtbot, make_window, trace_path)
     live = chain_indices()[2]
+    win.select(live)                   # predicted values are drawn beside their own (selected) event
     win.state.set_ghosts([GhostMark("user_a", live, "model-x", "live_like", True, False, False),
                           GhostMark("user_b", 0, "model-x", "video_like", True, True, True)])
     agree, disagree = win.timeline.ghost_items

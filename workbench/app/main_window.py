@@ -114,6 +114,12 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self.undo_stack = QUndoStack(self)
         self.actions_by_key = build_menus(self)
         self._connect_undo_actions()
+        from PySide6.QtWidgets import QApplication
+
+        from workbench.app.text_keys import TextFieldKeys
+
+        self._text_keys = TextFieldKeys(self)   # letters typed into any text field stay text
+        QApplication.instance().installEventFilter(self._text_keys)
         self.go_actions = {k: a for k, a in self.actions_by_key.items()
                            if k in ("next", "previous", "next_match", "previous_match", "next_conversion",
                                     "previous_conversion", "jump_date", "next_user", "previous_user",
