@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``workbench`` argument parser with every subcommand (each imports its package lazily)."""
     from workbench import __version__
 
     parser = argparse.ArgumentParser(prog="workbench", description="Behavior Trace Workbench")

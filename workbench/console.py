@@ -43,10 +43,12 @@ class SafeStream:
         self.stream = stream
 
     def write(self, text: str) -> int:
+        """Write ``text`` made :func:`safe`; returns the length of ``text`` as given."""
         self.stream.write(safe(text))
         return len(text)
 
     def writelines(self, lines: Any) -> None:
+        """Write each line made :func:`safe`."""
         for line in lines:
             self.write(line)
 

@@ -35,6 +35,10 @@ _ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_api_key", 403: "perm
 
 @dataclass
 class Reply:
+    """What the server answers to one request: text, HTTP status, delay (seconds; None: the server's
+    latency), exact raw bytes, first-token log-probabilities, headers, an error message and token
+    counts (None: computed from the request)."""
+
     content: str = "Yes"
     status: int = 200
     delay: float | None = None           # seconds to sleep before answering (None: server latency)
@@ -48,6 +52,8 @@ class Reply:
 
 @dataclass
 class SeenRequest:
+    """A request the server received: method, path, headers and the parsed JSON body."""
+
     method: str
     path: str
     headers: dict[str, str]
@@ -64,6 +70,7 @@ class SeenRequest:
 
     @property
     def prompt(self) -> str:
+        """The request's messages joined by newlines (empty for a malformed body)."""
         try:
             return "\n".join(str(m.get("content", "")) for m in self.body.get("messages", []))
         except Exception:  # noqa: BLE001 - a malformed request body: an empty prompt
@@ -81,6 +88,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class DevServer:
+    """An OpenAI-compatible chat-completions server on 127.0.0.1 in a thread: answers come from a
+    script (a callable, or queued replies of which the last repeats), else ``default``; every
+    request is recorded in ``requests``."""
+
     def __init__(self, script: Script = None, *, latency: float = 0.0, default: Reply | str = "Yes",
                  models: Iterable[str] = ("dev-model",)) -> None:
         self.latency = latency
@@ -100,6 +111,7 @@ class DevServer:
 
     # -- scripting ---------------------------------------------------------------------------------
     def set_script(self, script: Script) -> None:
+        """Replace the script: a callable ``request -> reply``, replies to queue, or None (the default)."""
         with self._lock:
             self._callable = None
             self._queue.clear()
@@ -110,6 +122,7 @@ class DevServer:
                 self._queue.extend(script)
 
     def push(self, *replies: Reply | str) -> None:
+        """Queue replies, answered in order (the last one then repeats)."""
         with self._lock:
             self._queue.extend(replies)
 
@@ -130,6 +143,7 @@ class DevServer:
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> "DevServer":
+        """Start listening on a free loopback port (idempotent); returns the server."""
         if self._httpd is not None:
             return self
         server = self
@@ -145,6 +159,7 @@ class DevServer:
         return self
 
     def stop(self) -> None:
+        """Stop the server and wake any delayed reply (idempotent)."""
         self._stop.set()
         if self._httpd is not None:
             self._httpd.shutdown()
@@ -162,15 +177,18 @@ class DevServer:
 
     @property
     def port(self) -> int:
+        """The port listened on. RuntimeError when the server is not running."""
         if self._httpd is None:
             raise RuntimeError("the dev server is not running")
         return self._httpd.server_address[1]
 
     @property
     def base_url(self) -> str:
+        """The OpenAI-style base URL of the server (``http://127.0.0.1:PORT/v1``)."""
         return f"http://127.0.0.1:{self.port}/v1"
 
     def completion_requests(self) -> list[SeenRequest]:
+        """The chat-completion requests received so far, oldest first."""
         with self._lock:
             return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
@@ -192,6 +210,7 @@ def closed_port_base() -> str:
 
 
 def completion_body(reply: Reply, request_body: Any) -> dict[str, Any]:
+    """The JSON body of a chat completion answering ``request_body`` with ``reply``."""
     body = request_body if isinstance(request_body, dict) else {}
     model = body.get("model", "dev-model")
     prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []) if isinstance(m, dict))

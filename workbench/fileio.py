@@ -40,8 +40,12 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], *, fsync: bo
 
 
 def atomic_write_bytes(path: str | Path, data: bytes, *, fsync: bool = True) -> Path:
+    """Write ``data`` to ``path`` crash-safely (see :func:`atomic_write`); returns the path. OSError
+    when the folder cannot be written."""
     return atomic_write(path, lambda tmp: tmp.write_bytes(data), fsync=fsync)
 
 
 def atomic_write_text(path: str | Path, text: str, *, fsync: bool = True) -> Path:
+    """Write ``text`` as UTF-8 to ``path`` crash-safely (see :func:`atomic_write`); returns the path.
+    OSError when the folder cannot be written."""
     return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), fsync=fsync)

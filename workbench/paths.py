@@ -22,12 +22,15 @@ def _dir(env: str, default: str) -> Path:
 
 
 def config_dir() -> Path:
+    """The settings folder (``WORKBENCH_CONFIG_DIR`` or the platform's), created if needed."""
     return _dir("WORKBENCH_CONFIG_DIR", platformdirs.user_config_dir(APP_NAME))
 
 
 def cache_dir() -> Path:
+    """The cache folder (``WORKBENCH_CACHE_DIR`` or the platform's), created if needed."""
     return _dir("WORKBENCH_CACHE_DIR", platformdirs.user_cache_dir(APP_NAME))
 
 
 def data_dir() -> Path:
+    """The data folder (``WORKBENCH_DATA_DIR`` or the platform's), created if needed."""
     return _dir("WORKBENCH_DATA_DIR", platformdirs.user_data_dir(APP_NAME))

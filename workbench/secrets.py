@@ -26,6 +26,9 @@ _used: set[str] = set()   # providers whose key was asked for in this session
 
 @dataclass(frozen=True)
 class BackendStatus:
+    """Where keys are kept: a persistent keyring backend or memory, its name, and plain words for
+    the settings dialog."""
+
     persistent: bool      # True: keys are stored in a keyring backend and survive restarts
     name: str             # backend name, or "memory"
     message: str          # plain words for the settings dialog
@@ -76,6 +79,7 @@ def _norm(provider: str) -> str:
 
 
 def backend_status() -> BackendStatus:
+    """Which backend keeps the keys now (memory when no usable keyring exists)."""
     backend = _backend()
     if backend is None:
         return BackendStatus(False, "memory", "No system keyring is available: API keys are kept in "
@@ -127,6 +131,7 @@ def set_key(provider: str, key: str) -> bool:
 
 
 def delete_key(provider: str) -> None:
+    """Forget ``provider``'s key, in memory and in the keyring (a failing keyring is noted, not raised)."""
     p = _norm(provider)
     with _lock:
         _memory.pop(p, None)
@@ -141,6 +146,7 @@ def delete_key(provider: str) -> None:
 
 
 def has_key(provider: str) -> bool:
+    """Whether a key for ``provider`` is known."""
     return get_key(provider) is not None
 
 

@@ -15,26 +15,34 @@ class Cancelled(Exception):  # noqa: N818 - Orange's name for it; a cancel is no
 
 
 class TaskState:
+    """Progress and cancellation of one long function: the caller cancels, the function checks and
+    reports progress through ``on_progress(done, total, text)``."""
+
     def __init__(self, on_progress: Callable[[int, int, str], None] | None = None) -> None:
         self._cancel = threading.Event()
         self._on_progress = on_progress
 
     @property
     def cancelled(self) -> bool:
+        """Whether the task has been cancelled."""
         return self._cancel.is_set()
 
     def cancel(self) -> None:
+        """Ask the task to stop (it stops at its next :meth:`check`)."""
         self._cancel.set()
 
     def check(self) -> None:
+        """Raise :class:`Cancelled` once the task has been cancelled."""
         if self._cancel.is_set():
             raise Cancelled()
 
     def progress(self, done: int, total: int, text: str = "") -> None:
+        """Report ``done`` of ``total`` steps (``total`` 0: unknown) with a short text."""
         if self._on_progress is not None:
             self._on_progress(done, total, text)
 
 
 #: A TaskState that is never cancelled and reports nowhere (for plain calls and tests).
 def null_task() -> TaskState:
+    """A task nobody cancels or watches."""
     return TaskState()
