@@ -1,7 +1,8 @@
 """Hostile big files: time and memory of the trace loader on them. Layer: bench (prints JSON; not a test).
 
 Each case runs ``workbench info PATH --no-cache`` (or ``load_traces``) in a fresh subprocess and
-reports wall seconds and peak RSS (``ru_maxrss`` of the child):
+reports wall seconds, CPU seconds (user + system: much less sensitive to a shared machine's load)
+and peak RSS (``ru_maxrss`` of the child):
 
 * ``users_1m``: one JSON file of 1,000,000 users with one event each (targets: at most 20 s and
   1.5 GB for ``workbench info``, as a table and with ``--json``);
@@ -64,7 +65,8 @@ _WRAPPER = r"""
 import json, resource, subprocess, sys, time
 t = time.perf_counter()
 p = subprocess.run([sys.executable, "-m", "workbench", *sys.argv[1:]], capture_output=True, text=True, check=False)
-print(json.dumps({"seconds": time.perf_counter() - t, "rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": time.perf_counter() - t, "rss_kb": r.ru_maxrss, "cpu_s": r.ru_utime + r.ru_stime,
                   "returncode": p.returncode, "stdout": p.stdout[:2000], "stderr": p.stderr[-2000:]}))
 """
 
@@ -76,7 +78,8 @@ def measure(args: list[str], env: dict[str, str]) -> dict:
     proc = subprocess.run([sys.executable, "-c", _WRAPPER, *args], capture_output=True, text=True,
                           cwd=ROOT, env=env, check=True)
     got = json.loads(proc.stdout)
-    return {"seconds": round(got["seconds"], 2), "peak_rss_mb": round(got["rss_kb"] / 1024, 1),
+    return {"seconds": round(got["seconds"], 2), "cpu_s": round(got["cpu_s"], 2),
+            "peak_rss_mb": round(got["rss_kb"] / 1024, 1),
             "returncode": got["returncode"],
             "stderr_tail": got["stderr"].strip().splitlines()[-1:] if got["stderr"].strip() else [],
             "loadavg_before": load0, "loadavg_after": Path("/proc/loadavg").read_text().strip()}
