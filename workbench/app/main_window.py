@@ -70,6 +70,18 @@ def is_demo_path(path: Path) -> bool:
         return False
 
 
+def default_size(preferred: tuple[int, int] = (1600, 900)) -> tuple[int, int]:
+    """The first-start window size: ``preferred``, shrunk to the screen's available area (less room
+    for the window frame) so that nothing starts off screen on a 1366x768 laptop."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = QGuiApplication.primaryScreen()
+    if screen is None:
+        return preferred
+    avail = screen.availableGeometry()
+    return (min(preferred[0], max(800, avail.width() - 16)), min(preferred[1], max(500, avail.height() - 48)))
+
+
 class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMarksMixin, WindowCasesMixin,
                  WindowSessionsMixin, QMainWindow):
     """The workbench window. ``persist=False`` leaves settings and window state untouched (shots)."""
@@ -125,7 +137,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
                                     "previous_conversion", "jump_date", "next_user", "previous_user",
                                     "bookmark", "chain")}
         self._connect_state()
-        self.resize(1600, 900)
+        self.resize(*default_size())
         if restore:
             self._restore_layout()
         for p in self._problems:
