@@ -62,3 +62,10 @@ def test_rollout_without_events_says_so(qtbot, qasync_loop, make_window, trace_p
     qasync_loop.run_until_complete(panel.start(out_dir=tmp_path / "ro"))
     assert errors and "no event to predict" in errors[0]
     assert panel.run_button.isEnabled()
+
+
+def test_a_panel_built_after_the_selection_starts_from_it(qtbot, make_window, trace_path):
+    win = open_window(qtbot, make_window, trace_path)
+    win.select(chain_indices()[2])                          # 2025-09-08 19:30, before the dock exists
+    panel = win.show_rollout()
+    assert panel.start_edit.dateTime().toString("yyyy-MM-dd HH:mm") == "2025-09-08 19:30"

@@ -92,6 +92,7 @@ class RolloutPanel(QWidget):
         state.selection_changed.connect(self._on_state_selection_changed)
         state.user_changed.connect(self._on_state_user_changed)
         self._on_state_user_changed(state.current_user)
+        self._on_state_selection_changed(state.current_user, state.selected_index)   # built after a pick
 
     # -- layout -----------------------------------------------------------------------------------
 
