@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -207,6 +208,7 @@ class EvaluationPanel(QWidget):
         self.out_dir: Path | None = None
         self._task: asyncio.Task | None = None
         self._last_progress = 0.0
+        self._cost_warned = False
         self._build()
         self._set_running(False)
 
@@ -231,6 +233,14 @@ class EvaluationPanel(QWidget):
         self.concurrency_spin = QSpinBox(self)
         self.concurrency_spin.setRange(1, 256)
         self.concurrency_spin.setValue(8)
+        self.max_cost_spin = QDoubleSpinBox(self)      # the spend cap; 0 = none
+        self.max_cost_spin.setRange(0.0, 1_000_000.0)
+        self.max_cost_spin.setDecimals(2)
+        self.max_cost_spin.setPrefix("$")
+        self.max_cost_spin.setSpecialValueText("no cap")
+        self.max_cost_spin.setToolTip("Spend cap: no new request starts once the calls cost this much; "
+                                      "a warning at 80%. Run again with a higher cap to go on: the "
+                                      "finished answers come from the cache.")
         self.run_button = QPushButton("Run evaluation", self)
         self.run_button.setObjectName("eval_run")
         self.run_button.clicked.connect(self._on_run_clicked)
@@ -255,7 +265,8 @@ class EvaluationPanel(QWidget):
         sample_row.addStretch(1)
         form.addRow("Sample", sample_row)
         run_row = QHBoxLayout()
-        for w in (QLabel("concurrency"), self.concurrency_spin, self.run_button, self.cancel_button,
+        for w in (QLabel("concurrency"), self.concurrency_spin, QLabel("max cost"), self.max_cost_spin,
+                  self.run_button, self.cancel_button,
                   self.open_button):
             run_row.addWidget(w)
         run_row.addWidget(self.progress, 1)
@@ -362,6 +373,11 @@ class EvaluationPanel(QWidget):
         return [ModelSpec(m, api_base=None if m.startswith("baseline:") else api_base,
                           extra_body=None if m.startswith("baseline:") else extra) for m in names]
 
+    def max_cost(self) -> float | None:
+        """The spend cap in USD, or None (the field at 0 shows "no cap")."""
+        v = float(self.max_cost_spin.value())
+        return v if v > 0 else None
+
     def _on_run_clicked(self) -> None:
         ts = self.state.dataset
         if ts is None:
@@ -390,6 +406,7 @@ class EvaluationPanel(QWidget):
         self._task = asyncio.ensure_future(self._run(specs, traceset, users, sample, judge, cache))
         self._set_running(True)
         self.progress.setValue(0)
+        self._cost_warned = False
         self.status.setText("Sampling the test events…")
         self.run_started.emit()
         return self._task
@@ -419,7 +436,8 @@ class EvaluationPanel(QWidget):
                                 f"with {', '.join(s.model for s in specs)}…")
             result = await run_batch(users, sample, specs, out_dir=self.out_dir,
                                      concurrency=self.concurrency_spin.value(), cache=cache,
-                                     judge_spec=judge, on_progress=self._on_batch_progress)
+                                     judge_spec=judge, on_progress=self._on_batch_progress,
+                                     max_cost=self.max_cost())
         except asyncio.CancelledError:
             self.status.setText(f"Cancelled. The answers so far are saved in {self.out_dir}; "
                                 "run again to resume from the cache.")
@@ -435,8 +453,8 @@ class EvaluationPanel(QWidget):
         run = result.report.get("run", {})
         self.status.setText(f"Done in {run.get('seconds', 0):.1f} s: {run.get('answered', 0)} answers "
                             f"({run.get('cached', 0)} from cache, {run.get('failed', 0)} failed), "
-                            f"cost ${run.get('cost', 0):.4f}. Saved in {self.out_dir}."
-                            + _first_failure(result.report) + dropped_params_note())
+                            f"cost ${run.get('cost', 0):.4f}{_unknown_cost(run)}. Saved in {self.out_dir}."
+                            + _stopped(run) + _first_failure(result.report) + dropped_params_note())
         self.run_finished.emit(result.report)
 
     def _on_batch_progress(self, p: Any) -> None:
@@ -447,8 +465,14 @@ class EvaluationPanel(QWidget):
         self.progress.setMaximum(max(1, p.total))
         self.progress.setValue(min(p.done, p.total))
         eta = "–" if p.eta is None else f"{p.eta:.0f} s"
-        text = (f"{p.phase}: {p.done}/{p.total} · {p.rate:.1f}/s · ETA {eta} · ${p.cost:.4f} · "
+        text = (f"{p.phase}: {p.done}/{p.total} · {p.rate:.1f}/s · ETA {eta} · {p.cost_text()} · "
                 f"{p.cached} cached · {p.failed} failed")
+        from workbench.simulate.spend import WARN_SHARE
+
+        if p.max_cost is not None and not self._cost_warned and p.cost >= WARN_SHARE * p.max_cost:
+            self._cost_warned = True
+            self.status.setText(f"Warning: the run has spent ${p.cost:.4f}, {100 * WARN_SHARE:.0f}% or more "
+                                f"of its ${p.max_cost:.2f} cap; at the cap no new request starts.")
         self.progress.setFormat(text)
         self.progress_changed.emit(p.done, p.total, text)
 
@@ -605,6 +629,18 @@ def _scenario_en(name: str) -> str:
 
     en = canonical_scenario(name)
     return name if en == OTHER else en
+
+
+def _unknown_cost(run: Mapping[str, Any]) -> str:
+    n = run.get("unknown_cost_calls") or 0
+    return f" (+{n} calls at unknown price, counted as $0)" if n else ""
+
+
+def _stopped(run: Mapping[str, Any]) -> str:
+    if not run.get("stopped"):
+        return ""
+    return (f" Stopped: {run['stopped']}; {run.get('not_asked', 0)} questions were not asked. "
+            "Raise the cap and run again to go on (finished answers come from the cache).")
 
 
 def _first_failure(report: Mapping[str, Any]) -> str:

@@ -18,6 +18,11 @@
   report.json that cannot be written stop the run with :class:`BatchWriteError`.
 * **Cancellation**: cancel the task awaiting ``run_batch`` (or the given ``TaskState``); calls in
   flight are cancelled, nothing is reported afterwards.
+* **Spend cap**: ``max_cost`` (USD): once the calls have cost that much no new request starts
+  (:class:`~workbench.simulate.spend.SpendGate`); what finished is kept, the questions not asked
+  have no row (``run.unanswered``, kind ``not_asked``) and ``run.stopped`` says the run stopped at
+  the cap. A rerun with a higher cap asks only those. Calls at an unknown price count as $0 and are
+  counted in ``run.unknown_cost_calls`` (also in the progress line).
 * **Resume**: every row is appended to ``DIR/predictions.jsonl`` (flushed) as it arrives. A rerun
   with the same settings keeps the answered rows of the file and asks only the other questions
   (with or without the response cache); failed answers from the earlier run are dropped from the
@@ -48,6 +53,7 @@ from workbench.evaluate.tally import Tally
 from workbench.fileio import atomic_write_text
 
 if TYPE_CHECKING:
+    from workbench.simulate.runner import CallLimit
     from workbench.tasks import TaskState
 
 __all__ = ["BatchProgress", "BatchResult", "BatchWriteError", "run_batch", "records_from_rows", "build_report",
@@ -76,12 +82,24 @@ class BatchProgress:
     cached: int
     failed: int
     phase: str = "predict"      # predict | judge | report
+    max_cost: float | None = None   # the spend cap, USD (None: no cap)
+    unknown_cost: int = 0       # calls at an unknown price, counted as $0 in ``cost``
+    stopped: str = ""           # "" | "spend cap reached at $X (cap $Y)"
 
     def line(self) -> str:
         """The progress as one line for a terminal."""
         eta = "-" if self.eta is None else f"{self.eta:.0f}s"
         return (f"[{self.phase}] {self.done}/{self.total} questions  {self.rate:.1f}/s  ETA {eta}  "
-                f"cost ${self.cost:.4f}  cached {self.cached}  failed {self.failed}")
+                f"{self.cost_text()}  cached {self.cached}  failed {self.failed}")
+
+    def cost_text(self) -> str:
+        """``cost $X`` with the cap (``of $Y``) and the calls at an unknown price, when there are."""
+        text = f"cost ${self.cost:.4f}"
+        if self.max_cost is not None:
+            text += f" of ${self.max_cost:.4f}"
+        if self.unknown_cost:
+            text += f" (+{self.unknown_cost} calls at unknown price, counted as $0)"
+        return text
 
 
 @dataclass
@@ -225,8 +243,10 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                     on_row: Callable[[dict[str, Any]], None] | None = None,
                     task: TaskState | None = None, resume: bool = True, biases: bool = True,
                     judge_pause: float = 1.0, reference: Any = None,
-                    on_warning: Callable[[str], None] | None = None) -> BatchResult:
+                    on_warning: Callable[[str], None] | None = None,
+                    max_cost: float | None = None) -> BatchResult:
     """Run ``sample`` through ``specs`` (ModelSpec list). See the module docstring.
+    ``max_cost``: the spend cap in USD (None: none; ValueError unless more than 0).
 
     ``reference``: a loaded benchmark checkout (:func:`workbench.simulate.reference.load_reference`)
     whose own builder renders the prompts. ``on_warning(text)`` is called once per problem that
@@ -238,8 +258,11 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     from workbench.simulate.filters import is_filtered
     from workbench.simulate.questions import questions_for_event
     from workbench.simulate.runner import run_event
+    from workbench.simulate.spend import SpendCapError, SpendGate
 
     t0 = time.monotonic()
+    if max_cost is not None and not max_cost > 0:
+        raise ValueError("the spend cap must be more than $0")
     by_id = dict(users) if isinstance(users, Mapping) else {u.user_id: u for u in users}
     specs = list(specs)
     models = [s.model for s in specs]
@@ -332,7 +355,8 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     prompts_by_event: dict[tuple[str, int], Any] = {}
     field_rank: dict[tuple[str, int], dict[str, int]] = {}   # per event: field -> question position
     truth_caches: dict[str, dict[int, list[tuple[str, Any]]]] = {}   # baseline:user, per user
-    sem = asyncio.Semaphore(concurrency)
+    gate = SpendGate(concurrency, max_cost)     # the concurrency limit, and the spend cap
+    sem = gate
     by_event: dict[tuple[str, int], list[tuple]] = {}
     for k in existing:
         by_event.setdefault((k[1], k[2]), []).append(k)
@@ -345,7 +369,8 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         el = time.monotonic() - t0
         rate = d / el if el > 0 else 0.0
         eta = (t - d) / rate if rate > 0 else None
-        on_progress(BatchProgress(d, t, el, rate, eta, tally.cost, tally.cached, tally.failed, phase))
+        on_progress(BatchProgress(d, t, el, rate, eta, tally.cost, tally.cached, tally.failed, phase,
+                                  max_cost, gate.unknown_calls, gate.stop_reason()))
 
     def stop_requested() -> bool:
         return bool(fatal) or (task is not None and bool(getattr(task, "cancelled", False)))
@@ -375,6 +400,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         def on_answer(a: Any) -> None:
             row = PredictionRow.of(e.user_id, e.event_index, scen, e.test_time_index, a.question,
                                    a.prediction).to_dict()
+            gate.add(a.prediction)
             record(row, cached=a.prediction.cached, cost=a.prediction.cost)
 
         try:
@@ -390,6 +416,8 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                                      skip={(k[0], k[3]) for k in done_before})
         except asyncio.CancelledError:
             raise
+        except SpendCapError:
+            return          # the summary call was refused at the spend cap: the event is not asked
         except Exception as exc:  # noqa: BLE001 - one bad event must not end the batch
             from workbench.secrets import redact
 
@@ -418,7 +446,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                 e = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            if stop_requested():
+            if stop_requested() or gate.reached:
                 return
             await do_event(e)
 
@@ -428,7 +456,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         await asyncio.gather(*(worker() for _ in range(n_workers)))
         if fatal:
             return []
-        if judge_spec is not None or judge_call is not None:
+        if (judge_spec is not None or judge_call is not None) and not gate.reached:
             return await _run_judge(tally.rows, by_id, prompts_by_event, judge_spec, judge_call, cache,
                                     sem, judge_path, judge_pause, progress, judge_reference=reference)
         return []
@@ -492,7 +520,12 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     in_sample = [r for r in row_list if question_key(r) in tally.rows]
     run = {**Tally.summary(in_sample, total), "cached": tally.cached, "resumed": tally.resumed,
            "cost": tally.cost, "seconds": round(seconds, 3), "filtered_events": len(filtered),
-           "events": len(work), "errors": errors, "warnings": list(tally.warnings)}
+           "events": len(work), "errors": errors, "warnings": list(tally.warnings),
+           # the spend cap: why the run stopped early, and the calls whose price is unknown ($0)
+           "max_cost": max_cost, "unknown_cost_calls": gate.unknown_calls}
+    judge_skipped = (judge_spec is not None or judge_call is not None) and gate.reached
+    run["stopped"] = (gate.stop_reason() + ("; the judge was not run" if judge_skipped else "")) \
+        if gate.reached and (run["unanswered"] or judge_skipped) else ""
     progress("report", min(tally.done, total), total)
 
     def finish() -> dict[str, Any]:
@@ -533,7 +566,7 @@ def _user_baseline(questions: list[Any], history: list[tuple[int, dict[str, Any]
 
 async def _run_judge(rows: Mapping[tuple, Mapping[str, Any]], by_id: Mapping[str, UserTrace],
                      prompts: Mapping[tuple[str, int], str], judge_spec: Any, judge_call: Any,
-                     cache: Any, sem: asyncio.Semaphore, path: Path | None, pause: float,
+                     cache: Any, sem: CallLimit, path: Path | None, pause: float,
                      progress: Callable[..., None], judge_reference: Any = None) -> list[dict[str, Any]]:
     from workbench.evaluate.judge import judge_eligible, judge_inputs, judge_one, judge_prompt
 

@@ -11,6 +11,9 @@ window 2025-09-01..2025-09-30, test window 2025-10-01..2025-11-30, seed 42. ``--
 (or ``--test-window none``) drops a window. ``eval`` prints a progress line on stderr and a summary
 table on stdout; an interrupted run (Ctrl-C) resumes when the same command is run again (same
 ``--out``; the default folder is derived from the path, the sampling settings and the models).
+``--max-cost USD`` caps the spend: a warning at 80%, and at the cap no new request starts; the run
+keeps what finished, says it stopped at the cap (exit 1 unless every question was answered), and
+the same command with a higher cap asks only the rest.
 Exit codes: 0 every question answered (or at most ``--allow-failures N`` not), 1 questions not
 answered, a file that cannot be written, or interrupted; 2 invalid input. The summary on stderr says
 how many questions were not answered and why (by kind, with an example each).
@@ -89,6 +92,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "sample") -> None
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="prompt language (default zh)")
     parser.add_argument("--temperature", type=float, default=0.1)
     parser.add_argument("--logprobs", action="store_true", help="ask for Yes/No log-probabilities")
+    parser.add_argument("--max-cost", type=float, default=None, metavar="USD",
+                        help="spend cap: no new request starts once the calls cost this much "
+                             "(rerun with a higher cap to go on)")
     parser.add_argument("--no-cache", action="store_true", help="do not use the response cache")
     parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     parser.add_argument("--no-biases", action="store_true", help="skip the bias analyses")
@@ -249,6 +255,8 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
 
     if args.concurrency <= 0:
         return _input_error(ValueError("--concurrency must be positive"))
+    if args.max_cost is not None and not args.max_cost > 0:
+        return _input_error(ValueError("--max-cost must be more than 0"))
     if args.allow_failures < 0:
         return _input_error(ValueError("--allow-failures must be 0 or more"))
     if not sample.events:
@@ -262,10 +270,17 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
     out = args.out or _default_out(args, sample, [s.model for s in specs])
     is_tty = sys.stderr.isatty()
     last = [0.0]
+    cost_warned = [False]
 
     def on_progress(p: Any) -> None:
         import time
 
+        from workbench.simulate.spend import WARN_SHARE
+
+        if p.max_cost is not None and not cost_warned[0] and p.cost >= WARN_SHARE * p.max_cost:
+            cost_warned[0] = True
+            print(("\n" if is_tty else "") + f"workbench eval: warning: the run has spent ${p.cost:.4f}, "
+                  f"{100 * WARN_SHARE:.0f}% or more of --max-cost ${p.max_cost:.4f}", file=sys.stderr, flush=True)
         now = time.monotonic()
         if p.done < p.total and now - last[0] < (0.1 if is_tty else 2.0):
             return
@@ -302,7 +317,7 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
                                        lang=args.lang, on_progress=on_progress, resume=not args.fresh,
                                        tokenizer=args.tokenizer,
                                        biases=not args.no_biases, reference=reference,
-                                       on_warning=on_warning))
+                                       on_warning=on_warning, max_cost=args.max_cost))
     except KeyboardInterrupt:
         print(f"\ninterrupted: the answers so far are in {out / 'predictions.jsonl'}; "
               "run the same command again to resume", file=sys.stderr)
@@ -323,6 +338,8 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
           f"({run.get('cached', 0)} from cache, {run.get('resumed', 0)} kept from the earlier run), "
           f"{failed} failed, cost ${run.get('cost', 0):.4f}; "
           f"wrote {out / 'predictions.jsonl'} and {out / 'report.json'}", file=sys.stderr)
+    if run.get("unknown_cost_calls"):
+        print(f"  {run['unknown_cost_calls']} calls had no known price: counted as $0 in the cost", file=sys.stderr)
     for f in run.get("failures", []):
         example = f": {f['example']}" if f.get("example") else ""
         print(f"  {f['count']} not answered: {f['what']}{example}", file=sys.stderr)
@@ -332,6 +349,10 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
         print(json.dumps(result.report["score_summary"], ensure_ascii=False, indent=2))
     else:
         print(summary_table(result.report))
+    if run.get("stopped"):
+        print(f"workbench eval: stopped: {run['stopped']}; {run.get('unanswered', 0)} questions were not "
+              "asked. Run the same command with a higher --max-cost to ask them.", file=sys.stderr)
+        return 1
     if failed > max(0, args.allow_failures):
         print(f"workbench eval: {failed} of {questions} questions were not answered; exit status 1 "
               f"(--allow-failures {failed} accepts this)", file=sys.stderr)

@@ -10,7 +10,9 @@ nothing is reported after that.
 
 A question whose call fails in an unexpected way (not a provider error, which ``predict`` already
 turns into a failed :class:`Prediction`) is still reported, as a failed prediction naming the cause:
-every question asked gets exactly one answer.
+every question asked gets exactly one answer. A question the
+:class:`~workbench.simulate.spend.SpendGate` refuses (spend cap reached) is not asked and not reported;
+the summary call of the ``summary`` memory lets :class:`SpendCapError` propagate.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Sequence
 
@@ -29,11 +32,16 @@ from workbench.simulate.memory import SUMMARY_MAX_TOKENS
 from workbench.simulate.parsing import strip_think
 from workbench.simulate.providers import ProviderError, RetryPolicy, predict, summarize
 from workbench.simulate.questions import questions_for_event
+from workbench.simulate.spend import SpendCapError
 from workbench.simulate.types import ModelSpec, Prediction, Prompt, Question
 
 log = logging.getLogger(__name__)
 
 SUMMARY_FIELD = "__memory_summary__"
+
+#: What bounds concurrent calls: an ``asyncio.Semaphore`` or a
+#: :class:`~workbench.simulate.spend.SpendGate` (which also refuses new calls at a spend cap).
+CallLimit = AbstractAsyncContextManager[Any]
 
 #: Per user, each history event's ground truth as ``[(field, value)]`` (``event_index`` -> pairs):
 #: ``baseline:user`` computes it once per user instead of once per target.
@@ -113,7 +121,7 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
                     specs: Sequence[ModelSpec], *, history_indices: Sequence[int] | None = None,
                     memory: str = "truncate", max_history_tokens: int = 32000, lang: str = "zh",
                     cache: ResponseCache | None = None, baselines: BaselineStats | None = None,
-                    semaphore: asyncio.Semaphore | None = None,
+                    semaphore: CallLimit | None = None,
                     on_prediction: Callable[[Prediction], None] | None = None,
                     on_answer: Callable[[Answer], None] | None = None,
                     policy: RetryPolicy | None = None, tokenizer: str = "approx",
@@ -208,6 +216,8 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
             pred = await _ask(spec, result.prompts[q.field], q, cache, semaphore, policy)
         except asyncio.CancelledError:
             raise
+        except SpendCapError:
+            return              # not asked (the spend cap): no answer, nothing reported
         except Exception as exc:  # noqa: BLE001 - a question always gets an answer, failed if need be
             log.warning("question %s of model %s failed: %s", q.field, spec.model, type(exc).__name__)
             pred = failed_prediction(spec.model, q, f"{type(exc).__name__}: {exc}")
@@ -220,7 +230,7 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
 
 
 async def _ask(spec: ModelSpec, prompt: Prompt, q: Question, cache: ResponseCache | None,
-               semaphore: asyncio.Semaphore | None, policy: RetryPolicy | None) -> Prediction:
+               semaphore: CallLimit | None, policy: RetryPolicy | None) -> Prediction:
     """One question of one model: from the cache, else a call (stored in the cache when it parsed)."""
     pred = cache.get(spec, prompt.prompt_hash, q.field, q.kind) if cache is not None else None
     if pred is not None:
@@ -264,7 +274,7 @@ def user_baseline_memo(questions: Sequence[Question], history: Sequence[tuple[in
 
 
 async def _summary(spec: ModelSpec, request: str, cache: ResponseCache | None, policy: RetryPolicy | None,
-                   semaphore: asyncio.Semaphore | None) -> tuple[str | None, str, Prediction | None]:
+                   semaphore: CallLimit | None) -> tuple[str | None, str, Prediction | None]:
     """(summary text or None, error text, the call's record) for the summary memory."""
     h = hashlib.sha256(request.encode("utf-8")).hexdigest()
     if cache is not None:
