@@ -118,9 +118,10 @@ class MetricMatrixModel(QAbstractTableModel):
 
 
 class CasesModel(QAbstractTableModel):
-    """Prediction rows: user, event, field, real, predicted, raw output."""
+    """Prediction rows: user, event, field, real, predicted, raw output, and for a resampled run the
+    answers over the samples (``Yes 9/10 · No 1/10``)."""
 
-    HEADERS = ("User", "Event", "Field", "Real", "Predicted", "Answer")
+    HEADERS = ("User", "Event", "Field", "Real", "Predicted", "Answer", "Samples")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -163,6 +164,8 @@ class CasesModel(QAbstractTableModel):
                 if not c.get("parse_ok"):
                     return "(no answer)"
                 return _short(c.get("predicted_label") if c.get("kind") == "binary" else c.get("predicted_value"))
+            if col == 6:
+                return str(c.get("samples_text") or "")
             return _short(c.get("raw_output") or c.get("error"), 80)
         if role == Qt.ItemDataRole.ForegroundRole and col == 4:
             if not c.get("parse_ok"):
@@ -233,6 +236,16 @@ class EvaluationPanel(QWidget):
         self.concurrency_spin = QSpinBox(self)
         self.concurrency_spin.setRange(1, 256)
         self.concurrency_spin.setValue(8)
+        self.samples_spin = QSpinBox(self)              # resampling: each LLM question K times
+        self.samples_spin.setRange(1, 1000)
+        self.samples_spin.setValue(1)
+        self.samples_spin.setToolTip("Ask each LLM question this many times at the temperature: the scores "
+                                     "use the first sample, the report shows the answer distributions, "
+                                     "flip rates and each bias measure's spread over the samples.")
+        self.temperature_spin = QDoubleSpinBox(self)
+        self.temperature_spin.setRange(0.0, 2.0)
+        self.temperature_spin.setSingleStep(0.1)
+        self.temperature_spin.setValue(0.1)
         self.max_cost_spin = QDoubleSpinBox(self)      # the spend cap; 0 = none
         self.max_cost_spin.setRange(0.0, 1_000_000.0)
         self.max_cost_spin.setDecimals(2)
@@ -271,6 +284,12 @@ class EvaluationPanel(QWidget):
             run_row.addWidget(w)
         run_row.addWidget(self.progress, 1)
         form.addRow("", run_row)
+        resample_row = QHBoxLayout()
+        for w in (QLabel("samples per question"), self.samples_spin, QLabel("temperature"),
+                  self.temperature_spin):
+            resample_row.addWidget(w)
+        resample_row.addStretch(1)
+        form.addRow("Resample", resample_row)
 
         self.matrix_model = MetricMatrixModel(self)
         self.matrix_view = QTableView(self)
@@ -371,7 +390,8 @@ class EvaluationPanel(QWidget):
         except ValueError:
             extra = None   # the field shows the error; _on_run_clicked refuses to start
         return [ModelSpec(m, api_base=None if m.startswith("baseline:") else api_base,
-                          extra_body=None if m.startswith("baseline:") else extra) for m in names]
+                          extra_body=None if m.startswith("baseline:") else extra,
+                          temperature=float(self.temperature_spin.value())) for m in names]
 
     def max_cost(self) -> float | None:
         """The spend cap in USD, or None (the field at 0 shows "no cap")."""
@@ -437,7 +457,7 @@ class EvaluationPanel(QWidget):
             result = await run_batch(users, sample, specs, out_dir=self.out_dir,
                                      concurrency=self.concurrency_spin.value(), cache=cache,
                                      judge_spec=judge, on_progress=self._on_batch_progress,
-                                     max_cost=self.max_cost())
+                                     max_cost=self.max_cost(), samples=self.samples_spin.value())
         except asyncio.CancelledError:
             self.status.setText(f"Cancelled. The answers so far are saved in {self.out_dir}; "
                                 "run again to resume from the cache.")
@@ -454,7 +474,8 @@ class EvaluationPanel(QWidget):
         self.status.setText(f"Done in {run.get('seconds', 0):.1f} s: {run.get('answered', 0)} answers "
                             f"({run.get('cached', 0)} from cache, {run.get('failed', 0)} failed), "
                             f"cost ${run.get('cost', 0):.4f}{_unknown_cost(run)}. Saved in {self.out_dir}."
-                            + _stopped(run) + _first_failure(result.report) + dropped_params_note())
+                            + _stopped(run) + _resampled(result.report) + _first_failure(result.report)
+                            + dropped_params_note())
         self.run_finished.emit(result.report)
 
     def _on_batch_progress(self, p: Any) -> None:
@@ -513,7 +534,10 @@ class EvaluationPanel(QWidget):
                      judge: Sequence[Mapping[str, Any]] = ()) -> None:
         from workbench.evaluate.matrix import metric_matrix
 
-        self.rows = [dict(r) for r in rows]
+        from workbench.evaluate.resample import first_sample
+
+        self.rows = [dict(r) for r in first_sample(rows)]     # the scores use sample 0
+        _add_sample_texts(self.rows, report)
         self.judge_rows = list(judge)
         self.report = dict(report)
         self.matrix_model.set_rows(metric_matrix(self.rows, self.judge_rows))
@@ -629,6 +653,30 @@ def _scenario_en(name: str) -> str:
 
     en = canonical_scenario(name)
     return name if en == OTHER else en
+
+
+def _add_sample_texts(rows: list[dict[str, Any]], report: Mapping[str, Any]) -> None:
+    """Give each row of a resampled run its answers over the samples as ``samples_text``."""
+    questions = (report.get("resample") or {}).get("questions") or []
+    texts = {(q["model"], q["user_id"], q["event_index"], q["field"]):
+             " · ".join(f"{a} {n}/{q['samples']}" for a, n in q["answers"].items()) for q in questions}
+    if not texts:
+        return
+    for r in rows:
+        t = texts.get((r.get("model"), r.get("user_id"), r.get("event_index"), r.get("field")))
+        if t:
+            r["samples_text"] = t
+
+
+def _resampled(report: Mapping[str, Any]) -> str:
+    res = report.get("resample")
+    if not res:
+        return ""
+    worst = sorted(((c["rate"], m, f) for m, per in res.get("flip_rate", {}).items() for f, c in per.items()),
+                   reverse=True)[:3]
+    flips = ", ".join(f"{f} {100 * r:.0f}% ({m})" for r, m, f in worst) or "no question had two answers"
+    return (f" {res['samples']} samples per question (scores use the first); most flips: {flips}; "
+            "distributions and spreads in report.json (resample).")
 
 
 def _unknown_cost(run: Mapping[str, Any]) -> str:

@@ -23,6 +23,9 @@
   have no row (``run.unanswered``, kind ``not_asked``) and ``run.stopped`` says the run stopped at
   the cap. A rerun with a higher cap asks only those. Calls at an unknown price count as $0 and are
   counted in ``run.unknown_cost_calls`` (also in the progress line).
+* **Resampling**: ``samples`` K > 1 asks every LLM question K times (rows carry ``sample``; each
+  sample has its own cache key, sample 0 the one-sample key). Metrics and biases use sample 0; the
+  report's ``resample`` section (:mod:`workbench.evaluate.resample`) shows the rest.
 * **Resume**: every row is appended to ``DIR/predictions.jsonl`` (flushed) as it arrives. A rerun
   with the same settings keeps the answered rows of the file and asks only the other questions
   (with or without the response cache); failed answers from the earlier run are dropped from the
@@ -193,7 +196,11 @@ def build_report(rows: Sequence[Mapping[str, Any]], *, filtered: Sequence[tuple[
                  events: Mapping[tuple[str, int], Mapping[str, Any]] | None = None,
                  settings: Mapping[str, Any] | None = None, biases: bool = True,
                  run: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The report.json content from prediction rows (and judge rows)."""
+    """The report.json content from prediction rows (and judge rows). Rows of several samples: the
+    metrics and biases use sample 0, and a ``resample`` section summarises every sample."""
+    from workbench.evaluate.resample import first_sample, resample_summary, sample_count
+
+    all_rows, rows = rows, first_sample(rows)
     records = records_from_rows(rows, filtered=filtered, judge=judge, models=models)
     models_out: dict[str, Any] = {}
     summary = []
@@ -221,6 +228,9 @@ def build_report(rows: Sequence[Mapping[str, Any]], *, filtered: Sequence[tuple[
         from workbench.evaluate.biases import all_biases
 
         report["biases"] = M.round_floats(all_biases(rows, events), 6)
+    if sample_count(all_rows) > 1:
+        report["resample"] = M.round_floats(resample_summary(all_rows, events, biases=biases,
+                                                             models=models), 6)
     if run is not None:
         report["run"] = dict(run)
     return report
@@ -244,9 +254,10 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                     task: TaskState | None = None, resume: bool = True, biases: bool = True,
                     judge_pause: float = 1.0, reference: Any = None,
                     on_warning: Callable[[str], None] | None = None,
-                    max_cost: float | None = None) -> BatchResult:
+                    max_cost: float | None = None, samples: int = 1) -> BatchResult:
     """Run ``sample`` through ``specs`` (ModelSpec list). See the module docstring.
-    ``max_cost``: the spend cap in USD (None: none; ValueError unless more than 0).
+    ``max_cost``: the spend cap in USD (None: none; ValueError unless more than 0). ``samples``: how
+    many times each LLM question is asked (ValueError below 1).
 
     ``reference``: a loaded benchmark checkout (:func:`workbench.simulate.reference.load_reference`)
     whose own builder renders the prompts. ``on_warning(text)`` is called once per problem that
@@ -263,6 +274,8 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     t0 = time.monotonic()
     if max_cost is not None and not max_cost > 0:
         raise ValueError("the spend cap must be more than $0")
+    if samples < 1:
+        raise ValueError("the number of samples must be 1 or more")
     by_id = dict(users) if isinstance(users, Mapping) else {u.user_id: u for u in users}
     specs = list(specs)
     models = [s.model for s in specs]
@@ -336,6 +349,8 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                               "free space or choose another --out") from None
 
     # work list
+    # baselines are deterministic: asked once; LLMs ``samples`` times
+    asks_per_question = sum(1 if s.is_baseline else samples for s in specs)
     work: list[SampledEvent] = []
     filtered: list[tuple[str, int]] = []
     total = 0
@@ -345,7 +360,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
             filtered.append((e.user_id, e.event_index))
             continue
         work.append(e)
-        total += len(questions_for_event(ev)) * len(specs)
+        total += len(questions_for_event(ev)) * asks_per_question
 
     tally = Tally(total)
     for msg in warnings:
@@ -399,7 +414,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
 
         def on_answer(a: Any) -> None:
             row = PredictionRow.of(e.user_id, e.event_index, scen, e.test_time_index, a.question,
-                                   a.prediction).to_dict()
+                                   a.prediction, a.sample).to_dict()
             gate.add(a.prediction)
             record(row, cached=a.prediction.cached, cost=a.prediction.cost)
 
@@ -412,8 +427,8 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                                      prompts_without_llm=memory == "summary",
                                      exclude_target_from_population=False,
                                      user_truth=truth_caches.setdefault(e.user_id, {}),
-                                     reference=reference,
-                                     skip={(k[0], k[3]) for k in done_before})
+                                     reference=reference, samples=samples,
+                                     skip={(k[0], *k[3:]) for k in done_before})
         except asyncio.CancelledError:
             raise
         except SpendCapError:
@@ -423,7 +438,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
 
             reason = redact(f"{type(exc).__name__}: {exc}")
             errors.append({"user_id": e.user_id, "event_index": e.event_index, "error": reason})
-            _fail_rest(e, scen, target, specs, reason, "event", record)
+            _fail_rest(e, scen, target, specs, reason, "event", record, samples)
             return
         field_rank[(e.user_id, e.event_index)] = {q.field: i for i, q in enumerate(result.questions)}
         prompt_rec = prompt_record(e.user_id, e.event_index, result.prompts)
@@ -508,12 +523,13 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     # so the same answers always give the same report
     row_list = sorted(rows.values(), key=lambda r: (
         models.index(r["model"]) if r["model"] in models else len(models), r["user_id"], r["event_index"],
-        field_rank.get((r["user_id"], r["event_index"]), {}).get(r["field"], -1)))
+        field_rank.get((r["user_id"], r["event_index"]), {}).get(r["field"], -1), int(r.get("sample") or 0)))
     seconds = time.monotonic() - t0
     events_map = {(e.user_id, e.event_index): by_id[e.user_id].events[e.event_index] for e in sample.events}
     from workbench.simulate.reference import prompt_source
 
     settings = {**sample.settings, "models": models, "concurrency": concurrency,
+                **({"samples": samples} if samples > 1 else {}),
                 "max_history_tokens": max_history_tokens, "memory": memory, "lang": lang,
                 **prompt_source(reference, tokenizer),
                 "judge_model": getattr(judge_spec, "model", None) if judge_spec is not None else None}
@@ -544,7 +560,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
 
 
 def _fail_rest(e: SampledEvent, scen: str, target: dict[str, Any], specs: Sequence[Any], reason: str,
-               kind: str, record: Callable[..., None]) -> None:
+               kind: str, record: Callable[..., None], samples: int = 1) -> None:
     """A failed row for every question of event ``e`` that has none yet (``record`` skips those
     that have one), so an event that broke half-way still counts every question."""
     from workbench.simulate.questions import questions_for_event
@@ -553,7 +569,8 @@ def _fail_rest(e: SampledEvent, scen: str, target: dict[str, Any], specs: Sequen
     for q in questions_for_event(target):
         for s in specs:
             p = failed_prediction(s.model, q, reason, kind)
-            record(PredictionRow.of(e.user_id, e.event_index, scen, e.test_time_index, q, p).to_dict())
+            for k in range(1 if s.is_baseline else samples):
+                record(PredictionRow.of(e.user_id, e.event_index, scen, e.test_time_index, q, p, k).to_dict())
 
 
 def _user_baseline(questions: list[Any], history: list[tuple[int, dict[str, Any]]],

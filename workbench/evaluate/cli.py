@@ -14,6 +14,8 @@ table on stdout; an interrupted run (Ctrl-C) resumes when the same command is ru
 ``--max-cost USD`` caps the spend: a warning at 80%, and at the cap no new request starts; the run
 keeps what finished, says it stopped at the cap (exit 1 unless every question was answered), and
 the same command with a higher cap asks only the rest.
+``--samples K`` asks each LLM question K times at ``--temperature``: the scores use sample 0, the
+report's ``resample`` section the answer distributions, flip rates and spreads over the samples.
 Exit codes: 0 every question answered (or at most ``--allow-failures N`` not), 1 questions not
 answered, a file that cannot be written, or interrupted; 2 invalid input. The summary on stderr says
 how many questions were not answered and why (by kind, with an example each).
@@ -92,6 +94,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "sample") -> None
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="prompt language (default zh)")
     parser.add_argument("--temperature", type=float, default=0.1)
     parser.add_argument("--logprobs", action="store_true", help="ask for Yes/No log-probabilities")
+    parser.add_argument("--samples", type=int, default=1, metavar="K",
+                        help="ask each LLM question K times at --temperature (default 1); scores use "
+                             "sample 0, report.json's resample section shows the spread")
     parser.add_argument("--max-cost", type=float, default=None, metavar="USD",
                         help="spend cap: no new request starts once the calls cost this much "
                              "(rerun with a higher cap to go on)")
@@ -211,7 +216,8 @@ def _default_out(args: argparse.Namespace, sample: Any, models: list[str]) -> Pa
                       # only non-default settings, so that earlier runs keep their folders
                       **({"tokenizer": args.tokenizer} if args.tokenizer != "approx" else {}),
                       **({"extra_body": args.extra_body} if args.extra_body else {}),
-                      **({"lenient_parsing": True} if args.lenient_parsing else {})},
+                      **({"lenient_parsing": True} if args.lenient_parsing else {}),
+                      **({"samples": args.samples} if getattr(args, "samples", 1) > 1 else {})},
                      sort_keys=True, default=str)
     h = hashlib.sha256(sig.encode("utf-8")).hexdigest()[:8]
     return Path("workbench-eval") / f"{Path(args.path).stem}_{h}"
@@ -246,6 +252,16 @@ def summary_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def flip_rate_lines(resample: dict[str, Any]) -> str:
+    """The resample section in a few lines: per model, the flip rate of each field (share of
+    questions whose samples disagree)."""
+    lines = [f"{resample.get('samples')} samples per question (scores use sample 0); flip rate per field:"]
+    for model, per_field in resample.get("flip_rate", {}).items():
+        cells = ", ".join(f"{f} {100 * c['rate']:.0f}% of {c['questions']}" for f, c in per_field.items())
+        lines.append(f"  {model}: {cells}")
+    return "\n".join(lines)
+
+
 def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
     import asyncio
     import json
@@ -255,6 +271,8 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
 
     if args.concurrency <= 0:
         return _input_error(ValueError("--concurrency must be positive"))
+    if args.samples < 1:
+        return _input_error(ValueError("--samples must be 1 or more"))
     if args.max_cost is not None and not args.max_cost > 0:
         return _input_error(ValueError("--max-cost must be more than 0"))
     if args.allow_failures < 0:
@@ -317,7 +335,8 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
                                        lang=args.lang, on_progress=on_progress, resume=not args.fresh,
                                        tokenizer=args.tokenizer,
                                        biases=not args.no_biases, reference=reference,
-                                       on_warning=on_warning, max_cost=args.max_cost))
+                                       on_warning=on_warning, max_cost=args.max_cost,
+                                       samples=args.samples))
     except KeyboardInterrupt:
         print(f"\ninterrupted: the answers so far are in {out / 'predictions.jsonl'}; "
               "run the same command again to resume", file=sys.stderr)
@@ -349,6 +368,9 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
         print(json.dumps(result.report["score_summary"], ensure_ascii=False, indent=2))
     else:
         print(summary_table(result.report))
+    resample = result.report.get("resample")
+    if resample:
+        print(flip_rate_lines(resample), file=sys.stderr)
     if run.get("stopped"):
         print(f"workbench eval: stopped: {run['stopped']}; {run.get('unanswered', 0)} questions were not "
               "asked. Run the same command with a higher --max-cost to ask them.", file=sys.stderr)

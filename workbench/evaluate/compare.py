@@ -23,6 +23,9 @@ turns (share with politeness / hedging / complaint markers, mean sentiment), rar
 it is always resampled by user). McNemar's exact test (scipy's binomial test on the discordant
 pairs) gives a p-value for each Yes/No field.
 
+A run that asked each question several times (``workbench eval --samples K``) is compared on its
+first sample (``sample`` 0), as its report scores it; :attr:`RunData.samples` says how many it has.
+
 Everything here reads files and computes numbers; the CLI (:mod:`workbench.evaluate.compare_cli`)
 and the GUI draw the result.
 """
@@ -70,9 +73,10 @@ class RunData:
     """One run directory as read from disk."""
 
     path: Path
-    rows: tuple[dict[str, Any], ...]           # predictions.jsonl, every model
+    rows: tuple[dict[str, Any], ...]           # predictions.jsonl, every model, sample 0
     judge: tuple[dict[str, Any], ...]          # judge.jsonl (may be empty)
     settings: dict[str, Any]                   # report.json "settings" (may be empty)
+    samples: int = 1                           # samples per question in the file (rows: sample 0)
 
     @property
     def models(self) -> list[str]:
@@ -204,7 +208,10 @@ def load_run(path: str | Path) -> RunData:
             settings = dict(json.loads(rep.read_text(encoding="utf-8")).get("settings") or {})
         except (json.JSONDecodeError, AttributeError):
             settings = {}
-    return RunData(p, tuple(rows), tuple(_read_jsonl(p / "judge.jsonl")), settings)
+    from workbench.evaluate.resample import first_sample, sample_count
+
+    return RunData(p, tuple(first_sample(rows)), tuple(_read_jsonl(p / "judge.jsonl")), settings,
+                   max(1, sample_count(rows)))
 
 
 def side_of(run: RunData, model: str, name: str | None = None) -> Side:

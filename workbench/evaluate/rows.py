@@ -16,7 +16,7 @@ from typing import IO, Any, Mapping
 
 from workbench.simulate.types import Prediction, Question
 
-__all__ = ["PredictionRow", "RowWriter", "question_key", "read_rows", "dumps_row"]
+__all__ = ["PredictionRow", "QuestionKey", "RowWriter", "question_key", "read_rows", "dumps_row"]
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class PredictionRow:
 
     ``tokens`` = prompt + completion tokens; ``cost`` in USD (None = unknown, 0 for baselines and
     cached answers); ``parse_ok`` False means the question was not answered (``error`` says why);
-    ``test_time_index`` is the event's position in the unfiltered test-window list."""
+    ``test_time_index`` is the event's position in the unfiltered test-window list; ``sample`` which
+    repeat of the question this is (0 unless the run asked each question several times)."""
 
     user_id: str
     event_index: int
@@ -50,11 +51,12 @@ class PredictionRow:
     test_time_index: int
     warnings: tuple[str, ...] = ()      # malformed values the benchmark itself would stop on
     error_kind: str = ""                # why the question was not answered (failed rows only)
+    sample: int = 0
 
 
     @classmethod
     def of(cls, user_id: str, event_index: int, scenario: str, test_time_index: int,
-           question: Question, p: Prediction) -> "PredictionRow":
+           question: Question, p: Prediction, sample: int = 0) -> "PredictionRow":
         """The row of prediction ``p`` to ``question`` of event ``event_index`` of ``user_id``.
         Non-finite floats are kept (written as the JSON extension ``NaN``/``Infinity``), so the
         metrics see what the benchmark sees instead of a silently dropped answer."""
@@ -68,7 +70,7 @@ class PredictionRow:
                    prediction_method=p.prediction_method, retry_count=p.retry_count, error=p.error,
                    video_duration=question.video_duration, test_time_index=test_time_index,
                    warnings=tuple(question.extra.get("warnings") or ()),
-                   error_kind="" if p.parse_ok else (p.error_kind or "other"))
+                   error_kind="" if p.parse_ok else (p.error_kind or "other"), sample=sample)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSONL object (keys in field order; ``warnings`` and ``error_kind`` only when set)."""
@@ -82,15 +84,24 @@ class PredictionRow:
         return out
 
     @property
-    def key(self) -> tuple[str, str, int, str]:
-        """(model, user_id, event_index, field): one question of one model."""
-        return (self.model, self.user_id, self.event_index, self.field)
+    def key(self) -> QuestionKey:
+        """(model, user_id, event_index, field[, sample]): one question of one model (see
+        :func:`question_key`)."""
+        return question_key({"model": self.model, "user_id": self.user_id, "event_index": self.event_index,
+                             "field": self.field, "sample": self.sample})
 
 
-def question_key(row: Mapping[str, Any]) -> tuple[str, str, int, str]:
-    """(model, user_id, event_index, field) of a row dict. Raises KeyError/TypeError/ValueError
-    when the row lacks or mistypes one of them."""
-    return (str(row["model"]), str(row["user_id"]), int(row["event_index"]), str(row["field"]))
+#: (model, user_id, event_index, field), with the sample number appended for samples after the first.
+QuestionKey = tuple[str | int, ...]
+
+
+def question_key(row: Mapping[str, Any]) -> QuestionKey:
+    """(model, user_id, event_index, field) of a row dict, plus its ``sample`` number when that is
+    more than 0 (so runs of one sample keep their keys). Raises KeyError/TypeError/ValueError when the
+    row lacks or mistypes one of them."""
+    key: QuestionKey = (str(row["model"]), str(row["user_id"]), int(row["event_index"]), str(row["field"]))
+    sample = int(row.get("sample") or 0)
+    return key if sample == 0 else (*key, sample)
 
 
 def dumps_row(row: Mapping[str, Any]) -> str:

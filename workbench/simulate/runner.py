@@ -54,6 +54,7 @@ class Answer:
 
     question: Question
     prediction: Prediction
+    sample: int = 0          # which of the ``samples`` repeats of the question (0 = the first)
 
 
 @dataclass
@@ -128,7 +129,8 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
                     summary_spec: ModelSpec | None = None, build_in_thread: bool = False,
                     prompts_without_llm: bool = True, exclude_target_from_population: bool = True,
                     user_truth: UserTruth | None = None,
-                    skip: Collection[tuple[str, str]] = (), reference: Any = None) -> EventResult:
+                    skip: Collection[tuple[Any, ...]] = (), reference: Any = None,
+                    samples: int = 1) -> EventResult:
     """Ask every question of the target event of every model/baseline in ``specs``.
 
     ``events``: the user's ``(event_index, event)`` pairs in file order; ``history_indices``: see
@@ -140,11 +142,15 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
     the target (a batch's history window), so nothing is taken out of them. ``user_truth``: a
     per-user memo for ``baseline:user`` (same result, computed once per history event).
     ``skip``: ``(model, field)`` questions already answered elsewhere (a resumed batch): not asked,
-    not reported, absent from ``predictions``.
+    not reported, absent from ``predictions``; ``(model, field, sample)`` skips one later sample.
 
     Each answer goes to ``on_prediction(prediction)`` and ``on_answer(Answer)``. Raises ValueError
     for an unknown baseline or a target that is not in ``events``. ``reference``: a loaded benchmark
-    checkout whose own builder renders the prompts (memory ``truncate`` only)."""
+    checkout whose own builder renders the prompts (memory ``truncate`` only).
+
+    ``samples`` K > 1: every LLM question is asked K times (baselines, being deterministic, once);
+    each answer carries its ``Answer.sample`` number, sample ``s`` > 0 is cached under its own key
+    (:func:`sample_hash`; sample 0 keeps the plain key), and ``EventResult.predictions`` holds sample 0."""
     target, history = split_history(events, target_index, history_indices)
     questions = questions_for_event(target)
     result = EventResult(questions=questions, prompts={}, predictions={s.model: [] for s in specs},
@@ -198,12 +204,13 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
         result.history_event_indices = result.prompts[questions[0].field].history_event_indices
     slots: dict[str, list[Prediction | None]] = {s.model: [None] * len(questions) for s in specs}
 
-    def report(i: int, p: Prediction) -> None:
-        slots[p.model][i] = p
+    def report(i: int, p: Prediction, sample: int = 0) -> None:
+        if sample == 0:
+            slots[p.model][i] = p
         if on_prediction is not None:
             on_prediction(p)
         if on_answer is not None:
-            on_answer(Answer(questions[i], p))
+            on_answer(Answer(questions[i], p, sample))
 
     for s in specs:
         if s.is_baseline:
@@ -211,9 +218,9 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
                 if (s.model, questions[i].field) not in skipped:
                     report(i, p)
 
-    async def one(spec: ModelSpec, i: int, q: Question) -> None:
+    async def one(spec: ModelSpec, i: int, q: Question, sample: int = 0) -> None:
         try:
-            pred = await _ask(spec, result.prompts[q.field], q, cache, semaphore, policy)
+            pred = await _ask(spec, result.prompts[q.field], q, cache, semaphore, policy, sample)
         except asyncio.CancelledError:
             raise
         except SpendCapError:
@@ -221,18 +228,20 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
         except Exception as exc:  # noqa: BLE001 - a question always gets an answer, failed if need be
             log.warning("question %s of model %s failed: %s", q.field, spec.model, type(exc).__name__)
             pred = failed_prediction(spec.model, q, f"{type(exc).__name__}: {exc}")
-        report(i, pred)
+        report(i, pred, sample)
 
-    await asyncio.gather(*(one(s, i, q) for s in llm_specs for i, q in enumerate(questions)
-                           if (s.model, q.field) not in skipped))
+    await asyncio.gather(*(one(s, i, q, k) for k in range(max(1, samples)) for s in llm_specs
+                           for i, q in enumerate(questions)
+                           if ((s.model, q.field) if k == 0 else (s.model, q.field, k)) not in skipped))
     result.predictions = {m: [p for p in preds if p is not None] for m, preds in slots.items()}
     return result
 
 
 async def _ask(spec: ModelSpec, prompt: Prompt, q: Question, cache: ResponseCache | None,
-               semaphore: CallLimit | None, policy: RetryPolicy | None) -> Prediction:
+               semaphore: CallLimit | None, policy: RetryPolicy | None, sample: int = 0) -> Prediction:
     """One question of one model: from the cache, else a call (stored in the cache when it parsed)."""
-    pred = cache.get(spec, prompt.prompt_hash, q.field, q.kind) if cache is not None else None
+    key = sample_hash(prompt.prompt_hash, sample)
+    pred = cache.get(spec, key, q.field, q.kind) if cache is not None else None
     if pred is not None:
         return pred
     if semaphore is not None:
@@ -241,8 +250,14 @@ async def _ask(spec: ModelSpec, prompt: Prompt, q: Question, cache: ResponseCach
     else:
         pred = await predict(spec, prompt.text, q.field, q.kind, policy=policy)
     if cache is not None:
-        cache.put(spec, prompt.prompt_hash, q.field, q.kind, pred)
+        cache.put(spec, key, q.field, q.kind, pred)
     return pred
+
+
+def sample_hash(prompt_hash: str, sample: int) -> str:
+    """The prompt hash the response cache keys sample ``sample`` of a question by: the prompt's own
+    hash for sample 0 (so caches written before resampling stay valid), else ``HASH#sample=N``."""
+    return prompt_hash if sample == 0 else f"{prompt_hash}#sample={sample}"
 
 
 def _baseline(model: str, questions: list[Question], history: list[tuple[int, dict[str, Any]]],
