@@ -84,12 +84,16 @@ def _sample_hash(f: Path, size: int) -> str:
     return h.hexdigest()[:16]
 
 
-def content_hash(source: Path, files: list[Path]) -> str:
-    """SHA-256 (40 hex digits) of the source's bytes (and, for a folder, the file names and sizes).
-    Raises OSError when a file cannot be read."""
+def content_hash(source: Path, files: list[Path], task=None) -> str:
+    """SHA-256 (40 hex digits) of the source's bytes (and, for a folder, the file names and sizes);
+    ``task`` (a TaskState) hears of each file of a folder hashed and may cancel. Raises OSError
+    when a file cannot be read."""
     h = hashlib.sha256()  # hardware-accelerated (SHA-NI): about twice as fast as blake2b here
     folder = source.is_dir()
-    for f in files:
+    for i, f in enumerate(files):
+        if task is not None and folder:
+            task.check()
+            task.progress(i, len(files), f"checking the cache: {f.name}")
         if folder:
             name = f.name.encode("utf-8", "surrogateescape")
             h.update(len(name).to_bytes(8, "little") + name)

@@ -144,19 +144,22 @@ def write_canonical(events: pl.DataFrame, users: pl.DataFrame, warnings: list[Tr
     its metadata (user sources relative to ``source`` when it is a folder). ``compression`` and
     ``level`` as polars takes them (lz4, fast, for caches; zstd, small, for files that ship);
     ``extra_meta`` adds key-value metadata. Raises OSError."""
-    root = Path(source)
-    users_meta = [{"user_id": u, "profile": p, "source": _relative(root, s)}
-                  for u, p, s in users.select("user_id", "profile", "source").iter_rows()]
-    meta = {
-        META_USERS: orjson.dumps(users_meta).decode(),
-        META_WARNINGS: orjson.dumps([w.to_dict() for w in warnings]).decode(),
-        META_VERSION: cache.CACHE_VERSION,
-        **(extra_meta or {}),
-    }
+    meta = {**metadata(users, warnings, source), **(extra_meta or {})}
     # a cache can be rebuilt from its source: atomic, but no fsync
     fileio.atomic_write(out, lambda tmp: events.select(list(schema.EVENT_SCHEMA)).write_parquet(
         tmp, compression=compression, compression_level=level, row_group_size=limits.ROW_GROUP,
         statistics=True, metadata=meta), fsync=False)
+
+
+def metadata(users: pl.DataFrame, warnings: list[TraceIssue], source: Path) -> dict[str, str]:
+    """The key-value metadata of a canonical Parquet file: the user table (user sources relative to
+    ``source`` when it is a folder), the import warnings and the schema version."""
+    root = Path(source)
+    users_meta = [{"user_id": u, "profile": p, "source": _relative(root, s)}
+                  for u, p, s in users.select("user_id", "profile", "source").iter_rows()]
+    return {META_USERS: orjson.dumps(users_meta).decode(),
+            META_WARNINGS: orjson.dumps([w.to_dict() for w in warnings]).decode(),
+            META_VERSION: cache.CACHE_VERSION}
 
 
 def user_table(events: pl.DataFrame, users: list[tuple[str, str, str]]) -> pl.DataFrame:

@@ -283,7 +283,7 @@ def add_worker_rows(state: ImportState, answer: Built) -> None:
     n = len(columns[0]) if columns else 0
     for b0 in range(0, n, limits.BATCH_EVENTS):
         part = [c[b0:b0 + limits.BATCH_EVENTS] for c in columns]
-        state.frames.append(build.columns_frame(part, state.issues, state.file_of_user))
+        state.add_frame(build.columns_frame(part, state.issues, state.file_of_user))
     if state.task is not None:
         state.task.progress(1, 1, "events read")
 

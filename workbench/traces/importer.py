@@ -9,7 +9,7 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
@@ -17,6 +17,9 @@ import polars as pl
 
 from workbench.traces import build, limits, schema
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
+
+if TYPE_CHECKING:
+    from workbench.traces.sink import CanonicalSink
 
 BOM = b"\xef\xbb\xbf"
 
@@ -148,18 +151,25 @@ class ImportState:
         self.frames: list[pl.DataFrame] = []
         self.builder = build.EventBuilder(issues)
         self.garbage: list = []  # parsed documents to free after the import
+        #: where the frames' payload goes as they are made (then only the rest is kept), if anywhere
+        self.sink: CanonicalSink | None = None
+
+    def add_frame(self, frame: pl.DataFrame) -> None:
+        """Keep one frame of events (its payload written to the sink, when there is one)."""
+        self.frames.append(self.sink.add(frame) if self.sink is not None else frame)
 
     def flush(self) -> None:
         """Turn the events built so far into a frame (keeps memory bounded on big imports)."""
         if len(self.builder):
-            self.frames.append(self.builder.frame(self.file_of_user))
+            self.add_frame(self.builder.frame(self.file_of_user))
             self.builder = build.EventBuilder(self.issues)
 
     def finish(self) -> pl.DataFrame:
         """The whole import's event table (empty with the canonical schema when nothing was read)."""
         self.flush()
         if not self.frames:
-            return schema.empty_events()
+            empty = schema.empty_events()
+            return empty if self.sink is None else empty.drop(list(schema.PAYLOAD_COLUMNS))
         return pl.concat(self.frames, how="vertical", rechunk=False) if len(self.frames) > 1 else self.frames[0]
 
     def user(self, file: str, uid: Any, record: Any) -> str | None:

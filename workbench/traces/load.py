@@ -20,14 +20,15 @@ import gc
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import polars as pl
 
-from workbench.traces import cache, canonical, forked, importer, limits, schema, whole
+from workbench.traces import cache, canonical, forked, importer, limits, whole
 from workbench.traces.canonical import read_parquet, write_parquet
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
 from workbench.traces.importer import ImportState, short
+from workbench.traces.sink import CanonicalSink
 from workbench.traces.traceset import TraceSet
 
 __all__ = ["TraceSet", "load_traces", "read_parquet", "write_parquet"]
@@ -38,9 +39,10 @@ def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
     """Load a trace source (see the module docstring). Raises :class:`TraceError` when nothing usable
     can be read; otherwise problems are listed in ``TraceSet.warnings``.
 
-    With ``use_cache`` a JSON/JSONL source is read from its Parquet cache when there is one; after a
-    first import the cache is written in a background thread (``TraceSet.wait_cache``); meanwhile
-    the payload stays in memory. ``events`` never holds the payload columns when a cache is used."""
+    With ``use_cache`` a JSON/JSONL source is read from its Parquet cache when there is one; a first
+    import writes the cache as it goes (:mod:`workbench.traces.sink`), so the payload is never all in
+    memory. ``events`` never holds the payload columns when a cache is used. ``background_cache_write``
+    concerns the sources with their own importers (OPeRA) that write their cache afterwards."""
     source = Path(path)
     importer.check_source(source)
     # An import makes millions of objects and frees none in cycles: the cyclic GC would traverse the
@@ -73,6 +75,8 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
     if other is not None:
         return other
     files = _source_files(source)
+    if task is not None and len(files) > 1:
+        task.progress(0, len(files), f"{len(files)} files")  # the window shows its bar at once
     if not source.is_dir():
         _refuse_unreadable(files[0])
     note = cache.usable() if use_cache else None
@@ -82,23 +86,31 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
             ts, finish = _load_cached(source, files, task)
         else:
             ts, finish = _import(source, files, task), None
-        changed = [f for f, a, b in zip(files, before, importer.snapshot(files)) if a != b]
+        try:
+            changed = [f for f, a, b in zip(files, before, importer.snapshot(files)) if a != b]
+        except BaseException:
+            if finish is not None:
+                finish(False)
+            raise
         if not changed:
             break
+        if finish is not None:
+            finish(False)  # the cache entry written meanwhile is dropped
         ts._garbage = []
     else:
         raise TraceError(TraceIssue(importer.display(changed[0]), expected="a file that stays the same while it is read",
                                     message="it changed while it was read, twice; open it again once it is written"))
     if finish is not None:
-        ts = finish(background_cache_write)
+        ts = finish(True)
     if note is not None:
         ts.warnings.append(TraceIssue("trace cache", field="cache", message=note))
     return ts
 
 
 def _load_cached(source: Path, files: list[Path], task) -> tuple[TraceSet, Any]:
-    """``(traces, finish)``: from the cache (``finish`` None), or imported, ``finish(background)``
-    then keeps the payload and writes the cache entry."""
+    """``(traces, finish)``: from the cache (``finish`` None), or imported while the cache entry is
+    written (see ``_import_cached``): ``finish(True)`` then completes the entry, ``finish(False)``
+    drops it."""
     sig = cache.signature(source, files)
     digest = known = cache.lookup_hash(sig)
     prefetched: dict[Path, list] = {}
@@ -111,11 +123,10 @@ def _load_cached(source: Path, files: list[Path], task) -> tuple[TraceSet, Any]:
         if callable(pending):
             # a big file parsed on both cores: the hash runs beside the parse and is looked at
             # afterwards; a copy of an already cached file then costs one parse (rare)
-            ts = _import(source, files, task, prefetched)
-            return ts, lambda background: _cache_imported(ts, pending(), sig, background)
+            return _import_cached(source, files, task, prefetched, pending, sig)
         digest = pending
     if digest is None:
-        digest = cache.content_hash(source, files)
+        digest = cache.content_hash(source, files, task)
     target = cache.parquet_path(digest)
     if target.exists():
         try:
@@ -129,8 +140,8 @@ def _load_cached(source: Path, files: list[Path], task) -> tuple[TraceSet, Any]:
             return ts, None
         except (TraceError, OSError, pl.exceptions.PolarsError):
             pass  # a damaged cache entry: rebuild it
-    ts = _import(source, files, task, prefetched)
-    return ts, lambda background: _cache_imported(ts, digest, sig, background)
+    known_digest = digest
+    return _import_cached(source, files, task, prefetched, lambda: known_digest, sig)
 
 
 def _refuse_unreadable(f: Path) -> None:
@@ -176,21 +187,43 @@ def _other_format(source: Path, task, use_cache: bool, background_cache_write: b
     return None
 
 
-def _cache_imported(ts: TraceSet, digest: str, sig: Any, background_cache_write: bool) -> TraceSet:
-    """Keep the payload of a fresh import in memory and write it to the cache (in the background
-    unless told otherwise). An entry that already exists for this content (a copy of a cached
-    file) is simply written again: atomic, identical, and never a damaged entry trusted."""
-    target = cache.parquet_path(digest)
-    full = ts.events
-    ts._full = full
-    ts.events = full.drop(list(schema.PAYLOAD_COLUMNS))
-    if background_cache_write:
-        ts._writer = threading.Thread(target=_write_cache, args=(ts, full, target, sig, digest),
-                                      name="trace-cache-writer", daemon=False)
-        ts._writer.start()
-    else:
-        _write_cache(ts, full, target, sig, digest)
-    return ts
+def _import_cached(source: Path, files: list[Path], task, prefetched: dict[Path, list],
+                   digest: Callable[[], str], sig: str) -> tuple[TraceSet, Callable[[bool], TraceSet]]:
+    """Import the source while its canonical table (payload included) is written to a temporary
+    cache file, so that only the columns without payload stay in memory; returns the traces and
+    ``finish(keep)``: with ``keep`` the entry named by ``digest()`` is completed (an entry that
+    already exists for this content, a copy of a cached file, is simply written again: atomic,
+    identical, never a damaged entry trusted); without, the temporary file is removed. When the
+    entry cannot be written, ``finish`` imports the source again with its payload kept in memory
+    and a warning."""
+    sink = CanonicalSink(cache.cache_root())
+    try:
+        ts = _import(source, files, task, prefetched, sink)
+    except BaseException:
+        sink.abort()
+        raise
+
+    def finish(keep: bool) -> TraceSet:
+        if not keep:
+            sink.abort()
+            return ts
+        try:
+            name = digest()
+            target = cache.parquet_path(name)
+            sink.commit(target, canonical.metadata(ts.users, ts.warnings, ts.source))
+        except Exception as exc:  # noqa: BLE001 - a failed cache write must never lose the loaded data
+            again = _import(source, files, task)
+            again.warnings.append(TraceIssue("trace cache", field="cache",
+                                             message=f"could not write the cache: {short(exc)}"))
+            return again
+        try:
+            cache.remember_hash(sig, name)
+        except OSError:
+            pass  # the index could not be written: the next open hashes the source again
+        ts.parquet = target
+        return ts
+
+    return ts, finish
 
 
 def _prefetch(f: Path) -> list:
@@ -220,17 +253,6 @@ def _prefetch(f: Path) -> list:
     return [data, doc, out[0] if out else cache.bytes_hash(data)]
 
 
-def _write_cache(ts: TraceSet, full: pl.DataFrame, target: Path, sig: str, digest: str) -> None:
-    try:
-        canonical.write_canonical(full, ts.users, ts.warnings, target, ts.source)
-        cache.remember_hash(sig, digest)
-    except Exception as exc:  # noqa: BLE001 - a failed cache write must never lose the loaded data
-        ts.warnings.append(TraceIssue(str(target), message=f"could not write the cache: {short(exc)}"))
-        return
-    ts.parquet = target
-    ts._full = None
-
-
 def _source_files(source: Path) -> list[Path]:
     if source.is_dir():
         files = sorted(p for p in source.iterdir()
@@ -242,12 +264,16 @@ def _source_files(source: Path) -> list[Path]:
     return [source]
 
 
-def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] | None = None) -> TraceSet:
+def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] | None = None,
+            sink: CanonicalSink | None = None) -> TraceSet:
     issues = IssueLog()
     state = ImportState(issues, task)
-    for f in files:
+    state.sink = sink
+    for i, f in enumerate(files):
         if task is not None:
             task.check()
+            if len(files) > 1:
+                task.progress(i, len(files), f"reading {f.name} ({i + 1} of {len(files)})")
         size = f.stat().st_size
         if size > limits.MAX_FILE_BYTES:
             raise TraceError(TraceIssue(importer.display(f), expected=f"a file of at most {limits.MAX_FILE_BYTES / 1e9:.0f} GB",
@@ -262,6 +288,11 @@ def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] 
             whole.read_jsonl(f, state)
         else:
             whole.read_json(f, size, state, (prefetched or {}).pop(f, None))
+        if state.garbage and f is not files[-1]:
+            # a big file's parsed document: freed while the next files are read, not kept until the end
+            threading.Thread(target=importer.free_later, args=(state.garbage,), name="trace-free",
+                             daemon=True).start()
+            state.garbage = []
     events = state.finish()
     if not state.users:
         found = issues.issues()

@@ -404,7 +404,8 @@ def _stream_two_processes(file: str, raw, jobs: list[Job], state: ImportState, t
         for job in theirs:
             _stream_job(file, raw, job, state, total)
         return
-    state.frames.extend(mail.frames)
+    for frame in mail.frames:
+        state.add_frame(frame)
     merge_issues(state.issues, mail.log._items, mail.log._counts)
 
 
