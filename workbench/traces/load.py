@@ -216,11 +216,12 @@ def _import_cached(source: Path, files: list[Path], task, prefetched: dict[Path,
             again.warnings.append(TraceIssue("trace cache", field="cache",
                                              message=f"could not write the cache: {short(exc)}"))
             return again
+        ts.parquet = target
         try:
             cache.remember_hash(sig, name)
-        except OSError:
-            pass  # the index could not be written: the next open hashes the source again
-        ts.parquet = target
+        except OSError as exc:  # the entry is whole; the next open hashes the source again to find it
+            ts.warnings.append(TraceIssue("trace cache", field="cache",
+                                          message=f"could not write the cache index: {short(exc)}"))
         return ts
 
     return ts, finish
