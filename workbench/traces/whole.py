@@ -66,7 +66,12 @@ def read_json(f: Path, size: int, state: ImportState, pre: list | None = None) -
 def many_users(data: bytes | bytearray) -> bool:
     """True for a document with so many users (``limits.MANY_USERS`` ``"action_history"`` keys)
     that it is parsed a slice of users at a time (:func:`_read_by_users`)."""
-    return len(data) >= limits.MANY_USERS * 32 and data.count(b'"action_history"') >= limits.MANY_USERS
+    if len(data) < limits.MANY_USERS * 32:
+        return False
+    head = 1 << 20  # a first look at the first MiB: a file of few big users is not counted through
+    if len(data) > 4 * head and data.count(b'"action_history"', 0, head) * (len(data) / head) < limits.MANY_USERS / 4:
+        return False
+    return data.count(b'"action_history"') >= limits.MANY_USERS
 
 
 def _read_by_users(file: str, data: bytes | bytearray, state: ImportState) -> bool:
