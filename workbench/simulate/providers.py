@@ -462,11 +462,43 @@ async def predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str,
     return replace(p, **changes) if changes else p
 
 
+def context_overflow(spec: ModelSpec, prompt_text: str, answer_tokens: int | None) -> str:
+    """Plain words when ``prompt_text`` plus the answer cannot fit ``spec.model``'s context window as
+    litellm's model map knows it; "" when it fits or the window is unknown (local servers). The exact
+    count (litellm's counter for the model) is taken only when the cheap estimate comes near."""
+    from workbench.simulate.tokens import approx_tokens
+
+    litellm = _litellm()
+    try:
+        info = litellm.get_model_info(spec.model)
+    except Exception:  # noqa: BLE001 - a model litellm does not know: its server will say
+        return ""
+    window = info.get("max_input_tokens") or info.get("max_tokens")
+    if not isinstance(window, int) or window <= 0:
+        return ""
+    room = window - (answer_tokens or 0)
+    if approx_tokens(prompt_text) < 0.5 * room:
+        return ""
+    try:
+        n = int(litellm.token_counter(model=spec.model, text=prompt_text))
+    except Exception:  # noqa: BLE001 - no counter for this model: keep the estimate
+        n = approx_tokens(prompt_text)
+    if n <= room:
+        return ""
+    return (f"The prompt has {n:,} tokens, more than model {spec.model}'s context window of {window:,} "
+            f"less {answer_tokens or 0} for the answer; it was not sent. Lower the token budget.")
+
+
 async def _predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str, *,
                    policy: RetryPolicy | None, api_key: str | None) -> Prediction:
     policy = policy or RetryPolicy()
     use_lp = spec.use_logprobs and kind == "binary" and not spec.thinking  # thinking: no logprobs
     max_tokens = spec.max_tokens or default_max_tokens(kind, use_lp, spec.thinking)
+    too_long = context_overflow(spec, prompt_text, max_tokens)
+    if too_long:                     # never send a request longer than the model's context
+        return Prediction(model=spec.model, field=field_name, predicted_value=None, predicted_label=None,
+                          raw_output="", parse_ok=False, prediction_method=_method(kind, use_lp),
+                          error=too_long, error_kind="context_window")
     options = LENIENT if spec.lenient_parsing else BENCHMARK
     attempts = policy.binary_attempts if kind == "binary" else policy.other_attempts
     p_tok = c_tok = 0
