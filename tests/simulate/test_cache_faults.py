@@ -82,3 +82,14 @@ def test_damaged_cache_file(tmp_path):
     path.write_bytes(b"this is not a database" * 100)
     cache = ResponseCache(path)
     assert not cache.usable and cache.problem and str(path) in cache.problem
+
+
+def test_a_cache_folder_that_cannot_be_created_is_one_warning(tmp_path, monkeypatch):
+    from workbench.simulate.cache import ResponseCache
+
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(blocker / "x"))
+    seen = []
+    cache = ResponseCache(on_problem=seen.append)
+    assert not cache.usable and len(seen) == 1 and "running without it" in seen[0]

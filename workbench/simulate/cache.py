@@ -49,15 +49,23 @@ class ResponseCache:
 
     def __init__(self, path: str | Path | None = None, *,
                  on_problem: Callable[[str], None] | None = None) -> None:
-        if path is None:
-            from workbench.paths import cache_dir
-
-            path = cache_dir() / CACHE_FILE
-        self.path = Path(path)
         self.problem: str | None = None
         self.on_problem = on_problem
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
+        unusable: OSError | None = None
+        if path is None:
+            from workbench.paths import cache_dir
+
+            try:
+                path = cache_dir() / CACHE_FILE
+            except OSError as exc:            # the cache folder cannot even be created
+                path = Path(exc.filename or "cache") / CACHE_FILE
+                unusable = exc
+        self.path = Path(path)
+        if unusable is not None:
+            self._give_up(unusable)
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=10)
