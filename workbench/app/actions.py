@@ -83,6 +83,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                tooltip="A baseline run against a contender, question by question, with paired statistics"),
     ActionSpec("rollout", "&Rollout from here…", ("Ctrl+R",), "show_rollout", "View",
                tooltip="Let a model live the user's next days, open and closed loop, beside the real ones"),
+    ActionSpec("opera_eval", "&OPeRA evaluation…", (), "show_opera_eval", "View",
+               tooltip="Predict OPeRA shoppers' next actions with models and baselines; the figures per model "
+               "and, per step, the shopper's rationale beside the model's reason"),
     ActionSpec("split_view", "Compare two &users…", (), "open_split_view", "View",
                tooltip="Two users, or a user and a simulated trace, on one linked time axis"),
     ActionSpec("presentation", "&Presentation mode", ("F11", "Ctrl+Shift+P"), "open_presentation", "View",

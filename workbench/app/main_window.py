@@ -112,6 +112,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self.population_panel = None
         self.compare_panel = None
         self.rollout_panel = None
+        self.opera_panel = None
         self.presentation = None
         self.setWindowTitle(APP_TITLE)
         self.setObjectName("main_window")

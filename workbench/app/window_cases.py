@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # types only: the heavy panels are imported when first needed
     from workbench.app.compare_panel import ComparePanel
     from workbench.app.eval_panel import EvaluationPanel
     from workbench.app.export_dialog import ExportDialog
+    from workbench.app.opera_panel import OperaEvalPanel
     from workbench.app.population_panel import PopulationPanel
     from workbench.app.predict_panel import PredictPanel
     from workbench.app.presentation import PresentationWindow
@@ -41,6 +42,7 @@ class WindowCasesMixin:
     population_panel: PopulationPanel | None
     compare_panel: ComparePanel | None
     rollout_panel: RolloutPanel | None
+    opera_panel: OperaEvalPanel | None
     presentation: PresentationWindow | None     # the open one, if any
 
     def _on_lazy_dock_visibility_changed(self, title: str, shown: bool) -> None:
@@ -143,6 +145,18 @@ class WindowCasesMixin:
         panel.setObjectName("rollout_panel")
         self.rollout_panel = panel
         return panel
+
+    def _create_opera_panel(self) -> QWidget:
+        from workbench.app.opera_panel import OperaEvalPanel
+
+        panel = OperaEvalPanel(self.state)
+        panel.setObjectName("opera_panel")
+        self.opera_panel = panel
+        return panel
+
+    def show_opera_eval(self) -> OperaEvalPanel:
+        """Show the OPeRA evaluation dock (next-action task on web-shopping sessions)."""
+        return self.show_dock("OPeRA evaluation")
 
     def show_rollout(self) -> RolloutPanel:
         """Show the Rollout dock (the model lives the user's days beside the real ones)."""

@@ -110,9 +110,11 @@ class WindowLayoutMixin:
         self._lazy_panels: dict[str, Callable[[], QWidget] | None] = {
             "Predict": self._create_predict_panel, "Evaluation": self._create_eval_panel,
             "Cases": self._create_cases_panel, "Population": self._create_population_panel,
-            "Compare": self._create_compare_panel, "Rollout": self._create_rollout_panel}
+            "Compare": self._create_compare_panel, "Rollout": self._create_rollout_panel,
+            "OPeRA evaluation": self._create_opera_panel}
         for title, area in (("Predict", right), ("Evaluation", bottom), ("Cases", bottom),
-                            ("Population", bottom), ("Compare", bottom), ("Rollout", bottom)):
+                            ("Population", bottom), ("Compare", bottom), ("Rollout", bottom),
+                            ("OPeRA evaluation", bottom)):
             placeholder = QLabel(f"{title}: opening…")
             placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
             dock = self._make_dock(title, placeholder, area)
@@ -122,6 +124,7 @@ class WindowLayoutMixin:
         self.tabifyDockWidget(self.docks["Events"], self.docks["Population"])
         self.tabifyDockWidget(self.docks["Events"], self.docks["Compare"])
         self.tabifyDockWidget(self.docks["Events"], self.docks["Rollout"])
+        self.tabifyDockWidget(self.docks["Events"], self.docks["OPeRA evaluation"])
         self.docks["Events"].raise_()
         # Qt 6.12 leaves a stray copy of the tab bar when a second tab group is made before the
         # window is shown: Predict joins the Inspector's tabs after the first show (_on_shown_tabify)
