@@ -245,3 +245,34 @@ def test_cli_end_to_end(tmp_path, capsys):
     assert "not a date" in capsys.readouterr().err
     assert main(["rollout", str(trace), "--user", "nobody", "--from", "2025-08-21", "--model",
                  "baseline:user", "--out", str(out)]) == 2
+
+
+def test_samples_majority_distribution_and_resume_from_the_cache(tmp_path):
+    from workbench.simulate.cache import ResponseCache
+
+    events = _planted(days_after=1)
+    asked: dict[str, int] = {}
+
+    def two_yes_one_no(req):
+        n = asked[req.prompt] = asked.get(req.prompt, 0) + 1
+        task = req.prompt.split("## 预测任务")[-1]
+        if "秒" in task:
+            return Reply(str(10 * n))
+        return Reply("No" if n % 3 == 0 else "Yes")
+
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    with DevServer(script=two_yes_one_no) as srv:
+        spec = ModelSpec("openai/three-samples", api_base=srv.base_url)
+        res = _run(events, spec, closed=True, days=1.0, samples=3, cache=cache)
+        first = len(srv.completion_requests())
+        again = _run(events, spec, closed=True, days=1.0, samples=3, cache=cache)
+        assert len(srv.completion_requests()) == first          # every sample came from the cache
+    cache.close()
+    step = res.steps[0]
+    assert step.samples == 3 and step.distribution["video_liked"] == {"Yes": 2, "No": 1}
+    assert step.predicted["video_liked"] == 1                    # the majority
+    assert step.predicted["video_watch_seconds"] == 20.0         # the median of 10, 20, 30
+    assert [s.predicted for s in again.steps] == [s.predicted for s in res.steps]
+    assert first == 7 * 3 * len(res.steps)
+    with pytest.raises(R.RolloutError, match="samples must be 1 or more"):
+        _run(events, spec, closed=False, days=1.0, samples=0)

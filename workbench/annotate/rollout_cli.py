@@ -39,6 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", action="append", default=[],
                         help="only this scenario (English name, e.g. 'Video Browsing'; repeatable)")
     parser.add_argument("--every", type=int, default=1, help="predict every Nth event (default 1)")
+    parser.add_argument("--samples", type=int, default=1, metavar="K",
+                        help="ask each question K times; the simulated user acts on the majority "
+                        "(default 1)")
     parser.add_argument("--api-base", default=None, help="base URL of an OpenAI-compatible server")
     parser.add_argument("--memory", choices=("truncate", "retrieve"), default="truncate")
     parser.add_argument("--max-history-tokens", type=int, default=32000)
@@ -145,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
                                  every=args.every, memory=args.memory,
                                  max_history_tokens=args.max_history_tokens, lang=args.lang,
                                  cache=cache, baselines=stats, concurrency=args.concurrency,
-                                 max_cost=args.max_cost, on_step=on_step)
+                                 max_cost=args.max_cost, on_step=on_step, samples=args.samples)
 
     results = {}
     try:

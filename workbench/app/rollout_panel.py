@@ -117,6 +117,11 @@ class RolloutPanel(QWidget):
         self.closed_check.setChecked(True)
         self.closed_check.setToolTip("Also let the model live on its own earlier reactions "
                                      "(the open loop, with the real history, always runs)")
+        self.samples_spin = QSpinBox(self)
+        self.samples_spin.setRange(1, 50)
+        self.samples_spin.setPrefix("samples ")
+        self.samples_spin.setToolTip("Ask each question K times: the simulated user acts on the majority "
+                                     "and each event keeps the answer distribution")
         self.cap_spin = QDoubleSpinBox(self)
         self.cap_spin.setRange(0.0, 10_000.0)
         self.cap_spin.setDecimals(2)
@@ -147,6 +152,7 @@ class RolloutPanel(QWidget):
         grid.addWidget(self.days_spin, 1, 2)
         grid.addWidget(self.every_spin, 1, 3)
         grid.addWidget(self.cap_spin, 1, 4)
+        grid.addWidget(self.samples_spin, 0, 5)
         grid.setColumnStretch(2, 1)
         buttons = QHBoxLayout()
         for w in (self.closed_check, self.run_button, self.cancel_button, QLabel("draw below:", self),
@@ -285,7 +291,8 @@ class RolloutPanel(QWidget):
                 self.results[mode] = await run_rollout(
                     uid, ds.profile(uid), self._events, spec, t0=t0, days=self.days_spin.value(),
                     closed_loop=mode == CLOSED, every=self.every_spin.value(), cache=cache,
-                    baselines=stats, max_cost=self.cap_spin.value() or None, on_step=on_step, task=task)
+                    baselines=stats, max_cost=self.cap_spin.value() or None, on_step=on_step, task=task,
+                    samples=self.samples_spin.value())
             self.days = {REAL: daily_figures(self.results[OPEN], self._events, REAL)}
             for m, r in self.results.items():
                 self.days[m] = daily_figures(r, self._events, m)

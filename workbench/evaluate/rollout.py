@@ -183,6 +183,8 @@ class RolloutStep:
     cost: float = 0.0
     unknown_cost: int = 0             # calls whose price litellm does not know (counted as 0)
     cached: int = 0
+    samples: int = 1                  # answers per question (K); the step acts on their majority
+    distribution: dict[str, dict[str, int]] = field(default_factory=dict)   # field -> answer -> count
 
 
 def rollout_steps(events: Sequence[tuple[int, Mapping[str, Any]]], t0: datetime, t1: datetime, *,
@@ -242,17 +244,38 @@ class Rollout:
                 "steps": [asdict(s) for s in self.steps]}
 
 
-def _answers(questions: Sequence[Any], preds: Sequence[Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def _answers(questions: Sequence[Any], samples: Mapping[str, Sequence[Any]]
+             ) -> tuple[dict[str, Any], dict[str, str], dict[str, dict[str, int]]]:
+    """Per question, what the simulated user does: the majority label of its samples (Yes on a tie)
+    for Yes/No, the median for durations, the first sample for text; the failures; and the answer
+    distribution over the samples."""
+    import statistics
+
     out: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for q, p in zip(questions, preds):
-        if not p.parse_ok or p.predicted_value is None:
-            errors[q.field] = p.error or "no answer"
-        elif q.kind == "binary":
-            out[q.field] = _label(p.predicted_label if p.predicted_label is not None else p.predicted_value)
+    dist: dict[str, dict[str, int]] = {}
+    for q in questions:
+        preds = list(samples.get(q.field, ()))
+        ok = [p for p in preds if p.parse_ok and p.predicted_value is not None]
+        if not ok:
+            errors[q.field] = (preds[0].error if preds else "") or "no answer"
+            continue
+        if q.kind == "binary":
+            labels = [_label(p.predicted_label if p.predicted_label is not None else p.predicted_value)
+                      for p in ok]
+            out[q.field] = int(2 * sum(labels) >= len(labels))
+            dist[q.field] = {"Yes": sum(labels), "No": len(labels) - sum(labels)}
+        elif q.kind == "continuous":
+            vals = [_seconds(p.predicted_value) for p in ok]
+            out[q.field] = float(statistics.median(vals))
+            if len(vals) > 1:
+                dist[q.field] = {f"{v:g}": vals.count(v) for v in sorted(set(vals))}
         else:
-            out[q.field] = p.predicted_value
-    return out, errors
+            out[q.field] = ok[0].predicted_value
+            if len(ok) > 1:
+                texts = [str(p.predicted_value) for p in ok]
+                dist[q.field] = {t: texts.count(t) for t in dict.fromkeys(texts)}
+    return out, errors, dist
 
 
 async def run_rollout(user_id: str, profile: str, events: Sequence[tuple[int, Mapping[str, Any]]],
@@ -261,17 +284,22 @@ async def run_rollout(user_id: str, profile: str, events: Sequence[tuple[int, Ma
                       memory: str = "truncate", max_history_tokens: int = 32000, lang: str = "zh",
                       tokenizer: str = "approx", cache: Any = None, baselines: Any = None,
                       policy: Any = None, concurrency: int = 8, max_cost: float | None = None,
+                      samples: int = 1,
                       on_step: Callable[[RolloutStep, int, int], None] | None = None,
                       task: TaskState | None = None) -> Rollout:
     """Roll ``spec`` (a ModelSpec; a baseline works too) over the horizon; see the module docstring.
 
     ``events``: the user's ``(event_index, raw event)`` in time order. ``on_step(step, done,
-    planned)`` after each step. Raises :class:`RolloutError` for bad settings or an empty horizon."""
+    planned)`` after each step. ``samples`` K: each question is asked K times (the cache keeps each
+    sample, so a rerun resumes); the simulated user acts on the majority, and each step keeps the
+    answer distribution. Raises :class:`RolloutError` for bad settings or an empty horizon."""
     from workbench.simulate.questions import questions_for_event
     from workbench.simulate.runner import run_event
 
     if not (days > 0):
         raise RolloutError("the horizon must be more than 0 days")
+    if samples < 1:
+        raise RolloutError("samples must be 1 or more")
     start = parse_time(t0)
     end = start + timedelta(days=days)
     events = list(events)
@@ -285,7 +313,8 @@ async def run_rollout(user_id: str, profile: str, events: Sequence[tuple[int, Ma
     result = Rollout(user_id, spec.model, mode, str(start), str(end), [], len(steps_idx),
                      {"scenarios": sorted(scenarios) if scenarios else None, "every": every,
                       "memory": memory, "max_history_tokens": max_history_tokens, "lang": lang,
-                      "tokenizer": tokenizer, "max_cost": max_cost, "days": days})
+                      "tokenizer": tokenizer, "max_cost": max_cost, "days": days,
+                      "samples": samples})
     sem = asyncio.Semaphore(max(1, concurrency))
     step_set = set(steps_idx)
     before_t0 = [idx for idx, ev in events if (_event_time(ev) or start) < start]
@@ -302,13 +331,15 @@ async def run_rollout(user_id: str, profile: str, events: Sequence[tuple[int, Ma
     async def one(target: int) -> RolloutStep:
         view, hist = history_for(target)
         ev = real[target]
+        got: dict[str, list[Any]] = {}           # field -> every sample's prediction
         # run_event only reads the events: the mappings are passed as they are
         res = await run_event(profile, cast("list[tuple[int, dict[str, Any]]]", view), target, [spec], history_indices=hist, memory=memory,
                               max_history_tokens=max_history_tokens, lang=lang, cache=cache,
                               baselines=baselines, semaphore=sem, policy=policy, tokenizer=tokenizer,
-                              build_in_thread=True)
-        preds = res.predictions.get(spec.model, [])
-        answers, errors = _answers(res.questions, preds)
+                              build_in_thread=True, samples=samples,
+                              on_answer=lambda a: got.setdefault(a.question.field, []).append(a.prediction))
+        preds = [p for ps in got.values() for p in ps]
+        answers, errors, dist = _answers(res.questions, got)
         from workbench.simulate._events import scenario_of
 
         scen = scenario_of(dict(ev))
@@ -319,7 +350,8 @@ async def run_rollout(user_id: str, profile: str, events: Sequence[tuple[int, Ma
                            cost=sum(float(p.cost or 0.0) for p in preds if not p.cached),
                            unknown_cost=sum(1 for p in preds if p.cost is None and not p.cached
                                             and not spec.is_baseline),
-                           cached=sum(1 for p in preds if p.cached))
+                           cached=sum(1 for p in preds if p.cached), samples=samples,
+                           distribution=dist)
         result.simulated[target] = simulated_event(ev, answers)
         return step
 
