@@ -23,7 +23,7 @@ def test_every_keyed_action_of_the_window_is_a_row_of_the_table(qtbot, make_wind
     assert win.mark_event_action in win.events_panel.view.actions()
 
 
-def test_no_two_window_actions_share_a_key():
+def test_no_two_window_actions_share_a_key(qapp):          # standard keys need the application
     seen: dict[str, str] = {}
     for spec in ACTIONS:
         if spec.where != WINDOW:
