@@ -34,7 +34,7 @@ def test_rollout_from_the_selected_event(qtbot, qasync_loop, make_window, trace_
     assert panel.split.bottom.event_count >= len(closed.steps)
     lo, hi = panel.split.visible_range()
     assert hi - lo < 5 * 86400                               # zoomed to the horizon
-    assert len(panel.charts.ci.items) == 3                   # engagement, drift, closed-minus-open
+    assert len(panel.charts.ci.items) == 4       # engagement, drift, diversity, closed-minus-open
     step = closed.steps[0]
     panel.split.event_clicked.emit(step.event_index)
     assert panel.detail.row_count() == len(step.real)

@@ -37,14 +37,20 @@ def _num(v: float | None) -> str:
     return "–" if v is None else f"{v:.2f}"
 
 
+def _shares(shares: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {100 * v:.0f}%" for name, v in sorted(shares.items(), key=lambda kv: -kv[1]))
+
+
 def _days_table(days: Mapping[str, Sequence[Mapping[str, Any]]], gap: Sequence[Mapping[str, Any]]) -> str:
     sources = list(days)
-    head = "".join(f"<th>{e(s)} engaged</th><th>{e(s)} drift</th>" for s in sources)
+    head = "".join(f"<th>{e(s)} engaged</th><th>{e(s)} drift</th><th>{e(s)} diversity</th>"
+                   f"<th>{e(s)} watch time by scenario</th>" for s in sources)
     head += "<th>closed − open engaged</th>" if gap else ""
     rows = []
     for k, d in enumerate(days[sources[0]]):
         cells = "".join(f"<td>{_pct(days[s][k]['engagement'])}</td><td>{_num(days[s][k]['drift'])}</td>"
-                        for s in sources)
+                        f"<td>{_num(days[s][k].get('diversity'))}</td>"
+                        f"<td>{e(_shares(days[s][k].get('time_share') or {}))}</td>" for s in sources)
         if gap:
             g = gap[k]["engagement"]
             cells += f"<td>{'–' if g is None else f'{100 * g:+.0f} pp'}</td>"

@@ -117,6 +117,15 @@ class RolloutPanel(QWidget):
         self.closed_check.setChecked(True)
         self.closed_check.setToolTip("Also let the model live on its own earlier reactions "
                                      "(the open loop, with the real history, always runs)")
+        self.memory = QComboBox(self)
+        self.memory.addItems(["truncate", "retrieve"])
+        self.memory.setToolTip("Memory strategy: recency truncation (the benchmark's) or BM25 retrieval")
+        self.budget_spin = QSpinBox(self)
+        self.budget_spin.setRange(4000, 128000)
+        self.budget_spin.setSingleStep(4000)
+        self.budget_spin.setValue(32000)
+        self.budget_spin.setSuffix(" tokens")
+        self.budget_spin.setToolTip("Whole-prompt token budget")
         self.samples_spin = QSpinBox(self)
         self.samples_spin.setRange(1, 50)
         self.samples_spin.setPrefix("samples ")
@@ -153,6 +162,8 @@ class RolloutPanel(QWidget):
         grid.addWidget(self.every_spin, 1, 3)
         grid.addWidget(self.cap_spin, 1, 4)
         grid.addWidget(self.samples_spin, 0, 5)
+        grid.addWidget(self.memory, 1, 5)
+        grid.addWidget(self.budget_spin, 1, 6)
         grid.setColumnStretch(2, 1)
         buttons = QHBoxLayout()
         for w in (self.closed_check, self.run_button, self.cancel_button, QLabel("draw below:", self),
@@ -292,7 +303,8 @@ class RolloutPanel(QWidget):
                     uid, ds.profile(uid), self._events, spec, t0=t0, days=self.days_spin.value(),
                     closed_loop=mode == CLOSED, every=self.every_spin.value(), cache=cache,
                     baselines=stats, max_cost=self.cap_spin.value() or None, on_step=on_step, task=task,
-                    samples=self.samples_spin.value())
+                    samples=self.samples_spin.value(), memory=self.memory.currentText(),
+                    max_history_tokens=self.budget_spin.value())
             self.days = {REAL: daily_figures(self.results[OPEN], self._events, REAL)}
             for m, r in self.results.items():
                 self.days[m] = daily_figures(r, self._events, m)
@@ -390,7 +402,8 @@ class RolloutPanel(QWidget):
         self.charts.clear()
         x_days = None
         for col, (title, key) in enumerate((("engaged share per day", "engagement"),
-                                            ("interest drift from before t0", "drift"))):
+                                            ("interest drift from before t0", "drift"),
+                                            ("diversity (bits) of what is engaged with", "diversity"))):
             plot = self.charts.addPlot(row=0, col=col, title=title)
             plot.addLegend(offset=(4, 4))
             for source, days in self.days.items():
@@ -398,10 +411,11 @@ class RolloutPanel(QWidget):
                 x_days = np.arange(len(days))
                 plot.plot(x_days, ys, pen=pg.mkPen(_COLORS.get(source, "#ccc"), width=2),
                           symbol="o", symbolSize=5, symbolBrush=_COLORS.get(source, "#ccc"), name=source)
-            plot.setYRange(0, 1)
+            if key != "diversity":
+                plot.setYRange(0, 1)
             plot.getAxis("bottom").setLabel("day of the horizon")
         if "closed" in self.days and x_days is not None:
-            plot = self.charts.addPlot(row=0, col=2, title="closed minus open (engaged share)")
+            plot = self.charts.addPlot(row=0, col=3, title="closed minus open (engaged share)")
             gap = np.array([np.nan if (o.engagement is None or c.engagement is None) else c.engagement - o.engagement
                             for o, c in zip(self.days["open"], self.days["closed"])])
             plot.addItem(pg.BarGraphItem(x=np.arange(len(gap)), height=np.nan_to_num(gap), width=0.6,
