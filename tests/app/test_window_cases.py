@@ -107,9 +107,12 @@ def test_export_dialog_writes_a_pseudonymised_report_on_a_worker(qtbot, make_win
         panel.export_button.click()
     dialog = win.export_dialog
     assert isinstance(dialog, ExportDialog) and dialog.isVisible()
-    panel.view.selectRow(0)
-    panel.view.selectionModel().select(panel.model.index(1, 0), panel.view.selectionModel().SelectionFlag.Select
-                                       | panel.view.selectionModel().SelectionFlag.Rows)
+    qtbot.wait(300)                                   # let the panel's own refreshes settle first
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+    flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+    panel.view.selectionModel().select(QItemSelection(panel.model.index(0, 0), panel.model.index(1, 0)), flags)
+    assert len(panel.selected_case_ids()) == 2
     dialog = ExportDialog(panel)
     qtbot.addWidget(dialog)
     dialog.set_scope("selected")
