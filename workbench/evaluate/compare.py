@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from workbench.evaluate import metrics as M
+from workbench.evaluate.biases import _float, _label   # one reading of values and labels (the biases')
 
 __all__ = [
     "CompareError",
@@ -259,26 +260,6 @@ def sides_for(runs: Sequence[RunData], models: Sequence[str] = (), baseline: str
 
 
 # -- per-question pairing ---------------------------------------------------------------------------
-
-def _float(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def _label(r: Mapping[str, Any]) -> int | None:
-    """The Yes/No label as the metrics read it (predicted_label, else value >= 0.5)."""
-    v = r.get("predicted_label")
-    if v is None:
-        f = _float(r.get("predicted_value"))
-        return None if f is None else int(f >= 0.5)
-    try:
-        return int(v)
-    except (TypeError, ValueError):
-        return None
-
 
 def _key(r: Mapping[str, Any]) -> tuple[str, int, str]:
     return (str(r["user_id"]), int(r["event_index"]), str(r["field"]))
