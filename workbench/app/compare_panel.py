@@ -54,23 +54,23 @@ def _fmt(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
-class MetricsModel(QAbstractTableModel):
-    """One row per :class:`~workbench.evaluate.compare.MetricDiff`."""
+class _ListModel(QAbstractTableModel):
+    """A read-only table over a list of items, one per row, with the columns named in ``HEADERS``."""
 
-    HEADERS = ("metric", "baseline", "contender", "difference", "95% interval", "McNemar p", "n")
+    HEADERS: tuple[str, ...] = ()
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.metrics: list[Any] = []
+        self.items: list[Any] = []
 
-    def set_metrics(self, metrics: list[Any]) -> None:
-        """Show these metrics."""
+    def set_items(self, items: list[Any]) -> None:
+        """Show these items."""
         self.beginResetModel()
-        self.metrics = list(metrics)
+        self.items = list(items)
         self.endResetModel()
 
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.metrics)
+        return 0 if parent.isValid() else len(self.items)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
@@ -80,6 +80,21 @@ class MetricsModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
         return None
+
+
+class MetricsModel(_ListModel):
+    """One row per :class:`~workbench.evaluate.compare.MetricDiff`."""
+
+    HEADERS = ("metric", "baseline", "contender", "difference", "95% interval", "McNemar p", "n")
+
+    @property
+    def metrics(self) -> list[Any]:
+        """The metrics shown, one per row."""
+        return self.items
+
+    def set_metrics(self, metrics: list[Any]) -> None:
+        """Show these metrics."""
+        self.set_items(metrics)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -111,32 +126,19 @@ class MetricsModel(QAbstractTableModel):
         return None
 
 
-class QuestionsModel(QAbstractTableModel):
+class QuestionsModel(_ListModel):
     """One row per :class:`~workbench.evaluate.compare.QuestionDiff` (already filtered)."""
 
     HEADERS = ("user", "event", "field", "real", "baseline", "contender", "change")
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.questions: list[Any] = []
+    @property
+    def questions(self) -> list[Any]:
+        """The questions shown, one per row."""
+        return self.items
 
     def set_questions(self, questions: list[Any]) -> None:
         """Show these questions."""
-        self.beginResetModel()
-        self.questions = list(questions)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.questions)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+        self.set_items(questions)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
