@@ -22,105 +22,31 @@ panel is closed): one short durable UPDATE each time (WAL + synchronous=FULL).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QUndoStack
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QSizePolicy, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QTableView,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QSplitter, QTableView, QWidget)
 
-from widgets.flow import flow_widget
-from workbench.annotate.model import (Case, CasePrediction, epoch_to_trace_ts, new_case, turns_from)
+from workbench.annotate.model import Case
 from workbench.annotate.store import CaseStore, QueueItem, default_store_path
-from workbench.annotate.svg import safe_color
 from workbench.annotate.taxonomy import Tag
-from workbench.annotate.values import value_text
 from workbench.app.case_undo import DeleteCasesCommand, SetNoteCommand, SetSeverityCommand, SetTagsCommand
+from workbench.app.cases_detail import CaseDetail
+from workbench.app.cases_keys import CaseKeysMixin, is_text_input
+from workbench.app.cases_marking import CaseMarkingMixin
+from workbench.app.cases_model import CASE_ID_ROLE, CasesTableModel, compare_text
+from workbench.app.cases_queue import CaseQueueMixin
 from workbench.app.state import AppState
-from workbench.simulate.types import Prediction
 
-_Index = QModelIndex | QPersistentModelIndex
+__all__ = ["CASE_ID_ROLE", "NOTE_SAVE_DELAY_MS", "CasesPanel", "CasesTableModel", "is_text_input"]
+
 NOTE_SAVE_DELAY_MS = 400
-CASE_ID_ROLE = Qt.ItemDataRole.UserRole
 
 
-class CasesTableModel(QAbstractTableModel):
-    """The listed cases (a plain list of frozen :class:`Case` objects; small by nature)."""
-
-    COLUMNS = ("User", "Where", "Scenario", "Fields", "Tags", "Sev", "Note", "Updated")
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.cases: list[Case] = []
-        self.tag_labels: dict[str, str] = {}
-
-    def set_cases(self, cases: Sequence[Case], tags: Sequence[Tag] = ()) -> None:
-        self.beginResetModel()
-        self.cases = list(cases)
-        if tags:
-            self.tag_labels = {t.name: t.label for t in tags}
-        self.endResetModel()
-
-    def replace_case(self, case: Case) -> None:
-        row = self.row_of(case.id)
-        if row >= 0:
-            self.cases[row] = case
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
-
-    def case_at(self, row: int) -> Case | None:
-        return self.cases[row] if 0 <= row < len(self.cases) else None
-
-    def row_of(self, case_id: str) -> int:
-        return next((i for i, c in enumerate(self.cases) if c.id == case_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else len(self.cases)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        case = self.case_at(index.row()) if index.isValid() else None
-        if case is None:
-            return None
-        col = index.column()
-        if role == CASE_ID_ROLE:
-            return case.id
-        if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return case.user_id
-            if col == 1:
-                return f"#{case.event_index}" if case.event_index is not None else \
-                    f"{case.start_ts} … {case.end_ts}"
-            if col == 2:
-                return case.scenario
-            if col == 3:
-                return ", ".join(case.fields)
-            if col == 4:
-                return ", ".join(self.tag_labels.get(t, t) for t in case.tags)
-            if col == 5:
-                return str(case.severity)
-            if col == 6:
-                return " ".join(case.note.split())[:200]
-            if col == 7:
-                return case.updated[:19].replace("T", " ")
-        if role == Qt.ItemDataRole.ToolTipRole and col == 6:
-            return case.note[:2000] or None
-        if role == Qt.ItemDataRole.ForegroundRole and col == 5 and case.severity >= 2:
-            return QColor("#c2410c")
-        return None
-
-
-class CasesPanel(QWidget):
+class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
     """List, filter, reopen, review and annotate cases. ``store`` may be given; otherwise the panel
     opens the project's store (:func:`default_store_path` of the open trace) when a dataset loads."""
 
@@ -165,8 +91,30 @@ class CasesPanel(QWidget):
         self.refresh()
 
     # -- UI ----------------------------------------------------------------------------------------
+    # -- UI ----------------------------------------------------------------------------------------
     def _build_ui(self) -> None:
         self.setObjectName("cases_panel")
+        top = self._build_filters()
+        self._build_list()
+        self.detail = CaseDetail(self)
+        self._wire_detail(self.detail)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)      # the details keep room for every line they hold
+        from workbench.app.panels import scroll_body
+
+        layout = scroll_body(self)          # squeezed by other docks, the panel scrolls
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self._set_detail_enabled(False)
+        self.note_edit.installEventFilter(self)
+        for w in (self, *self.findChildren(QWidget)):
+            self._route_keys_of(w)
+
+    def _build_filters(self) -> QHBoxLayout:
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setObjectName("cases_filter")
         self.filter_edit.setPlaceholderText("Filter cases (note, user, field, model, tag)…")
@@ -187,7 +135,9 @@ class CasesPanel(QWidget):
         top.addWidget(self.tag_filter, 1)
         top.addWidget(QLabel("Queue:", self))
         top.addWidget(self.queue_combo, 2)
+        return top
 
+    def _build_list(self) -> None:
         self.model = CasesTableModel(self)
         self.view = QTableView(self)
         self.view.setObjectName("cases_view")
@@ -204,108 +154,32 @@ class CasesPanel(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._on_view_current_changed)
         self.view.doubleClicked.connect(lambda _i: self.reopen_current())
 
-        # detail / annotation area
-        self.title_label = QLabel("No case selected", self)
-        self.title_label.setObjectName("case_title")
-        self.title_label.setTextFormat(Qt.TextFormat.PlainText)
-        # one line each (a splitter ignores a wrapped label's height-for-width, so wrapped text would
-        # overlap): a long line is cut on the right in a narrow dock and its full text is the tooltip
-        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        f = self.title_label.font()
-        f.setBold(True)
-        self.title_label.setFont(f)
-        self.compare_label = QLabel("", self)
-        self.compare_label.setObjectName("case_compare")
-        self.compare_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.compare_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
-        self.compare_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.tag_box, self.tag_bar = flow_widget(self, spacing=4)
-        self.tag_box.setObjectName("case_tags")
-        self.tag_buttons: dict[str, QToolButton] = {}
-        self.severity = QSpinBox(self)
-        self.severity.setObjectName("case_severity")
-        self.severity.setRange(0, 3)
-        self.severity.setPrefix("severity ")
+    def _wire_detail(self, d: CaseDetail) -> None:
+        """Keep the detail's widgets under the panel's names and connect them to the actions."""
+        self.title_label, self.compare_label, self.tag_box, self.tag_bar = (d.title_label, d.compare_label,
+                                                                             d.tag_box, d.tag_bar)
+        self.severity, self.note_edit, self.save_label, self.queue_label = (d.severity, d.note_edit,
+                                                                            d.save_label, d.queue_label)
+        self.prev_button, self.next_button, self.reopen_button = d.prev_button, d.next_button, d.reopen_button
+        self.present_button, self.delete_button, self.export_button = (d.present_button, d.delete_button,
+                                                                       d.export_button)
         self.severity.valueChanged.connect(self._on_severity_value_changed)
-        tags_row = QHBoxLayout()
-        tags_row.addWidget(self.tag_box, 1)
-        tags_row.addWidget(self.severity, 0, Qt.AlignmentFlag.AlignTop)
-        self.note_edit = QPlainTextEdit(self)
-        self.note_edit.setObjectName("case_note")
-        self.note_edit.setPlaceholderText("Note (N to focus; saved as you type)")
         self.note_edit.textChanged.connect(self._on_note_edit_text_changed)
-        self.save_label = QLabel("", self)
-        self.save_label.setObjectName("case_save_state")
-        self.queue_label = QLabel("", self)
-        self.prev_button = QPushButton("◀ Previous", self)
         self.prev_button.clicked.connect(self.previous_item)
-        self.next_button = QPushButton("Next ▶", self)
         self.next_button.clicked.connect(self.next_item)
-        self.reopen_button = QPushButton("Reopen in context", self)
-        self.reopen_button.setObjectName("case_reopen")
         self.reopen_button.clicked.connect(self.reopen_current)
-        self.present_button = QPushButton("Present…", self)
         self.present_button.clicked.connect(self._on_present_button_clicked)
-        self.delete_button = QPushButton("Delete", self)
-        self.delete_button.setObjectName("case_delete")
-        self.delete_button.setToolTip("Delete the selected case(s) (Delete; Ctrl+Z undoes)")
         self.delete_button.clicked.connect(self.delete_selected)
-        self.export_button = QPushButton("Export…", self)
-        self.export_button.setObjectName("cases_export")
-        self.export_button.setToolTip("Export cases as an HTML report, JSONL, CSV or Parquet")
         self.export_button.clicked.connect(self.export_requested)
-        button_box, buttons = flow_widget(self, spacing=6)
-        for b in (self.prev_button, self.next_button, self.reopen_button, self.present_button,
-                  self.export_button, self.delete_button):
-            buttons.addWidget(b)
-        status_row = QHBoxLayout()
-        status_row.addWidget(self.queue_label, 1)
-        status_row.addWidget(self.save_label)
 
-        detail = QFrame(self)
-        detail.setFrameShape(QFrame.Shape.StyledPanel)
-        dl = QVBoxLayout(detail)
-        dl.setContentsMargins(6, 6, 6, 6)
-        dl.addWidget(self.title_label)
-        dl.addWidget(self.compare_label)
-        dl.addLayout(tags_row)
-        dl.addWidget(self.note_edit, 1)
-        dl.addLayout(status_row)
-        dl.addWidget(button_box)
-
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self.view)
-        splitter.addWidget(detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setChildrenCollapsible(False)      # the details keep room for every line they hold
-        from workbench.app.panels import scroll_body
-
-        layout = scroll_body(self)          # squeezed by other docks, the panel scrolls
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
-        self._set_detail_enabled(False)
-        self.note_edit.installEventFilter(self)
-        for w in (self, *self.findChildren(QWidget)):
-            self._route_keys_of(w)
+    @property
+    def tag_buttons(self) -> dict[str, Any]:
+        """The tag buttons by tag name (the detail area owns them)."""
+        return self.detail.tag_buttons
 
     def _rebuild_tag_controls(self, tags: Sequence[Tag]) -> None:
-        for btn in self.tag_buttons.values():
-            self.tag_bar.removeWidget(btn)
-            btn.deleteLater()
-        self.tag_buttons = {}
-        for t in tags:
-            btn = QToolButton(self)
-            btn.setObjectName(f"tag_{t.name}")
-            btn.setCheckable(True)
-            btn.setText(f"{t.shortcut} {t.label}" if t.shortcut is not None else t.label)
-            btn.setToolTip(t.description or t.label)
-            color = safe_color(t.color)
-            btn.setStyleSheet(f"QToolButton:checked {{ background: {color}; color: white; "
-                              f"border: 1px solid {color}; border-radius: 3px; padding: 2px 6px; }}")
+        for btn, t in zip(self.detail.rebuild_tags(tags), tags):
             btn.clicked.connect(lambda _checked=False, name=t.name: self.toggle_tag(name))
-            self.tag_bar.addWidget(btn)
-            self.tag_buttons[t.name] = btn
             self._route_keys_of(btn)
         current = self.tag_filter.currentData()
         self.tag_filter.blockSignals(True)
@@ -318,9 +192,7 @@ class CasesPanel(QWidget):
         self.tag_filter.blockSignals(False)
 
     def _set_detail_enabled(self, enabled: bool) -> None:
-        for w in (self.note_edit, self.severity, self.reopen_button, self.delete_button,
-                  *self.tag_buttons.values()):
-            w.setEnabled(enabled)
+        self.detail.set_editable(enabled)
 
     # -- store ---------------------------------------------------------------------------------------
     def set_store(self, store: CaseStore | None, *, owned: bool = False) -> None:
@@ -426,37 +298,15 @@ class CasesPanel(QWidget):
         try:
             self._current_id = case.id if case else None
             if case is None and queue_item is None:
-                self.title_label.setText("No case selected" if self.store else "No case store open")
-                self.compare_label.setText("")
-                self.note_edit.setPlainText("")
-                self.severity.setValue(0)
-                for btn in self.tag_buttons.values():
-                    btn.setChecked(False)
+                self.detail.show_nothing("No case selected" if self.store else "No case store open")
                 self._set_detail_enabled(False)
                 return
             self._set_detail_enabled(True)
             if case is not None:
-                self.title_label.setText(f"{case.location()} · {case.scenario or '—'}")
-                self.compare_label.setText(_compare_text(case))
-                self.title_label.setToolTip(self.title_label.text())
-                self.compare_label.setToolTip(self.compare_label.text())
-                self.note_edit.setPlainText(case.note)
-                self.severity.setValue(case.severity)
-                for name, btn in self.tag_buttons.items():
-                    btn.setChecked(name in case.tags)
+                self.detail.show_case(case)
             else:
                 assert queue_item is not None
-                self.title_label.setText(f"{queue_item.user_id} #{queue_item.event_index} · "
-                                         f"{queue_item.scenario or '—'} (not annotated yet)")
-                self.compare_label.setText(
-                    f"{queue_item.field}: real {queue_item.true_value!r} · {queue_item.model} "
-                    f"{queue_item.predicted_label!r} (p={queue_item.predicted_value!r})"
-                    + ("" if queue_item.parse_ok else " · not parsed"))
-                self.note_edit.setPlainText("")
-                self.severity.setValue(0)
-                for btn in self.tag_buttons.values():
-                    btn.setChecked(False)
-                self.delete_button.setEnabled(False)
+                self.detail.show_queue_item(queue_item)
             self.save_label.setText("")
         finally:
             self._loading = False
@@ -621,7 +471,7 @@ class CasesPanel(QWidget):
             self.severity.setValue(case.severity)
             if not self._note_dirty and self.note_edit.toPlainText() != case.note:
                 self.note_edit.setPlainText(case.note)
-            self.compare_label.setText(_compare_text(case))
+            self.compare_label.setText(compare_text(case))
         finally:
             self._loading = False
 
@@ -675,280 +525,6 @@ class CasesPanel(QWidget):
             pad = max((b - a) * 0.1, 60.0)
             # AppState has no range setter: the main window wires this to the timeline's set_range
             self.range_reopened.emit(case.user_id, a - pad, b + pad)
-
-    # -- marking (the API other panels call) ----------------------------------------------------------
-    def mark_event(self, user_id: str, event_index: int, fields: Iterable[str] = (), *,
-                   predictions: Iterable[Prediction | CasePrediction] = (), prompt: Any = "",
-                   tags: Iterable[str] = (), note: str = "", severity: int = 0,
-                   memory: str = "", prompt_hash: str = "", transcript: Iterable[Any] | None = None,
-                   snapshot_png: bytes | None = None, select: bool = True) -> Case | None:
-        """Create a case for one event (from the side-by-side panel, a dialogue message or an
-        evaluation cell). With a dataset open, the event, its neighbours and the real values of
-        ``fields`` are taken from the trace; predictions keep model, memory strategy and prompt hash.
-        ``prompt`` is the prompt text or a ``workbench.simulate.types.Prompt`` (whose memory strategy
-        and hash are then used)."""
-        if self.store is None:
-            self.state.post_error("No case store", "Open a trace (or a case store) before marking cases.")
-            return None
-        if not isinstance(prompt, str):  # a workbench.simulate.types.Prompt: keep its strategy and hash
-            memory = memory or str(getattr(prompt, "memory", "") or "")
-            prompt_hash = prompt_hash or str(getattr(prompt, "prompt_hash", "") or "")
-            prompt = str(getattr(prompt, "text", "") or "")
-        preds = [p if isinstance(p, CasePrediction) else CasePrediction.from_prediction(p, memory, prompt_hash)
-                 for p in predictions]
-        field_list = list(dict.fromkeys([*fields, *(p.field for p in preds if p.field)]))
-        try:
-            tag_names = [self.store.resolve_tag(t).name for t in tags]
-        except KeyError as exc:
-            self.state.post_error("Unknown tag", str(exc.args[0]))
-            return None
-        case: Case | None = None
-        dataset = self.state.dataset
-        if dataset is not None:
-            try:
-                from workbench.annotate.context import case_from_trace
-
-                case = case_from_trace(dataset, user_id, event_index, fields=field_list, predictions=preds,
-                                       tags=tag_names, note=note, severity=severity, author=self.author,
-                                       prompt=prompt)
-            except Exception:  # noqa: BLE001 - a field without a question, a moved trace
-                case = None  # a field without a question, a moved trace: keep what we were given
-            if case is None:
-                try:
-                    from workbench.annotate.context import case_from_trace
-
-                    base = case_from_trace(dataset, user_id, event_index)
-                    case = replace(base, fields=tuple(field_list), predictions=tuple(preds),
-                                   real_values={f: v for f, v in base.real_values.items() if f in field_list},
-                                   tags=tuple(tag_names), note=note, severity=severity, author=self.author,
-                                   prompt=prompt)
-                except Exception:  # noqa: BLE001 - as above: keep what we were given
-                    case = None
-        if case is None:
-            case = new_case(source=str(getattr(dataset, "source", "") or ""), user_id=user_id,
-                            event_index=event_index, fields=field_list, predictions=preds, prompt=prompt,
-                            tags=tag_names, note=note, severity=severity, author=self.author)
-        if transcript is not None:
-            case = replace(case, transcript=tuple(turns_from(transcript)))
-        if snapshot_png is not None:
-            case = replace(case, snapshot_png=bytes(snapshot_png))
-        if self._guard("Cannot save the case", self.store.add_case, case) is None:
-            return None
-        self.case_added.emit(case.id)
-        self.state.post_status(f"Case marked: {case.location()}")
-        if select:
-            self._leave_queue()
-            self.refresh()
-            row = self.model.row_of(case.id)
-            if row >= 0:
-                self.view.selectRow(row)
-            else:
-                self._show_case(case)
-        else:
-            self.refresh()
-        return case
-
-    def mark_range(self, user_id: str, t0: float | str, t1: float | str, *, tags: Iterable[str] = (),
-                   note: str = "", snapshot_png: bytes | None = None) -> Case | None:
-        """Create a case for a time range of one user's timeline (epoch seconds as the timeline
-        reports them, or trace timestamp strings)."""
-        if self.store is None:
-            self.state.post_error("No case store", "Open a trace (or a case store) before marking cases.")
-            return None
-        start = t0 if isinstance(t0, str) else epoch_to_trace_ts(t0)
-        end = t1 if isinstance(t1, str) else epoch_to_trace_ts(t1)
-        if start > end:
-            start, end = end, start
-        try:
-            tag_names = [self.store.resolve_tag(t).name for t in tags]
-        except KeyError as exc:
-            self.state.post_error("Unknown tag", str(exc.args[0]))
-            return None
-        case = None
-        if self.state.dataset is not None:
-            try:
-                from workbench.annotate.context import case_for_range, raw_events_for
-
-                case = case_for_range(raw_events_for(self.state.dataset, user_id),
-                                      source=str(self.state.dataset.source), user_id=user_id, start_ts=start,
-                                      end_ts=end, tags=tag_names, note=note, author=self.author)
-            except Exception:  # noqa: BLE001 - a moved trace: keep the range as given
-                case = None
-        if case is None:
-            case = new_case(source=str(getattr(self.state.dataset, "source", "") or ""), user_id=user_id,
-                            start_ts=start, end_ts=end, tags=tag_names, note=note, author=self.author)
-        if snapshot_png is not None:
-            case = replace(case, snapshot_png=bytes(snapshot_png))
-        if self._guard("Cannot save the case", self.store.add_case, case) is None:
-            return None
-        self.case_added.emit(case.id)
-        self._leave_queue()
-        self.refresh()
-        row = self.model.row_of(case.id)
-        if row >= 0:
-            self.view.selectRow(row)
-        return case
-
-    # -- queue walking -------------------------------------------------------------------------------
-    def _on_queue_combo_changed(self, _index: int) -> None:
-        qid = self.queue_combo.currentData()
-        if qid is None:
-            self._leave_queue()
-            self.refresh()
-        else:
-            self.start_queue(int(qid))
-
-    def start_queue(self, queue_id: int) -> None:
-        """Walk a persisted queue from where it was left."""
-        if self.store is None:
-            return
-        q = self._guard("Cannot open the queue", self.store.get_queue, queue_id)
-        items = self._guard("Cannot open the queue", self.store.queue_items, queue_id)
-        if q is None or items is None:
-            return
-        self.flush_note()
-        self._queue_id = queue_id
-        self._queue = items
-        self._queue_pos = min(max(q.position, 0), max(len(items) - 1, 0))
-        idx = self.queue_combo.findData(queue_id)
-        if idx >= 0 and self.queue_combo.currentIndex() != idx:
-            self.queue_combo.blockSignals(True)
-            self.queue_combo.setCurrentIndex(idx)
-            self.queue_combo.blockSignals(False)
-        self._show_queue_item()
-
-    def _leave_queue(self) -> None:
-        if self._queue_id is None:
-            return
-        self.flush_note()
-        self._queue_id = None
-        self._queue = []
-        self.queue_label.setText("")
-        self.queue_combo.blockSignals(True)
-        self.queue_combo.setCurrentIndex(0)
-        self.queue_combo.blockSignals(False)
-
-    def _show_queue_item(self) -> None:
-        if not self._queue:
-            self.queue_label.setText("queue is empty")
-            self._show_case(None)
-            return
-        item, case_id = self._queue[self._queue_pos]
-        case = None
-        if case_id is not None and self.store is not None:
-            try:
-                case = self.store.get_case(case_id)
-            except KeyError:
-                case = None
-        self.queue_label.setText(f"queue item {self._queue_pos + 1} / {len(self._queue)}")
-        self._show_case(case, queue_item=item)
-        if case is None:
-            self._current_id = None
-        row = self.model.row_of(case.id) if case else -1
-        if row >= 0:
-            self.view.selectionModel().blockSignals(True)
-            self.view.selectRow(row)
-            self.view.selectionModel().blockSignals(False)
-        self.state.select_event(item.user_id, item.event_index)
-
-    def queue_position(self) -> int:
-        return self._queue_pos
-
-    def next_item(self) -> None:
-        self._step(+1)
-
-    def previous_item(self) -> None:
-        self._step(-1)
-
-    def _step(self, delta: int) -> None:
-        if self._queue_id is not None:
-            if not self._queue:
-                return
-            pos = min(max(self._queue_pos + delta, 0), len(self._queue) - 1)
-            if pos == self._queue_pos:
-                return
-            self.flush_note()
-            self._queue_pos = pos
-            self._guard("Cannot save the queue position", self.store.set_queue_position,  # type: ignore[union-attr]
-                        self._queue_id, pos)
-            self._show_queue_item()
-            return
-        n = self.model.rowCount()
-        if n == 0:
-            return
-        cur = self.view.currentIndex().row()
-        row = 0 if cur < 0 else min(max(cur + delta, 0), n - 1)
-        self.view.selectRow(row)
-
-    # -- keyboard --------------------------------------------------------------------------------------
-    def review_action(self, event: QKeyEvent) -> Any:
-        """The review command a key stands for (see the module docstring), or None."""
-        key = event.key()
-        mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        ctrl = mods == Qt.KeyboardModifier.ControlModifier
-        if mods not in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ShiftModifier) and not ctrl:
-            return None
-        if (key in (Qt.Key.Key_J, Qt.Key.Key_BracketRight) and not ctrl) or (ctrl and key == Qt.Key.Key_Down):
-            return self.next_item
-        if (key in (Qt.Key.Key_K, Qt.Key.Key_BracketLeft) and not ctrl) or (ctrl and key == Qt.Key.Key_Up):
-            return self.previous_item
-        if ctrl:
-            return None
-        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
-            return lambda digit=int(key - Qt.Key.Key_0): self.toggle_shortcut(digit)
-        actions = {Qt.Key.Key_0: self.clear_tags, Qt.Key.Key_N: self.focus_note, Qt.Key.Key_S: self._key_severity,
-                   Qt.Key.Key_Return: self.reopen_current, Qt.Key.Key_Enter: self.reopen_current,
-                   Qt.Key.Key_O: self.reopen_current, Qt.Key.Key_Delete: self.delete_selected}
-        return actions.get(Qt.Key(key))
-
-    def handle_key(self, event: QKeyEvent) -> bool:
-        """Run the review command of this key; True when the key was one."""
-        action = self.review_action(event)
-        if action is None:
-            return False
-        action()
-        return True
-
-    def focus_note(self) -> None:
-        """Put the cursor at the end of the note (``N``)."""
-        if self.note_edit.isEnabled():
-            self.note_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            self.note_edit.moveCursor(self.note_edit.textCursor().MoveOperation.End)
-
-    def _key_severity(self) -> None:
-        if self.severity.isEnabled():
-            self.cycle_severity()
-
-    def _route_keys_of(self, widget: QWidget) -> None:
-        """Let the panel see the keys of a (non-text) child first: its review keys then win over
-        the window's shortcuts while the focus is anywhere in the panel."""
-        if not is_text_input(widget):
-            widget.installEventFilter(self)
-
-    def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 (Qt naming)
-        from PySide6.QtCore import QEvent
-
-        kind = event.type()
-        if kind == QEvent.Type.KeyPress and obj is self.note_edit:
-            if event.key() == Qt.Key.Key_Escape:
-                self.flush_note()
-                self.view.setFocus(Qt.FocusReason.ShortcutFocusReason)
-                return True
-            return False
-        if kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress) and not is_text_input(obj) \
-                and not is_text_input(QApplication.focusWidget()):
-            action = self.review_action(event)
-            if action is not None:
-                if kind == QEvent.Type.ShortcutOverride:
-                    event.accept()       # the key is ours: Qt delivers it as a KeyPress, not a shortcut
-                else:
-                    action()
-                return True
-        return super().eventFilter(obj, event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if not self.handle_key(event):
-            super().keyPressEvent(event)
 
     def _on_present_button_clicked(self) -> None:
         ids = [c.id for c in self.model.cases]
@@ -1010,32 +586,3 @@ class CasesPanel(QWidget):
             self.store.close()
             self.store = None
 
-
-def is_text_input(widget: Any) -> bool:
-    """Does typing into this widget enter text (line and text edits, spin boxes, editable combos)?"""
-    from PySide6.QtWidgets import QAbstractSpinBox, QTextEdit
-
-    if isinstance(widget, (QLineEdit, QAbstractSpinBox)):
-        return True
-    if isinstance(widget, (QPlainTextEdit, QTextEdit)):
-        return not widget.isReadOnly()
-    return isinstance(widget, QComboBox) and widget.isEditable()
-
-
-def _compare_text(case: Case) -> str:
-    """One line per field: real value against each model's answer (Yes/No, plain numbers)."""
-    lines = []
-    for f in case.fields:
-        real = case.real_values.get(f)
-        preds = [p for p in case.predictions if p.field == f]
-        parts = [f"{f}: real {value_text(f, real, 60)}"]
-        for p in preds:
-            if not p.parse_ok:
-                parts.append(f"{p.model} not parsed")
-            else:
-                shown = p.predicted_label if p.predicted_label is not None else p.predicted_value
-                parts.append(f"{p.model} {value_text(f, shown, 60)}")
-        lines.append(" · ".join(parts))
-    if case.is_range:
-        lines.append(f"{len(case.neighbours)} event(s) around the range")
-    return "\n".join(lines[:8]) + ("\n…" if len(lines) > 8 else "")
