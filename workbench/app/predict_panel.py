@@ -17,23 +17,23 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFormLayout, QHBoxLayout,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
-                               QProgressBar, QPushButton, QSizePolicy, QSpinBox, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
+                               QSizePolicy, QToolButton, QWidget)
 
-from widgets.comparison import ComparisonCell, ComparisonRow, ComparisonTable
+from widgets.comparison import ComparisonTable
 from widgets.flow import flow_widget
-from workbench import secrets
-from workbench.app.llm_fields import ExtraBodyEdit, attach_extra_body, dropped_params_note, item_extra_body
-from workbench.app.state import AppState, GhostMark, Highlight
+from workbench.app.api_keys_dialog import KNOWN_PROVIDERS, ApiKeysDialog
+from workbench.app.predict_options import PredictOptionsMixin
+from workbench.app.predict_results import MEMORY_COLOR, PredictResultsMixin, agrees
+from workbench.app.state import AppState, Highlight
 
 if TYPE_CHECKING:
     from workbench.tasks import TaskState
     from workbench.traces.traceset import TraceSet
     from workbench.simulate.baselines import BaselineStats
 
-MEMORY_COLOR = "#f0a030"
+__all__ = ["KNOWN_PROVIDERS", "MEMORY_COLOR", "ApiKeysDialog", "PredictPanel", "agrees"]
+
 BIG_USER_EVENTS = 20_000
 
 
@@ -55,112 +55,9 @@ def _executor() -> Any:
 
         _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="predict-panel")
     return _EXECUTOR
-KNOWN_PROVIDERS = ("openai", "anthropic", "gemini", "deepseek", "mistral", "openrouter", "dashscope",
-                   "groq", "together_ai", "azure", "ollama", "hosted_vllm")
 
 
-# -- API keys dialog --------------------------------------------------------------------------------
-
-class ApiKeysDialog(QDialog):
-    """Enter, replace or remove an API key per provider. Keys are never shown back."""
-
-    keys_changed = Signal()
-
-    def __init__(self, parent: QWidget | None = None, provider: str = "openai") -> None:
-        super().__init__(parent)
-        self.setWindowTitle("API keys")
-        status = secrets.backend_status()
-        self.note = QLabel(status.message)
-        self.note.setWordWrap(True)
-        if not status.persistent:
-            self.note.setStyleSheet("QLabel { background: #fff3cd; color: #7a5200; padding: 6px; "
-                                    "border: 1px solid #e0b040; }")
-        self.provider = QComboBox()
-        self.provider.setEditable(True)
-        self.provider.addItems(KNOWN_PROVIDERS)
-        self.provider.setCurrentText(provider)
-        self.key = QLineEdit()
-        self.key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key.setPlaceholderText("paste the API key")
-        self.save_button = QPushButton("Save key")
-        self.remove_button = QPushButton("Remove key")
-        close = QPushButton("Close")
-        self.listing = QLabel()
-        self.listing.setWordWrap(True)
-        form = QFormLayout()
-        form.addRow("Provider", self.provider)
-        form.addRow("API key", self.key)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        buttons.addWidget(close)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.note)
-        layout.addLayout(form)
-        layout.addWidget(self.listing)
-        layout.addLayout(buttons)
-        self.save_button.clicked.connect(self._on_save_clicked)
-        self.remove_button.clicked.connect(self._on_remove_clicked)
-        close.clicked.connect(self.accept)
-        self.provider.currentTextChanged.connect(lambda _t: self._refresh())
-        self._refresh()
-
-    def _refresh(self) -> None:
-        have = [p for p in KNOWN_PROVIDERS if secrets.has_key(p)]
-        cur = self.provider.currentText().strip().lower()
-        if cur and cur not in KNOWN_PROVIDERS and secrets.has_key(cur):
-            have.append(cur)
-        self.listing.setText("Keys set for: " + (", ".join(have) if have else "none"))
-        self.remove_button.setEnabled(bool(cur) and secrets.has_key(cur))
-
-    def _on_save_clicked(self) -> None:
-        provider = self.provider.currentText().strip()
-        key = self.key.text().strip()
-        self.key.clear()
-        if not provider or not key:
-            return
-        stored = secrets.set_key(provider, key)
-        self.listing.setText(("Saved in the keyring." if stored else "Kept in memory for this session only."))
-        self._refresh()
-        self.keys_changed.emit()
-
-    def _on_remove_clicked(self) -> None:
-        provider = self.provider.currentText().strip()
-        if provider:
-            secrets.delete_key(provider)
-        self._refresh()
-        self.keys_changed.emit()
-
-
-# -- the panel --------------------------------------------------------------------------------------
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.3f}".rstrip("0")
-    return str(value)
-
-
-def agrees(kind: str, real: Any, pred: Any) -> bool | None:
-    """Does a prediction agree with the real value? Binary: same label; continuous: within 50% of
-    the larger value (or both 0); text: same text after stripping."""
-    if pred is None:
-        return None
-    try:
-        if kind == "binary":
-            return int(pred) == int(real)
-        if kind == "continuous":
-            t, p = float(real), float(pred)
-            hi = max(abs(t), abs(p))
-            return hi == 0 or abs(t - p) / hi <= 0.5
-    except (TypeError, ValueError):
-        return None
-    return str(pred).strip() == str(real).strip()
-
-
-class PredictPanel(QWidget):
+class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
     """Pick models and baselines, see the prompt, run, compare with the real behaviour."""
 
     predictions_finished = Signal()       # a run ended with results (not after cancel)
@@ -206,99 +103,9 @@ class PredictPanel(QWidget):
 
     # -- layout ------------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.models = QListWidget()
-        self.models.setMaximumHeight(76)
-        for name, checked in (("baseline:user", True), ("baseline:population", False)):
-            self._add_model_item(name, checked)
-        self.model_edit = QLineEdit()
-        self.model_edit.setPlaceholderText("litellm model, e.g. openai/gpt-4o-mini or ollama/qwen3:8b")
-        self.add_model_button = QPushButton("Add")
-        self.extra_body = ExtraBodyEdit()   # kept on the model entry that "Add" creates
-        self.api_base = QLineEdit()
-        self.api_base.setPlaceholderText("provider default (or e.g. http://localhost:8000/v1)")
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.0, 2.0)
-        self.temperature.setSingleStep(0.1)
-        self.temperature.setValue(0.1)
-        self.memory = QComboBox()
-        self.memory.addItems(["truncate", "retrieve", "summary"])
-        self.budget = QSpinBox()
-        self.budget.setRange(4000, 128000)
-        self.budget.setSingleStep(4000)
-        self.budget.setValue(32000)
-        self.budget.setSuffix(" tokens")
-        self.lang = QComboBox()
-        self.lang.addItems(["zh", "en"])
-        self.reference = QLineEdit()
-        self.reference.setPlaceholderText("optional: a checkout of the benchmark's code, to build its own prompts")
-        self.reference.setToolTip("With a checkout of the benchmark's released code, prompts are built by its "
-                                  "own builder (memory truncate only)")
-        self.diff_button = QPushButton("Diff with benchmark…")
-        self.diff_button.setToolTip("Show our prompt beside the benchmark's for this event (needs the checkout)")
-        self.logprobs = QCheckBox("Yes/No logprobs")
-        self.predict_button = QPushButton("Predict")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.keys_button = QPushButton("API keys…")
-        self.mark_button = QPushButton("Mark case")
-        self.mark_button.setToolTip("Save this event with the real values, the predictions, the prompt and a "
-                                    "timeline snapshot as a case (Cases panel)")
-        self.mark_button.setEnabled(False)
-
-        add_row = QHBoxLayout()
-        add_row.addWidget(self.model_edit, 1)
-        add_row.addWidget(self.add_model_button)
-        form = QFormLayout()
-        form.addRow("Models", self.models)
-        form.addRow("", self._wrap(add_row))
-        form.addRow("Extra fields", self.extra_body)
-        base_row = QHBoxLayout()                 # the key of a provider is set beside its base URL
-        base_row.addWidget(self.api_base, 1)
-        base_row.addWidget(self.keys_button)
-        form.addRow("API base", self._wrap(base_row))
-        knobs_box, knobs = flow_widget(spacing=6)      # wraps onto more rows in a narrow dock
-        for label, w in (("Temp.", self.temperature), ("Memory", self.memory), ("Budget", self.budget),
-                         ("Lang", self.lang)):
-            knobs.addWidget(self._wrap(_pair(QLabel(label), w)))
-        knobs.addWidget(self.logprobs)
-        form.addRow("", knobs_box)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        ref_row = QHBoxLayout()
-        ref_row.addWidget(self.reference, 1)
-        ref_row.addWidget(self.diff_button)
-        form.addRow("Benchmark", self._wrap(ref_row))
-
-        self.prompt_toggle = QToolButton()
-        self.prompt_toggle.setText("Prompt")
-        self.prompt_toggle.setCheckable(True)
-        self.prompt_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.prompt_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.prompt_field = QComboBox()
-        self.prompt_info = QLabel()
-        self.prompt_info.setObjectName("prompt_info")
-        self.prompt_info.setWordWrap(True)              # the token/cost line wraps, never widens the dock
-        self.prompt_info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.prompt_view = QPlainTextEdit()
-        self.prompt_view.setReadOnly(True)
-        self.prompt_view.setVisible(False)
-        self.prompt_view.setMinimumHeight(160)
-        self.prompt_field.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.prompt_field.setMinimumContentsLength(10)
-        prompt_head = QHBoxLayout()
-        prompt_head.addWidget(self.prompt_toggle)
-        prompt_head.addWidget(self.prompt_field)
-        prompt_head.addStretch(1)
-
-        buttons_box, buttons = flow_widget(spacing=6)
-        buttons.addWidget(self.predict_button)
-        buttons.addWidget(self.cancel_button)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
-        self.progress.setTextVisible(True)
-        self.progress.setFixedWidth(120)
-        buttons.addWidget(self.progress)
-        buttons.addWidget(self.mark_button)
+        form = self._build_options_form()
+        prompt_head = self._build_prompt_area()
+        buttons_box = self._build_run_row()
         self.status = QLabel("Select an event to predict.")
         self.status.setWordWrap(True)
         self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
@@ -319,7 +126,54 @@ class PredictPanel(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.dialogue_note)
         layout.addWidget(self.table, 3)
+        self._connect()
 
+    def _build_prompt_area(self) -> QHBoxLayout:
+        """The collapsible prompt preview: toggle, question picker, token/cost line, the prompt."""
+        self.prompt_toggle = QToolButton()
+        self.prompt_toggle.setText("Prompt")
+        self.prompt_toggle.setCheckable(True)
+        self.prompt_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.prompt_toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.prompt_field = QComboBox()
+        self.prompt_info = QLabel()
+        self.prompt_info.setObjectName("prompt_info")
+        self.prompt_info.setWordWrap(True)              # the token/cost line wraps, never widens the dock
+        self.prompt_info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.prompt_view = QPlainTextEdit()
+        self.prompt_view.setReadOnly(True)
+        self.prompt_view.setVisible(False)
+        self.prompt_view.setMinimumHeight(160)
+        self.prompt_field.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.prompt_field.setMinimumContentsLength(10)
+        prompt_head = QHBoxLayout()
+        prompt_head.addWidget(self.prompt_toggle)
+        prompt_head.addWidget(self.prompt_field)
+        prompt_head.addStretch(1)
+        return prompt_head
+
+    def _build_run_row(self) -> QWidget:
+        """Predict, Cancel, the progress bar and Mark case, wrapping onto more rows in a narrow dock."""
+        self.predict_button = QPushButton("Predict")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.mark_button = QPushButton("Mark case")
+        self.mark_button.setToolTip("Save this event with the real values, the predictions, the prompt and a "
+                                    "timeline snapshot as a case (Cases panel)")
+        self.mark_button.setEnabled(False)
+        buttons_box, buttons = flow_widget(spacing=6)
+        buttons.addWidget(self.predict_button)
+        buttons.addWidget(self.cancel_button)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setFixedWidth(120)
+        buttons.addWidget(self.progress)
+        buttons.addWidget(self.mark_button)
+        return buttons_box
+
+    def _connect(self) -> None:
         self.add_model_button.clicked.connect(self._on_add_model_clicked)
         self.model_edit.returnPressed.connect(self._on_add_model_clicked)
         self.predict_button.clicked.connect(self._on_predict_clicked)
@@ -342,83 +196,7 @@ class PredictPanel(QWidget):
         for combo in (self.memory, self.lang):
             combo.currentIndexChanged.connect(lambda _i: self.options_changed.emit())
 
-    @staticmethod
-    def _wrap(layout) -> QWidget:
-        w = QWidget()
-        layout.setContentsMargins(0, 0, 0, 0)
-        w.setLayout(layout)
-        return w
-
-    def _add_model_item(self, name: str, checked: bool = True,
-                        extra_body: dict[str, Any] | None = None) -> None:
-        for i in range(self.models.count()):
-            if self.models.item(i).text() == name:
-                self.models.item(i).setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-                if extra_body is not None:
-                    attach_extra_body(self.models.item(i), extra_body)
-                return
-        item = QListWidgetItem(name)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        attach_extra_body(item, extra_body)
-        self.models.addItem(item)
-
-    # -- options (persisted by the window) ---------------------------------------------------------
-    def options(self) -> dict[str, Any]:
-        """The analyst's choices as plain JSON values: listed models with their ticks and extra request
-        fields, API base and the knobs. No secret is ever part of them (keys live in the keyring;
-        the settings file drops key-like fields)."""
-        return {"models": [[self.models.item(i).text(), self.models.item(i).checkState() == Qt.CheckState.Checked,
-                            item_extra_body(self.models.item(i)) or {}]
-                           for i in range(self.models.count())],
-                "api_base": self.api_base.text().strip(), "temperature": round(self.temperature.value(), 3),
-                "memory": self.memory.currentText(), "budget": self.budget.value(),
-                "lang": self.lang.currentText(), "logprobs": self.logprobs.isChecked()}
-
-    def apply_options(self, options: dict[str, Any]) -> None:
-        """Restore :meth:`options` (tolerant: a missing or malformed entry keeps the current value)."""
-        if not isinstance(options, dict):
-            return
-        models = options.get("models")
-        if isinstance(models, list):
-            entries = [(m[0].strip(), bool(m[1]), m[2] if len(m) > 2 and isinstance(m[2], dict) else None)
-                       for m in models
-                       if isinstance(m, (list, tuple)) and len(m) in (2, 3) and isinstance(m[0], str) and m[0].strip()]
-            if entries:
-                self.models.clear()
-                for name, checked, extra in entries:
-                    self._add_model_item(name, checked, extra or None)
-        if isinstance(options.get("api_base"), str):
-            self.api_base.setText(options["api_base"])
-        if isinstance(options.get("temperature"), (int, float)) and not isinstance(options["temperature"], bool):
-            self.temperature.setValue(float(options["temperature"]))
-        if isinstance(options.get("budget"), int) and not isinstance(options["budget"], bool):
-            self.budget.setValue(options["budget"])
-        for combo, name in ((self.memory, "memory"), (self.lang, "lang")):
-            idx = combo.findText(str(options.get(name, "")))
-            if idx >= 0:
-                combo.setCurrentIndex(idx)
-        if isinstance(options.get("logprobs"), bool):
-            self.logprobs.setChecked(options["logprobs"])
-
-    # -- public API --------------------------------------------------------------------------------
-    def add_model(self, name: str, checked: bool = True, extra_body: dict[str, Any] | None = None) -> None:
-        """Add (or re-tick) a model entry; ``extra_body``: its extra request fields."""
-        if name.strip():
-            self._add_model_item(name.strip(), checked, extra_body)
-            self.options_changed.emit()
-
-    def extra_body_of(self, model: str) -> dict[str, Any] | None:
-        """The extra request fields kept on ``model``'s entry."""
-        for i in range(self.models.count()):
-            if self.models.item(i).text() == model:
-                return item_extra_body(self.models.item(i))
-        return None
-
-    def checked_models(self) -> list[str]:
-        return [self.models.item(i).text() for i in range(self.models.count())
-                if self.models.item(i).checkState() == Qt.CheckState.Checked]
-
+    # -- state -------------------------------------------------------------------------------------
     def is_running(self) -> bool:
         return self._task is not None and not self._task.done()
 
@@ -491,6 +269,7 @@ class PredictPanel(QWidget):
         self.state.set_highlight(Highlight(name="memory", user_id=user, event_indices=first.history_event_indices,
                                            color=MEMORY_COLOR, label=f"memory: {first.memory}"))
         self._show_dialogue_note({})
+
 
     # -- benchmark checkout ------------------------------------------------------------------------
     def _reference(self, strict: bool = False) -> Any:
@@ -609,44 +388,6 @@ class PredictPanel(QWidget):
                 parts.append(f"{m}: cost unknown")
         return "estimated " + "; ".join(parts)
 
-    def _show_table(self, columns: list[str]) -> None:
-        self._columns = list(columns)
-        rows = [ComparisonRow(q.field, _real_text(q), tuple(ComparisonCell(pending=True) for _ in columns),
-                              q.kind) for q in self._questions]
-        self.table.set_data(columns, rows)
-
-    def _cell(self, q: Any, p: Any) -> ComparisonCell:
-        if not p.parse_ok:
-            return ComparisonCell(text="failed", tooltip=f"{p.error}\n\nraw output: {p.raw_output}", failed=True)
-        if q.kind == "binary":
-            label = "Yes" if p.predicted_label == 1 else "No"
-            value = p.predicted_value
-            text = label if value in (0.0, 1.0) else f"{label} (P(yes)={value:.2f})"
-            pred = p.predicted_label
-            key = label
-        else:
-            text, pred = _fmt(p.predicted_value), p.predicted_value
-            key = text
-        tip = f"raw output: {p.raw_output}\nmethod: {p.prediction_method}"
-        if p.model and not p.model.startswith("baseline:"):
-            cost = "cached (free)" if p.cached else ("unknown" if p.cost is None else f"${p.cost:.6f}")
-            tip += f"\ntokens: {p.prompt_tokens}+{p.completion_tokens}\ncost: {cost}"
-        return ComparisonCell(text=text, tooltip=tip, agrees=agrees(q.kind, q.true_value, pred), key=key)
-
-    def _show_dialogue_note(self, predictions: dict[str, list[Any]]) -> None:
-        q = next((q for q in self._questions if q.field == "next_user_message"), None)
-        if q is None:
-            self.dialogue_note.setVisible(False)
-            return
-        lines = [f"<b>Real next message:</b> {_html(q.true_value)}"]
-        for model, preds in predictions.items():
-            for p in preds:
-                if p.field == q.field:
-                    shown = _html(p.predicted_value) if p.parse_ok else f"<i>failed: {_html(p.error)}</i>"
-                    lines.append(f"<b>{_html(model)}:</b> {shown}")
-        self.dialogue_note.setText("<br>".join(lines))
-        self.dialogue_note.setVisible(True)
-
     # -- slots -------------------------------------------------------------------------------------
     def _on_state_selection_changed(self, _user: str, _index: int) -> None:
         self._refresh_when_shown()
@@ -669,38 +410,6 @@ class PredictPanel(QWidget):
         if self._stale:
             self.refresh()
 
-    def case_payload(self, user_id: str | None = None, event_index: int | None = None) -> dict[str, Any] | None:
-        """What "Mark case" saves: the event, its fields, every model's predictions and the prompt of
-        the first question (``CasesPanel.mark_event`` keyword arguments), or None without results
-        (or when ``user_id``/``event_index`` are given and the results are of another event)."""
-        result = self.last_result
-        if result is None or self._result_key is None:
-            return None
-        if user_id is not None and (user_id, event_index) != self._result_key:
-            return None
-        user, idx = self._result_key
-        preds = [p for ps in result.predictions.values() for p in ps]
-        fields = [q.field for q in result.questions]
-        prompt = result.prompts.get(fields[0]) if fields else None
-        payload: dict[str, Any] = {"user_id": user, "event_index": idx, "fields": fields, "predictions": preds,
-                                   "prompt": prompt if prompt is not None else ""}
-        if self._target is not None:
-            from workbench.annotate.model import dialogue_of
-
-            turns = dialogue_of(self._target)
-            if turns:
-                payload["transcript"] = turns
-        return payload
-
-    def _on_add_model_clicked(self) -> None:
-        try:
-            body = self.extra_body.value()
-        except ValueError as exc:
-            self.status.setText(f"Extra fields: {exc}")
-            return
-        self.add_model(self.model_edit.text(), extra_body=body)
-        self.model_edit.clear()
-        self._update_info()
 
     def _on_prompt_toggle_toggled(self, shown: bool) -> None:
         self.prompt_view.setVisible(shown)
@@ -709,10 +418,6 @@ class PredictPanel(QWidget):
     def _on_prompt_field_changed(self, _index: int) -> None:
         self._show_prompt()
 
-    def _on_keys_clicked(self) -> None:
-        llm = next((m for m in self.checked_models() if not m.startswith("baseline:")), "openai/x")
-        dialog = ApiKeysDialog(self, provider=secrets.provider_for_model(llm))
-        dialog.exec()
 
     def _on_cancel_clicked(self) -> None:
         self._run_id += 1                      # anything still arriving belongs to a dead run
@@ -805,75 +510,3 @@ class PredictPanel(QWidget):
             self._population = BaselineStats.from_users(ds.raw_events(u) for u in ds.user_ids())
             self._population_key = key
         return self._population
-
-    def _on_runner_prediction(self, run_id: int, p: Any) -> None:
-        if run_id != self._run_id:
-            return                               # a cancelled run: drop
-        try:
-            row = next(i for i, q in enumerate(self._questions) if q.field == p.field)
-            col = self._columns.index(p.model)
-        except (StopIteration, ValueError):
-            return
-        self.table.set_cell(row, col, self._cell(self._questions[row], p))
-        self._done += 1
-        self.progress.setValue(self._done)
-
-    def _on_runner_finished(self, result: Any, user: str, idx: int) -> None:
-        self.last_result = result
-        self._result_key = (user, idx)
-        self.mark_button.setEnabled(True)
-        self._task = None
-        self.predict_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.progress.setValue(self.progress.maximum())
-        self._prompts.update(result.prompts)
-        self._show_prompt()
-        ghosts = []
-        failures = 0
-        cost, unknown = 0.0, False
-        for model, preds in result.predictions.items():
-            for q, p in zip(result.questions, preds):
-                if not p.parse_ok:
-                    failures += 1
-                    continue
-                pred = p.predicted_label if q.kind == "binary" else p.predicted_value
-                ghosts.append(GhostMark(user_id=user, event_index=idx, model=model, field=q.field, predicted=pred,
-                                        real=q.true_value, agrees=bool(agrees(q.kind, q.true_value, pred))))
-                if not model.startswith("baseline:") and not p.cached:
-                    if p.cost is None:
-                        unknown = True
-                    else:
-                        cost += p.cost
-        # this event's predictions replace its earlier ones; other events keep theirs
-        self.state.set_ghosts([g for g in self.state.ghosts if (g.user_id, g.event_index) != (user, idx)] + ghosts)
-        self.state.set_highlight(Highlight(name="memory", user_id=user, event_indices=result.history_event_indices,
-                                           color=MEMORY_COLOR, label=f"memory: {result.memory}"))
-        self._show_dialogue_note(result.predictions)
-        msg = f"Done: {len(ghosts)} predictions"
-        if failures:
-            msg += f", {failures} failed (hover a grey cell for the reason)"
-        msg += f"; cost ${cost:.4f}" + (" + unknown" if unknown else "")
-        if result.summary_error:
-            msg += f"; summary: {result.summary_error}"
-        self.status.setText(msg + dropped_params_note())
-        self.predictions_finished.emit()
-
-
-def _pair(label: QLabel, widget: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.setSpacing(4)
-    row.addWidget(label)
-    row.addWidget(widget)
-    return row
-
-
-def _real_text(q: Any) -> str:
-    if q.kind == "binary":
-        return "Yes" if q.true_value else "No"
-    return _fmt(q.true_value)
-
-
-def _html(value: Any) -> str:
-    import html
-
-    return html.escape(str(value))
