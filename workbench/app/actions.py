@@ -73,6 +73,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     # -- Edit: case edits (tags, note, severity, delete) are undoable -------------------------------
     ActionSpec("undo", "&Undo", ("Ctrl+Z",), "undo", "Edit", attr="undo_action"),
     ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "redo", "Edit", attr="redo_action"),
+    ActionSpec("settings", "&Settings…", (), "open_settings", "Edit", separator_before=True,
+               tooltip="Annotator name (recorded with every label) and blind annotation"),
     # -- View (the docks' show/hide actions come first) ----------------------------------------------
     ActionSpec("fit_all", "Fit all (Home)", (), "fit_all", "View", separator_before=True),
     ActionSpec("zoom_selected", "Zoom to selected event", ("Z",), "zoom_to_selected", "View"),

@@ -108,11 +108,14 @@ class CaseDetail(QFrame):
             self.tag_buttons[t.name] = btn
         return list(self.tag_buttons.values())
 
-    def set_editable(self, enabled: bool) -> None:
-        """Enable or disable what edits the shown case."""
-        for w in (self.note_edit, self.severity, self.reopen_button, self.delete_button,
-                  *self.tag_buttons.values()):
-            w.setEnabled(enabled)
+    def set_editable(self, enabled: bool, *, writable: bool = True) -> None:
+        """Enable the detail (a case is shown) and, when ``writable``, what edits it; a note that
+        cannot be edited stays readable (read-only, not disabled)."""
+        self.note_edit.setEnabled(enabled)
+        self.note_edit.setReadOnly(not writable)
+        self.reopen_button.setEnabled(enabled)
+        for w in (self.severity, self.delete_button, *self.tag_buttons.values()):
+            w.setEnabled(enabled and writable)
 
     def show_labels(self, tags: Sequence[str], severity: int) -> None:
         """Check the buttons of ``tags`` and show ``severity``."""
@@ -127,9 +130,11 @@ class CaseDetail(QFrame):
         self.note_edit.setPlainText("")
         self.show_labels((), 0)
 
-    def show_case(self, case: Case) -> None:
-        """Show ``case``: title, comparison (full texts as tooltips), note, tags and severity."""
-        self.title_label.setText(f"{case.location()} · {case.scenario or '—'}")
+    def show_case(self, case: Case, *, owner: str = "") -> None:
+        """Show ``case``: title, comparison (full texts as tooltips), note, tags and severity;
+        ``owner`` names another annotator whose labels these are (shown, not edited)."""
+        by = f" · {owner}'s labels (view only)" if owner else ""
+        self.title_label.setText(f"{case.location()} · {case.scenario or '—'}{by}")
         self.compare_label.setText(compare_text(case))
         self.title_label.setToolTip(self.title_label.text())
         self.compare_label.setToolTip(self.compare_label.text())

@@ -29,6 +29,8 @@ class CaseMarkingMixin:
         if self.store is None:
             self.state.post_error("No case store", "Open a trace (or a case store) before marking cases.")
             return None
+        if self._refuse_read_only():
+            return None
         if not isinstance(prompt, str):  # a workbench.simulate.types.Prompt: keep its strategy and hash
             memory = memory or str(getattr(prompt, "memory", "") or "")
             prompt_hash = prompt_hash or str(getattr(prompt, "prompt_hash", "") or "")
@@ -93,6 +95,8 @@ class CaseMarkingMixin:
         reports them, or trace timestamp strings)."""
         if self.store is None:
             self.state.post_error("No case store", "Open a trace (or a case store) before marking cases.")
+            return None
+        if self._refuse_read_only():
             return None
         start = t0 if isinstance(t0, str) else epoch_to_trace_ts(t0)
         end = t1 if isinstance(t1, str) else epoch_to_trace_ts(t1)

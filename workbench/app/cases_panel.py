@@ -22,23 +22,25 @@ panel is closed): one short durable UPDATE each time (WAL + synchronous=FULL).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Sequence
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QSplitter, QTableView, QWidget)
+                               QSizePolicy, QSplitter, QTableView, QWidget)
 
+from workbench.annotate.agreement import annotator_of
 from workbench.annotate.model import Case
-from workbench.annotate.store import CaseStore, QueueItem, default_store_path
+from workbench.annotate.store import CaseStore, QueueItem
 from workbench.annotate.taxonomy import Tag
 from workbench.app.case_undo import DeleteCasesCommand, SetNoteCommand, SetSeverityCommand, SetTagsCommand
+from workbench.app.cases_access import CaseAccessMixin
 from workbench.app.cases_detail import CaseDetail
 from workbench.app.cases_keys import CaseKeysMixin, is_text_input
 from workbench.app.cases_marking import CaseMarkingMixin
 from workbench.app.cases_model import CASE_ID_ROLE, CasesTableModel, compare_text
 from workbench.app.cases_queue import CaseQueueMixin
+from workbench.app.settings import annotator_name
 from workbench.app.state import AppState
 
 __all__ = ["CASE_ID_ROLE", "NOTE_SAVE_DELAY_MS", "CasesPanel", "CasesTableModel", "is_text_input"]
@@ -46,7 +48,7 @@ __all__ = ["CASE_ID_ROLE", "NOTE_SAVE_DELAY_MS", "CasesPanel", "CasesTableModel"
 NOTE_SAVE_DELAY_MS = 400
 
 
-class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
+class CasesPanel(CaseAccessMixin, CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
     """List, filter, reopen, review and annotate cases. ``store`` may be given; otherwise the panel
     opens the project's store (:func:`default_store_path` of the open trace) when a dataset loads."""
 
@@ -57,15 +59,19 @@ class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
     export_requested = Signal()              # "Export…" clicked: the window opens the export dialog
     range_reopened = Signal(str, float, float)  # (user, t0, t1) epoch seconds: show this range on the timeline
 
-    def __init__(self, state: AppState, store: CaseStore | None = None, *, author: str = "",
-                 undo_stack: QUndoStack | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, store: CaseStore | None = None, *, author: str | None = None,
+                 hide_others: bool = False, undo_stack: QUndoStack | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         #: tags, note, severity and deletions, undone with Ctrl+Z (the window's Edit menu shares it)
         self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self.store: CaseStore | None = store
         self._own_store = False
-        self.author = author
+        #: who labels (None: the login name); every case the panel creates is this annotator's
+        self.author = annotator_name() if author is None else " ".join(author.split())
+        #: blind annotation: list only this annotator's cases (Edit ▸ Settings…)
+        self.hide_others = hide_others
         self._current_id: str | None = None
         self._queue_id: int | None = None
         self._queue: list[tuple[QueueItem, str | None]] = []
@@ -91,7 +97,6 @@ class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
         self.refresh()
 
     # -- UI ----------------------------------------------------------------------------------------
-    # -- UI ----------------------------------------------------------------------------------------
     def _build_ui(self) -> None:
         self.setObjectName("cases_panel")
         top = self._build_filters()
@@ -107,6 +112,8 @@ class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
         from workbench.app.panels import scroll_body
 
         layout = scroll_body(self)          # squeezed by other docks, the panel scrolls
+        layout.addWidget(self.who_label)
+        layout.addWidget(self.notice_label)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         self._set_detail_enabled(False)
@@ -115,6 +122,17 @@ class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
             self._route_keys_of(w)
 
     def _build_filters(self) -> QHBoxLayout:
+        self.who_label = QLabel("", self)
+        self.who_label.setObjectName("cases_annotator")
+        self.who_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.who_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.notice_label = QLabel("", self)
+        self.notice_label.setObjectName("cases_notice")
+        self.notice_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.notice_label.setStyleSheet("color: #b45309; font-weight: bold;")
+        self.notice_label.hide()
+        self._update_who()
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setObjectName("cases_filter")
         self.filter_edit.setPlaceholderText("Filter cases (note, user, field, model, tag)…")
@@ -192,45 +210,8 @@ class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
         self.tag_filter.blockSignals(False)
 
     def _set_detail_enabled(self, enabled: bool) -> None:
-        self.detail.set_editable(enabled)
-
-    # -- store ---------------------------------------------------------------------------------------
-    def set_store(self, store: CaseStore | None, *, owned: bool = False) -> None:
-        """Show another store (the panel closes stores it opened itself)."""
-        self.flush_note()
-        if self.store is not None and self._own_store and self.store is not store:
-            self.store.close()
-        self.store = store
-        self._own_store = owned
-        self.undo_stack.clear()          # the commands belong to the previous store
-        self._current_id = None
-        self._queue_id = None
-        self._queue = []
-        self.refresh()
-
-    def open_store(self, path: str | Path) -> bool:
-        try:
-            store = CaseStore(path)
-        except Exception as exc:  # noqa: BLE001 - StoreError and OS errors: shown, never raised into Qt
-            self.state.post_error("Cannot open the case store", str(exc))
-            return False
-        self.set_store(store, owned=True)
-        self.state.post_status(f"Cases: {store.path}")
-        return True
-
-    def _on_state_dataset_changed(self) -> None:
-        if self.store is not None and not self._own_store:
-            return  # a store given by the caller stays
-        source = getattr(self.state.dataset, "source", None)
-        self.open_store(default_store_path(source))
-
-    def _guard(self, title: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run a store call; errors go to the one error sink (the GUI never crashes on them)."""
-        try:
-            return fn(*args, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - every store error is shown, never raised into Qt
-            self.state.post_error(title, str(exc))
-            return None
+        case = self.current_case() if enabled else None
+        self.detail.set_editable(enabled, writable=self.writable and (case is None or self.is_mine(case)))
 
     # -- listing ---------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -249,6 +230,7 @@ class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
         cases = self._guard("Cannot list cases", self.store.list_cases,
                             tag=self.tag_filter.currentData(), text=self.filter_edit.text().strip() or None,
                             with_snapshots=False) or []
+        cases = self.visible_cases(cases)
         keep = self._current_id
         self.model.set_cases(cases, tags)
         self._refresh_queue_combo()
@@ -303,7 +285,7 @@ class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
                 return
             self._set_detail_enabled(True)
             if case is not None:
-                self.detail.show_case(case)
+                self.detail.show_case(case, owner="" if self.is_mine(case) else annotator_of(case))
             else:
                 assert queue_item is not None
                 self.detail.show_queue_item(queue_item)
@@ -314,21 +296,16 @@ class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
     # -- annotation ------------------------------------------------------------------------------------
     def _ensure_case(self) -> Case | None:
         """The case being annotated; in a queue, the item's case is created on the first edit."""
+        if self._refuse_read_only():
+            return None
         case = self.current_case()
+        if case is not None and not self.is_mine(case):
+            self.state.post_status(f"These are {annotator_of(case)}'s labels: mark the event (Ctrl+M) to "
+                                   "add your own")
+            return None
         if case is not None or self._queue_id is None or not self._queue:
             return case
-        item, case_id = self._queue[self._queue_pos]
-        if case_id is None:
-            case = self.mark_event(item.user_id, item.event_index, [item.field], predictions=[item.prediction()],
-                                   select=False)
-            if case is None:
-                return None
-            self._queue[self._queue_pos] = (item, case.id)
-            self._guard("Cannot update the queue", self.store.link_queue_case, self._queue_id,  # type: ignore[union-attr]
-                        self._queue_pos, case.id)
-            self._current_id = case.id
-            self.delete_button.setEnabled(True)
-        return case
+        return self._ensure_queue_case()
 
     def toggle_tag(self, name: str) -> None:
         """Add or remove one tag of the shown case (one undoable step)."""
@@ -430,11 +407,14 @@ class CasesPanel(CaseKeysMixin, CaseQueueMixin, CaseMarkingMixin, QWidget):
     def delete_selected(self, case_ids: Sequence[str] | None = None, *, ask: bool = True) -> int:
         """Delete these cases (default: the selected ones) as one undoable step; returns how many.
         With ``ask`` the analyst confirms once, however many cases are chosen."""
-        if self.store is None:
+        if self.store is None or self._refuse_read_only():
             return 0
         self.flush_note()
         ids = list(case_ids) if case_ids is not None else self.selected_case_ids()
         cases = [c for c in (self._guard("Cannot read the case", self.store.get_case, i) for i in ids) if c]
+        if any(not self.is_mine(c) for c in cases):
+            self.state.post_status("Other annotators' cases are not deleted here")
+            cases = [c for c in cases if self.is_mine(c)]
         if not cases or (ask and not self.confirm_delete(cases)):
             return 0
         self._note_timer.stop()

@@ -6,6 +6,9 @@ was left (J/K), its items' cases created on the first edit. Layer: app (Qt).
 
 from __future__ import annotations
 
+from workbench.annotate.model import Case
+from workbench.annotate.store import QueueItem
+
 
 class CaseQueueMixin:
     """Walking a persisted queue in the Cases panel."""
@@ -54,12 +57,7 @@ class CaseQueueMixin:
             self._show_case(None)
             return
         item, case_id = self._queue[self._queue_pos]
-        case = None
-        if case_id is not None and self.store is not None:
-            try:
-                case = self.store.get_case(case_id)
-            except KeyError:
-                case = None
+        case = self._queue_case(item, case_id)
         self.queue_label.setText(f"queue item {self._queue_pos + 1} / {len(self._queue)}")
         self._show_case(case, queue_item=item)
         if case is None:
@@ -70,6 +68,43 @@ class CaseQueueMixin:
             self.view.selectRow(row)
             self.view.selectionModel().blockSignals(False)
         self.state.select_event(item.user_id, item.event_index)
+
+    def _queue_case(self, item: QueueItem, case_id: str | None) -> Case | None:
+        """The annotator's case of a queue item: the linked one when it is theirs, else their own case
+        of the same event (another annotator's linked case counts as not annotated yet)."""
+        if self.store is None:
+            return None
+        case = None
+        if case_id is not None:
+            try:
+                case = self.store.get_case(case_id)
+            except KeyError:
+                case = None
+        if case is None or self.is_mine(case):
+            return case
+        mine = [c for c in self._guard("Cannot read cases", self.store.list_cases, user=item.user_id,
+                                       with_snapshots=False) or []
+                if c.event_index == item.event_index and c.author.strip() == self.author]
+        return mine[0] if mine else None
+
+    def _ensure_queue_case(self) -> Case | None:
+        """The walked item's case; created (and linked, unless the item links another annotator's
+        case) on the first edit."""
+        item, case_id = self._queue[self._queue_pos]
+        case = self._queue_case(item, case_id)
+        if case is not None:
+            return case
+        case = self.mark_event(item.user_id, item.event_index, [item.field], predictions=[item.prediction()],
+                               select=False)
+        if case is None:
+            return None
+        if case_id is None:
+            self._guard("Cannot update the queue", self.store.link_queue_case, self._queue_id,
+                        self._queue_pos, case.id)
+        self._queue[self._queue_pos] = (item, case.id)
+        self._current_id = case.id
+        self.delete_button.setEnabled(True)
+        return case
 
     def queue_position(self) -> int:
         return self._queue_pos

@@ -39,11 +39,30 @@ class Settings:
     lookback_days: float = 30.0                              # causal-chain look-back window
     reference_checkout: str = ""                             # folder of a checkout of the benchmark's code
     predict: dict[str, Any] = field(default_factory=dict)    # Predict panel: models, API base, knobs (no secrets)
+    annotator: str = ""                                      # who labels; "" = the login name (annotator_name)
+    hide_other_annotators: bool = False                      # blind annotation: only my labels while annotating
 
     def add_recent(self, path: str) -> None:
         path = str(path)
         self.recent_files = [path] + [p for p in self.recent_files if p != path]
         del self.recent_files[MAX_RECENT:]
+
+
+def login_name() -> str:
+    """The login name of the user running the app, or "" where there is none (containers)."""
+    import getpass
+
+    try:
+        return getpass.getuser().strip()
+    except Exception:  # noqa: BLE001 - getpass raises OSError/KeyError variants without a login: none
+        return ""
+
+
+def annotator_name(settings: Settings | None = None) -> str:
+    """The annotator every label the GUI writes records (tags, severity, blind picks, spans,
+    adjudications): the ``annotator`` setting, else the login name, else ``"analyst"``."""
+    name = " ".join((settings.annotator if settings is not None else "").split())
+    return name or login_name() or "analyst"
 
 
 def settings_path() -> Path:

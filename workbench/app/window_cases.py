@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QBuffer, QIODevice, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
+from workbench.app.settings import annotator_name
+
 if TYPE_CHECKING:  # types only: the heavy panels are imported when first needed
     from workbench.annotate.model import Case
     from workbench.app.annotators_dialog import AgreementDialog
@@ -31,6 +33,7 @@ if TYPE_CHECKING:  # types only: the heavy panels are imported when first needed
     from workbench.app.predict_panel import PredictPanel
     from workbench.app.presentation import PresentationWindow
     from workbench.app.rollout_panel import RolloutPanel
+    from workbench.app.settings_dialog import SettingsDialog
 
 
 class WindowCasesMixin:
@@ -107,15 +110,10 @@ class WindowCasesMixin:
         return panel
 
     def _create_cases_panel(self) -> QWidget:
-        import getpass
-
         from workbench.app.cases_panel import CasesPanel
 
-        try:
-            author = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no login name (containers): cases stay anonymous
-            author = ""
-        panel = CasesPanel(self.state, author=author, undo_stack=self.undo_stack)
+        panel = CasesPanel(self.state, author=annotator_name(self.settings),
+                           hide_others=self.settings.hide_other_annotators, undo_stack=self.undo_stack)
         panel.setObjectName("cases_panel")
         panel.range_reopened.connect(self._on_cases_range_reopened)
         panel.export_requested.connect(self.export_cases)
@@ -295,16 +293,10 @@ class WindowCasesMixin:
 
     def open_blind_test(self) -> BlindDialog | None:
         """File ▸ Blind test…: the keyboard-only blind test on a case store's items (built with
-        ``workbench blind build``); the annotator is the login name."""
-        import getpass
-
+        ``workbench blind build``); the annotator is the one of Edit ▸ Settings…."""
         from workbench.app.blind_dialog import open_blind_test
 
-        try:
-            who = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no login name (containers): a neutral annotator name
-            who = ""
-        return open_blind_test(self, who)
+        return open_blind_test(self, annotator_name(self.settings))
 
     def merge_case_stores(self) -> Job | None:
         """File ▸ Merge case stores…: several analysts' stores into a new one, on a worker."""
@@ -313,16 +305,29 @@ class WindowCasesMixin:
         return merge_case_stores(self, self.state)
 
     def open_agreement(self) -> AgreementDialog | None:
-        """File ▸ Annotator agreement…: coefficients, disagreement queue, Y/N adjudication."""
-        import getpass
-
+        """File ▸ Annotator agreement…: coefficients, disagreement queue, Y/N adjudication (decided by
+        the annotator of Edit ▸ Settings…)."""
         from workbench.app.annotators_dialog import open_agreement
 
-        try:
-            who = getpass.getuser()
-        except Exception:  # noqa: BLE001 - no login name (containers): a neutral name decides
-            who = ""
-        return open_agreement(self, who)
+        return open_agreement(self, annotator_name(self.settings))
+
+    def open_settings(self) -> SettingsDialog:
+        """Edit ▸ Settings…: the annotator name and blind annotation; saved and applied on OK."""
+        from workbench.app.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self)
+        dialog.accepted.connect(self._on_settings_accepted)
+        dialog.show()
+        self.settings_dialog = dialog
+        return dialog
+
+    def _on_settings_accepted(self) -> None:
+        self._save_settings()
+        who = annotator_name(self.settings)
+        if self.cases_panel is not None:
+            self.cases_panel.set_annotator(who, hide_others=self.settings.hide_other_annotators)
+        self.state.post_status(f"Annotator: {who}" + (" (other annotators' labels hidden)"
+                                                      if self.settings.hide_other_annotators else ""))
 
     def shutdown_panels(self) -> None:
         """Stop the panels' coroutines and close the case store (the window is closing)."""

@@ -1,0 +1,179 @@
+"""Several annotators in the Cases panel: the annotator setting, blind annotation (others' labels
+hidden), another annotator's case shown but never edited, and a store that can only be read."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from workbench.annotate.model import new_case  # noqa: E402
+from workbench.annotate.store import CaseStore  # noqa: E402
+
+
+@pytest.fixture
+def state(qapp, tmp_path):
+    from tests.annotate.conftest import raw_history
+    from workbench.app.state import AppState
+    from workbench.traces import load_traces
+
+    path = tmp_path / "trace.json"
+    data = {"user_0001": {"user_profile": "A woman, 30-40.", "action_history": raw_history()}}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    st = AppState()
+    st.set_dataset(load_traces(path))
+    return st
+
+
+def _panel(qtbot, state, store, **kwargs):
+    from workbench.app.cases_panel import CasesPanel
+
+    p = CasesPanel(state, store, **kwargs)
+    qtbot.addWidget(p)
+    p.resize(900, 600)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def test_annotator_name_setting_defaults_to_the_login_name(monkeypatch, tmp_path):
+    import getpass
+
+    from workbench.app.settings import Settings, annotator_name, load_settings, save_settings
+
+    monkeypatch.setattr(getpass, "getuser", lambda: "lee")
+    assert annotator_name(Settings()) == "lee"
+    assert annotator_name(Settings(annotator="  Carla   Z ")) == "Carla Z"
+    path = save_settings(Settings(annotator="carla", hide_other_annotators=True), tmp_path / "s.json")
+    back = load_settings(path)
+    assert (back.annotator, back.hide_other_annotators) == ("carla", True)
+
+    def no_login() -> str:
+        raise OSError("no login name")
+
+    monkeypatch.setattr(getpass, "getuser", no_login)
+    assert annotator_name(Settings()) == "analyst"
+
+
+def test_blind_annotation_lists_only_my_cases_and_others_are_never_edited(qtbot, state, tmp_path):
+    store = CaseStore(tmp_path / "team.db")
+    mine = store.add_case(new_case(source="t", user_id="user_0001", event_index=1, author="ana",
+                                   tags=["utopian-tone"]))
+    theirs = store.add_case(new_case(source="t", user_id="user_0001", event_index=1, author="bo",
+                                     tags=["other"], severity=2))
+    p = _panel(qtbot, state, store, author="ana", hide_others=True)
+    assert [c.id for c in p.model.cases] == [mine.id]
+    assert "ana" in p.who_label.text() and "hidden" in p.who_label.text()
+
+    p.set_annotator("ana", hide_others=False)
+    assert {c.id for c in p.model.cases} == {mine.id, theirs.id}
+    assert "hidden" not in p.who_label.text()
+    p.view.selectRow(p.model.row_of(theirs.id))
+    assert "bo's labels (view only)" in p.title_label.text()
+    assert not p.tag_buttons["utopian-tone"].isEnabled() and not p.severity.isEnabled()
+    assert p.note_edit.isReadOnly()
+    p.toggle_tag("utopian-tone")
+    p.cycle_severity()
+    assert p.delete_selected(ask=False) == 0
+    kept = store.get_case(theirs.id)
+    assert (kept.tags, kept.severity, kept.author) == (("other",), 2, "bo")
+
+    p.view.selectRow(p.model.row_of(mine.id))
+    assert p.tag_buttons["other"].isEnabled() and not p.note_edit.isReadOnly()
+    p.toggle_tag("other")
+    assert store.get_case(mine.id).tags == ("utopian-tone", "other")
+
+    p.set_annotator("carla")         # a new annotator's cases are recorded under that name
+    case = p.mark_event("user_0001", 2, ["live_liked"], tags=["other"])
+    assert case is not None and store.get_case(case.id).author == "carla"
+    p.shutdown()
+    store.close()
+
+
+def test_a_queue_item_linked_to_another_annotators_case_gets_my_own_case(qtbot, state, tmp_path):
+    from workbench.annotate.store import QueueItem
+
+    store = CaseStore(tmp_path / "team.db")
+    qid = store.create_queue("q", [QueueItem("user_0001", 2, "live_liked", "m", true_value=0,
+                                             predicted_value=1.0, predicted_label=1, raw_output="Yes")]).id
+    bo = store.add_case(new_case(source="t", user_id="user_0001", event_index=2, author="bo", tags=["other"]))
+    store.link_queue_case(qid, 0, bo.id)
+    p = _panel(qtbot, state, store, author="ana", hide_others=True)
+    p.start_queue(qid)
+    assert "not annotated yet" in p.title_label.text()
+    p.toggle_tag("utopian-tone")
+    own = [c for c in store.list_cases() if c.author == "ana"]
+    assert len(own) == 1 and own[0].tags == ("utopian-tone",) and own[0].event_index == 2
+    assert store.get_case(bo.id).tags == ("other",)                 # bo's labels untouched
+    assert store.queue_items(qid)[0][1] == bo.id                     # and bo's link kept
+    p.start_queue(qid)                                               # walked again: my case is found
+    assert p.current_case() is not None and p.current_case().id == own[0].id
+    p.shutdown()
+    store.close()
+
+
+def test_a_damaged_store_opens_read_only_with_one_line_and_no_writing(qtbot, state, tmp_path):
+    from tests.annotate.test_store_faults import N_CASES, _damage, _fill, _sha
+
+    db = tmp_path / "cases.db"
+    _fill(db)
+    _damage(db)
+    before = _sha(db)
+    p = _panel(qtbot, state, None, author="ana")
+    errors: list[tuple[str, str]] = []
+    state.error_posted.connect(lambda title, msg: errors.append((title, msg)))
+    assert p.open_store(db)
+    assert not errors
+    assert p.store is not None and p.store.readonly and not p.writable
+    notice = p.notice_label.text()
+    assert p.notice_label.isVisibleTo(p) and notice.startswith("Read-only: cases.db is damaged")
+    assert "case(s) could not be read" in notice and "Editing is off" in notice and "\n" not in notice
+    assert 0 < p.model.rowCount() < N_CASES
+    p.view.selectRow(0)
+    shown = p.current_case()
+    assert shown is not None and p.title_label.text().startswith(shown.location())
+    assert p.reopen_button.isEnabled() and p.note_edit.isReadOnly()
+    assert not any(b.isEnabled() for b in p.tag_buttons.values())
+    assert not p.severity.isEnabled() and not p.delete_button.isEnabled()
+    p.toggle_tag("other")
+    p.clear_tags()
+    assert p.mark_event("user_0001", 1) is None and p.mark_range("user_0001", 0.0, 60.0) is None
+    assert p.delete_selected(ask=False) == 0
+    assert not errors
+    p.shutdown()
+    assert _sha(db) == before
+
+
+def test_a_sound_store_on_read_only_media_opens_read_only(qtbot, state, tmp_path, monkeypatch):
+    import workbench.annotate.store as store_mod
+
+    db = tmp_path / "ro.db"
+    with CaseStore(db) as s:
+        s.add_case(new_case(source="t", user_id="user_0001", event_index=1, author="ana"))
+    # the media check is what a read-only mount answers (tests run as root, who may write anything)
+    monkeypatch.setattr(store_mod, "write_problem", lambda path: "it is on read-only media")
+    p = _panel(qtbot, state, None, author="ana")
+    assert p.open_store(db) and p.store.readonly and not p.store.damage
+    assert p.notice_label.text() == "Read-only: ro.db: it is on read-only media. Editing is off."
+    assert p.model.rowCount() == 1
+    p.shutdown()
+
+
+def test_settings_dialog_sets_the_annotator_of_the_cases_panel(qtbot, make_window, trace_path):
+    from tests.app.conftest import open_window
+
+    win = open_window(qtbot, make_window, trace_path, restore=False)
+    panel = win.show_dock("Cases")
+    dialog = win.open_settings()
+    dialog.annotator.setText(" carla ")
+    dialog.hide_others.setChecked(True)
+    dialog.accept()
+    assert (win.settings.annotator, win.settings.hide_other_annotators) == ("carla", True)
+    assert panel.author == "carla" and panel.hide_others
+    assert panel.who_label.text().startswith("Annotator: carla · other annotators' labels hidden")
+    win.state.select_event(win.track.user_id, 1)
+    case = win.mark_selected_event()
+    assert case is not None and panel.store.get_case(case.id).author == "carla"
+    assert win.actions_by_key["settings"].text() == "&Settings…"
