@@ -139,7 +139,7 @@ def transcript_html(turns: Iterable[TranscriptTurn | Mapping[str, Any]],
             f"<table class='{cls}' align='{align}' width='78%' cellpadding='8' cellspacing='0' "
             f"style='margin: 4px; background-color:{bg}; {border}'>"
             f"<tr><td><span style='font-size:small'>{head}</span><br>"
-            f"<span style='color:{theme['text']}; {body_style}'>{body}</span></td></tr></table>"
+            f"<span style='color:{theme['text']}; white-space:pre-wrap; {body_style}'>{body}</span></td></tr></table>"
             "<br clear='all'>"
         )
     if not rows:

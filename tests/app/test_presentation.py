@@ -1,6 +1,6 @@
 """Presentation mode made for a room: each kind of slide (event, dialogue, time range) fits
 1366x768 and 1920x1080 at its first size with nothing clipped, draws the timeline zoomed around the
-case, the whole dialogue as bubbles with markers highlighted, real against each model in large type;
+case, the whole dialogue as bubbles with the lexicons' suggestions dotted, real against each model in large type;
 F toggles full screen. One screenshot baseline per kind of slide."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import pytest
 pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QSize, Qt  # noqa: E402
+from PySide6.QtGui import QTextCharFormat  # noqa: E402
 from PySide6.QtWidgets import QLabel  # noqa: E402
 
 from tests.annotate.conftest import raw_history  # noqa: E402
@@ -126,8 +127,10 @@ def test_slides_show_values_in_words_the_whole_dialogue_and_the_prediction(show,
     text = w.dialogue.toPlainText()
     assert "turn 0:" in text and "turn 23:" in text            # the whole dialogue, not the last four turns
     assert "Could you please kindly help me" in text and "simulated" in text
-    html = w.dialogue.toHtml()
-    assert "background-color:#cdeccd" in html.replace(" ", "") or "#cdeccd" in html   # politeness marked
+    # the lexicons' politeness terms are suggested: dotted-underlined (stored spans would be solid)
+    assert any(c.quote == "kindly" and c.marker == "politeness" for c in w.marker.candidates)
+    found = w.dialogue.document().find("kindly")
+    assert found.charFormat().underlineStyle() == QTextCharFormat.UnderlineStyle.DotLine
     bar = w.dialogue.verticalScrollBar()
     assert bar.maximum() > 0 and bar.value() == bar.maximum()  # long: it scrolls, shown at the end
 

@@ -37,6 +37,11 @@ MARKER_TYPES: tuple[tuple[str, str], ...] = (
     ("other", "other"),
 )
 MARKER_KEYS = tuple(k for k, _ in MARKER_TYPES)
+#: Highlight colour of each marker type (the HTML report's stylesheet uses the same ones).
+MARKER_COLORS: dict[str, str] = {
+    "politeness": "#d0ebff", "hedging": "#fff3bf", "over-apology": "#ffd8a8", "uniform-positivity": "#d3f9d8",
+    "no-frustration": "#ffc9c9", "quiet-pivot": "#eebefa", "front-loaded": "#c5f6fa", "other": "#e5dbff",
+}
 #: Lexicon category -> the marker type its hits suggest.
 LEXICON_MARKERS = {"politeness": "politeness", "hedging": "hedging", "positive": "uniform-positivity"}
 STATUSES = ("manual", "accepted", "rejected", "candidate")

@@ -137,6 +137,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
                ("Y", "N"), where="Annotator agreement"),
     ActionSpec("cs_delete", "Delete the selected cases (asks once; Ctrl+Z undoes)", ("Delete",),
                where="Cases review"),
+    ActionSpec("tr_mark", "Mark the selected words: a menu of the marker types (1-8 pick one; also on "
+               "right-click)", ("M",), where="Transcript"),
+    ActionSpec("tr_accept", "Accept the current suggestion (dotted) and go to the next", ("A",), where="Transcript"),
+    ActionSpec("tr_reject", "Reject the current suggestion and go to the next", ("R",), where="Transcript"),
+    ActionSpec("tr_undo", "Undo / redo a mark (Edit menu; in presentation mode too)", ("Ctrl+Z", "Ctrl+Shift+Z"),
+               where="Transcript"),
     ActionSpec("pr_next", "Next case", ("→", "↓", "Space", "PgDown"), where="Presentation"),
     ActionSpec("pr_previous", "Previous case", ("←", "↑", "Backspace", "PgUp"), where="Presentation"),
     ActionSpec("pr_ends", "First / last case", ("Home", "End"), where="Presentation"),
@@ -201,7 +207,9 @@ def _add_context_actions(window: MainWindow, actions: dict[str, QAction]) -> Non
             view = views.get(name)
             if view is not None:
                 view.addAction(actions[spec.key])
-                view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+                if view.contextMenuPolicy() != Qt.ContextMenuPolicy.CustomContextMenu:
+                    # a view with its own menu (a transcript's marking menu) lists its actions there
+                    view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
 
 def _keys_text(spec: ActionSpec) -> str:

@@ -1,4 +1,5 @@
-"""Undoable case edits (tags, note, severity, delete) as ``QUndoCommand`` objects. Layer: app (Qt).
+"""Undoable case edits (tags, note, severity, delete, marked words) as ``QUndoCommand`` objects.
+Layer: app (Qt).
 
 Each command writes to the :class:`~workbench.annotate.store.CaseStore` it was made with, in
 ``redo()`` (which ``QUndoStack.push`` runs at once) and back in ``undo()``, then asks the Cases panel
@@ -14,6 +15,7 @@ from typing import Any, Protocol, Sequence
 from PySide6.QtGui import QUndoCommand
 
 from workbench.annotate.model import Case
+from workbench.annotate.spans import Span
 from workbench.annotate.store import CaseStore
 
 NOTE_MERGE_ID = 0x4E4F5445   # "NOTE": QUndoCommand.id() for mergeable note saves
@@ -128,3 +130,36 @@ class DeleteCasesCommand(_StoreCommand):
             if not self._run("Cannot restore the case", self.store.add_case, case):
                 break
         self.view.cases_restored([c.id for c in self.cases])
+
+
+class AddSpanCommand(_StoreCommand):
+    """Store a marked span (manual, or an accepted or rejected suggestion); undo removes it. When the
+    case was made for this span (``new_case``, already stored when the command is pushed), undo
+    removes that case too and redo puts it back whole."""
+
+    def __init__(self, view: CaseView, store: CaseStore, span: Span, new_case: Case | None = None) -> None:
+        verb = {"accepted": "Accept suggestion", "rejected": "Reject suggestion"}.get(span.status, "Mark words")
+        super().__init__(view, store, f"{verb}: {span.quote[:30]}")
+        self.span, self.new_case = span, new_case
+        self._case_stored = True
+        #: whether the last redo stored the span (read after push: a failed command is deleted by Qt)
+        self.stored = False
+
+    def redo(self) -> None:
+        if self.new_case is not None and not self._case_stored:
+            if not self._run("Cannot restore the case", self.store.add_case, self.new_case):
+                return
+            self._case_stored = True
+            self.view.cases_restored([self.new_case.id])
+        self.stored = self._run("Cannot mark the words", self.store.add_span, self.span)
+        if self.stored:
+            self.view.case_edited(self.span.case_id)
+
+    def undo(self) -> None:
+        if not self._run("Cannot remove the mark", self.store.delete_span, self.span.id):
+            return
+        if self.new_case is not None and self._run("Cannot remove the case", self.store.delete_case,
+                                                   self.new_case.id):
+            self._case_stored = False
+            self.view.cases_restored([])
+        self.view.case_edited(self.span.case_id)

@@ -5,7 +5,9 @@ Layer: app (Qt).
 paragraphs, products and prices in yuan, counts with thousands separators, a 万 form and a unit,
 durations in seconds and hours/minutes, booleans as yes/no, ``null`` shown as *null* and fields the
 scenario usually has but this event lacks listed as *absent* (docs/benchmark.md#data-quirks: null vs absent vs 0 vs
-""). A customer-service dialogue is shown as a chat transcript (``widgets.transcript``) under it.
+""). A customer-service dialogue is shown as a chat transcript (``widgets.transcript``) under it, where
+the annotator marks words (:mod:`workbench.app.transcript_marks`); the first mark makes the dialogue a
+case (the window's *Mark this dialogue*).
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from workbench.traces.dialogue import SPEAKERS, action_turns, event_turns
 from workbench.traces.schema import AD, LIVE, SEARCH, SERVICE, SHOP, VIDEO
 
 if TYPE_CHECKING:
+    from workbench.annotate.model import Case
     from workbench.app.navigation import UserTrack
     from workbench.app.state import AppState
+    from workbench.app.transcript_marks import MarkingHost, TranscriptMarker
 
 # -- labels and units -------------------------------------------------------------------------------
 
@@ -284,6 +288,8 @@ class InspectorPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self._track_provider = track_provider          # callable -> current UserTrack or None
+        self.marker: TranscriptMarker | None = None
+        self._make_case: Callable[[], Case | None] | None = None
         self.browser = QTextBrowser(self)
         self.browser.setOpenExternalLinks(False)
         self.browser.setObjectName("inspector_browser")
@@ -312,9 +318,19 @@ class InspectorPanel(QWidget):
             from widgets.transcript import TranscriptView
         except ImportError:  # the HTML transcript in event_html is used instead
             return None
+        from workbench.app.transcript_marks import TranscriptMarker
+
         view = TranscriptView(self)
         view.setObjectName("inspector_transcript")
+        self.marker = TranscriptMarker(view)
         return view
+
+    def set_marking(self, host: MarkingHost, make_case: Callable[[], Case | None]) -> None:
+        """Store marked words through ``host``; ``make_case`` marks the shown dialogue as a case
+        (the first mark on a dialogue that is no case yet)."""
+        self._make_case = make_case
+        if self.marker is not None:
+            self.marker.set_host(host)
 
     def _on_state_user_changed(self, *_: Any) -> None:
         self.show_event(-1)
@@ -349,8 +365,21 @@ class InspectorPanel(QWidget):
         self.splitter.show()
 
     def _set_transcript(self, turns: list[tuple[str, str]], row: dict) -> None:
-        self.transcript.set_turns([{"role": r if r in SPEAKERS else _non_speaker(r), "content": c}  # type: ignore[union-attr]
-                                   for r, c in turns])
+        from workbench.app.transcript_marks import Message, find_dialogue_case
+
+        messages = [Message(r if r in SPEAKERS else _non_speaker(r), c, f"turn:{i}") for i, (r, c) in enumerate(turns)]
+        if self.marker is None:
+            self.transcript.set_turns([{"role": m.role, "content": m.content} for m in messages])  # type: ignore[union-attr]
+            return
+        case = None
+        store = self.marker.host.store() if self.marker.host is not None else None
+        track = self._track_provider()
+        if store is not None and track is not None:
+            try:
+                case = find_dialogue_case(store, track.user_id, self.current_event)
+            except Exception as exc:  # noqa: BLE001 - a store error is shown; the dialogue still is
+                self.state.post_error("Cannot read the case store", str(exc))
+        self.marker.show(messages, case, self._make_case)
 
     def plain_text(self) -> str:
         return self.browser.toPlainText()

@@ -125,6 +125,11 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self._build_status()
         #: case edits (tags, note, severity, delete), shared with the Cases panel; Edit ▸ Undo/Redo
         self.undo_stack = QUndoStack(self)
+        from workbench.app.transcript_marks import MarkingHost
+
+        #: marked words go to the Cases panel's store with its annotator, undone on the same stack
+        self.marking_host = MarkingHost(self._cases, self)
+        self.inspector.set_marking(self.marking_host, self.mark_dialogue)
         self.actions_by_key = build_menus(self)
         self._connect_undo_actions()
         from PySide6.QtWidgets import QApplication

@@ -6,12 +6,14 @@ timeline zoomed around the case (the events around it, drawn fresh from the trac
 else from the events stored with the case; never the window's snapshot, which may hold 90 days or
 another event's ghost marks), real against each model's prediction in large type (green where the
 model agreed, red where it did not), the note and, for customer-service cases, the whole dialogue as
-chat bubbles with politeness / hedging / complaint markers highlighted (scrolling when long; the
-model's simulated next message is drawn dashed at the end).
+chat bubbles (scrolling when long; the model's simulated next message is drawn dashed at the end),
+with the annotators' marked words solid and the lexicons' suggestions dotted: words selected with
+the mouse are marked there too (:mod:`workbench.app.transcript_marks`).
 
 The window opens at a size that fits the screen it is on (1366x768 and up); :meth:`present` shows
 it full screen. Keys: Right / Down / Space / PageDown next; Left / Up / Backspace / PageUp
-previous; Home / End first / last; F toggles full screen; Escape leaves.
+previous; Home / End first / last; F toggles full screen; Escape leaves; the transcript's M (mark
+the selected words), A / R (accept / reject the suggestion) and Ctrl+Z / Ctrl+Shift+Z (undo / redo).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QKeyEvent, QPainter, QPixmap
+from PySide6.QtCore import QByteArray, QKeyCombination, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QKeyEvent, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
                                QVBoxLayout, QWidget)
 
@@ -31,8 +33,10 @@ from workbench.annotate.model import SEVERITY_NAMES, Case
 from workbench.annotate.svg import safe_color, timeline_svg
 from workbench.annotate.taxonomy import DEFAULT_TAGS, Tag
 from workbench.annotate.values import value_text
+from workbench.app.transcript_marks import MarkingHost, Message, TranscriptMarker
 
 _MISS, _HIT = "#fde2e1", "#e3f4e8"
+_CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 #: Events drawn on each side of the case when the trace is open (the report draws as many).
 AROUND = 40
 #: A user's raw events keyed by event index (``annotate.context.raw_events_for`` of the open trace).
@@ -99,13 +103,15 @@ class PresentationWindow(QWidget):
     closed = Signal()
 
     def __init__(self, cases: Sequence[Case], *, taxonomy: Sequence[Tag] = (), title: str = "",
-                 events_for: EventsFor | None = None, parent: QWidget | None = None) -> None:
+                 events_for: EventsFor | None = None, host: MarkingHost | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("presentation")
         self.setWindowTitle(title or "Cases")
         self.cases = list(cases)
         self.tags = {t.name: t for t in (taxonomy or DEFAULT_TAGS)}
         self.events_for = events_for
+        self.host = host
         self.index = 0
         self._case: Case | None = None
         self.setStyleSheet("#presentation { background: white; } #presentation QLabel { color: #212529; }")
@@ -182,6 +188,7 @@ class PresentationWindow(QWidget):
         self.dialogue.setMinimumWidth(280)
         self.dialogue.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.dialogue.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # arrow keys step the slides
+        self.marker = TranscriptMarker(self.dialogue, self.host)   # its keys come through keyPressEvent
 
         self.hint_label = self._label(11, name="slide_hint")
         self.hint_label.setText("← → step · F full screen · Esc leave")
@@ -254,19 +261,16 @@ class PresentationWindow(QWidget):
 
     def _fill_dialogue(self, case: Case) -> None:
         if not case.transcript:
+            self.marker.clear()
             self.dialogue.hide()
             return
-        from workbench.annotate.markers import find_markers
-
-        turns = [{"role": "user" if t.role == "user" else ("service" if t.role == "assistant" else t.role),
-                  "content": t.content,
-                  "spans": [(m.start, m.end, m.category) for m in find_markers(t.content)]}
-                 for t in case.transcript]
-        simulated = next(({"role": "user", "content": str(p.predicted_value), "label": p.model,
-                           "spans": [(m.start, m.end, m.category) for m in find_markers(str(p.predicted_value))]}
+        messages = [Message("user" if t.role == "user" else ("service" if t.role == "assistant" else t.role),
+                            t.content, f"turn:{i}") for i, t in enumerate(case.transcript)]
+        simulated = next((Message("user", str(p.predicted_value), f"pred:{p.model}:{p.field}", True, p.model)
                           for p in case.predictions
-                          if p.field == "next_user_message" and p.parse_ok and p.predicted_value), None)
-        self.dialogue.set_turns(turns, simulated)
+                          if p.field == "next_user_message" and p.parse_ok and isinstance(p.predicted_value, str)
+                          and p.predicted_value), None)
+        self.marker.show(messages + ([simulated] if simulated is not None else []), case)
         self.dialogue.show()
         bar = self.dialogue.verticalScrollBar()
         bar.setValue(bar.maximum())          # the turns just before the predicted message
@@ -334,7 +338,15 @@ class PresentationWindow(QWidget):
     # -- keys ------------------------------------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = event.key()
-        if key in (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Space, Qt.Key.Key_PageDown):
+        stack = self.host.undo_stack() if self.host is not None else None
+        if self.marker.handle_key(event):
+            return
+        if stack is not None and event.matches(QKeySequence.StandardKey.Undo):
+            stack.undo()                       # a mark made here (the window's Edit menu is elsewhere)
+        elif stack is not None and (event.matches(QKeySequence.StandardKey.Redo) or event.keyCombination()
+                                    == QKeyCombination(_CTRL_SHIFT, Qt.Key.Key_Z)):
+            stack.redo()
+        elif key in (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Space, Qt.Key.Key_PageDown):
             self.show_case(self.index + 1)
         elif key in (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Backspace, Qt.Key.Key_PageUp):
             self.show_case(self.index - 1)
