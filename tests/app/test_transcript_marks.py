@@ -325,3 +325,44 @@ def test_marker_colours_are_the_reports():
     css = (Path(__file__).parents[2] / "resources" / "report" / "report.css").read_text(encoding="utf-8")
     for marker, colour in MARKER_COLORS.items():
         assert re.search(rf"mark\.s-{re.escape(marker)} \{{ background: {colour}; \}}", css), marker
+
+
+def test_cases_panel_shows_a_dialogue_case_and_marks_in_it(qtbot, panel):
+    case = stored_case(panel)
+    panel.resize(800, 900)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.refresh()
+    panel.view.selectRow(panel.model.row_of(case.id))
+    view = panel.detail.transcript
+    qtbot.waitUntil(view.isVisible, timeout=3000)
+    assert "好的😀谢谢您" in view.toPlainText() and panel.marker.candidates
+    select(view, "可能")                                        # the cursor in a suggestion makes it current
+    qtbot.keyClick(view, Qt.Key.Key_A)                         # and A accepts it
+    select(view, "看看")
+    panel.marker.mark_selection("hedging")
+    assert {(s.quote, s.status) for s in panel.store.spans(case.id)} == {("看看", "manual"), ("可能", "accepted")}
+    assert char_format(view, "看看").background().color() == QColor(MARKER_COLORS["hedging"])
+    other = panel.store.add_case(new_case(source="t.json", user_id="user_0001", event_index=1))
+    panel.refresh()
+    panel.view.selectRow(panel.model.row_of(other.id))         # no dialogue: no transcript
+    qtbot.waitUntil(lambda: not view.isVisible(), timeout=3000)
+
+
+def test_suggestions_do_not_widen_the_transcript(qtbot):
+    """Formats drawn into the bubbles leave the layout as wide as the view (no horizontal scroll bar)."""
+    from widgets.transcript import TranscriptView
+    from workbench.app.transcript_marks import Message, TranscriptMarker
+
+    view = TranscriptView()
+    qtbot.addWidget(view)
+    view.resize(350, 160)
+    view.show()
+    qtbot.waitExposed(view)
+    marker = TranscriptMarker(view)
+    marker.show([Message("user", ZH, "turn:0"), Message("assistant", AGENT + " 麻烦您发一张照片好吗？", "turn:1"),
+                 Message("user", EN, "turn:2")])
+    assert len(marker.candidates) >= 3
+    marker.set_current(2)
+    qtbot.wait(20)
+    assert view.horizontalScrollBar().maximum() == 0

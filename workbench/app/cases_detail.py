@@ -1,5 +1,6 @@
-"""The Cases panel's detail area: the shown case's title, its real-against-predicted lines, the tag
-buttons, severity, note, queue and save state, and the action buttons. Layer: app (Qt).
+"""The Cases panel's detail area: the shown case's title, its real-against-predicted lines, its
+dialogue (a transcript where words are marked), the tag buttons, severity, note, queue and save
+state, and the action buttons. Layer: app (Qt).
 
 :class:`CaseDetail` only builds and shows; the panel connects its widgets' signals to the store
 actions (the panel keeps the widgets under their old names, e.g. ``panel.note_edit``).
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPus
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from widgets.flow import flow_widget
+from widgets.transcript import TranscriptView
 from workbench.annotate.model import Case
 from workbench.annotate.store import QueueItem
 from workbench.annotate.svg import safe_color
@@ -41,6 +43,9 @@ class CaseDetail(QFrame):
         self.compare_label.setTextFormat(Qt.TextFormat.PlainText)
         self.compare_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.compare_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.transcript = TranscriptView(self)          # a dialogue case's messages (the panel fills it)
+        self.transcript.setObjectName("case_transcript")
+        self.transcript.hide()
         self.tag_box, self.tag_bar = flow_widget(self, spacing=4)
         self.tag_box.setObjectName("case_tags")
         self.tag_buttons: dict[str, QToolButton] = {}
@@ -65,6 +70,7 @@ class CaseDetail(QFrame):
         dl.setContentsMargins(6, 6, 6, 6)
         dl.addWidget(self.title_label)
         dl.addWidget(self.compare_label)
+        dl.addWidget(self.transcript, 2)
         dl.addLayout(tags_row)
         dl.addWidget(self.note_edit, 1)
         dl.addLayout(status_row)

@@ -83,6 +83,10 @@ class CasesPanel(CaseAccessMixin, CaseKeysMixin, CaseQueueMixin, CaseMarkingMixi
         #: the Present… button opens presentation mode itself (set False to handle the signal instead)
         self.open_presentation_on_request = True
         self._build_ui()
+        from workbench.app.transcript_marks import MarkingHost, TranscriptMarker
+
+        #: marked words in the shown dialogue (and in presentation mode); the window shares its host
+        self.marker = TranscriptMarker(self.detail.transcript, MarkingHost(lambda: self, self))
         self._note_timer = QTimer(self)
         self._note_timer.setSingleShot(True)
         self._note_timer.setInterval(NOTE_SAVE_DELAY_MS)
@@ -279,6 +283,7 @@ class CasesPanel(CaseAccessMixin, CaseKeysMixin, CaseQueueMixin, CaseMarkingMixi
         self._loading = True
         try:
             self._current_id = case.id if case else None
+            self._show_transcript(case)
             if case is None and queue_item is None:
                 self.detail.show_nothing("No case selected" if self.store else "No case store open")
                 self._set_detail_enabled(False)
@@ -292,6 +297,13 @@ class CasesPanel(CaseAccessMixin, CaseKeysMixin, CaseQueueMixin, CaseMarkingMixi
             self.save_label.setText("")
         finally:
             self._loading = False
+
+    def _show_transcript(self, case: Case | None) -> None:
+        from workbench.app.transcript_marks import case_messages
+
+        messages = case_messages(case) if case is not None else []
+        self.marker.show(messages, case if messages else None)
+        self.detail.transcript.setVisible(bool(messages))
 
     # -- annotation ------------------------------------------------------------------------------------
     def _ensure_case(self) -> Case | None:
@@ -525,7 +537,7 @@ class CasesPanel(CaseAccessMixin, CaseKeysMixin, CaseQueueMixin, CaseMarkingMixi
             return None
         taxonomy = self._guard("Cannot read the tags", self.store.tags) or []
         self._presentation = PresentationWindow(cases, taxonomy=taxonomy, title="Cases",
-                                                events_for=self._events_for())
+                                                events_for=self._events_for(), host=self.marker.host)
         self._presentation.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self._presentation.closed.connect(self._on_presentation_closed)
         if full_screen:

@@ -33,7 +33,7 @@ from workbench.annotate.model import SEVERITY_NAMES, Case
 from workbench.annotate.svg import safe_color, timeline_svg
 from workbench.annotate.taxonomy import DEFAULT_TAGS, Tag
 from workbench.annotate.values import value_text
-from workbench.app.transcript_marks import MarkingHost, Message, TranscriptMarker
+from workbench.app.transcript_marks import MarkingHost, TranscriptMarker, case_messages
 
 _MISS, _HIT = "#fde2e1", "#e3f4e8"
 _CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -264,13 +264,7 @@ class PresentationWindow(QWidget):
             self.marker.clear()
             self.dialogue.hide()
             return
-        messages = [Message("user" if t.role == "user" else ("service" if t.role == "assistant" else t.role),
-                            t.content, f"turn:{i}") for i, t in enumerate(case.transcript)]
-        simulated = next((Message("user", str(p.predicted_value), f"pred:{p.model}:{p.field}", True, p.model)
-                          for p in case.predictions
-                          if p.field == "next_user_message" and p.parse_ok and isinstance(p.predicted_value, str)
-                          and p.predicted_value), None)
-        self.marker.show(messages + ([simulated] if simulated is not None else []), case)
+        self.marker.show(case_messages(case), case)
         self.dialogue.show()
         bar = self.dialogue.verticalScrollBar()
         bar.setValue(bar.maximum())          # the turns just before the predicted message

@@ -23,6 +23,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QTextCharFormat, QTextCursor, QTextTable
 from PySide6.QtWidgets import QMenu
 
+from widgets.transcript import THEMES
 from workbench.annotate.spans import (MARKER_COLORS, MARKER_TYPES, Span, SpanError, candidates, codepoint_to_utf16,
                                       decide, make_span, utf16_to_codepoint)
 
@@ -39,7 +40,8 @@ MARK_KEY, ACCEPT_KEY, REJECT_KEY = Qt.Key.Key_M, Qt.Key.Key_A, Qt.Key.Key_R
 _COMMAND_MODIFIERS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
                       | Qt.KeyboardModifier.MetaModifier)
 CURRENT_BACKGROUND = "#ffe3c2"     # the suggestion A/R decide, behind its dotted underline
-CANDIDATE_UNDERLINE = "#5c3d99"
+CURRENT_TEXT = "#1d1d1f"           # dark text on the light tint, in the dark theme too
+CANDIDATE_UNDERLINE = {"light": "#5c3d99", "dark": "#d0bfff"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,18 @@ def transient_case(messages: Sequence[Message]) -> Case:
                     real_values=real)
 
 
+def case_messages(case: Case) -> list[Message]:
+    """The messages of ``case`` a transcript view shows: its dialogue turns, then each model's
+    simulated next user message (drawn dashed)."""
+    out = [Message("user" if t.role == "user" else ("service" if t.role == "assistant" else t.role),
+                   t.content, f"turn:{i}") for i, t in enumerate(case.transcript)]
+    if out:
+        out += [Message("user", p.predicted_value, f"pred:{p.model}:{p.field}", True, p.model)
+                for p in case.predictions if p.field == "next_user_message" and p.parse_ok
+                and isinstance(p.predicted_value, str) and p.predicted_value]
+    return out
+
+
 def find_dialogue_case(store: CaseStore, user_id: str, event_index: int) -> Case | None:
     """The newest stored case of this user's event that keeps a transcript, or None."""
     found = [c for c in store.list_cases(user=user_id, with_snapshots=False)
@@ -111,7 +125,7 @@ class MarkingHost(QObject):
     def annotator(self) -> str:
         """Who marks: the Cases panel's annotator (its author setting)."""
         panel = self.panel()
-        return str(getattr(panel, "annotator", None) or getattr(panel, "author", "") or "") if panel else ""
+        return panel.author if panel is not None else ""
 
     def undo_stack(self) -> QUndoStack | None:
         """The undo stack the marks go on (the window's, shared with the Cases panel)."""
@@ -286,10 +300,17 @@ class TranscriptMarker(QObject):
         for cand in self.candidates:
             fmt = QTextCharFormat()
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
-            fmt.setUnderlineColor(QColor(CANDIDATE_UNDERLINE))
+            fmt.setUnderlineColor(QColor(CANDIDATE_UNDERLINE["dark" if self.view.is_dark() else "light"]))
             fmt.setToolTip(f"suggested: {dict(MARKER_TYPES)[cand.marker]} ({cand.source}) · A accept, R reject")
             self._paint(self._doc_range(cand), fmt)
         self._paint_current(True)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Lay the whole document out again: after formats change inside a table cell Qt lays out
+        only the changed lines and the table comes out a few pixels too wide (a needless scroll bar)."""
+        doc = self.view.document()
+        doc.markContentsDirty(0, doc.characterCount())
 
     def _paint(self, rng: tuple[int, int] | None, fmt: QTextCharFormat) -> None:
         if rng is None:
@@ -307,14 +328,19 @@ class TranscriptMarker(QObject):
             return
         fmt = QTextCharFormat()
         fmt.setBackground(QColor(CURRENT_BACKGROUND) if on else QColor(Qt.GlobalColor.transparent))
-        self._paint(rng, fmt)
         if on:
+            fmt.setForeground(QColor(CURRENT_TEXT))
+            self._paint(rng, fmt)
             return
+        theme = THEMES["dark" if self.view.is_dark() else "light"]
+        fmt.setForeground(QColor(theme["text"]))
+        self._paint(rng, fmt)
         for s in self.spans:
             other = self._doc_range(s) if s.target == cand.target and s.status in ("manual", "accepted") else None
             if other is not None and other[0] < rng[1] and rng[0] < other[1]:
                 solid = QTextCharFormat()
                 solid.setBackground(QColor(MARKER_COLORS.get(s.marker, "#e5dbff")))
+                solid.setForeground(QColor(theme["span_text"]))
                 self._paint((max(rng[0], other[0]), min(rng[1], other[1])), solid)
 
     def set_current(self, index: int) -> None:
@@ -324,6 +350,7 @@ class TranscriptMarker(QObject):
         self._paint_current(False)
         self.current = index
         self._paint_current(True)
+        self._relayout()
 
     # -- positions -----------------------------------------------------------------------------------
     def message_at(self, position: int) -> int:

@@ -117,6 +117,7 @@ class WindowCasesMixin:
         panel.setObjectName("cases_panel")
         panel.range_reopened.connect(self._on_cases_range_reopened)
         panel.export_requested.connect(self.export_cases)
+        panel.marker.set_host(self.marking_host)     # one host: a mark shows in every transcript of its case
         self.cases_panel = panel
         return panel
 
