@@ -6,6 +6,8 @@ Imports nothing from ``workbench``: every chart takes plain lists/arrays.
   predicted positive rate per action field), horizontal by default. Clicking a bar emits ``bar_clicked(category, series)``.
 * :class:`DistributionChart`: step histograms of several samples on shared bins (e.g. intra- and
   inter-user distance distributions, real vs simulated), with dashed lines at the means.
+* :class:`IntervalChart`: a rate per row with its interval as whiskers and a dashed reference line
+  (e.g. the blind test's detection rate per model and scenario, Wilson 95% intervals, chance at 50%).
 
 Colours follow the Okabe-Ito palette (distinguishable with colour-vision deficiency), on the app's
 dark background.
@@ -20,7 +22,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-__all__ = ["GroupedBarChart", "DistributionChart", "PALETTE"]
+__all__ = ["GroupedBarChart", "DistributionChart", "IntervalChart", "PALETTE"]
 
 BG = "#1b1d23"
 FG = "#c9ced8"
@@ -208,3 +210,54 @@ class DistributionChart(_Chart):
         self.plot.setLabel("left", "share", color=FG)
         self.plot.setXRange(lo, hi, padding=0.03)
         self.plot.setYRange(0, top * 1.1 if top > 0 else 1, padding=0)
+
+
+class IntervalChart(_Chart):
+    """One row per category down the left axis: a dot at the rate, whiskers from the interval's low to
+    its high end, the count beside it, and a dashed vertical reference line. Rates are shares (0-1),
+    drawn as percentages. ``set_data(categories, rates, lows, highs, counts=..., groups=...)``: rows of
+    one group (e.g. one model) share a colour; None rates are left empty."""
+
+    def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.categories: list[str] = []
+        self.plot.getViewBox().invertY(True)
+        self.plot.showGrid(x=True, y=False, alpha=0.12)
+
+    def set_data(self, categories: Sequence[str], rates: Sequence[float | None], lows: Sequence[float | None],
+                 highs: Sequence[float | None], *, counts: Sequence[str] = (), groups: Sequence[str] = (),
+                 reference: float = 0.5, reference_label: str = "chance (50%)", value_label: str = "") -> None:
+        self._clear()
+        self.categories = [str(c) for c in categories]
+        self._show_empty(not self.categories)
+
+        def arr(vals: Sequence[float | None]) -> np.ndarray:
+            return np.array([np.nan if v is None else float(v) for v in vals], dtype=float)
+
+        r, lo, hi = arr(rates), arr(lows), arr(highs)
+        y = np.arange(len(self.categories), dtype=float)
+        names = list(dict.fromkeys(groups)) if groups else [""]
+        for g, name in enumerate(names):
+            color = _color(g + 1)                      # PALETTE[0] is kept for "real"
+            rows = np.array([not groups or groups[i] == name for i in range(len(self.categories))], dtype=bool)
+            ok = rows & np.isfinite(r) & np.isfinite(lo) & np.isfinite(hi)
+            if ok.any():
+                self.plot.addItem(pg.ErrorBarItem(x=r[ok], y=y[ok], left=r[ok] - lo[ok], right=hi[ok] - r[ok],
+                                                  beam=0.25, pen=pg.mkPen(color, width=2)))
+                self.plot.addItem(pg.ScatterPlotItem(x=r[ok], y=y[ok], size=10, brush=pg.mkBrush(color),
+                                                     pen=pg.mkPen(BG, width=1)))
+            if name:
+                self._add_legend(name, color)
+        for i, text in enumerate(counts):
+            if i < len(self.categories) and text and np.isfinite(hi[i]):
+                label = pg.TextItem(text, color=FG, anchor=(0, 0.5))
+                label.setPos(min(hi[i] + 0.02, 0.9), y[i])
+                self.plot.addItem(label)
+        line = pg.InfiniteLine(pos=reference, angle=90, pen=pg.mkPen(FG, width=1.5, style=Qt.PenStyle.DashLine),
+                               label=reference_label, labelOpts={"position": 0.02, "color": FG, "anchors": [(0, 0), (0, 0)]})
+        self.plot.addItem(line)
+        self.plot.getAxis("left").setTicks([[(float(i), c) for i, c in enumerate(self.categories)]])
+        self.plot.getAxis("bottom").setTicks([[(v / 4, f"{25 * v}%") for v in range(5)]])
+        self.plot.setLabel("bottom", value_label, color=FG)
+        self.plot.setXRange(0.0, 1.0, padding=0.02)
+        self.plot.setYRange(-0.8, max(0.6, len(self.categories) - 0.4), padding=0)

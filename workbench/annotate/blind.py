@@ -6,6 +6,10 @@ message and the model's predicted one; for any other event, the real reactions a
 predicted reactions, written out by the same function (:func:`reactions_text`) so the wording gives
 nothing away. Which side (A or B) is real is drawn from a seeded generator and stored with the item.
 
+Items also come from predictions made one event at a time (the Predict panel):
+:func:`items_from_event_results` turns each event's questions and every model's answers into the
+run's row shape and hands them to the same :func:`build_items`.
+
 The annotator picks A or B with a confidence (1-3) and optional reasons (taxonomy tags). The
 *detection rate* is the share of picks that found the real side; 50% is chance. Its 95% interval is
 Wilson's score interval (good at small n and near 0 or 1, unlike the normal approximation).
@@ -16,8 +20,11 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from workbench.simulate.types import Prediction, Question
 
 CS_FIELD = "next_user_message"
 SIDES = ("A", "B")
@@ -128,6 +135,46 @@ def build_items(rows: Iterable[Mapping[str, Any]], model: str, n: int, *, seed: 
     if not items:
         raise BlindError(f"model {model!r} has no event with a real and a predicted answer to compare")
     return items
+
+
+def dialogue_so_far(question: Question) -> list[dict[str, str]]:
+    """The turns before a customer-service question's target turn (the one the model had to write), as
+    role/content dicts; [] for any other question. The benchmark's target is the last *qualifying*
+    user turn, so a later rating or transfer line never leaks the real message into the context."""
+    turns = question.extra.get("dialogue_candidates") or []
+    return [{"role": str(t.get("role", "")), "content": str(t.get("content", ""))} for t in turns]
+
+
+#: one predicted event: (user_id, event_index, scenario, questions, model -> predictions aligned with them)
+PredictedEvent = tuple[str, int, str, Sequence["Question"], Mapping[str, Sequence["Prediction"]]]
+
+
+def items_from_event_results(events: Iterable[PredictedEvent], *, seed: int = 0, source: str = "") -> list[BlindItem]:
+    """Items from predictions made event by event (one item per event and model that answered), built
+    by :func:`build_items` from the same rows an evaluation run writes; the order of all items is
+    drawn from ``random.Random(seed)`` and numbered from 0. BlindError when no model answered."""
+    from workbench.evaluate.rows import PredictionRow
+
+    rows: list[dict[str, Any]] = []
+    dialogues: dict[tuple[str, int], list[dict[str, str]]] = {}
+    keys: set[tuple[str, int]] = set()
+    for user, index, scenario, questions, predictions in events:
+        keys.add((user, index))
+        for q in questions:
+            if q.field == CS_FIELD:
+                dialogues[(user, index)] = dialogue_so_far(q)
+        for preds in predictions.values():
+            rows += [PredictionRow.of(user, index, scenario, -1, q, p).to_dict() for q, p in zip(questions, preds)]
+    items: list[BlindItem] = []
+    for k, model in enumerate(dict.fromkeys(str(r["model"]) for r in rows)):
+        try:
+            items += build_items(rows, model, len(keys), seed=seed + k, dialogues=dialogues, source=source)
+        except BlindError:
+            continue                      # this model answered nothing comparable: the others still count
+    if not items:
+        raise BlindError("no prediction has a real and a predicted answer to compare (run Predict first)")
+    random.Random(seed).shuffle(items)
+    return [replace(item, position=i) for i, item in enumerate(items)]
 
 
 def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:

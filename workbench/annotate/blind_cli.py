@@ -61,9 +61,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _dialogues(trace: Path, keys: set[tuple[str, int]]) -> dict[tuple[str, int], list[dict[str, str]]]:
-    """The turns before the real next user message of each customer-service event."""
+    """The turns before the real next user message (the question's target turn) of each
+    customer-service event."""
+    from workbench.annotate.blind import CS_FIELD, dialogue_so_far
     from workbench.annotate.context import raw_events_for
-    from workbench.annotate.model import dialogue_of
+    from workbench.simulate.questions import questions_for_event
     from workbench.traces import load_traces
 
     traces = load_traces(trace)
@@ -72,9 +74,9 @@ def _dialogues(trace: Path, keys: set[tuple[str, int]]) -> dict[tuple[str, int],
         events = raw_events_for(traces, user)
         for u, i in keys:
             if u == user and i in events:
-                turns = dialogue_of(events[i])
-                last_user = max((k for k, t in enumerate(turns) if t.role == "user"), default=len(turns))
-                out[(u, i)] = [t.to_dict() for t in turns[:last_user]]
+                question = next((q for q in questions_for_event(events[i]) if q.field == CS_FIELD), None)
+                if question is not None:
+                    out[(u, i)] = dialogue_so_far(question)
     return out
 
 
@@ -100,15 +102,12 @@ def _build(args: argparse.Namespace, store_cls: Any) -> int:
         except TraceError as exc:
             return _fail(str(exc))
     try:
-        items = build_items(rows, args.model, args.n, seed=args.seed, dialogues=dialogues, source=str(path))
+        items = build_items(rows, args.model, args.n, seed=args.seed, dialogues=dialogues,
+                            source=str(path.resolve()))
     except BlindError as exc:
         return _fail(f"{path}: {exc}")
     with store_cls(args.out) as store:
-        base = len(store.blind_items())
-        from dataclasses import replace
-
-        items = [replace(i, position=base + i.position) for i in items]
-        store.add_blind_items(items)
+        items = store.append_blind_items(items)
     kinds = {k: sum(i.kind == k for i in items) for k in ("message", "reactions")}
     print(f"{len(items)} blind item(s) of {args.model} into {args.out} ({kinds['message']} customer-service "
           f"message(s), {kinds['reactions']} reaction set(s)); seed {args.seed}")

@@ -32,11 +32,18 @@ class BlindMixin:
     def add_blind_items(self, items: Sequence[BlindItem]) -> None:
         """Store a session's items (in one transaction)."""
         with self._tx() as db:
-            db.executemany(f"INSERT INTO blind_items({', '.join(_ITEM_COLUMNS)}) VALUES "
-                           f"({', '.join('?' * len(_ITEM_COLUMNS))})",
-                           [(i.id, i.position, i.user_id, i.event_index, i.scenario, i.model, i.kind,
-                             dumps_json(list(i.context)), i.a_text, i.b_text, i.real_side, i.source)
-                            for i in items])
+            _insert_items(db, items)
+
+    def append_blind_items(self, items: Sequence[BlindItem]) -> list[BlindItem]:
+        """Store ``items`` after the session's existing ones (positions renumbered to follow them), in
+        one transaction; returns the items as stored."""
+        from dataclasses import replace
+
+        with self._tx() as db:
+            base = db.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM blind_items").fetchone()[0]
+            stored = [replace(i, position=base + n) for n, i in enumerate(items)]
+            _insert_items(db, stored)
+        return stored
 
     def blind_items(self) -> list[BlindItem]:
         """The store's blind items in session order."""
@@ -58,10 +65,12 @@ class BlindMixin:
         return [Pick(r[0], r[1], r[2], int(r[3]), tuple(orjson.loads(r[4])), r[5], r[6])
                 for r in self._db.execute(sql + " ORDER BY created", params).fetchall()]
 
-    def next_blind_item(self, annotator: str) -> BlindItem | None:
-        """The first item ``annotator`` has not picked yet (None when the session is done)."""
+    def next_blind_item(self, annotator: str, among: Sequence[str] | None = None) -> BlindItem | None:
+        """The first item ``annotator`` has not picked yet (only items whose id is in ``among`` when
+        given); None when the session is done."""
         done = {p.item_id for p in self.blind_picks(annotator)}
-        return next((i for i in self.blind_items() if i.id not in done), None)
+        wanted = None if among is None else set(among)
+        return next((i for i in self.blind_items() if i.id not in done and (wanted is None or i.id in wanted)), None)
 
     def record_pick(self, item: BlindItem, annotator: str, pick: str, confidence: int,
                     reasons: Sequence[str] = (), note: str = "") -> str | None:
@@ -99,3 +108,11 @@ class BlindMixin:
         db.execute(f"INSERT INTO cases({', '.join(_CASE_COLUMNS)}) VALUES ({', '.join('?' * len(row))})", row)
         db.executemany("INSERT INTO case_tags(case_id, tag) VALUES (?, ?)", [(case.id, t) for t in tags])
         return case.id
+
+
+def _insert_items(db: Any, items: Sequence[BlindItem]) -> None:
+    db.executemany(f"INSERT INTO blind_items({', '.join(_ITEM_COLUMNS)}) VALUES "
+                   f"({', '.join('?' * len(_ITEM_COLUMNS))})",
+                   [(i.id, i.position, i.user_id, i.event_index, i.scenario, i.model, i.kind,
+                     dumps_json(list(i.context)), i.a_text, i.b_text, i.real_side, i.source)
+                    for i in items])

@@ -6,13 +6,16 @@ the dialogue so far, then side A and side B. Keys: ``A``/``B`` pick the side you
 stored at once (one durable transaction), so closing or killing the window loses nothing and the
 next opening resumes at the first item not yet picked. With ``reveal="each"`` the real side is
 shown after each pick (``Enter`` again goes on); with ``reveal="end"`` only in the summary.
+Given ``among`` (item ids: the items just built from the Predict panel's predictions), only those
+items are walked. ``picked`` is emitted after each stored pick (the Evaluation panel's detection-rate
+chart follows it).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit,
                                QVBoxLayout, QWidget)
@@ -40,10 +43,15 @@ def _text_box(title: str) -> tuple[QWidget, QPlainTextEdit]:
 
 
 class BlindDialog(QDialog):
-    """Walks ``annotator`` through the unpicked items of ``store`` (a CaseStore opened for writing)."""
+    """Walks ``annotator`` through the unpicked items of ``store`` (a CaseStore opened for writing),
+    or only those whose id is in ``among``."""
 
-    def __init__(self, store: CaseStore, annotator: str, *, reveal: str = "each", parent: QWidget | None = None) -> None:
+    picked = Signal()       # a pick was stored
+
+    def __init__(self, store: CaseStore, annotator: str, *, reveal: str = "each", parent: QWidget | None = None,
+                 among: Sequence[str] | None = None) -> None:
         super().__init__(parent)
+        self.among = None if among is None else list(among)
         if reveal not in REVEAL_MODES:
             raise ValueError(f"reveal must be one of {REVEAL_MODES}, got {reveal!r}")
         self.setWindowTitle("Blind test: which one is the real user?")
@@ -85,15 +93,18 @@ class BlindDialog(QDialog):
 
     # -- flow ------------------------------------------------------------------------------------------
     def _next(self) -> None:
-        self.item = self.store.next_blind_item(self.annotator)
+        self.item = self.store.next_blind_item(self.annotator, self.among)
         self.pick, self.confidence, self.revealed = None, None, False
         for i in range(self.reasons.count()):
             self.reasons.item(i).setCheckState(Qt.CheckState.Unchecked)
         if self.item is None:
             self._finish()
             return
-        total = len(self.store.blind_items())
-        self.header.setText(f"Item {self.item.position + 1} of {total} · {self.item.scenario or 'event'} · "
+        if self.among is None:
+            number, total = self.item.position + 1, len(self.store.blind_items())
+        else:
+            number, total = self.among.index(self.item.id) + 1, len(self.among)
+        self.header.setText(f"Item {number} of {total} · {self.item.scenario or 'event'} · "
                             f"{'next user message' if self.item.kind == 'message' else 'reactions'}")
         self.context.setPlainText("\n".join(f"{t.get('role', '')}: {t.get('content', '')}" for t in self.item.context)
                                   or "(no dialogue before this event)")
@@ -121,6 +132,7 @@ class BlindDialog(QDialog):
         except Exception as exc:  # noqa: BLE001 - a store error is shown, never raised into Qt
             self.status.setText(f"Not saved: {exc}")
             return False
+        self.picked.emit()
         if self.reveal == "each":
             right = self.pick == self.item.real_side
             self.revealed = True
@@ -132,8 +144,8 @@ class BlindDialog(QDialog):
         return True
 
     def _finish(self) -> None:
-        rates = [r for r in detection_rates(self.store.blind_items(), self.store.blind_picks(self.annotator))
-                 if r.scenario == ""]
+        items = [i for i in self.store.blind_items() if self.among is None or i.id in self.among]
+        rates = [r for r in detection_rates(items, self.store.blind_picks(self.annotator)) if r.scenario == ""]
         lines = [f"{r.model}: found the real side {r.correct} of {r.picks} times ({r.rate:.0%}; 95% interval "
                  f"{r.low:.0%}-{r.high:.0%}; chance 50%)" for r in rates]
         self.header.setText("Done: every item is picked.")

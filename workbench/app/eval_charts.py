@@ -39,6 +39,7 @@ class EvalChartsMixin:
         charts.addTab(dist, "Homogenisation")
         charts.addTab(self.tone_chart, "Dialogue tone")
         charts.addTab(self.tail_chart, "Long tail")
+        charts.addTab(self._build_blind_tab(), "Blind test")
         self.chart_tabs = charts
         right = QWidget(self)
         rl = QVBoxLayout(right)

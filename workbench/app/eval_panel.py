@@ -9,7 +9,9 @@ CLI runs, started as a coroutine on the qasync loop, with a progress bar, Cancel
   side-by-side panel follow the shared state) and sets ghost marks with every model's answer for
   that event;
 * the bias plots (``widgets.metric_charts``): predicted vs real positive rate per action field,
-  intra/inter-user distance distributions, dialogue-tone shares, rare-action rates.
+  intra/inter-user distance distributions, dialogue-tone shares, rare-action rates;
+* the blind test's detection rate per model and scenario with Wilson 95% intervals and the 50%
+  chance line (:mod:`workbench.app.eval_blind`).
 
 Results of an earlier run can be opened from their folder (``predictions.jsonl`` + ``report.json``).
 """
@@ -24,6 +26,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QSplitter, QTableView, QVBoxLayout, QWidget)
 
+from workbench.app.eval_blind import EvalBlindMixin
 from workbench.app.eval_charts import EvalChartsMixin
 from workbench.app.eval_models import CasesModel, MetricMatrixModel, scenario_en
 from workbench.app.eval_run import EvalRunMixin, _first_failure
@@ -32,7 +35,7 @@ from workbench.app.state import AppState, GhostMark
 __all__ = ["CasesModel", "EvaluationPanel", "MetricMatrixModel", "_first_failure"]
 
 
-class EvaluationPanel(EvalRunMixin, EvalChartsMixin, QWidget):
+class EvaluationPanel(EvalRunMixin, EvalChartsMixin, EvalBlindMixin, QWidget):
     """Run a batch evaluation and look at its results. Construct with the shared ``AppState``."""
 
     run_started = Signal()
@@ -161,6 +164,7 @@ class EvaluationPanel(EvalRunMixin, EvalChartsMixin, QWidget):
         self.model_combo.addItems(models)
         self.model_combo.blockSignals(False)
         self._draw_charts(self.model_combo.currentText())
+        self.refresh_blind()
         self.results_shown.emit()
 
     def _on_matrix_clicked(self, index: QModelIndex) -> None:

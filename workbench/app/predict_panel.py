@@ -63,6 +63,7 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
     predictions_finished = Signal()       # a run ended with results (not after cancel)
     run_started = Signal()
     mark_case_requested = Signal()        # "Mark case" clicked: the window reads case_payload()
+    blind_test_requested = Signal()       # "Blind test these predictions…": the window reads blind_events()
     options_changed = Signal()            # models, API base or a knob changed (the window persists options())
 
     def __init__(self, state: AppState, parent: QWidget | None = None, *, cache: Any = None,
@@ -88,6 +89,7 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
         self._total = 0
         self.last_result: Any = None
         self._result_key: tuple[str, int] | None = None
+        self._blind_pool: dict[tuple[str, int], Any] = {}  # predicted events not yet in a blind test
         self._history_indices: list[int] | None = None   # the history candidates of the selected event
         self._history_rule = ""                           # which rule chose them (shown in the status)
         self.diff_dialog: Any = None
@@ -161,6 +163,9 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
         self.mark_button.setToolTip("Save this event with the real values, the predictions, the prompt and a "
                                     "timeline snapshot as a case (Cases panel)")
         self.mark_button.setEnabled(False)
+        self.blind_button = QPushButton("&Blind test these predictions…")
+        self.blind_button.setObjectName("predict_blind")
+        self.blind_button.setEnabled(False)
         buttons_box, buttons = flow_widget(spacing=6)
         buttons.addWidget(self.predict_button)
         buttons.addWidget(self.cancel_button)
@@ -171,6 +176,7 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
         self.progress.setFixedWidth(120)
         buttons.addWidget(self.progress)
         buttons.addWidget(self.mark_button)
+        buttons.addWidget(self.blind_button)
         return buttons_box
 
     def _connect(self) -> None:
@@ -180,6 +186,7 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
         self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.keys_button.clicked.connect(self._on_keys_clicked)
         self.mark_button.clicked.connect(self.mark_case_requested)
+        self.blind_button.clicked.connect(self.blind_test_requested)
         self.prompt_toggle.toggled.connect(self._on_prompt_toggle_toggled)
         self.prompt_field.currentIndexChanged.connect(self._on_prompt_field_changed)
         for w in (self.memory, self.lang):

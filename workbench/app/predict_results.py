@@ -3,7 +3,8 @@
 :class:`PredictResultsMixin` is mixed into :class:`workbench.app.predict_panel.PredictPanel`: it fills
 the comparison table as answers arrive, and when a run ends puts ghost marks on the timeline,
 highlights the history the memory strategy chose, shows the real and predicted next message of a
-dialogue and keeps the result for "Mark case" (:meth:`case_payload`).
+dialogue and keeps the result for "Mark case" (:meth:`case_payload`). Every predicted event also
+joins the pool that "Blind test these predictions…" turns into blind items (:meth:`blind_events`).
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ class PredictResultsMixin:
         self.state.set_highlight(Highlight(name="memory", user_id=user, event_indices=result.history_event_indices,
                                            color=MEMORY_COLOR, label=f"memory: {result.memory}"))
         self._show_dialogue_note(result.predictions)
+        self._pool_for_blind_test(result, user, idx)
         msg = f"Done: {len(ghosts)} predictions"
         if failures:
             msg += f", {failures} failed (hover a grey cell for the reason)"
@@ -158,6 +160,38 @@ class PredictResultsMixin:
             msg += f"; summary: {result.summary_error}"
         self.status.setText(msg + dropped_params_note())
         self.predictions_finished.emit()
+
+
+    # -- the blind test ----------------------------------------------------------------------------
+    def _pool_for_blind_test(self, result: Any, user: str, idx: int) -> None:
+        """Keep this event's questions and every model's answers for the blind test (a later run on
+        the same event adds its models, replacing a model's earlier answers)."""
+        if self._target is None:
+            return
+        from workbench.evaluate.sampling import scenario_zh
+
+        earlier = self._blind_pool.get((user, idx))
+        predictions = dict(earlier[4]) if earlier else {}
+        predictions.update(result.predictions)
+        self._blind_pool[(user, idx)] = (user, idx, scenario_zh(self._target), list(result.questions), predictions)
+        self._update_blind_button()
+
+    def _update_blind_button(self) -> None:
+        n = len(self._blind_pool)
+        self.blind_button.setEnabled(n > 0)
+        self.blind_button.setToolTip(
+            f"Which one is the real user? One A/B item per predicted event and model ({n} event(s) predicted "
+            "since the last blind test), stored in the case store; keyboard only: A/B, 1-3, Enter")
+
+    def blind_events(self) -> list[Any]:
+        """The events predicted since the last blind test, as
+        :data:`workbench.annotate.blind.PredictedEvent` tuples (oldest first)."""
+        return list(self._blind_pool.values())
+
+    def clear_blind_pool(self) -> None:
+        """Forget the pooled predictions (they are in a blind test now)."""
+        self._blind_pool.clear()
+        self._update_blind_button()
 
 
 def _real_text(q: Any) -> str:

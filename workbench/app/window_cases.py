@@ -12,6 +12,7 @@ imported on the way to the first paint. They are wired here: the predict and eva
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QBuffer, QIODevice, Qt, QTimer
@@ -87,6 +88,7 @@ class WindowCasesMixin:
         panel.setObjectName("predict_panel")
         panel.defer_when_hidden = True
         panel.mark_case_requested.connect(self._on_predict_mark_case_requested)
+        panel.blind_test_requested.connect(self.blind_test_predictions)
         panel.reference.setText(self.settings.reference_checkout)
         panel.reference.editingFinished.connect(
             lambda: setattr(self.settings, "reference_checkout", panel.reference.text().strip()))
@@ -106,7 +108,9 @@ class WindowCasesMixin:
         panel = EvaluationPanel(self.state)
         panel.setObjectName("eval_panel")
         panel.mark_case_requested.connect(self._on_eval_mark_case_requested)
+        panel.blind_store_path = self._blind_store_path
         self.eval_panel = panel
+        panel.refresh_blind()
         return panel
 
     def _create_cases_panel(self) -> QWidget:
@@ -297,7 +301,60 @@ class WindowCasesMixin:
         ``workbench blind build``); the annotator is the one of Edit ▸ Settings…."""
         from workbench.app.blind_dialog import open_blind_test
 
-        return open_blind_test(self, annotator_name(self.settings))
+        dialog = open_blind_test(self, annotator_name(self.settings))
+        if dialog is not None:
+            self._watch_blind_dialog(dialog)
+        return dialog
+
+    def blind_test_predictions(self) -> BlindDialog | None:
+        """Predict ▸ Blind test these predictions…: one item per event predicted since the last blind
+        test and per model, stored in the Cases panel's store, walked at once in the blind dialog."""
+        import random
+
+        from workbench.annotate.blind import BlindError, items_from_event_results
+        from workbench.app.blind_dialog import BlindDialog
+
+        panel, store = self.predict_panel, self._cases().store
+        if panel is None or store is None:
+            self.state.post_status("Open a trace (or a case store) first: the blind items are stored with the cases")
+            return None
+        seed = random.SystemRandom().randrange(2**31)
+        source = str(getattr(self.state.dataset, "source", "") or "")
+        try:
+            items = store.append_blind_items(items_from_event_results(panel.blind_events(), seed=seed, source=source))
+        except BlindError as exc:
+            self.state.post_error("Blind test", str(exc))
+            return None
+        except Exception as exc:  # noqa: BLE001 - a store error is shown, never raised into Qt
+            self.state.post_error("Blind test", f"{store.path}: the items could not be stored: {exc}")
+            return None
+        panel.clear_blind_pool()
+        dialog = BlindDialog(store, annotator_name(self.settings), parent=self, among=[i.id for i in items])
+        self._watch_blind_dialog(dialog)
+        dialog.show()
+        self.state.post_status(f"Blind test: {len(items)} item(s) in {store.path} (A/B order seed {seed})")
+        return dialog
+
+    def _watch_blind_dialog(self, dialog: BlindDialog) -> None:
+        """The Evaluation chart and the Cases list follow the dialog's picks (an easy pick is a case)."""
+        self.blind_dialog = dialog
+        self._blind_store = str(dialog.store.path)
+        dialog.picked.connect(self._on_blind_picked)
+        self._on_blind_picked()
+
+    def _on_blind_picked(self) -> None:
+        if self.eval_panel is not None:
+            self.eval_panel.refresh_blind()
+        if self.cases_panel is not None:
+            self.cases_panel.refresh()
+
+    def _blind_store_path(self) -> Path | None:
+        """The store the Evaluation panel's blind chart reads: the last blind session's, else the
+        Cases panel's."""
+        if getattr(self, "_blind_store", None):
+            return Path(self._blind_store)
+        store = self.cases_panel.store if self.cases_panel is not None else None
+        return Path(store.path) if store is not None else None
 
     def merge_case_stores(self) -> Job | None:
         """File ▸ Merge case stores…: several analysts' stores into a new one, on a worker."""
