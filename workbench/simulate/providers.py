@@ -153,6 +153,10 @@ def drop_notices() -> list[str]:
 
 
 def _litellm():
+    """litellm, imported and configured: key redaction in its logs, its loggers at WARNING, no
+    debug banner, and the per-call work nobody here reads switched off
+    (:mod:`workbench.simulate.litellm_tuning`)."""
+    from workbench.simulate import litellm_tuning
     from workbench.simulate.tokens import import_litellm
 
     litellm = import_litellm()
@@ -162,6 +166,7 @@ def _litellm():
         lg = logging.getLogger(name)
         if lg.level == logging.NOTSET or lg.level < logging.WARNING:
             lg.setLevel(logging.WARNING)
+    litellm_tuning.install(litellm)
     return litellm
 
 
@@ -462,20 +467,29 @@ async def predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str,
     return replace(p, **changes) if changes else p
 
 
+@lru_cache(maxsize=256)
+def context_window(model: str) -> int | None:
+    """The input context window (tokens) litellm's model map gives ``model``, looked up once per
+    model name; None when litellm does not know the model (local servers) or gives no window."""
+    litellm = _litellm()
+    try:
+        info = litellm.get_model_info(model)
+    except Exception:  # noqa: BLE001 - a model litellm does not know: its server will say
+        return None
+    window = info.get("max_input_tokens") or info.get("max_tokens")
+    return window if isinstance(window, int) and window > 0 else None
+
+
 def context_overflow(spec: ModelSpec, prompt_text: str, answer_tokens: int | None) -> str:
     """Plain words when ``prompt_text`` plus the answer cannot fit ``spec.model``'s context window as
     litellm's model map knows it; "" when it fits or the window is unknown (local servers). The exact
     count (litellm's counter for the model) is taken only when the cheap estimate comes near."""
     from workbench.simulate.tokens import approx_tokens
 
+    window = context_window(spec.model)
+    if window is None:
+        return ""
     litellm = _litellm()
-    try:
-        info = litellm.get_model_info(spec.model)
-    except Exception:  # noqa: BLE001 - a model litellm does not know: its server will say
-        return ""
-    window = info.get("max_input_tokens") or info.get("max_tokens")
-    if not isinstance(window, int) or window <= 0:
-        return ""
     room = window - (answer_tokens or 0)
     if approx_tokens(prompt_text) < 0.5 * room:
         return ""
