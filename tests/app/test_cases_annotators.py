@@ -177,3 +177,77 @@ def test_settings_dialog_sets_the_annotator_of_the_cases_panel(qtbot, make_windo
     case = win.mark_selected_event()
     assert case is not None and panel.store.get_case(case.id).author == "carla"
     assert win.actions_by_key["settings"].text() == "&Settings…"
+
+
+def _two_annotators(store: CaseStore) -> None:
+    """ana and bo on ten events: both tag 4, each alone 1, neither 4 (Cohen's kappa = AC1 = 0.6 by hand:
+    observed 0.8, chance 0.5)."""
+    pattern = [(1, 1)] * 4 + [(1, 0), (0, 1)] + [(0, 0)] * 4
+    for who, col in (("ana", 0), ("bo", 1)):
+        for i, pair in enumerate(pattern):
+            store.add_case(new_case(source="t", user_id="user_0001", event_index=i, author=who,
+                                    tags=["utopian-tone"] * pair[col]))
+
+
+def _agreement_shown(qtbot, p):
+    first = p.agreement.report
+    p.tabs.setCurrentWidget(p.agreement)
+    qtbot.waitUntil(lambda: p.agreement.report is not None and p.agreement.report is not first, timeout=30000)
+    return p.agreement
+
+
+def test_agreement_tab_coefficients_queue_and_adjudication_by_the_annotator(qtbot, state, tmp_path):
+    from PySide6.QtCore import Qt
+
+    store = CaseStore(tmp_path / "team.db")
+    _two_annotators(store)
+    p = _panel(qtbot, state, store, author="carla", hide_others=True)
+    assert p.model.rowCount() == 0                 # blind: carla has no cases of her own
+    view = _agreement_shown(qtbot, p)
+    assert view.report.annotators == ("ana", "bo")  # agreement is not blind
+    t = view.table
+    assert [t.horizontalHeaderItem(c).text() for c in range(t.columnCount())] == \
+        ["label", "Cohen's κ", "Fleiss' κ", "Krippendorff's α", "Gwet's AC1"]
+    assert t.item(0, 0).text() == "utopian-tone"
+    assert (t.item(0, 1).text(), t.item(0, 4).text()) == ("0.600 (10)", "0.600 (10)")
+    assert t.item(0, 3).text().endswith("(10)") and t.isColumnHidden(2)   # Fleiss needs three or more
+    assert "Cohen's kappa:" in view.meanings.text() and "Gwet's AC1:" in view.meanings.text()
+    assert "Fleiss" not in view.meanings.text()
+    assert view.queue.count() == 2 and view.yes_button.isEnabled()
+
+    view.queue.setFocus()
+    first = view.report
+    qtbot.keyClick(view.queue, Qt.Key.Key_N)       # the tag does not apply (N is not "focus the note" here)
+    qtbot.waitUntil(lambda: view.report is not first, timeout=30000)
+    assert not p.note_edit.hasFocus() and view.queue.count() == 1
+    assert "1 adjudication(s)" in view.summary.text() and "decided by carla" in view.status.text()
+    [adj] = store.adjudications()
+    assert (adj.item, adj.tag, adj.final, adj.decided_by) == ("user_0001 #4", "utopian-tone", 0, "carla")
+
+    store.add_case(new_case(source="t", user_id="user_0001", event_index=4, author="dee", tags=["utopian-tone"]))
+    p.tabs.setCurrentWidget(p.cases_page)
+    view = _agreement_shown(qtbot, p)               # shown again: recomputed, now three annotators
+    assert view.report.annotators == ("ana", "bo", "dee")
+    assert view.table.isColumnHidden(1) and not view.table.isColumnHidden(2)
+    assert view.table.item(0, 2).text().endswith("(10)") and "Fleiss' kappa:" in view.meanings.text()
+    p.shutdown()
+    store.close()
+
+
+def test_agreement_of_a_damaged_store_is_shown_but_not_adjudicated(qtbot, state, tmp_path):
+    from tests.annotate.test_store_faults import _damage
+
+    db = tmp_path / "team.db"
+    with CaseStore(db) as s:
+        _two_annotators(s)
+        for i in range(10, 130):                    # enough pages to damage some in the middle
+            s.add_case(new_case(source="t", user_id="user_0002", event_index=i, author="ana",
+                                prompt="p" * 3000))
+    _damage(db)
+    p = _panel(qtbot, state, None, author="carla")
+    assert p.open_store(db) and p.store.readonly
+    view = _agreement_shown(qtbot, p)
+    assert view.report.annotators == ("ana", "bo") and view.queue.count() == 2
+    assert not view.yes_button.isEnabled() and not view.adjudicate(True)
+    assert "read-only" in view.status.text()
+    p.shutdown()

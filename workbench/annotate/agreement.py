@@ -34,6 +34,22 @@ Level = Literal["nominal", "ordinal", "interval", "ratio"]
 
 UNKNOWN_ANNOTATOR = "(unknown)"
 
+#: One sentence per coefficient on what it means, for readers who are not statisticians.
+MEANINGS = {
+    "cohen_kappa": "Cohen's kappa: agreement of the two annotators beyond what chance gives (0 = chance, "
+                   "1 = perfect); it drops sharply when one label is rare.",
+    "fleiss_kappa": "Fleiss' kappa: the same idea for three or more annotators (0 = chance, 1 = perfect).",
+    "krippendorff_alpha": "Krippendorff's alpha: agreement beyond chance that also copes with annotators "
+                          "who skipped items; 0.8 or more is usually taken as reliable.",
+    "gwet_ac1": "Gwet's AC1: agreement beyond chance that stays meaningful when one label is rare, where "
+                "kappa understates how often annotators agree.",
+}
+
+
+def meaning(name: str) -> str:
+    """The one-sentence meaning of coefficient ``name`` (e.g. ``gwet_ac1``); the name when unknown."""
+    return MEANINGS.get(name, name)
+
 
 def item_key(case: Case) -> str:
     """The item a case judges: ``user_0001 #12`` for an event, ``user_0001 t0 .. t1`` for a range."""

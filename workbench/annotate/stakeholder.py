@@ -18,21 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from workbench.annotate.agreement import AgreementReport, LabelAgreement
+from workbench.annotate.agreement import AgreementReport, LabelAgreement, meaning
 from workbench.annotate.blind import BlindItem, DetectionRate, Pick, detection_rates
 from workbench.annotate.model import Case
 from workbench.annotate.svg import e
-
-_MEANING = {
-    "cohen_kappa": "Cohen's kappa: agreement of the two annotators beyond what chance gives (0 = chance, "
-                   "1 = perfect); it drops sharply when one label is rare.",
-    "fleiss_kappa": "Fleiss' kappa: the same idea for three or more annotators (0 = chance, 1 = perfect).",
-    "krippendorff_alpha": "Krippendorff's alpha: agreement beyond chance that also copes with annotators "
-                          "who skipped items; 0.8 or more is usually taken as reliable.",
-    "gwet_ac1": "Gwet's AC1: agreement beyond chance that stays meaningful when one label is rare, where "
-                "kappa understates how often annotators agree.",
-}
-
 
 @dataclass
 class StakeholderFacts:
@@ -113,7 +102,7 @@ def _agreement_html(report: AgreementReport | None) -> str:
     for c in label.coefficients:
         value = "undefined" if c.value is None else f"{c.value:.2f}"
         items.append(f"<li><b>{value}</b> ({c.items} items, {c.annotators} annotators) — "
-                     f"{e(_MEANING.get(c.name, c.name))}</li>")
+                     f"{e(meaning(c.name))}</li>")
     who = ", ".join(report.annotators)
     return (f"<h3>Do annotators agree?</h3><p>{len(report.annotators)} annotators ({e(who)}) rated "
             f"{report.shared_items} items in common; all tags pooled:</p><ul>{''.join(items)}</ul>")

@@ -69,6 +69,7 @@ class CaseAccessMixin:
         self.notice_label.setVisible(bool(notice))
         self._update_who()
         self.refresh()
+        self._sync_agreement()
 
     def open_store(self, path: str | Path) -> bool:
         """Open the store at ``path`` for writing; when it is refused (damaged, read-only), read-only
@@ -124,6 +125,20 @@ class CaseAccessMixin:
             return True
         return False
 
+    # -- agreement -----------------------------------------------------------------------------------
+    def _sync_agreement(self) -> None:
+        """Compute the Agreement tab for the store and the annotator, whenever the tab is shown (the
+        cases may have changed since) and when they change while it is shown."""
+        view = getattr(self, "agreement", None)
+        if view is None or self.tabs.currentWidget() is not view:
+            return
+        view.set_store(self.store.path if self.store is not None else None, decided_by=self.author,
+                       writable=self.writable)
+
+    def _on_adjudicated(self, item: str, tag: str, final: int, decided_by: str) -> None:
+        self.state.post_status(f"Adjudicated {item} · {tag}: {'applies' if final else 'does not apply'} "
+                               f"(decided by {decided_by})")
+
     # -- the annotator -----------------------------------------------------------------------------
     def set_annotator(self, name: str, *, hide_others: bool | None = None) -> None:
         """Label as ``name`` from now on; ``hide_others`` switches blind annotation (None: unchanged)."""
@@ -133,6 +148,7 @@ class CaseAccessMixin:
             self.hide_others = bool(hide_others)
         self._update_who()
         self.refresh()
+        self._sync_agreement()
 
     def is_mine(self, case: Case) -> bool:
         """Is ``case`` the annotator's own (or without an author)? Only those are edited here."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy,
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
@@ -76,6 +77,17 @@ class CaseDetail(QFrame):
         dl.addLayout(status_row)
         dl.addWidget(self.button_box)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt naming)
+        """Keep every wrapped row of tag buttons in sight: the tag box's minimum height follows its
+        width, so a splitter squeezes the note (or the panel scrolls) instead of the tags."""
+        super().resizeEvent(event)
+        self._fit_tags()
+
+    def _fit_tags(self) -> None:
+        need = self.tag_box.heightForWidth(self.tag_box.width()) if self.tag_box.width() > 0 else 0
+        if need > 0 and need != self.tag_box.minimumHeight():
+            self.tag_box.setMinimumHeight(need)
+
     def _build_buttons(self) -> QWidget:
         self.prev_button = QPushButton("◀ Previous", self)
         self.next_button = QPushButton("Next ▶", self)
@@ -112,6 +124,7 @@ class CaseDetail(QFrame):
                               f"border: 1px solid {color}; border-radius: 3px; padding: 2px 6px; }}")
             self.tag_bar.addWidget(btn)
             self.tag_buttons[t.name] = btn
+        self._fit_tags()
         return list(self.tag_buttons.values())
 
     def set_editable(self, enabled: bool, *, writable: bool = True) -> None:

@@ -18,6 +18,9 @@ class CaseKeysMixin:
 
     def review_action(self, event: QKeyEvent) -> Any:
         """The review command a key stands for (see the module docstring), or None."""
+        tabs = getattr(self, "tabs", None)
+        if tabs is not None and tabs.currentIndex() != 0:
+            return None           # the review keys belong to the Cases tab
         key = event.key()
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         ctrl = mods == Qt.KeyboardModifier.ControlModifier

@@ -27,13 +27,14 @@ from typing import Any, Sequence
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QSizePolicy, QSplitter, QTableView, QWidget)
+                               QSizePolicy, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from workbench.annotate.agreement import annotator_of
 from workbench.annotate.model import Case
 from workbench.annotate.store import CaseStore, QueueItem
 from workbench.annotate.taxonomy import Tag
 from workbench.app.case_undo import DeleteCasesCommand, SetNoteCommand, SetSeverityCommand, SetTagsCommand
+from workbench.app.agreement_view import AgreementView
 from workbench.app.cases_access import CaseAccessMixin
 from workbench.app.cases_detail import CaseDetail
 from workbench.app.cases_keys import CaseKeysMixin, is_text_input
@@ -115,15 +116,28 @@ class CasesPanel(CaseAccessMixin, CaseKeysMixin, CaseQueueMixin, CaseMarkingMixi
         splitter.setChildrenCollapsible(False)      # the details keep room for every line they hold
         from workbench.app.panels import scroll_body
 
+        self.cases_page = QWidget(self)
+        page = QVBoxLayout(self.cases_page)
+        page.setContentsMargins(0, 4, 0, 0)
+        page.addLayout(top)
+        page.addWidget(splitter, 1)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("cases_tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.cases_page, "Cases")
         layout = scroll_body(self)          # squeezed by other docks, the panel scrolls
         layout.addWidget(self.who_label)
         layout.addWidget(self.notice_label)
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.tabs, 1)
         self._set_detail_enabled(False)
         self.note_edit.installEventFilter(self)
         for w in (self, *self.findChildren(QWidget)):
             self._route_keys_of(w)
+        # built after the routing: the Agreement tab's keys (Y/N) are its own, not review keys
+        self.agreement = AgreementView(self)
+        self.tabs.addTab(self.agreement, "Agreement")
+        self.tabs.currentChanged.connect(lambda _i: self._sync_agreement())
+        self.agreement.adjudicated.connect(self._on_adjudicated)
 
     def _build_filters(self) -> QHBoxLayout:
         self.who_label = QLabel("", self)
