@@ -43,3 +43,77 @@ def test_first_section_of_the_exported_report(tmp_path, capsys):
     assert "predicted “yes” 100% of the time where real users did 50% (gap +50 points)" in first
     assert "2 annotators (ana, bo) rated 6 items in common" in first
     assert "Cohen&#x27;s kappa: agreement" in first and "Gwet&#x27;s AC1" in first and "(6 items, 2 annotators)" in first
+
+
+def _report(fields, mean_gap):
+    return {"biases": {"hyperactivity": {"fields": fields, "mean_gap": mean_gap}}}
+
+
+def test_run_gap_by_hand_and_its_errors(tmp_path):
+    import json
+
+    import pytest
+
+    from workbench.annotate.stakeholder import RunGapError, load_run_gap, run_gap
+
+    # like: 4 questions, real 1 yes, model 3; share: 6 questions, real 0, model 3 -> 10% against 60%
+    gap = run_gap(_report({"m": [{"field": "like", "n": 4, "real_rate": 0.25, "predicted_rate": 0.75},
+                                 {"field": "share", "n": 6, "real_rate": 0.0, "predicted_rate": 0.5}]},
+                          {"m": 0.5}), "20261202-2010")
+    [m] = gap.models
+    assert (m.questions, m.real_rate, m.predicted_rate, m.mean_field_gap) == (10, 0.1, 0.6, 0.5)
+    run = tmp_path / "run-7"
+    run.mkdir()
+    with pytest.raises(RunGapError, match=r"run-7/report.json: cannot read"):
+        load_run_gap(run)
+    (run / "report.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(RunGapError, match=r"run-7/report.json: not a JSON evaluation report"):
+        load_run_gap(run)
+    (run / "report.json").write_text(json.dumps(_report({"m": []}, {})), encoding="utf-8")
+    with pytest.raises(RunGapError, match=r"report.json: run run-7: its report has no answered yes/no question"):
+        load_run_gap(run / "report.json")
+    (run / "report.json").write_text(json.dumps(_report({"m": [{"n": 2}]}, {})), encoding="utf-8")
+    with pytest.raises(RunGapError, match="malformed biases.hyperactivity"):
+        load_run_gap(run)
+
+
+def test_report_gap_comes_from_the_linked_evaluation_run(tmp_path, capsys):
+    import orjson
+
+    from tests.app.data import write_traces
+
+    traces = write_traces(tmp_path / "traces")
+    run = tmp_path / "eval-run-42"
+    assert main(["eval", str(traces), "--model", "baseline:user", "--model", "baseline:population",
+                 "--n-per-user", "12", "--history-window", "none", "--test-window", "none", "--allow-failures", "1000", "--out", str(run)]) == 0
+    capsys.readouterr()
+    rows = [orjson.loads(line) for line in (run / "predictions.jsonl").read_bytes().splitlines() if line.strip()]
+    expected = {}
+    for model in ("baseline:user", "baseline:population"):        # recomputed from the run's own answers
+        mine = [r for r in rows if r["model"] == model and r["kind"] == "binary" and r["parse_ok"]
+                and r["predicted_label"] is not None]
+        real = sum(int(float(r["true_value"])) for r in mine) / len(mine)
+        pred = sum(int(r["predicted_label"]) for r in mine) / len(mine)
+        expected[model] = (len(mine), real, pred)
+    db = tmp_path / "s.db"
+    with CaseStore(db) as store:                                   # a case whose own predictions say otherwise
+        store.add_case(new_case(source="t.json", user_id="user_a", event_index=3, author="ana",
+                                fields=["video_liked"], real_values={"video_liked": 0},
+                                predictions=[CasePrediction("gpt-4o", "video_liked", 0.9, 1, "Yes", True)]))
+    out = tmp_path / "r.html"
+    assert main(["cases", "export", str(db), "--format", "html", "--out", str(out), "--run", str(run)]) == 0
+    first = re.search(r'<section class="stakeholder">(.*?)</section>',
+                      out.read_text(encoding="utf-8"), re.S).group(1)
+    assert "Measured by evaluation run <b>eval-run-42</b> (its report.json)" in first
+    for model, (n, real, pred) in expected.items():
+        assert (f"<b>{model}</b> engaged (answered “yes”) on {pred:.0%} of {n} yes/no questions where the real "
+                f"users did on {real:.0%} (gap {100 * (pred - real):+.0f} points") in first
+    assert "gpt-4o" not in first and "of the cases in this report" not in first
+    # without --run: the cases' own predictions, said so
+    assert main(["cases", "export", str(db), "--format", "html", "--out", str(out)]) == 0
+    first = re.search(r'<section class="stakeholder">(.*?)</section>', out.read_text(encoding="utf-8"), re.S).group(1)
+    assert "no evaluation run was given" in first and "eval-run-42" not in first
+    capsys.readouterr()
+    assert main(["cases", "export", str(db), "--format", "html", "--out", str(out), "--run", str(tmp_path)]) == 2
+    assert f"{tmp_path / 'report.json'}: cannot read the evaluation report" in capsys.readouterr().err
+    assert main(["cases", "export", str(db), "--format", "csv", "--out", str(out), "--run", str(run)]) == 2

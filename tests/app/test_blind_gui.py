@@ -126,3 +126,34 @@ def test_chart_counts_the_run_items_and_follows_new_picks(qtbot, tmp_path):
     panel.refresh_blind()
     assert _chart_rows(chart)[0] == "gpt · all" and "qwen · all" in _chart_rows(chart)
     assert "none drawn from this run" in panel.blind_label.text()
+
+
+def test_gui_export_takes_the_gap_from_the_evaluation_run_it_shows(qtbot, make_window, trace_path, tmp_path, capsys):
+    import re
+
+    from workbench.app.export_dialog import ExportDialog
+    from workbench.cli import main
+
+    run = tmp_path / "run-for-report"
+    assert main(["eval", str(trace_path), "--model", "baseline:user", "--n-per-user", "12", "--history-window",
+                 "none", "--test-window", "none", "--allow-failures", "1000", "--out", str(run)]) == 0
+    capsys.readouterr()
+    win = open_window(qtbot, make_window, trace_path, persist=False, restore=False)
+    win.select(chain_indices()[1])
+    win.mark_selected_event()
+    assert win.show_dock("Evaluation").open_results(run)
+    dialog = win.export_cases()
+    assert isinstance(dialog, ExportDialog) and dialog.run_path.text() == str(run)   # linked: the shown run
+    dialog.set_format("html")
+    out = tmp_path / "report.html"
+    dialog.path.setText(str(out))
+    with qtbot.waitSignal(dialog.exported, timeout=30000):
+        dialog.start_export()
+    first = re.search(r'<section class="stakeholder">(.*?)</section>', out.read_text(encoding="utf-8"), re.S).group(1)
+    assert "Measured by evaluation run <b>run-for-report</b>" in first and "<b>baseline:user</b> engaged" in first
+    dialog.run_path.setText(str(tmp_path / "no-such-run"))              # a bad run: said, nothing written
+    out.unlink()
+    dialog.start_export()
+    qtbot.waitUntil(lambda: dialog.job is None, timeout=30000)
+    assert "Export failed" in dialog.message.text() and "no-such-run" in dialog.message.text()
+    assert not out.exists()

@@ -4,6 +4,7 @@
                         [--field F ...] [--severity N] [--author A]
     workbench cases export DB --format jsonl|csv|parquet|html --out PATH [--pseudonymise [--salt S]]
                         [--coarsen day|hour] [--tag T] [--user U] [--model M] [--field F] [--text Q]
+                        [--run EVAL_RUN]   (html: the first section's hyper-activity from that run)
     workbench cases list DB [--json] [filters]
     workbench cases queue DB --predictions predictions.jsonl --model M --field F [--name N]
     workbench cases tags DB
@@ -64,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     exp.add_argument("--coarsen", choices=("day", "hour"), default=None,
                      help="cut every timestamp in the export to the hour or the day")
     exp.add_argument("--title", default="Annotated cases", help="report title (html)")
+    exp.add_argument("--run", type=Path, default=None,
+                     help="evaluation run folder (or its report.json) whose hyper-activity measure the "
+                          "report's first section shows (html; default: the cases' own predictions)")
     filters(exp)
 
     lst = sub.add_parser("list", help="list cases", description="List the cases of a store.")
@@ -195,6 +199,8 @@ def _export(args: argparse.Namespace, store: CaseStore) -> int:
 
     if args.salt and not args.pseudonymise:
         return _fail("--salt only makes sense with --pseudonymise")
+    if args.run is not None and args.format != "html":
+        return _fail("--run only makes sense with --format html (it feeds the report's first section)")
     cases = store.list_cases(**_filters(args, store))
     models = {m for c in cases for m in c.models}
     redactor = Redactor(pseudonymise=args.pseudonymise, salt=args.salt, coarsen=args.coarsen,
@@ -219,9 +225,13 @@ def _export(args: argparse.Namespace, store: CaseStore) -> int:
     stakeholder = None
     if args.format == "html":
         from workbench.annotate.agreement import agreement
-        from workbench.annotate.stakeholder import stakeholder_facts
+        from workbench.annotate.stakeholder import RunGapError, load_run_gap, stakeholder_facts
 
-        stakeholder = stakeholder_facts(store.blind_items(), store.blind_picks(), agreement(cases))
+        try:
+            gap = load_run_gap(args.run) if args.run is not None else None
+        except RunGapError as exc:
+            return _fail(str(exc))
+        stakeholder = stakeholder_facts(store.blind_items(), store.blind_picks(), agreement(cases), gap)
     try:
         out = export_cases(cases, args.format, args.out, redactor=redactor, title=args.title,
                            taxonomy=store.tags(), traces=traces, spans=spans, stakeholder=stakeholder)

@@ -7,6 +7,11 @@ itself, :func:`workbench.annotate.export.export_cases`, runs on a worker while a
 dialog then says what was written and offers *Open report* (the HTML in the default browser) or
 *Open folder*. Errors (an unwritable folder, a redaction problem) are shown in the dialog, naming the
 file; nothing is half-written (the export writes a temporary file and renames it).
+
+The HTML report opens with its one-minute section (:mod:`workbench.annotate.stakeholder`): the store's
+blind test, the annotators' agreement and the hyper-activity gap, taken from the evaluation run named
+in *Hyper-activity from* (pre-filled with the run the Evaluation panel shows; empty: the cases' own
+predictions).
 """
 
 from __future__ import annotations
@@ -27,12 +32,20 @@ SCOPES = ("all", "listed", "selected")
 
 
 def _export_job(task: Any, cases: list, fmt: str, out: str, pseudonymise: bool, coarsen: str | None,
-                taxonomy: list, dataset: Any) -> Path:
-    """Worker: redact and write ``cases`` (the trace, when open, fills in missing context)."""
+                taxonomy: list, dataset: Any, blind: tuple[list, list] = ([], []), run: str = "") -> Path:
+    """Worker: redact and write ``cases`` (the trace, when open, fills in missing context); an HTML
+    report gets the one-minute section from ``blind`` (the store's items and picks) and ``run``."""
     from workbench.annotate.export import export_cases
     from workbench.annotate.redact import Redactor, known_secrets
 
     task.progress(0, 0, f"Exporting {len(cases)} case(s)…")
+    stakeholder = None
+    if fmt == "html":
+        from workbench.annotate.agreement import agreement
+        from workbench.annotate.stakeholder import load_run_gap, stakeholder_facts
+
+        gap = load_run_gap(run) if run else None       # RunGapError: shown in the dialog, nothing written
+        stakeholder = stakeholder_facts(blind[0], blind[1], agreement(cases), gap)
     redactor = Redactor(pseudonymise=pseudonymise, coarsen=coarsen,
                         secrets=known_secrets({m for c in cases for m in c.models}))
     source = str(getattr(dataset, "source", "") or "")
@@ -40,7 +53,8 @@ def _export_job(task: Any, cases: list, fmt: str, out: str, pseudonymise: bool, 
     def traces(case_source: str) -> Any:
         return dataset if dataset is not None and case_source == source else None
 
-    return export_cases(cases, fmt, out, redactor=redactor, taxonomy=taxonomy, traces=traces)
+    return export_cases(cases, fmt, out, redactor=redactor, taxonomy=taxonomy, traces=traces,
+                        stakeholder=stakeholder)
 
 
 class ExportDialog(QDialog):
@@ -48,7 +62,7 @@ class ExportDialog(QDialog):
 
     exported = Signal(str)          # the path written
 
-    def __init__(self, cases_panel: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, cases_panel: Any, parent: QWidget | None = None, *, run_dir: Path | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export cases")
         self.setObjectName("export_dialog")
@@ -89,6 +103,7 @@ class ExportDialog(QDialog):
         form.addRow("", self.pseudonymise)
         form.addRow("Times", self.coarsen)
         form.addRow("Save as", self._wrap(path_row))
+        form.addRow("Hyper-activity from", self._build_run_row(run_dir))
         self.progress = QProgressBar()
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
@@ -116,6 +131,24 @@ class ExportDialog(QDialog):
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         self.resize(560, 0)
+
+    def _build_run_row(self, run_dir: Path | None) -> QWidget:
+        self.run_path = QLineEdit(str(run_dir) if run_dir is not None else "")
+        self.run_path.setObjectName("export_run")
+        self.run_path.setPlaceholderText("an evaluation run folder (empty: the cases' own predictions)")
+        self.run_path.setToolTip("The HTML report's first section shows this run's hyper-activity measure "
+                                 "(report.json: real engagement rate against each model's) and names the run")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_run_browse_clicked)
+        row = QHBoxLayout()
+        row.addWidget(self.run_path, 1)
+        row.addWidget(browse)
+        return self._wrap(row)
+
+    def _on_run_browse_clicked(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Evaluation run", self.run_path.text())
+        if folder:
+            self.run_path.setText(folder)
 
     @staticmethod
     def _wrap(layout: Any) -> QWidget:
@@ -174,7 +207,9 @@ class ExportDialog(QDialog):
             return None
         try:
             cases = self.chosen_cases()
-            taxonomy = self.panel.store.tags() if self.panel.store is not None else []
+            store = self.panel.store
+            taxonomy = store.tags() if store is not None else []
+            blind = (store.blind_items(), store.blind_picks()) if store is not None else ([], [])
         except Exception as exc:  # noqa: BLE001 - a store error is shown, never raised into Qt
             self.message.setText(f"Cannot read the cases: {exc}")
             return None
@@ -189,7 +224,8 @@ class ExportDialog(QDialog):
         count = len(cases)
         self.job = run_in_thread(_export_job, cases, self.format.currentData(), out,
                                  self.pseudonymise.isChecked(), self.coarsen.currentData(), taxonomy,
-                                 self.panel.state.dataset, on_done=lambda path: self._on_done(path, count),
+                                 self.panel.state.dataset, blind, self.run_path.text().strip(),
+                                 on_done=lambda path: self._on_done(path, count),
                                  on_error=self._on_failed, title="Exporting cases")
         return self.job
 

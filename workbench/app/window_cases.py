@@ -282,7 +282,8 @@ class WindowCasesMixin:
         if panel.store is None:
             self.state.post_status("Open a trace (or a case store) before exporting cases")
             return None
-        dialog = ExportDialog(panel, self)
+        run = self.eval_panel.out_dir if self.eval_panel is not None and self.eval_panel.report else None
+        dialog = ExportDialog(panel, self, run_dir=run)
         dialog.exported.connect(lambda path: self.state.post_status(f"Cases exported to {path}"))
         dialog.show()
         self.export_dialog = dialog
