@@ -251,3 +251,22 @@ def test_agreement_of_a_damaged_store_is_shown_but_not_adjudicated(qtbot, state,
     assert not view.yes_button.isEnabled() and not view.adjudicate(True)
     assert "read-only" in view.status.text()
     p.shutdown()
+
+
+def test_blind_annotation_hides_other_annotators_marked_words(qtbot, state, tmp_path):
+    from workbench.annotate.spans import make_span
+
+    store = CaseStore(tmp_path / "team.db")
+    case = store.add_case(new_case(source="t", user_id="user_0001", event_index=3, author="ana",
+                                   transcript=[{"role": "user", "content": "非常感谢 thank you so much"}]))
+    store.add_span(make_span(case, "turn:0", 0, 4, "politeness", annotator="ana"))
+    store.add_span(make_span(case, "turn:0", 5, 14, "politeness", annotator="bo"))
+    p = _panel(qtbot, state, store, author="ana", hide_others=True)
+    p.view.selectRow(p.model.row_of(case.id))
+    assert [s.annotator for s in p.marker.spans] == ["ana"]
+    p.set_annotator("ana", hide_others=False)
+    assert sorted(s.annotator for s in p.marker.spans) == ["ana", "bo"]
+    p.set_annotator("bo", hide_others=True)        # ana's case itself is hidden from bo
+    assert p.model.row_of(case.id) == -1 and p.marker.spans == []
+    p.shutdown()
+    store.close()

@@ -148,6 +148,9 @@ class CaseAccessMixin:
             self.hide_others = bool(hide_others)
         self._update_who()
         self.refresh()
+        marker = getattr(self, "marker", None)
+        if marker is not None and marker.host is not None:
+            marker.host.annotator_changed.emit()
         self._sync_agreement()
 
     def is_mine(self, case: Case) -> bool:

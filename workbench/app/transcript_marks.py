@@ -108,6 +108,7 @@ class MarkingHost(QObject):
     (``spans_changed``) and the Cases panel, so all views of a case show the same spans."""
 
     spans_changed = Signal(str)      # case id
+    annotator_changed = Signal()     # another annotator, or blind annotation switched: show again
 
     def __init__(self, cases_panel: Callable[[], CasesPanel | None], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -126,6 +127,11 @@ class MarkingHost(QObject):
         """Who marks: the Cases panel's annotator (its author setting)."""
         panel = self.panel()
         return panel.author if panel is not None else ""
+
+    def hides_others(self) -> bool:
+        """Blind annotation: are other annotators' spans hidden (the Cases panel's setting)?"""
+        panel = self.panel()
+        return bool(panel is not None and panel.hide_others)
 
     def undo_stack(self) -> QUndoStack | None:
         """The undo stack the marks go on (the window's, shared with the Cases panel)."""
@@ -186,9 +192,11 @@ class TranscriptMarker(QObject):
         """Where marks are stored (None: suggestions are shown, marking says there is no store)."""
         if self.host is not None:
             self.host.spans_changed.disconnect(self._on_host_spans_changed)
+            self.host.annotator_changed.disconnect(self.reload)
         self.host = host
         if host is not None:
             host.spans_changed.connect(self._on_host_spans_changed)
+            host.annotator_changed.connect(self.reload)
 
     # -- showing -------------------------------------------------------------------------------------
     def show(self, messages: Sequence[Message], case: Case | None = None,
@@ -242,6 +250,9 @@ class TranscriptMarker(QObject):
             self._error("Cannot read the marked words", str(exc))
             return []
         shown = {m.target for m in self.messages}
+        if self.host is not None and self.host.hides_others():     # blind: only this annotator's
+            who = self._annotator()
+            spans = [s for s in spans if s.annotator == who]
         return [s for s in spans if s.target in shown]
 
     def _open_candidates(self) -> list[Span]:

@@ -385,6 +385,7 @@ class WindowCasesMixin:
         who = annotator_name(self.settings)
         if self.cases_panel is not None:
             self.cases_panel.set_annotator(who, hide_others=self.settings.hide_other_annotators)
+        self.marking_host.annotator_changed.emit()      # the inspector's marked words, shown again
         self.state.post_status(f"Annotator: {who}" + (" (other annotators' labels hidden)"
                                                       if self.settings.hide_other_annotators else ""))
 
