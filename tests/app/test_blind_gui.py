@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from tests.app.conftest import open_window
 from tests.app.data import chain_indices
@@ -64,17 +65,29 @@ def test_blind_test_of_panel_predictions_by_keyboard_and_chart(qtbot, qasync_loo
     assert not panel.blind_button.isEnabled()                             # the pool went into this test
     assert dlg.header.text().startswith("Item 1 of 3")
     cases_before = store.count()
+    # the keys go where a person's keys go: to the focused widget (the reasons list), not to the dialog
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None and dlg.isAncestorOf(QApplication.focusWidget()),
+                    timeout=5000)
+    focus = QApplication.focusWidget()
+    assert focus is dlg.reasons
     for n, _ in enumerate(mine):                                          # A/B, 1-3, Enter (reveal), Enter (next)
         item = dlg.item
         right = n % 2 == 0
         side = item.real_side if right else ("B" if item.real_side == "A" else "A")
-        qtbot.keyClick(dlg, Qt.Key.Key_A if side == "A" else Qt.Key.Key_B)
-        qtbot.keyClick(dlg, Qt.Key.Key_3)
-        qtbot.keyClick(dlg, Qt.Key.Key_Return)
+        qtbot.keyClick(focus, Qt.Key.Key_A if side == "A" else Qt.Key.Key_B)
+        qtbot.keyClick(focus, Qt.Key.Key_3)
+        if n == 0:                                                        # arrows and Space still tick a reason
+            qtbot.keyClick(focus, Qt.Key.Key_Down)
+            qtbot.keyClick(focus, Qt.Key.Key_Space)
+            ticked = dlg.reasons.item(dlg.reasons.currentRow())
+            assert ticked.checkState() == Qt.CheckState.Checked
+            reason = ticked.data(Qt.ItemDataRole.UserRole)
+        qtbot.keyClick(focus, Qt.Key.Key_Return)
         assert ("Right" if right else "Wrong") in dlg.status.text()
-        qtbot.keyClick(dlg, Qt.Key.Key_Return)
+        qtbot.keyClick(focus, Qt.Key.Key_Return)
     assert dlg.item is None and "Done" in dlg.header.text()
     picks = store.blind_picks()
+    assert next(p for p in picks if p.item_id == mine[0].id).reasons == (reason,)
     assert len(picks) == 3 and {p.annotator for p in picks} == {"Rita Blind"} == {annotator_name(win.settings)}
     assert store.count() == cases_before + 2                              # the sure, right picks are cases
     # the Evaluation panel's chart: per model and per scenario, with the counts of these picks

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPlainTextEdit,
                                QVBoxLayout, QWidget)
@@ -26,6 +26,17 @@ if TYPE_CHECKING:
     from workbench.annotate.store import CaseStore
 
 REVEAL_MODES = ("each", "end")
+_DIALOG_KEYS = (Qt.Key.Key_A, Qt.Key.Key_B, Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_Return,
+                Qt.Key.Key_Enter)
+
+
+def _scenario(name: str) -> str:
+    """The scenario's English name (items keep the run's, often Chinese, name)."""
+    if not name:
+        return "event"
+    from workbench.app.eval_models import scenario_en
+
+    return scenario_en(name)
 
 
 def _text_box(title: str) -> tuple[QWidget, QPlainTextEdit]:
@@ -72,6 +83,7 @@ class BlindDialog(QDialog):
         sides.addWidget(box_b)
         self.reasons = QListWidget()
         self.reasons.setMaximumHeight(110)
+        self.reasons.installEventFilter(self)      # the list has the focus: A/B, 1-3, Enter still pick
         for tag in store.tags():
             it = QListWidgetItem(tag.label)
             it.setData(Qt.ItemDataRole.UserRole, tag.name)
@@ -104,7 +116,7 @@ class BlindDialog(QDialog):
             number, total = self.item.position + 1, len(self.store.blind_items())
         else:
             number, total = self.among.index(self.item.id) + 1, len(self.among)
-        self.header.setText(f"Item {number} of {total} · {self.item.scenario or 'event'} · "
+        self.header.setText(f"Item {number} of {total} · {_scenario(self.item.scenario)} · "
                             f"{'next user message' if self.item.kind == 'message' else 'reactions'}")
         self.context.setPlainText("\n".join(f"{t.get('role', '')}: {t.get('content', '')}" for t in self.item.context)
                                   or "(no dialogue before this event)")
@@ -154,6 +166,15 @@ class BlindDialog(QDialog):
         self.status.setText("\n".join(lines) or "No picks.")
 
     # -- keys ------------------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """The reasons list would take A/B and digits for its type-ahead search and Enter for itself:
+        those keys go to the dialog; Tab, Space and the arrows stay with the list."""
+        if watched is self.reasons and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and event.key() in _DIALOG_KEYS and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.keyPressEvent(event)
+            return True
+        return super().eventFilter(watched, event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -197,4 +218,6 @@ def open_blind_test(parent: QWidget, annotator: str) -> BlindDialog | None:
     dialog = BlindDialog(store, annotator or "analyst", parent=parent)
     dialog.finished.connect(store.close)
     dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()
     return dialog

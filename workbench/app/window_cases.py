@@ -333,6 +333,8 @@ class WindowCasesMixin:
         dialog = BlindDialog(store, annotator_name(self.settings), parent=self, among=[i.id for i in items])
         self._watch_blind_dialog(dialog)
         dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
         self.state.post_status(f"Blind test: {len(items)} item(s) in {store.path} (A/B order seed {seed})")
         return dialog
 
