@@ -8,10 +8,13 @@ follow the rules documented in :mod:`workbench.traces.schema`.
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
+import numpy as np
 import orjson
 import polars as pl
+import pyarrow as pa
 
 from workbench.traces import schema
 from workbench.traces.numbers import to_number
@@ -27,9 +30,8 @@ TITLE_CHARS = 200
 
 #: orjson.dumps returns its output in a buffer of at least 4 KiB that is never shrunk; a kept result
 #: therefore holds 4 KiB of heap however short it is (measured: 200k small results take 786 MB and
-#: about one page fault each). Payloads are kept, so the builder copies each into an exact-size
-#: object (``memoryview(...).tobytes()``), which frees the buffer for the next call: the import of a
-#: 100k-event user needs 0.55 s less CPU and 800 MB less memory.
+#: about one page fault each). The builder appends each payload to one buffer (:class:`Payload`)
+#: and drops the result at once, which frees orjson's buffer for the next call.
 _dumps = orjson.dumps
 _ENGAGE = schema.ENGAGEMENT_TYPES
 _scenario_cache: dict[str, str] = {}
@@ -106,20 +108,76 @@ _CATEGORY_KEYS: dict[str, tuple[str, ...]] = {
 
 _SEP = "\x1f"      # joins action types in one string (split again, vectorised, in ``frame``)
 _NULL_TYPE = "\x00"  # stands for an action without a string ``type``
-_ROW_FIELDS = ("user_id", "event_index", "ts_raw", "scenario", "scenario_raw", "has_context", "context",
-               "actions", "action_types", "watch_seconds", "like_count", "comment_count", "gift_amount",
+#: the fields of a row tuple (the payload columns ``context``/``actions`` are kept apart, in
+#: :class:`Payload` buffers)
+_ROW_FIELDS = ("user_id", "event_index", "ts_raw", "scenario", "scenario_raw", "has_context",
+               "action_types", "watch_seconds", "like_count", "comment_count", "gift_amount",
                "outcome", "title", "category", "act_mask")
 #: bit of each known action type in the per-event mask that becomes the ``act_<type>`` columns
 _ACT_BIT = {t: 1 << i for i, t in enumerate(schema.ACTION_TYPES)}
+#: how a purchase-like action says it converted: a true flag, or a count above 0
+_CONVERT_FLAGS = {"cart": ("is_add_to_cart",), "click_cart": ("is_click_cart_action",),
+                  "purchase": ("is_pay", "paid", "order_success")}
+_CONVERT_COUNTS = {"purchase": "pay_cnt", "activation": "activation_cnt", "submit": "form_submit_total_cnt",
+                   "conversion": "conversion_cnt"}
+
+
+class Payload:
+    """One payload column (compact JSON texts) as Arrow buffers: the texts one after another in
+    ``data``, the end offset of each row's text in ``ends`` and 1 (a text) or 0 (null) per row in
+    ``valid``. Kept this way, a payload costs its bytes and no Python object per event (orjson's
+    4 KiB result buffers are freed at once), crosses to another process as three buffers and
+    becomes a column without a copy per string."""
+
+    __slots__ = ("data", "ends", "valid")
+
+    def __init__(self, data: bytearray | None = None, ends: array | None = None,
+                 valid: bytearray | None = None) -> None:
+        self.data = bytearray() if data is None else data
+        self.ends = array("q") if ends is None else ends
+        self.valid = bytearray() if valid is None else valid
+
+    def __len__(self) -> int:
+        return len(self.valid)
+
+    def __getitem__(self, part: slice) -> Payload:
+        """The rows ``part`` (a slice with step 1) as a Payload of their own."""
+        a, b, _ = part.indices(len(self))
+        b = max(a, b)
+        ends = np.frombuffer(self.ends, dtype=np.int64)
+        lo = int(ends[a - 1]) if a else 0
+        hi = int(ends[b - 1]) if b > a else lo
+        out = array("q")
+        out.frombytes((ends[a:b] - lo).tobytes())
+        return Payload(self.data[lo:hi], out, self.valid[a:b])
+
+    def text(self, row: int) -> bytes | None:
+        """Row ``row``'s JSON text (None for null)."""
+        if not self.valid[row]:
+            return None
+        return bytes(self.data[(self.ends[row - 1] if row else 0):self.ends[row]])
+
+    def series(self, name: str) -> pl.Series:
+        """The column as a polars String series (null where ``valid`` is 0)."""
+        n = len(self)
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        offsets[1:] = np.frombuffer(self.ends, dtype=np.int64)
+        valid = np.frombuffer(self.valid, dtype=np.uint8).astype(bool)
+        bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+        arr = pa.Array.from_buffers(pa.large_string(), n, [bitmap, pa.py_buffer(offsets),
+                                                            pa.py_buffer(bytes(self.data))])
+        return pl.Series(name, arr, dtype=pl.String)
 
 
 class EventBuilder:
-    """Rows of the canonical event table, added one raw event at a time (one tuple per event;
-    columns are made in :meth:`frame`)."""
+    """Rows of the canonical event table, added one raw event at a time (one tuple per event, the
+    payload in two :class:`Payload` buffers; columns are made in :meth:`frame`)."""
 
     def __init__(self, issues: IssueLog) -> None:
         self.issues = issues
         self.rows: list[tuple] = []
+        self.context = Payload()
+        self.actions = Payload()
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -133,16 +191,13 @@ class EventBuilder:
 
     def add_list(self, file: str, user: str, events: Any, start: int = 0) -> int:
         """Append ``events`` (a sequence of raw events whose first has event index ``start``);
-        returns how many were kept. One tight loop: this is the importer's hot path."""
+        returns how many were kept. Raises :class:`TraceError` for an event whose payload exceeds
+        ``MAX_EVENT_BYTES``. This is the importer's hot path: names are bound locally."""
         rows_append = self.rows.append
-        dumps = _dumps
-        compact = memoryview
-        cache = _scenario_cache
-        engage = _ENGAGE
-        title_keys = _TITLE_KEYS
-        category_keys = _CATEGORY_KEYS
-        text = _text
-        act_bit = _ACT_BIT
+        ctx_out, acts_out = self.context, self.actions
+        ctx_data, ctx_ends, ctx_valid = ctx_out.data, ctx_out.ends.append, ctx_out.valid.append
+        acts_data, acts_ends, acts_valid = acts_out.data, acts_out.ends.append, acts_out.valid.append
+        cache, payload, derive, labels = _scenario_cache, self._payload, _derive, _labels
         kept = 0
         index = start - 1
         for ev in events:
@@ -150,128 +205,77 @@ class EventBuilder:
             if type(ev) is not dict:
                 self._issue(file, user, index, "", "an event object", f"found {_kind(ev)}; event skipped")
                 continue
-            try:
-                raw_type = ev.get("type")
-                scen = cache.get(raw_type) if type(raw_type) is str else None
-                ts = ev.get("timestamp")
-                if scen is None or scen == OTHER or type(ts) is not str:
+            raw_type = ev.get("type")
+            scen = cache.get(raw_type) if type(raw_type) is str else None
+            ts = ev.get("timestamp")
+            if scen is None or scen == OTHER or type(ts) is not str:
+                try:
                     scen, raw_type, ts = self._check_head(file, user, index, raw_type, ts)
-                if "context" in ev:
-                    ctx = ev["context"]
-                    ctx_json = compact(dumps(ctx)).tobytes()  # see _dumps
-                    has_ctx = True
-                    if type(ctx) is not dict:
-                        if ctx is not None:
-                            self._issue(file, user, index, "context", "an object",
-                                        f"found {_kind(ctx)}; kept as given, read as empty")
-                        ctx = {}
-                else:
-                    ctx, ctx_json, has_ctx = {}, None, False
-                if "action" in ev:
-                    acts = ev["action"]
-                    acts_json = compact(dumps(acts)).tobytes()
-                    if type(acts) is not list:
-                        self._issue(file, user, index, "action", "a list of actions",
-                                    f"found {_kind(acts)}; kept as given, read as empty")
-                        acts = ()
-                else:
-                    self._issue(file, user, index, "action", "a list of actions", "missing; read as empty")
-                    acts, acts_json = (), None
-            except orjson.JSONEncodeError as exc:
-                self._issue(file, user, index, "", "an event orjson can store",
-                            f"{str(exc)[:120]} (nested too deeply or a number out of range); event skipped")
+                except orjson.JSONEncodeError as exc:
+                    self._unstorable(file, user, index, exc)
+                    continue
+            found = payload(file, user, index, ev)
+            if found is None:
                 continue
-            size = len(acts_json or b"") + len(ctx_json or b"")
-            if size > MAX_EVENT_BYTES:
-                raise TraceError(TraceIssue(file, user, index, "context/action",
-                                            f"at most {MAX_EVENT_BYTES // (1024 * 1024)} MiB of payload",
-                                            f"event holds {size / 1e6:.0f} MB"))
-
-            types: list[str] = []
-            mask = 0
-            watch: float | None = None
-            seen_watch = False
-            likes = comments = 0
-            gift: float | None = None
-            engaged = converted = False
-            keyword = query_cat = None
-            for a in acts:
-                if type(a) is not dict:
-                    types.append(_NULL_TYPE)
-                    continue
-                t = a.get("type")
-                if type(t) is not str:
-                    types.append(_NULL_TYPE)
-                    continue
-                types.append(t)
-                mask |= act_bit.get(t, 0)
-                if t == "watch":
-                    if not seen_watch:
-                        seen_watch = True
-                        v = a.get("play_duration")
-                        if v is None:
-                            v = a.get("watch_seconds")
-                        watch = float(v) if type(v) is int or type(v) is float else _num(v)
-                    continue
-                if t in engage:
-                    engaged = True
-                if t == "like":
-                    n = _count(a.get("like_cnt")) if scen == LIVE else None
-                    likes += n if n is not None else 1
-                elif t == "comment":
-                    n = _count(a.get("comment_cnt")) if scen == LIVE else None
-                    comments += n if n is not None else 1
-                elif t == "send_gift":
-                    amount = _num(a.get("gift_amount"))
-                    gift = (gift or 0.0) + (amount or 0.0)
-                elif t == "cart":
-                    if a.get("is_add_to_cart"):
-                        converted = True
-                elif t == "purchase":
-                    if a.get("is_pay") or a.get("paid") or a.get("order_success") or (_num(a.get("pay_cnt")) or 0) > 0:
-                        converted = True
-                elif t == "activation":
-                    if (_num(a.get("activation_cnt")) or 0) > 0:
-                        converted = True
-                elif t == "submit":
-                    if (_num(a.get("form_submit_total_cnt")) or 0) > 0:
-                        converted = True
-                elif t == "conversion":
-                    if (_num(a.get("conversion_cnt")) or 0) > 0:
-                        converted = True
-                elif t == "click_cart":
-                    if a.get("is_click_cart_action"):
-                        converted = True
-                elif t == "search":
-                    if keyword is None:
-                        keyword = text(a.get("keyword"))
-                        query_cat = text(a.get("query_category"))
-
-            title = category = None
-            if scen == SEARCH:
-                title = keyword or _first_text(ctx, ("keyword",))
-                category = query_cat or _first_text(ctx, ("query_category",))
+            ctx, ctx_json, acts, acts_json = found
+            types, mask, watch, likes, comments, gift, outcome, keyword, query_cat = derive(acts, scen)
+            title, category = labels(scen, ctx, keyword, query_cat)
+            rows_append((user, index, ts, scen, raw_type, ctx_json is not None, types, watch, likes,
+                         comments, gift, outcome, title, category, mask))
+            if ctx_json is None:
+                ctx_valid(0)
             else:
-                if ctx:
-                    for k in title_keys[scen]:
-                        v = ctx.get(k)
-                        if v is not None and (title := text(v)) is not None:
-                            break
-                    for k in category_keys[scen]:
-                        v = ctx.get(k)
-                        if v is not None and (category := text(v)) is not None:
-                            break
-                if scen == OTHER and title is None:
-                    title = keyword
-            if likes > _MAX_COUNT or likes < -_MAX_COUNT:
-                likes = max(-_MAX_COUNT, min(likes, _MAX_COUNT))
-            if comments > _MAX_COUNT or comments < -_MAX_COUNT:
-                comments = max(-_MAX_COUNT, min(comments, _MAX_COUNT))
-            rows_append((user, index, ts, scen, raw_type, has_ctx, ctx_json, acts_json,
-                         _SEP.join(types) if types else None, watch, likes, comments, gift,
-                         2 if converted else 1 if engaged else 0, title, category, mask))
+                ctx_data += ctx_json
+                ctx_valid(1)
+            ctx_ends(len(ctx_data))
+            if acts_json is None:
+                acts_valid(0)
+            else:
+                acts_data += acts_json
+                acts_valid(1)
+            acts_ends(len(acts_data))
             kept += 1
         return kept
+
+    def _payload(self, file: str, user: str, index: int, ev: dict) -> tuple | None:
+        """``(context dict, context JSON or None, actions, actions JSON or None)`` of an event
+        (a context or action that is not what it should be is kept as given, read as empty, and
+        logged); None when the event cannot be stored (logged). TraceError when too big."""
+        dumps = _dumps
+        try:
+            if "context" in ev:
+                ctx = ev["context"]
+                ctx_json = dumps(ctx)
+                if type(ctx) is not dict:
+                    if ctx is not None:
+                        self._issue(file, user, index, "context", "an object",
+                                    f"found {_kind(ctx)}; kept as given, read as empty")
+                    ctx = {}
+            else:
+                ctx, ctx_json = {}, None
+            if "action" in ev:
+                acts = ev["action"]
+                acts_json = dumps(acts)
+                if type(acts) is not list:
+                    self._issue(file, user, index, "action", "a list of actions",
+                                f"found {_kind(acts)}; kept as given, read as empty")
+                    acts = ()
+            else:
+                self._issue(file, user, index, "action", "a list of actions", "missing; read as empty")
+                acts, acts_json = (), None
+        except orjson.JSONEncodeError as exc:
+            self._unstorable(file, user, index, exc)
+            return None
+        size = len(acts_json or b"") + len(ctx_json or b"")
+        if size > MAX_EVENT_BYTES:
+            raise TraceError(TraceIssue(file, user, index, "context/action",
+                                        f"at most {MAX_EVENT_BYTES // (1024 * 1024)} MiB of payload",
+                                        f"event holds {size / 1e6:.0f} MB"))
+        return ctx, ctx_json, acts, acts_json
+
+    def _unstorable(self, file: str, user: str, index: int, exc: Exception) -> None:
+        self._issue(file, user, index, "", "an event orjson can store",
+                    f"{str(exc)[:120]} (nested too deeply or a number out of range); event skipped")
 
     def _check_head(self, file: str, user: str, index: int, raw_type: Any, ts: Any) -> tuple[str, Any, Any]:
         """The slow path for an event's ``type`` and ``timestamp``: unknown or non-string values."""
@@ -296,10 +300,77 @@ class EventBuilder:
             return schema.empty_events()
         return columns_frame(self.columns(), self.issues, file_of_user)
 
-    def columns(self) -> list[tuple]:
-        """The rows as columns (one tuple per field of ``_ROW_FIELDS``): what ``columns_frame``
-        takes, and the cheapest form to send to another process (see the importer's worker)."""
-        return list(zip(*self.rows))
+    def columns(self) -> list:
+        """The rows as columns: one tuple per field of ``_ROW_FIELDS``, then the context and actions
+        :class:`Payload`; what ``columns_frame`` takes (each may be sliced alike), and the cheapest
+        form to send to another process (see the importer's workers)."""
+        if not self.rows:
+            return []
+        return [*zip(*self.rows), self.context, self.actions]
+
+
+def _derive(acts: Any, scen: str) -> tuple:
+    """What the canonical columns derive from an event's actions (see :mod:`workbench.traces.schema`):
+    ``(action types joined by _SEP or None, act mask, watch seconds, likes, comments, gift amount,
+    outcome 0/1/2, search keyword, query category)``."""
+    types: list[str] = []
+    mask = 0
+    watch: float | None = None
+    seen_watch = engaged = converted = False
+    likes = comments = 0
+    gift: float | None = None
+    keyword = query_cat = None
+    for a in acts:
+        if type(a) is not dict or type(t := a.get("type")) is not str:
+            types.append(_NULL_TYPE)
+            continue
+        types.append(t)
+        mask |= _ACT_BIT.get(t, 0)
+        if t == "watch":
+            if not seen_watch:
+                seen_watch = True
+                v = a.get("play_duration")
+                if v is None:
+                    v = a.get("watch_seconds")
+                watch = float(v) if type(v) is int or type(v) is float else _num(v)
+            continue
+        if t in _ENGAGE:
+            engaged = True
+        if t == "like":
+            n = _count(a.get("like_cnt")) if scen == LIVE else None
+            likes += n if n is not None else 1
+        elif t == "comment":
+            n = _count(a.get("comment_cnt")) if scen == LIVE else None
+            comments += n if n is not None else 1
+        elif t == "send_gift":
+            amount = _num(a.get("gift_amount"))
+            gift = (gift or 0.0) + (amount or 0.0)
+        elif t == "search":
+            if keyword is None:
+                keyword = _text(a.get("keyword"))
+                query_cat = _text(a.get("query_category"))
+        elif not converted and (t in _CONVERT_FLAGS or t in _CONVERT_COUNTS):
+            converted = (any(a.get(k) for k in _CONVERT_FLAGS.get(t, ()))
+                         or (t in _CONVERT_COUNTS and (_num(a.get(_CONVERT_COUNTS[t])) or 0) > 0))
+    if likes > _MAX_COUNT or likes < -_MAX_COUNT:
+        likes = max(-_MAX_COUNT, min(likes, _MAX_COUNT))
+    if comments > _MAX_COUNT or comments < -_MAX_COUNT:
+        comments = max(-_MAX_COUNT, min(comments, _MAX_COUNT))
+    return (_SEP.join(types) if types else None, mask, watch, likes, comments, gift,
+            2 if converted else 1 if engaged else 0, keyword, query_cat)
+
+
+def _labels(scen: str, ctx: dict, keyword: str | None, query_cat: str | None) -> tuple[str | None, str | None]:
+    """``(title, category)`` of an event: from its search action or its context, by scenario."""
+    if scen == SEARCH:
+        return keyword or _first_text(ctx, ("keyword",)), query_cat or _first_text(ctx, ("query_category",))
+    title = category = None
+    if ctx:
+        title = _first_text(ctx, _TITLE_KEYS[scen])
+        category = _first_text(ctx, _CATEGORY_KEYS[scen])
+    if scen == OTHER and title is None:
+        title = keyword
+    return title, category
 
 
 def columns_frame(columns: list, issues: IssueLog, file_of_user: dict[str, str] | None = None) -> pl.DataFrame:
@@ -308,7 +379,7 @@ def columns_frame(columns: list, issues: IssueLog, file_of_user: dict[str, str] 
     if not columns or not len(columns[0]):
         return schema.empty_events()
     S = schema.EVENT_SCHEMA
-    cols = dict(zip(_ROW_FIELDS, columns))
+    cols = dict(zip(_ROW_FIELDS + ("context", "actions"), columns))
     ts_raw = pl.Series("ts_raw", cols["ts_raw"], dtype=pl.String)
     ts, date_only = parse_timestamps(ts_raw)
     bad = (ts.is_null() & ts_raw.is_not_null()).arg_true()
@@ -334,8 +405,8 @@ def columns_frame(columns: list, issues: IssueLog, file_of_user: dict[str, str] 
         "scenario": pl.Series("scenario", cols["scenario"], dtype=pl.String),
         "scenario_raw": pl.Series("scenario_raw", cols["scenario_raw"], dtype=pl.String),
         "has_context": pl.Series("has_context", cols["has_context"], dtype=pl.Boolean),
-        "context": pl.Series("context", cols["context"], dtype=pl.Binary).cast(pl.String),
-        "actions": pl.Series("actions", cols["actions"], dtype=pl.Binary).cast(pl.String),
+        "context": cols["context"].series("context"),
+        "actions": cols["actions"].series("actions"),
         "action_types": types.alias("action_types"),
         "watch_seconds": pl.Series("watch_seconds", cols["watch_seconds"], dtype=pl.Float64),
         "like_count": pl.Series("like_count", cols["like_count"], dtype=pl.Int64),

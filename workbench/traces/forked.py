@@ -154,21 +154,7 @@ def read_split(file: str, data: bytes | bytearray, state: ImportState) -> bool:
     answer_out.close()
     orders_in.close()
     try:
-        try:
-            prefix = bytearray(memoryview(data)[base:comma])
-            prefix += _SPLIT_MARK + b"]}}"
-            doc = orjson.loads(prefix)
-            del prefix
-        except orjson.JSONDecodeError:
-            doc = None
-        last: tuple[str, list[Any]] | None = None
-        if isinstance(doc, dict) and doc:  # the marker must end the last user's history
-            uid, record = next(reversed(doc.items()))
-            if isinstance(record, dict) and record and next(reversed(record)) == "action_history":
-                history = record["action_history"]
-                if isinstance(history, list) and history and history[-1] == _SPLIT_MARK_TEXT:
-                    history.pop()
-                    last = (uid, history)
+        doc, last = _parse_prefix(data, base, comma)
         status = receive(answers, worker, state.task) if last is not None else None
         if not isinstance(status, Parsed) or last is None:
             _tell(orders, None)
@@ -209,6 +195,27 @@ def read_split(file: str, data: bytes | bytearray, state: ImportState) -> bool:
         raise answer.error()
     add_worker_rows(state, answer)
     return True
+
+
+def _parse_prefix(data: bytes | bytearray, base: int, comma: int) -> tuple[Any, tuple[str, list[Any]] | None]:
+    """``(document, (last user id, its history))`` of ``data[base:comma]`` closed with a marker
+    event and ``]}}``; ``last`` is None (and the document useless) unless the marker ended the last
+    user's history, which proves the cut lies between two of its events."""
+    try:
+        prefix = bytearray(memoryview(data)[base:comma])
+        prefix += _SPLIT_MARK + b"]}}"
+        doc = orjson.loads(prefix)
+        del prefix
+    except orjson.JSONDecodeError:
+        return None, None
+    if isinstance(doc, dict) and doc:  # the marker must end the last user's history
+        uid, record = next(reversed(doc.items()))
+        if isinstance(record, dict) and record and next(reversed(record)) == "action_history":
+            history = record["action_history"]
+            if isinstance(history, list) and history and history[-1] == _SPLIT_MARK_TEXT:
+                history.pop()
+                return doc, (uid, history)
+    return doc, None
 
 
 def widen(conn) -> None:
