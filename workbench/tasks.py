@@ -7,7 +7,7 @@ checks for cancellation. The CLI passes a TaskState that prints; the GUI one for
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 
 class Cancelled(Exception):  # noqa: N818 - Orange's name for it; a cancel is not an error
@@ -18,9 +18,11 @@ class TaskState:
     """Progress and cancellation of one long function: the caller cancels, the function checks and
     reports progress through ``on_progress(done, total, text)``."""
 
-    def __init__(self, on_progress: Callable[[int, int, str], None] | None = None) -> None:
+    def __init__(self, on_progress: Callable[[int, int, str], None] | None = None,
+                 on_partial: Callable[[Any], None] | None = None) -> None:
         self._cancel = threading.Event()
         self._on_progress = on_progress
+        self._on_partial = on_partial
 
     @property
     def cancelled(self) -> bool:
@@ -40,6 +42,12 @@ class TaskState:
         """Report ``done`` of ``total`` steps (``total`` 0: unknown) with a short text."""
         if self._on_progress is not None:
             self._on_progress(done, total, text)
+
+    def partial(self, value: Any) -> None:
+        """Hand over part of the result before the function returns (e.g. the users of a folder
+        read so far); the watcher decides what it means."""
+        if self._on_partial is not None:
+            self._on_partial(value)
 
 
 #: A TaskState that is never cancelled and reports nowhere (for plain calls and tests).

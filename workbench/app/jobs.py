@@ -45,6 +45,7 @@ class Job(QObject):
     """A running background job. Signals are delivered on the UI thread."""
 
     progress = Signal(int, int, str)      # done, total, text
+    partial = Signal(object)              # part of the result, before it is finished (TaskState.partial)
     finished = Signal(object)             # result (not emitted after cancel or error)
     failed = Signal(str)                  # plain-words message
     ended = Signal()                      # always, last
@@ -53,7 +54,8 @@ class Job(QObject):
     def __init__(self, title: str = "", parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.title = title
-        self.task = TaskState(on_progress=lambda d, t, s: self.progress.emit(d, t, s))
+        self.task = TaskState(on_progress=lambda d, t, s: self.progress.emit(d, t, s),
+                              on_partial=lambda value: self.partial.emit(value))
         self._thread: _Worker | None = None
         self._finished_in_worker.connect(self._on_worker_finished)
 

@@ -49,6 +49,8 @@ from workbench.app.window_marks import WindowMarksMixin
 from workbench.app.window_sessions import WindowSessionsMixin
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from workbench.traces.user import UserEvents
 
 __all__ = ["APP_TITLE", "MainWindow", "apply_theme", "install_excepthook"]
@@ -103,6 +105,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self.errors: list[tuple[str, str]] = []
         self.docks: dict[str, QDockWidget] = {}
         self._jobs: dict[str, Job] = {}
+        self._listing_partial = False  # the user list shows the users of a folder being read
         self._syncing_timeline = False
         self._layout_restored = False
         self._layout_touched = False
@@ -191,8 +194,22 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self._opening = path
         if self.track is None:
             self.timeline.set_empty_text(f"Opening {path.name}…")
-        return self._start("load", load_job, path, title=f"Opening {path.name}",
-                           on_done=self._on_load_done)
+        self._listing_partial = False
+        job = self._start("load", load_job, path, title=f"Opening {path.name}", on_done=self._on_load_done)
+        job.partial.connect(lambda users, j=job: self._on_users_arrived(users, j))
+        return job
+
+    def _on_users_arrived(self, users: pl.DataFrame, job: Job) -> None:
+        """Users of a folder being read, as its files are read: listed at once (the list of the
+        source shown so far goes with the first of them); a user picked meanwhile opens once the
+        folder is read."""
+        if self._jobs.get("load") is not job:
+            return  # a load cancelled or replaced since
+        if not self._listing_partial:
+            self._listing_partial = True
+            self.users_model.set_users(users)
+        else:
+            self.users_model.append_users(users)
 
     def open_demo(self) -> Job:
         """Load the demo dataset (written on first use) in a worker."""
@@ -220,6 +237,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
     def _on_load_done(self, result: LoadResult) -> None:
         traces = result.traces
         self._opening = None
+        self._listing_partial = False
         self.error_banner.hide()            # an error of an earlier file is not this file's
         self.session.source = result.path
         self.session.track = None
@@ -264,6 +282,10 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
     # == users and tracks ==========================================================================
 
     def _on_users_user_chosen(self, user_id: str) -> None:
+        if self._listing_partial and "load" in self._jobs:  # the folder is still being read
+            self.session.pending["user"] = user_id
+            self.state.post_status(f"{user_id} opens as soon as every file is read")
+            return
         self.state.set_user(user_id)
 
     def _on_state_user_changed(self, user_id: str) -> None:

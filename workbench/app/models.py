@@ -231,6 +231,21 @@ class UsersModel(QAbstractTableModel):
         self.spark_max = max(peaks) if peaks else 1.0
         self.endResetModel()
 
+    def append_users(self, users: pl.DataFrame) -> None:
+        """Add rows (``schema.USER_SCHEMA``) after the present ones, e.g. while a folder is read."""
+        if users.height == 0:
+            return
+        if self._users.height == 0:
+            self.set_users(users)
+            return
+        n = int(self._ids.len())
+        self.beginInsertRows(QModelIndex(), n, n + users.height - 1)
+        self._users = pl.concat([self._users, users.select(self._users.columns)])
+        self._ids = self._users["user_id"]
+        self._profiles = self._users["profile"].fill_null("")
+        self._counts = self._users["event_count"].fill_null(0).to_numpy().astype(np.int64)
+        self.endInsertRows()
+
     def user_at(self, row: int) -> str:
         return str(self._ids[row]) if 0 <= row < self._ids.len() else ""
 

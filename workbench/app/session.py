@@ -45,12 +45,14 @@ class LoadResult:
 
 
 def load_job(task: TaskState, path: Path) -> LoadResult:
-    """Read the traces at ``path`` (file or folder) and summarise the users; raises what the loader raises."""
+    """Read the traces at ``path`` (file or folder) and summarise the users; raises what the loader
+    raises. On a first import of a folder, each file's user rows (``schema.USER_SCHEMA``) are handed
+    over as they are read (``task.partial``: the window's user list fills in meanwhile)."""
     from workbench.app.models import daily_sparklines
     from workbench.traces import load_traces
 
     task.progress(0, 0, f"Opening {path.name}")
-    traces = load_traces(path, task=task)
+    traces = load_traces(path, task=task, on_users=lambda users, _events: task.partial(users))
     task.check()
     task.progress(0, 0, "Summarising users")
     return LoadResult(Path(path), traces, daily_sparklines(traces.events))

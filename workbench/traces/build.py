@@ -8,6 +8,7 @@ follow the rules documented in :mod:`workbench.traces.schema`.
 
 from __future__ import annotations
 
+import pickle
 from array import array
 from typing import Any
 
@@ -131,7 +132,7 @@ class Payload:
 
     __slots__ = ("data", "ends", "valid")
 
-    def __init__(self, data: bytearray | None = None, ends: array | None = None,
+    def __init__(self, data: bytearray | bytes | None = None, ends: array | None = None,
                  valid: bytearray | None = None) -> None:
         self.data = bytearray() if data is None else data
         self.ends = array("q") if ends is None else ends
@@ -139,6 +140,11 @@ class Payload:
 
     def __len__(self) -> int:
         return len(self.valid)
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        # protocol 5: the texts may travel out of band, without a copy (see workbench.traces.pool)
+        data = pickle.PickleBuffer(self.data) if int(protocol) >= 5 else self.data
+        return Payload, (data, self.ends, self.valid)
 
     def __getitem__(self, part: slice) -> Payload:
         """The rows ``part`` (a slice with step 1) as a Payload of their own."""
@@ -165,7 +171,7 @@ class Payload:
         valid = np.frombuffer(self.valid, dtype=np.uint8).astype(bool)
         bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
         arr = pa.Array.from_buffers(pa.large_string(), n, [bitmap, pa.py_buffer(offsets),
-                                                            pa.py_buffer(bytes(self.data))])
+                                                            pa.py_buffer(self.data)])
         return pl.Series(name, arr, dtype=pl.String)
 
 

@@ -220,10 +220,15 @@ def _parse_prefix(data: bytes | bytearray, base: int, comma: int) -> tuple[Any, 
 
 def widen(conn) -> None:
     """A 1 MiB pipe buffer (Linux): the worker's columns (tens of MB) then cross in far fewer steps."""
+    widen_fd(conn.fileno())
+
+
+def widen_fd(fd: int) -> None:
+    """``widen`` for a pipe's file descriptor."""
     try:
         import fcntl
 
-        fcntl.fcntl(conn.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
     except (ImportError, OSError, ValueError):
         pass
 

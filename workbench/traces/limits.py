@@ -33,3 +33,8 @@ ROW_GROUP = 32_768
 MANY_USERS = 50_000
 #: Users parsed per slice on that path.
 USERS_PER_SLICE = 20_000
+#: Worker processes that read the files of a folder (:mod:`workbench.traces.pool`); this process
+#: makes their frames and writes the cache meanwhile.
+POOL_WORKERS = 2
+#: Bytes of files read ahead by those workers, waiting for their turn, at most (about).
+POOL_AHEAD_BYTES = 256 * 1024 * 1024

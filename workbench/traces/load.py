@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 import polars as pl
 
-from workbench.traces import cache, canonical, forked, importer, limits, whole
+from workbench.traces import cache, canonical, forked, importer, limits, pool, schema, whole
 from workbench.traces.canonical import read_parquet, write_parquet
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
 from workbench.traces.importer import ImportState, short
@@ -35,14 +35,19 @@ __all__ = ["TraceSet", "load_traces", "read_parquet", "write_parquet"]
 
 
 def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
-                background_cache_write: bool = True) -> TraceSet:
+                background_cache_write: bool = True, on_users: pool.UsersCallback | None = None) -> TraceSet:
     """Load a trace source (see the module docstring). Raises :class:`TraceError` when nothing usable
     can be read; otherwise problems are listed in ``TraceSet.warnings``.
 
     With ``use_cache`` a JSON/JSONL source is read from its Parquet cache when there is one; a first
     import writes the cache as it goes (:mod:`workbench.traces.sink`), so the payload is never all in
     memory. ``events`` never holds the payload columns when a cache is used. ``background_cache_write``
-    concerns the sources with their own importers (OPeRA) that write their cache afterwards."""
+    concerns the sources with their own importers (OPeRA) that write their cache afterwards.
+
+    ``on_users(users, events)``, when given, hears of the users of each file of a folder as soon as
+    they are read on a first import (their rows of the user table and their events without payload;
+    the returned TraceSet is what counts: a user of a later file that an earlier one already had is
+    told of and then skipped)."""
     source = Path(path)
     importer.check_source(source)
     # An import makes millions of objects and frees none in cycles: the cyclic GC would traverse the
@@ -50,7 +55,7 @@ def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        ts = _load(source, task, use_cache, background_cache_write)
+        ts = _load(source, task, use_cache, background_cache_write, on_users)
         if ts._garbage:
             # freeing millions of parsed objects takes a while (and the GIL): in the background,
             # started last so that it does not slow down the rest of the load
@@ -66,7 +71,8 @@ def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
             gc.enable()
 
 
-def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> TraceSet:
+def _load(source: Path, task, use_cache: bool, background_cache_write: bool,
+          on_users: pool.UsersCallback | None = None) -> TraceSet:
     """Read the source (from the cache when it can), again once when a file changed meanwhile;
     TraceError when it changed both times."""
     if source.is_file() and source.suffix.lower() == ".parquet":
@@ -83,9 +89,9 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
     for _attempt in range(2):
         before = importer.snapshot(files)
         if use_cache and note is None:
-            ts, finish = _load_cached(source, files, task)
+            ts, finish = _load_cached(source, files, task, on_users)
         else:
-            ts, finish = _import(source, files, task), None
+            ts, finish = _import(source, files, task, on_users=on_users), None
         try:
             changed = [f for f, a, b in zip(files, before, importer.snapshot(files)) if a != b]
         except BaseException:
@@ -107,7 +113,7 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool) -> 
     return ts
 
 
-def _load_cached(source: Path, files: list[Path], task) -> tuple[TraceSet, Any]:
+def _load_cached(source: Path, files: list[Path], task, on_users=None) -> tuple[TraceSet, Any]:
     """``(traces, finish)``: from the cache (``finish`` None), or imported while the cache entry is
     written (see ``_import_cached``): ``finish(True)`` then completes the entry, ``finish(False)``
     drops it."""
@@ -125,6 +131,12 @@ def _load_cached(source: Path, files: list[Path], task) -> tuple[TraceSet, Any]:
             # afterwards; a copy of an already cached file then costs one parse (rare)
             return _import_cached(source, files, task, prefetched, pending, sig)
         digest = pending
+    if digest is None and source.is_dir() and not cache.seen_source(source) and pool.usable(files):
+        # a folder never opened before: its files are hashed by the workers that parse them (when
+        # the hash then names an existing entry, a copy of a cached folder, the import is wasted)
+        digests: list[str] = []
+        return _import_cached(source, files, task, prefetched, lambda: cache.folder_hash(files, digests), sig,
+                              on_users, digests)
     if digest is None:
         digest = cache.content_hash(source, files, task)
     target = cache.parquet_path(digest)
@@ -141,7 +153,7 @@ def _load_cached(source: Path, files: list[Path], task) -> tuple[TraceSet, Any]:
         except (TraceError, OSError, pl.exceptions.PolarsError):
             pass  # a damaged cache entry: rebuild it
     known_digest = digest
-    return _import_cached(source, files, task, prefetched, lambda: known_digest, sig)
+    return _import_cached(source, files, task, prefetched, lambda: known_digest, sig, on_users)
 
 
 def _refuse_unreadable(f: Path) -> None:
@@ -188,7 +200,8 @@ def _other_format(source: Path, task, use_cache: bool, background_cache_write: b
 
 
 def _import_cached(source: Path, files: list[Path], task, prefetched: dict[Path, list],
-                   digest: Callable[[], str], sig: str) -> tuple[TraceSet, Callable[[bool], TraceSet]]:
+                   digest: Callable[[], str], sig: str, on_users: pool.UsersCallback | None = None,
+                   digests: list[str] | None = None) -> tuple[TraceSet, Callable[[bool], TraceSet]]:
     """Import the source while its canonical table (payload included) is written to a temporary
     cache file, so that only the columns without payload stay in memory; returns the traces and
     ``finish(keep)``: with ``keep`` the entry named by ``digest()`` is completed (an entry that
@@ -198,7 +211,7 @@ def _import_cached(source: Path, files: list[Path], task, prefetched: dict[Path,
     and a warning."""
     sink = CanonicalSink(cache.cache_root())
     try:
-        ts = _import(source, files, task, prefetched, sink)
+        ts = _import(source, files, task, prefetched, sink, on_users, digests)
     except BaseException:
         sink.abort()
         raise
@@ -266,34 +279,38 @@ def _source_files(source: Path) -> list[Path]:
 
 
 def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] | None = None,
-            sink: CanonicalSink | None = None) -> TraceSet:
+            sink: CanonicalSink | None = None, on_users: pool.UsersCallback | None = None,
+            digests: list[str] | None = None) -> TraceSet:
+    """Import ``files`` (the folder's by worker processes when worthwhile: :mod:`workbench.traces.pool`);
+    ``on_users`` hears of each file's users as soon as they are read; ``digests``, when given, is
+    filled with each file's SHA-256 (the pool hashes beside the parse)."""
     issues = IssueLog()
     state = ImportState(issues, task)
     state.sink = sink
-    for i, f in enumerate(files):
-        if task is not None:
-            task.check()
-            if len(files) > 1:
-                task.progress(i, len(files), f"reading {f.name} ({i + 1} of {len(files)})")
-        size = f.stat().st_size
-        if size > limits.MAX_FILE_BYTES:
-            raise TraceError(TraceIssue(importer.display(f), expected=f"a file of at most {limits.MAX_FILE_BYTES / 1e9:.0f} GB",
-                                        message=f"file has {size / 1e9:.1f} GB"))
-        err = _not_json(f)
-        if err is not None:
-            if len(files) == 1:
-                raise TraceError(err)
-            issues.add(err)
-            continue
-        if f.suffix.lower() == ".jsonl":
-            whole.read_jsonl(f, state)
-        else:
-            whole.read_json(f, size, state, (prefetched or {}).pop(f, None))
-        if state.garbage and f is not files[-1]:
-            # a big file's parsed document: freed while the next files are read, not kept until the end
-            threading.Thread(target=importer.free_later, args=(state.garbage,), name="trace-free",
-                             daemon=True).start()
-            state.garbage = []
+
+    def read_here(i: int, f: Path) -> None:
+        if on_users is None:
+            _read_one(f, state, files, prefetched)
+            return
+        state.flush()  # the file's rows then start a frame of their own
+        users, frames = len(state.users), len(state.frames)
+        _read_one(f, state, files, prefetched)
+        if len(state.users) > users:
+            _tell_users(state, users, frames, on_users)
+
+    if pool.usable(files):
+        hashes = pool.read_folder(files, state, read_here, digests is not None, on_users)
+        if digests is not None:
+            digests.extend(hashes)
+    else:
+        for i, f in enumerate(files):
+            if task is not None:
+                task.check()
+                if len(files) > 1:
+                    task.progress(i, len(files), f"reading {f.name} ({i + 1} of {len(files)})")
+            read_here(i, f)
+            if digests is not None:
+                digests.append(cache.file_hash(f))
     events = state.finish()
     if not state.users:
         found = issues.issues()
@@ -304,5 +321,39 @@ def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] 
     ts = TraceSet(events, users, issues.issues(), source)
     ts._garbage, state.garbage = state.garbage, []  # freed by load_traces once it is done
     return ts
+
+
+def _read_one(f: Path, state: ImportState, files: list[Path], prefetched: dict[Path, list] | None) -> None:
+    """Import one file of ``files`` into ``state`` by the ordinary path (a problem that spoils only
+    this file of several is a warning)."""
+    size = f.stat().st_size
+    if size > limits.MAX_FILE_BYTES:
+        raise TraceError(TraceIssue(importer.display(f), expected=f"a file of at most {limits.MAX_FILE_BYTES / 1e9:.0f} GB",
+                                    message=f"file has {size / 1e9:.1f} GB"))
+    err = _not_json(f)
+    if err is not None:
+        if len(files) == 1:
+            raise TraceError(err)
+        state.issues.add(err)
+        return
+    if f.suffix.lower() == ".jsonl":
+        whole.read_jsonl(f, state)
+    else:
+        whole.read_json(f, size, state, (prefetched or {}).pop(f, None))
+    if state.garbage and f is not files[-1]:
+        # a big file's parsed document: freed while the next files are read, not kept until the end
+        threading.Thread(target=importer.free_later, args=(state.garbage,), name="trace-free",
+                         daemon=True).start()
+        state.garbage = []
+
+
+def _tell_users(state: ImportState, first: int, frames: int, on_users: pool.UsersCallback) -> None:
+    """``on_users`` of the users ``state.users[first:]`` just read, whose rows are in
+    ``state.frames[frames:]`` once the builder is flushed."""
+    state.flush()
+    users = state.users[first:]
+    parts = [f.drop([c for c in schema.PAYLOAD_COLUMNS if c in f.columns]) for f in state.frames[frames:]]
+    events = pl.concat(parts) if parts else schema.empty_events().drop(list(schema.PAYLOAD_COLUMNS))
+    on_users(canonical.user_table(events, users), events)
 
 
