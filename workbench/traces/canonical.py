@@ -123,18 +123,38 @@ def _check_keys(where: str, events: pl.DataFrame, users_meta: list[dict]) -> Non
         raise TraceError(TraceIssue(where, u, i, "event_index" if u is not None else "user_id",
                                     "a user id and an event index >= 0 on every row",
                                     f"{null.height} rows without"))
-    dup = keys.filter(keys.is_duplicated())
-    if dup.height:
-        u, i = dup.row(0)
-        raise TraceError(TraceIssue(where, u, i, "event_index", "a unique event_index per user",
-                                    f"{dup.height} rows share their user and event index"))
+    runs = _user_runs(keys)
+    if runs is None:  # not grouped by user in event order: the general (hashing) check
+        dup = keys.filter(keys.is_duplicated())
+        if dup.height:
+            u, i = dup.row(0)
+            raise TraceError(TraceIssue(where, u, i, "event_index", "a unique event_index per user",
+                                        f"{dup.height} rows share their user and event index"))
     if users_meta:
         listed = {u["user_id"] for u in users_meta}
-        unknown = [u for u in events["user_id"].unique(maintain_order=True).to_list() if u not in listed]
+        present = runs if runs is not None else events["user_id"].unique(maintain_order=True).to_list()
+        unknown = [u for u in present if u not in listed]
         if unknown:
             raise TraceError(TraceIssue(where, unknown[0], None, "user_id",
                                         f"users listed in metadata {META_USERS}",
                                         f"{len(unknown)} users have events but are not listed"))
+
+
+def _user_runs(keys: pl.DataFrame) -> list[str] | None:
+    """The users in row order when the rows come as the importer writes them: each user's rows
+    together, event indices rising (then ``(user_id, event_index)`` is unique without hashing
+    every row); None otherwise."""
+    if keys.height == 0:
+        return []
+    user, index = keys["user_id"], keys["event_index"]
+    same = user == user.shift(1)  # null on the first row
+    rising = index > index.shift(1)
+    if not bool(((~same).fill_null(True) | rising.fill_null(True)).all()):
+        return None
+    starts = user.filter((~same).fill_null(True))
+    if starts.n_unique() != starts.len():  # a user's rows in two places: let the general check decide
+        return None
+    return starts.to_list()
 
 
 def write_canonical(events: pl.DataFrame, users: pl.DataFrame, warnings: list[TraceIssue],

@@ -21,6 +21,7 @@ Workers run no threads and no polars (polars' thread pool does not survive a for
 from __future__ import annotations
 
 import gc
+import io
 import multiprocessing
 import os
 import pickle
@@ -113,7 +114,11 @@ def read_file(f: Path, want_digest: bool) -> FileBuilt | forked.Fatal | forked.F
 
 def _send(fd: int, obj: Any) -> None:
     buffers: list[pickle.PickleBuffer] = []
-    head = pickle.dumps(obj, protocol=5, buffer_callback=buffers.append)
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=5, buffer_callback=buffers.append)
+    pickler.fast = True  # no memo: ~10^5 distinct small objects and no cycles (see forked.pack)
+    pickler.dump(obj)
+    head = out.getbuffer()
     views = [memoryview(head)] + [b.raw() for b in buffers]
     _write_all(fd, struct.pack("<Q", len(views)) + b"".join(struct.pack("<Q", v.nbytes) for v in views))
     for v in views:

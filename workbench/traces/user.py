@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -66,11 +67,22 @@ class UserEvents:
         return list(self.raw().items())
 
     def event(self, event_index: int) -> dict[str, Any]:
-        """The raw event with that index; KeyError naming the user when there is none."""
-        try:
-            return self.raw()[int(event_index)]
-        except KeyError:
-            raise KeyError(f"user {self.user_id} has no event {event_index}") from None
+        """The raw event with that index (decoded alone unless all are decoded already: looking at
+        one event of a big user costs one event); KeyError naming the user when there is none."""
+        with self._lock:
+            if self._raw is not None:
+                found = self._raw.get(int(event_index))
+            else:
+                pos = self._position(int(event_index))
+                found = None if pos < 0 else schema.event_from_row(self.frame.row(pos, named=True))
+        if found is None:
+            raise KeyError(f"user {self.user_id} has no event {event_index}")
+        return found
+
+    def _position(self, event_index: int) -> int:
+        """The row of ``event_index`` in ``frame`` (rows are in ``event_index`` order), or -1."""
+        pos = bisect_left(self.indices, event_index)
+        return pos if pos < len(self.indices) and self.indices[pos] == event_index else -1
 
     def positional(self) -> list[dict[str, Any]]:
         """The raw events as a list in which position ``i`` holds the event with ``event_index``
@@ -88,7 +100,11 @@ class UserEvents:
         with self._lock:
             found = self._turns.get(event_index)
             if found is None:
-                found = self._turns[event_index] = event_turns(self.raw().get(int(event_index)))
+                try:
+                    event: dict[str, Any] | None = self.event(event_index)
+                except KeyError:
+                    event = None
+                found = self._turns[event_index] = event_turns(event)
             return found
 
     def memo(self, key: str, factory: Callable[[UserEvents], T]) -> T:
