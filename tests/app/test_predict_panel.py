@@ -95,6 +95,42 @@ def test_customer_service_shows_real_and_simulated_message(qtbot, qasync_loop, l
     assert "我的快递怎么还没到" in note and "到底什么时候发货" in note
 
 
+def test_customer_service_transcript_marks_words_of_the_simulated_message(qtbot, qasync_loop, loaded_state,
+                                                                         tmp_path):
+    """The Predict panel's dialogue (the shared marking component): a mark in the simulated message
+    makes the case with the run's predictions and stores a code-point span; undo takes both back."""
+    from workbench.annotate.store import CaseStore
+    from workbench.app.cases_panel import CasesPanel
+    from workbench.app.transcript_marks import MarkingHost
+
+    state = loaded_state
+    store = CaseStore(tmp_path / "cases.db")
+    cases = CasesPanel(state, store, author="ana")
+    qtbot.addWidget(cases)
+    panel = make_panel(qtbot, state)
+    panel.marker.set_host(MarkingHost(lambda: cases, cases))
+    panel.make_case = lambda: cases.mark_event(**panel.case_payload())
+    state.select_event("u1", 7)
+    assert panel.transcript.isVisibleTo(panel) and "我的快递怎么还没到" in panel.transcript.toPlainText()
+    with DevServer(script=script) as srv:
+        panel.add_model("openai/dev-model")
+        panel.api_base.setText(srv.base_url)
+        panel.predict_button.click()
+        qasync_loop.run_until_complete(panel.task)
+    assert "到底什么时候发货" in panel.transcript.toPlainText()
+    panel.transcript.setTextCursor(panel.transcript.document().find("什么时候"))
+    span = panel.marker.mark_selection("front-loaded")
+    (case,) = store.list_cases()
+    assert span is not None and [p.model for p in case.predictions if p.field == "next_user_message"]
+    (stored,) = store.spans(case.id)
+    assert (stored.target, stored.start, stored.end, stored.quote) == (
+        "pred:openai/dev-model:next_user_message", 2, 6, "什么时候")
+    cases.undo_stack.undo()
+    assert store.list_cases() == [] and store.spans() == []
+    cases.shutdown()
+    store.close()
+
+
 def test_cancel_drops_late_results(qtbot, qasync_loop, loaded_state):
     state = loaded_state
     panel = make_panel(qtbot, state)

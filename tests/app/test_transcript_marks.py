@@ -293,6 +293,14 @@ def test_inspector_marks_a_dialogue_making_it_a_case_and_undo_takes_both_back(qt
     assert store.list_cases() == [] and store.spans() == []
     win.undo_stack.redo()
     assert [c.id for c in store.list_cases()] == [case.id] and len(store.spans(case.id)) == 1
+    predict = win.predict_here()                               # the Predict dialogue shows the same case's marks
+    qtbot.waitUntil(lambda: predict.transcript.isVisibleTo(predict) and predict.marker.case is not None,
+                    timeout=10000)
+    assert predict.marker.host is win.marking_host and predict.marker.case.id == case.id
+    assert char_format(predict.transcript, "请您帮我").background().color() == QColor(MARKER_COLORS["politeness"])
+    select(predict.transcript, "refund")
+    predict.marker.mark_selection("other")                     # one host: the inspector redraws it too
+    qtbot.waitUntil(lambda: any(s.quote == "refund" for s in marker.spans), timeout=3000)
 
 
 def test_presentation_marks_with_keys_and_undoes_with_ctrl_z(qtbot, panel):

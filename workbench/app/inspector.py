@@ -365,21 +365,15 @@ class InspectorPanel(QWidget):
         self.splitter.show()
 
     def _set_transcript(self, turns: list[tuple[str, str]], row: dict) -> None:
-        from workbench.app.transcript_marks import Message, find_dialogue_case
+        from workbench.app.transcript_marks import Message
 
         messages = [Message(r if r in SPEAKERS else _non_speaker(r), c, f"turn:{i}") for i, (r, c) in enumerate(turns)]
         if self.marker is None:
             self.transcript.set_turns([{"role": m.role, "content": m.content} for m in messages])  # type: ignore[union-attr]
             return
-        case = None
-        store = self.marker.host.store() if self.marker.host is not None else None
         track = self._track_provider()
-        if store is not None and track is not None:
-            try:
-                case = find_dialogue_case(store, track.user_id, self.current_event)
-            except Exception as exc:  # noqa: BLE001 - a store error is shown; the dialogue still is
-                self.state.post_error("Cannot read the case store", str(exc))
-        self.marker.show(messages, case, self._make_case)
+        event = (track.user_id, self.current_event) if track is not None else None
+        self.marker.show(messages, None, self._make_case, event)
 
     def plain_text(self) -> str:
         return self.browser.toPlainText()

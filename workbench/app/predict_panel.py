@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton,
@@ -116,6 +116,7 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
         self.dialogue_note.setWordWrap(True)
         self.dialogue_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.dialogue_note.setVisible(False)
+        self._build_transcript()
 
         from workbench.app.panels import scroll_body
 
@@ -127,8 +128,22 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
         layout.addWidget(buttons_box)
         layout.addWidget(self.status)
         layout.addWidget(self.dialogue_note)
+        layout.addWidget(self.transcript, 2)
         layout.addWidget(self.table, 3)
         self._connect()
+
+    def _build_transcript(self) -> None:
+        """The dialogue up to the real next message, then each model's (dashed), where words are marked."""
+        from widgets.transcript import TranscriptView
+        from workbench.app.transcript_marks import TranscriptMarker
+
+        self.transcript = TranscriptView()
+        self.transcript.setObjectName("predict_transcript")
+        self.transcript.setMinimumHeight(140)
+        self.transcript.hide()
+        self.marker = TranscriptMarker(self.transcript)
+        #: makes and stores the case a first mark needs (the main window sets it; None: marks need a case)
+        self.make_case: Callable[[], Any] | None = None
 
     def _build_prompt_area(self) -> QHBoxLayout:
         """The collapsible prompt preview: toggle, question picker, token/cost line, the prompt."""
@@ -224,6 +239,7 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
         self.prompt_field.blockSignals(False)
         self.table.set_data([], [])
         self.dialogue_note.setVisible(False)
+        self.transcript.setVisible(False)
         ds, user, idx = self.state.dataset, self.state.current_user, self.state.selected_index
         self.predict_button.setEnabled(False)
         if ds is None or not user or idx < 0:

@@ -73,6 +73,7 @@ class PredictResultsMixin:
 
     def _show_dialogue_note(self, predictions: dict[str, list[Any]]) -> None:
         q = next((q for q in self._questions if q.field == "next_user_message"), None)
+        self._show_transcript(q, predictions)
         if q is None:
             self.dialogue_note.setVisible(False)
             return
@@ -84,6 +85,22 @@ class PredictResultsMixin:
                     lines.append(f"<b>{_html(model)}:</b> {shown}")
         self.dialogue_note.setText("<br>".join(lines))
         self.dialogue_note.setVisible(True)
+
+    def _show_transcript(self, q: Any, predictions: dict[str, list[Any]]) -> None:
+        """The dialogue up to the real next message and each model's simulated one, in the marking
+        transcript (hidden for events without a dialogue question)."""
+        from workbench.annotate.model import dialogue_of
+        from workbench.app.transcript_marks import Message
+
+        turns = dialogue_of(self._target) if q is not None else []
+        last = int(q.extra.get("target_turn_index", len(turns) - 1)) if q is not None else -1
+        messages = [Message(t.role, t.content, f"turn:{i}") for i, t in enumerate(turns[:last + 1])]
+        if messages:
+            messages += [Message("user", p.predicted_value, f"pred:{model}:{p.field}", True, model)
+                         for model, preds in predictions.items() for p in preds if p.field == q.field
+                         and p.parse_ok and isinstance(p.predicted_value, str) and p.predicted_value]
+        self.marker.show(messages, None, self.make_case, (self.state.current_user, self.state.selected_index))
+        self.transcript.setVisible(bool(messages))
 
     def case_payload(self, user_id: str | None = None, event_index: int | None = None) -> dict[str, Any] | None:
         """What "Mark case" saves: the event, its fields, every model's predictions and the prompt of

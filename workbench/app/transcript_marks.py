@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QMenu
 
 from widgets.transcript import THEMES
 from workbench.annotate.spans import (MARKER_COLORS, MARKER_TYPES, Span, SpanError, candidates, codepoint_to_utf16,
-                                      decide, make_span, utf16_to_codepoint)
+                                      decide, make_span, target_text, utf16_to_codepoint)
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QUndoStack
@@ -95,10 +95,19 @@ def case_messages(case: Case) -> list[Message]:
     return out
 
 
-def find_dialogue_case(store: CaseStore, user_id: str, event_index: int) -> Case | None:
-    """The newest stored case of this user's event that keeps a transcript, or None."""
+def find_dialogue_case(store: CaseStore, user_id: str, event_index: int,
+                       messages: Sequence[Message] = ()) -> Case | None:
+    """The newest stored case of this user's event that keeps a transcript and holds each of
+    ``messages`` with the same text (another run's predictions do not match), or None."""
+
+    def holds(case: Case) -> bool:
+        try:
+            return all(target_text(case, m.target) == m.content for m in messages)
+        except SpanError:
+            return False
+
     found = [c for c in store.list_cases(user=user_id, with_snapshots=False)
-             if c.event_index == event_index and c.transcript]
+             if c.event_index == event_index and c.transcript and holds(c)]
     return max(found, key=lambda c: c.updated) if found else None
 
 
@@ -176,6 +185,7 @@ class TranscriptMarker(QObject):
         self.case: Case | None = None
         self._case_id: str | None = None           # the case the messages belong to (kept across undo)
         self._make_case: Callable[[], Case | None] | None = None
+        self._event: tuple[str, int] | None = None  # (user, event index) whose stored case is looked up
         self.spans: list[Span] = []                # stored spans of the shown messages
         self.candidates: list[Span] = []           # suggestions this annotator has not decided
         self.current = 0
@@ -197,17 +207,22 @@ class TranscriptMarker(QObject):
         if host is not None:
             host.spans_changed.connect(self._on_host_spans_changed)
             host.annotator_changed.connect(self.reload)
+        if self.messages:
+            self.reload()                       # the store's spans (and the event's case) now show
 
     # -- showing -------------------------------------------------------------------------------------
     def show(self, messages: Sequence[Message], case: Case | None = None,
-             make_case: Callable[[], Case | None] | None = None) -> None:
-        """Show ``messages`` (of ``case`` when it is stored); ``make_case`` makes and stores the case
-        when the first mark is made and there is none yet (None: marking needs ``case``)."""
+             make_case: Callable[[], Case | None] | None = None, event: tuple[str, int] | None = None) -> None:
+        """Show ``messages`` (of ``case`` when it is stored; else of the newest stored case of
+        ``event``, a (user id, event index), holding the same messages); ``make_case`` makes and
+        stores the case when the first mark is made and there is none yet (None: marking needs one)."""
         self.messages = list(messages)
         self.case = case
         self._case_id = case.id if case is not None else None
         self._make_case = make_case
+        self._event = event
         self.current = 0
+        self._refresh_case()
         self._load()
         self._render()
 
@@ -225,11 +240,15 @@ class TranscriptMarker(QObject):
         bar.setValue(keep)
 
     def _refresh_case(self) -> None:
-        store = self.host.store() if self.host is not None else None
-        if store is None or self._case_id is None:
+        store = self.host.store() if self.host is not None and self.messages else None
+        if store is None:
             return
         try:
-            self.case = store.get_case(self._case_id)
+            if self._case_id is not None:
+                self.case = store.get_case(self._case_id)
+            elif self._event is not None:
+                self.case = find_dialogue_case(store, *self._event, self.messages)
+                self._case_id = self.case.id if self.case is not None else None
         except KeyError:
             self.case = None                  # undone: the case made for a mark is gone again
         except Exception as exc:  # noqa: BLE001 - a store error is shown, never raised into Qt

@@ -94,6 +94,8 @@ class WindowCasesMixin:
             lambda: setattr(self.settings, "reference_checkout", panel.reference.text().strip()))
         panel.apply_options(self.settings.predict)          # models, API base, knobs of last time
         panel.options_changed.connect(self._on_predict_options_changed)
+        panel.marker.set_host(self.marking_host)
+        panel.make_case = self._predict_case_for_marks
         self.predict_panel = panel
         return panel
 
@@ -219,6 +221,16 @@ class WindowCasesMixin:
             return
         self._announce_case(self._cases().mark_event(**payload,
                                                      snapshot_png=self.timeline_png(payload["event_index"])))
+
+    def _predict_case_for_marks(self) -> Case | None:
+        """The case a first mark in the Predict panel's transcript makes: the event with the run's
+        predictions (as Mark case), or, before any run, its dialogue alone."""
+        payload = self.predict_panel.case_payload() if self.predict_panel is not None else None
+        if payload is None:
+            return self.mark_dialogue()
+        case = self._cases().mark_event(**payload, snapshot_png=self.timeline_png(payload["event_index"]))
+        self._announce_case(case)
+        return case
 
     def _on_eval_mark_case_requested(self, payload: dict) -> None:
         from workbench.annotate.model import CasePrediction
