@@ -374,3 +374,20 @@ def test_suggestions_do_not_widen_the_transcript(qtbot):
     marker.set_current(2)
     qtbot.wait(20)
     assert view.horizontalScrollBar().maximum() == 0
+
+
+def test_blind_annotation_shows_only_my_marks(shown, panel):
+    """Under blind annotation another annotator's marks on the same case are not drawn."""
+    from dataclasses import replace as dc_replace
+
+    _win, view, marker, case = shown
+    select(view, "坏了")
+    span = marker.mark_selection("no-frustration")
+    panel.store.add_span(dc_replace(span, id="other-span", annotator="bo", start=ZH.index("请您"),
+                                    end=ZH.index("请您") + 2, quote="请您", marker="politeness"))
+    marker.reload()
+    assert {s.annotator for s in marker.spans} == {"ana", "bo"}
+    panel.set_annotator("ana", hide_others=True)
+    marker.reload()
+    assert [s.annotator for s in marker.spans] == ["ana"]
+    assert char_format(view, "请您").background().color() != QColor(MARKER_COLORS["politeness"])

@@ -191,7 +191,8 @@ class PresentationWindow(QWidget):
         self.marker = TranscriptMarker(self.dialogue, self.host)   # its keys come through keyPressEvent
 
         self.hint_label = self._label(11, name="slide_hint")
-        self.hint_label.setText("← → step · F full screen · Esc leave")
+        self.hint_label.setText("← → step · F full screen · Esc leave · in the dialogue: M marks the selected words, "
+                                "A / R accept / reject the tinted suggestion, Ctrl+Z undoes")
         self.hint_label.setStyleSheet("color: #868e96;")
 
         head = QHBoxLayout()

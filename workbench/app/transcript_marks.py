@@ -95,10 +95,11 @@ def case_messages(case: Case) -> list[Message]:
     return out
 
 
-def find_dialogue_case(store: CaseStore, user_id: str, event_index: int,
-                       messages: Sequence[Message] = ()) -> Case | None:
+def find_dialogue_case(store: CaseStore, user_id: str, event_index: int, messages: Sequence[Message] = (),
+                       visible: Callable[[Case], bool] | None = None) -> Case | None:
     """The newest stored case of this user's event that keeps a transcript and holds each of
-    ``messages`` with the same text (another run's predictions do not match), or None."""
+    ``messages`` with the same text (another run's predictions do not match), and that ``visible``
+    lets the annotator see (blind annotation: their own), or None."""
 
     def holds(case: Case) -> bool:
         try:
@@ -107,7 +108,7 @@ def find_dialogue_case(store: CaseStore, user_id: str, event_index: int,
             return False
 
     found = [c for c in store.list_cases(user=user_id, with_snapshots=False)
-             if c.event_index == event_index and c.transcript and holds(c)]
+             if c.event_index == event_index and c.transcript and holds(c) and (visible is None or visible(c))]
     return max(found, key=lambda c: c.updated) if found else None
 
 
@@ -141,6 +142,11 @@ class MarkingHost(QObject):
         """Blind annotation: are other annotators' spans hidden (the Cases panel's setting)?"""
         panel = self.panel()
         return bool(panel is not None and panel.hide_others)
+
+    def visible(self, case: Case) -> bool:
+        """May the annotator see ``case`` (all cases, or under blind annotation their own)?"""
+        panel = self.panel()
+        return panel is None or bool(panel.visible_cases([case]))
 
     def undo_stack(self) -> QUndoStack | None:
         """The undo stack the marks go on (the window's, shared with the Cases panel)."""
@@ -247,7 +253,8 @@ class TranscriptMarker(QObject):
             if self._case_id is not None:
                 self.case = store.get_case(self._case_id)
             elif self._event is not None:
-                self.case = find_dialogue_case(store, *self._event, self.messages)
+                self.case = find_dialogue_case(store, *self._event, self.messages,
+                                               self.host.visible if self.host is not None else None)
                 self._case_id = self.case.id if self.case is not None else None
         except KeyError:
             self.case = None                  # undone: the case made for a mark is gone again
