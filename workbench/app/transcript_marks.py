@@ -6,7 +6,8 @@ of one message and marks them with a marker type (right-click, or ``M`` and then
 lexicons' suggestions are drawn dotted-underlined, the current one on a tinted background, and ``A``
 accepts it, ``R`` rejects it, each moving on to the next. Stored spans are drawn solid in their
 marker's colour. Every mark is one undoable command (:class:`~workbench.app.case_undo.AddSpanCommand`)
-on the window's undo stack, written through the case store's span API with the annotator.
+on the window's undo stack, written through the case store's span API with the annotator (the
+messages shown and the host marks go to: :mod:`workbench.app.transcript_cases`).
 
 Qt counts text positions in UTF-16 code units (an emoji outside the Basic Multilingual Plane counts
 two); stored spans count code points. Each message's place in the view's document is found once per
@@ -16,24 +17,23 @@ redraw and checked against the message text, so a selection maps to exact code-p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QKeyEvent, QTextCharFormat, QTextCursor, QTextTable
 from PySide6.QtWidgets import QMenu
 
 from widgets.transcript import THEMES
 from workbench.annotate.spans import (MARKER_COLORS, MARKER_TYPES, Span, SpanError, candidates, codepoint_to_utf16,
-                                      decide, make_span, target_text, utf16_to_codepoint)
+                                      decide, make_span, utf16_to_codepoint)
+from workbench.app.transcript_cases import (  # noqa: F401 - also importable from here (the component's API)
+    MarkingHost, Message, case_messages, find_dialogue_case,
+    transient_case, utf16_len)
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QUndoStack
-
     from widgets.transcript import TranscriptView
     from workbench.annotate.model import Case
-    from workbench.annotate.store import CaseStore
-    from workbench.app.cases_panel import CasesPanel
 
 #: Keys of a focused transcript (also listed in ``workbench.app.actions.ACTIONS``, "Transcript").
 MARK_KEY, ACCEPT_KEY, REJECT_KEY = Qt.Key.Key_M, Qt.Key.Key_A, Qt.Key.Key_R
@@ -42,142 +42,6 @@ _COMMAND_MODIFIERS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.
 CURRENT_BACKGROUND = "#ffe3c2"     # the suggestion A/R decide, behind its dotted underline
 CURRENT_TEXT = "#1d1d1f"           # dark text on the light tint, in the dark theme too
 CANDIDATE_UNDERLINE = {"light": "#5c3d99", "dark": "#d0bfff"}
-
-
-@dataclass(frozen=True)
-class Message:
-    """One message a transcript view shows: its role, its text and where it is in its case
-    (a span target: ``turn:N``, ``real:FIELD`` or ``pred:MODEL:FIELD``)."""
-
-    role: str
-    content: str
-    target: str
-    simulated: bool = False
-    label: str = ""
-
-
-def utf16_len(text: str) -> int:
-    """Length of ``text`` in UTF-16 code units (as Qt counts)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def transient_case(messages: Sequence[Message]) -> Case:
-    """An unsaved case holding ``messages`` at their targets (to find the lexicons' suggestions
-    before the messages belong to a stored case)."""
-    from workbench.annotate.model import CasePrediction, new_case
-    from workbench.traces.dialogue import Turn
-
-    turns: dict[int, Turn] = {}
-    preds, real = [], {}
-    for m in messages:
-        kind, _, rest = m.target.partition(":")
-        if kind == "turn" and rest.isdigit():
-            turns[int(rest)] = Turn(m.role, m.content)
-        elif kind == "real":
-            real[rest] = m.content
-        elif kind == "pred":
-            model, _, fld = rest.rpartition(":")
-            preds.append(CasePrediction(model=model, field=fld, predicted_value=m.content))
-    transcript = [turns.get(i, Turn("", "")) for i in range(max(turns) + 1)] if turns else []
-    return new_case(source="", user_id="", event_index=0, transcript=transcript, predictions=preds,
-                    real_values=real)
-
-
-def case_messages(case: Case) -> list[Message]:
-    """The messages of ``case`` a transcript view shows: its dialogue turns, then each model's
-    simulated next user message (drawn dashed)."""
-    out = [Message("user" if t.role == "user" else ("service" if t.role == "assistant" else t.role),
-                   t.content, f"turn:{i}") for i, t in enumerate(case.transcript)]
-    if out:
-        out += [Message("user", p.predicted_value, f"pred:{p.model}:{p.field}", True, p.model)
-                for p in case.predictions if p.field == "next_user_message" and p.parse_ok
-                and isinstance(p.predicted_value, str) and p.predicted_value]
-    return out
-
-
-def find_dialogue_case(store: CaseStore, user_id: str, event_index: int, messages: Sequence[Message] = (),
-                       visible: Callable[[Case], bool] | None = None) -> Case | None:
-    """The newest stored case of this user's event that keeps a transcript and holds each of
-    ``messages`` with the same text (another run's predictions do not match), and that ``visible``
-    lets the annotator see (blind annotation: their own), or None."""
-
-    def holds(case: Case) -> bool:
-        try:
-            return all(target_text(case, m.target) == m.content for m in messages)
-        except SpanError:
-            return False
-
-    found = [c for c in store.list_cases(user=user_id, with_snapshots=False)
-             if c.event_index == event_index and c.transcript and holds(c) and (visible is None or visible(c))]
-    return max(found, key=lambda c: c.updated) if found else None
-
-
-class MarkingHost(QObject):
-    """Where marks go: the Cases panel's store, annotator and undo stack (the panel is asked for on
-    first use, so it may be built lazily). The undo commands report to it, and it tells every marker
-    (``spans_changed``) and the Cases panel, so all views of a case show the same spans."""
-
-    spans_changed = Signal(str)      # case id
-    annotator_changed = Signal()     # another annotator, or blind annotation switched: show again
-
-    def __init__(self, cases_panel: Callable[[], CasesPanel | None], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._panel = cases_panel
-
-    def panel(self) -> CasesPanel | None:
-        """The Cases panel (built if the window builds it lazily), or None."""
-        return self._panel()
-
-    def store(self) -> CaseStore | None:
-        """The open case store, or None."""
-        panel = self.panel()
-        return panel.store if panel is not None else None
-
-    def annotator(self) -> str:
-        """Who marks: the Cases panel's annotator (its author setting)."""
-        panel = self.panel()
-        return panel.author if panel is not None else ""
-
-    def hides_others(self) -> bool:
-        """Blind annotation: are other annotators' spans hidden (the Cases panel's setting)?"""
-        panel = self.panel()
-        return bool(panel is not None and panel.hide_others)
-
-    def visible(self, case: Case) -> bool:
-        """May the annotator see ``case`` (all cases, or under blind annotation their own)?"""
-        panel = self.panel()
-        return panel is None or bool(panel.visible_cases([case]))
-
-    def undo_stack(self) -> QUndoStack | None:
-        """The undo stack the marks go on (the window's, shared with the Cases panel)."""
-        panel = self.panel()
-        return panel.undo_stack if panel is not None else None
-
-    def status(self, text: str) -> None:
-        """A one-line message in the status bar."""
-        panel = self.panel()
-        if panel is not None:
-            panel.state.post_status(text)
-
-    # -- what the undo commands report (the CaseView protocol of case_undo) -------------------------
-    def case_edited(self, case_id: str) -> None:
-        """A case's spans changed in the store."""
-        panel = self.panel()
-        if panel is not None:
-            panel.case_edited(case_id)
-        self.spans_changed.emit(case_id)
-
-    def cases_restored(self, case_ids: Sequence[str]) -> None:
-        """A case made for a mark was removed (undo) or put back (redo)."""
-        panel = self.panel()
-        if panel is not None:
-            panel.cases_restored(case_ids)
-
-    def report_error(self, title: str, message: str) -> None:
-        """A store error, shown in the window's error banner."""
-        panel = self.panel()
-        if panel is not None:
-            panel.report_error(title, message)
 
 
 class TranscriptMarker(QObject):
