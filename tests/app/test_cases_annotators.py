@@ -129,7 +129,7 @@ def test_a_damaged_store_opens_read_only_with_one_line_and_no_writing(qtbot, sta
     assert p.store is not None and p.store.readonly and not p.writable
     notice = p.notice_label.text()
     assert p.notice_label.isVisibleTo(p) and notice.startswith("Read-only: cases.db is damaged")
-    assert "case(s) could not be read" in notice and "Editing is off" in notice and "\n" not in notice
+    assert "case(s) could not be read; editing is off (" in notice and "\n" not in notice
     assert 0 < p.model.rowCount() < N_CASES
     p.view.selectRow(0)
     shown = p.current_case()
@@ -156,7 +156,7 @@ def test_a_sound_store_on_read_only_media_opens_read_only(qtbot, state, tmp_path
     monkeypatch.setattr(store_mod, "write_problem", lambda path: "it is on read-only media")
     p = _panel(qtbot, state, None, author="ana")
     assert p.open_store(db) and p.store.readonly and not p.store.damage
-    assert p.notice_label.text() == "Read-only: ro.db: it is on read-only media. Editing is off."
+    assert p.notice_label.text() == "Read-only: ro.db; editing is off (it is on read-only media)"
     assert p.model.rowCount() == 1
     p.shutdown()
 

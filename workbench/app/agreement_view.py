@@ -69,6 +69,7 @@ class AgreementView(QWidget):
         self.table.setHorizontalHeaderLabels(["label", *(title for _, title in COLUMNS)])
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.meanings = QLabel("", self)
         self.meanings.setObjectName("agreement_meanings")
@@ -83,7 +84,7 @@ class AgreementView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.summary)
-        lay.addWidget(self.table, 2)
+        lay.addWidget(self.table)
         lay.addWidget(self.meanings)
         self.queue_title = QLabel("Disagreements (select one; Y: the tag applies, N: it does not)", self)
         self.queue_title.setWordWrap(True)
@@ -181,6 +182,9 @@ class AgreementView(QWidget):
                 header.setToolTip(meaning(name))
             self.table.setColumnHidden(col, name not in used)
         self.meanings.setText("\n".join(f"• {meaning(name)}" for name, _t in COLUMNS if name in used))
+        # as tall as its rows (a few labels), so the disagreement queue below gets the room
+        frame = 2 * self.table.frameWidth()
+        self.table.setMaximumHeight(self.table.horizontalHeader().height() + 22 * max(len(labels), 1) + frame + 2)
 
     def _update_buttons(self) -> None:
         can = self.writable and bool(self.path) and self.queue.count() > 0

@@ -32,13 +32,14 @@ def _reason(exc: Exception, path: Path) -> str:
 
 
 def read_only_line(store: CaseStore, why: str) -> str:
-    """One line saying that ``store`` is shown read-only, why, and what could not be read."""
+    """One line saying that ``store`` is shown read-only, what could not be read, and (last, as the
+    part a narrow dock may cut) SQLite's complaint or the reason."""
     name = store.path.name
     if store.damage:
         lost = len(store.salvage.lost_case_ids) if store.salvage is not None else 0
-        lost_text = f"; {lost} case(s) could not be read" if lost else ""
-        return f"Read-only: {name} is damaged ({store.damage[:80]}){lost_text}. Editing is off."
-    return f"Read-only: {name}: {why}. Editing is off."
+        lost_text = f"{lost} case(s) could not be read; " if lost else ""
+        return f"Read-only: {name} is damaged; {lost_text}editing is off ({store.damage[:80]})"
+    return f"Read-only: {name}; editing is off ({why})"
 
 
 class CaseAccessMixin:

@@ -104,7 +104,10 @@ def run(args: argparse.Namespace) -> int:
 
         def unwatch(self) -> None:
             for obj in self.watched:
-                obj.removeEventFilter(self)
+                try:
+                    obj.removeEventFilter(self)
+                except RuntimeError:  # deleted since: a lazy dock's placeholder replaced by its panel
+                    pass
             self.watched = []
 
     def _on_ready() -> None:

@@ -390,7 +390,9 @@ class WindowCasesMixin:
 
         dialog = SettingsDialog(self.settings, self)
         dialog.accepted.connect(self._on_settings_accepted)
-        dialog.show()
+        dialog.open()                              # window-modal: the window's keys wait for it
+        dialog.activateWindow()
+        dialog.annotator.setFocus()
         self.settings_dialog = dialog
         return dialog
 
