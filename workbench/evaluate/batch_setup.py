@@ -91,7 +91,7 @@ async def baseline_stats(baselines: Any, specs: Sequence[Any], sample: Sample,
         def population() -> Any:
             # population rates from the history window (no test event leaks into them); with no
             # history window, from each user's events before their first sampled event
-            per_user = []
+            per_user: list[Sequence[dict[str, Any]]] = []
             for u in sample.users:
                 evs = by_id[u.user_id].events
                 if u.base_history_indices:

@@ -50,11 +50,22 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, TypeVar
 
+from workbench.evaluate.sample_facts import (
+    HIGH_VALUE_ACTIONS,
+    TestFacts,
+    TraceEvents,
+    TraceTable,
+    is_high_value,
+    scenario_zh,
+    test_facts,
+    window_indices,
+)
 from workbench.simulate.memory import in_window
 
 if TYPE_CHECKING:
@@ -76,21 +87,6 @@ TEST_LENGTH = 30
 SEED = 42
 M_BUCKETS = 10
 
-#: High-value action types per Chinese canonical scenario (balanced sampling).
-HIGH_VALUE_ACTIONS: dict[str, frozenset[str]] = {
-    "视频浏览": frozenset({"like", "collect", "share", "comment"}),
-    "直播间": frozenset({"send_gift", "add_to_cart", "follow"}),
-    "商城购物": frozenset({"purchase", "order_success", "add_to_cart"}),
-    "广告推荐": frozenset({"conversion", "activation", "purchase", "submit", "click"}),
-    "电商客服对话": frozenset({"purchase"}),
-}
-
-_ALIASES = {
-    "Video Browsing": "视频浏览", "Live Streaming": "直播间", "E-commerce": "商城购物",
-    "Advertisement": "广告推荐", "Customer Service": "电商客服对话", "Search Behavior": "搜索行为",
-}
-_ALIASES_CASEFOLD = {k.casefold(): v for k, v in _ALIASES.items()}
-
 T = TypeVar("T")
 Window = tuple[str | None, str | None] | None
 
@@ -102,11 +98,12 @@ class SamplingError(ValueError):
 @dataclass(frozen=True)
 class UserTrace:
     """One user's raw trace: ``events[i]`` is the raw OmniBehavior dict of the event with
-    ``event_index`` ``i`` (an empty dict where the importer skipped an event)."""
+    ``event_index`` ``i`` (an empty dict where the importer skipped an event): a list, or the lazy
+    :class:`workbench.evaluate.sample_facts.TraceEvents` of a TraceSet."""
 
     user_id: str
     profile: str
-    events: list[dict[str, Any]]
+    events: Sequence[dict[str, Any]]
     source: str = ""
 
 
@@ -173,28 +170,6 @@ class Sample:
 
 
 # -- small rules ------------------------------------------------------------------------------------
-
-def scenario_zh(event: Mapping[str, Any], default: str = "unknown") -> str:
-    """Chinese canonical scenario of a raw event, as the reference normalises ``type``."""
-    raw = event.get("type", default)
-    if not isinstance(raw, str):
-        return default
-    s = raw.strip()
-    if not s:
-        return default
-    return _ALIASES.get(s, _ALIASES_CASEFOLD.get(s.casefold(), s))
-
-
-def is_high_value(event: Mapping[str, Any]) -> bool:
-    """An action of the event is high-value for its scenario."""
-    targets = HIGH_VALUE_ACTIONS.get(scenario_zh(event, ""))
-    if not targets:
-        return False
-    actions = event.get("action", [])
-    if not isinstance(actions, list):
-        return False
-    return any(isinstance(a, Mapping) and a.get("type") in targets for a in actions)
-
 
 @lru_cache(maxsize=1)
 def seed_offsets() -> dict[str, int]:
@@ -333,12 +308,14 @@ def load_benchmark_users(path: str | Path, *, min_actions: int = 0, target_users
 def users_from_traceset(ts: Any, user_ids: Iterable[str] | None = None) -> list[UserTrace]:
     """Raw users from a :class:`workbench.traces.TraceSet` (``user_ids``, default all, in its file
     order). Each user's ``events[i]`` is the event with ``event_index`` ``i``; an event the importer
-    skipped is an empty dict there, so positions stay event indices."""
-    out = []
-    for uid in (ts.user_ids() if user_ids is None else user_ids):
-        ue = ts.user(uid)
-        out.append(UserTrace(uid, ue.profile or "", ue.positional(), str(ts.source)))
-    return out
+    skipped is an empty dict there, so positions stay event indices. The events are decoded only
+    when first used (:class:`workbench.evaluate.sample_facts.TraceEvents`): sampling reads what it
+    needs from the table. KeyError for a user the traces do not have."""
+    ids = list(ts.user_ids() if user_ids is None else user_ids)
+    table = TraceTable(ts, ids)
+    lengths = table.lengths()
+    return [UserTrace(uid, ts.profile(uid) or "", TraceEvents(table, uid, lengths.get(uid, 0)), str(ts.source))
+            for uid in ids]
 
 
 def load_users(path: str | Path, *, num_users: int = NUM_USERS,
@@ -352,32 +329,15 @@ def load_users(path: str | Path, *, num_users: int = NUM_USERS,
 
 # -- selection and per-user sampling ------------------------------------------------------------------
 
-def _filters() -> tuple[Callable[[dict], bool], Callable[[dict], bool]]:
-    from workbench.simulate.filters import has_sufficient_context, is_filtered
-
-    return has_sufficient_context, is_filtered
-
-
-def _window_indices(events: Sequence[Mapping[str, Any]], window: Window) -> list[int]:
-    """Indices of the events in the window (all with None); an empty placeholder (an event the
-    importer skipped) is never in a window."""
-    if window is None:
-        return [i for i, e in enumerate(events) if e]
-    start, end = window
-    return [i for i, e in enumerate(events) if e and in_window(e.get("timestamp", ""), start, end)]
-
-
 def select_users(users: Sequence[UserTrace], *, num_users: int = NUM_USERS,
                  test_length: int = TEST_LENGTH, history_window: Window = HISTORY_WINDOW,
                  test_window: Window = TEST_WINDOW, seed: int = SEED,
                  min_history: int = 1) -> list[str]:
     """Benchmark user selection; returns sorted user ids."""
-    sufficient, _ = _filters()
     valid = []
     for u in users:
-        hist = _window_indices(u.events, history_window)
-        test = _window_indices(u.events, test_window)
-        n_ctx = sum(1 for i in test if sufficient(u.events[i]))
+        hist = window_indices(u.events, history_window)
+        n_ctx = sum(test_facts(u.events, test_window).sufficient)
         if n_ctx >= test_length and len(hist) >= min_history:
             valid.append(u.user_id)
     valid.sort()
@@ -386,25 +346,44 @@ def select_users(users: Sequence[UserTrace], *, num_users: int = NUM_USERS,
     return sorted(selected)
 
 
+def _candidates(facts: TestFacts) -> tuple[list[tuple[int, int]], list[dict[str, Any]]]:
+    cands: list[tuple[int, int]] = []
+    skipped: list[dict[str, Any]] = []
+    for t, i in enumerate(facts.indices):
+        if not facts.sufficient[t]:
+            skipped.append({"event_index": i, "reason": "insufficient context",
+                            "scenario": facts.scenario[t]})
+        elif facts.filtered[t]:
+            skipped.append({"event_index": i, "reason": "filtered at eval time",
+                            "scenario": facts.scenario[t]})
+        else:
+            cands.append((i, t))
+    return cands, skipped
+
+
 def candidates_for_user(user: UserTrace, test_window: Window = TEST_WINDOW
                         ) -> tuple[list[int], list[tuple[int, int]], list[dict[str, Any]]]:
     """``(test_window_indices, candidates, skipped)``; candidates are ``(event_index,
     test_time_index)`` after rules A then B (docs/benchmark.md#event-filter)."""
-    sufficient, filtered = _filters()
-    test_idx = _window_indices(user.events, test_window)
-    cands: list[tuple[int, int]] = []
-    skipped: list[dict[str, Any]] = []
-    for t, i in enumerate(test_idx):
-        ev = user.events[i]
-        if not sufficient(ev):
-            skipped.append({"event_index": i, "reason": "insufficient context",
-                            "scenario": scenario_zh(ev)})
-        elif filtered(ev):
-            skipped.append({"event_index": i, "reason": "filtered at eval time",
-                            "scenario": scenario_zh(ev)})
-        else:
-            cands.append((i, t))
-    return test_idx, cands, skipped
+    facts = test_facts(user.events, test_window)
+    cands, skipped = _candidates(facts)
+    return list(facts.indices), cands, skipped
+
+
+def _rolling_history(base: list[int], test_idx: list[int], tti: int, event_index: int,
+                     overlap: bool) -> tuple[int, ...]:
+    """History-window events, then the test-window events before the target, each once, without
+    the target. Without ``overlap`` (the windows share no event, the usual case) that is simply
+    ``base + test_idx[:tti]``: the target is ``test_idx[tti]`` and the indices are unique."""
+    if not overlap:
+        return (*base, *test_idx[:tti])
+    seen: set[int] = set()
+    hist_list = []
+    for i in (*base, *test_idx[:tti]):
+        if i not in seen and i != event_index:
+            seen.add(i)
+            hist_list.append(i)
+    return tuple(hist_list)
 
 
 def sample_user(user: UserTrace, *, test_length: int = TEST_LENGTH,
@@ -415,30 +394,27 @@ def sample_user(user: UserTrace, *, test_length: int = TEST_LENGTH,
     offset, source = user_seed_offset(user.user_id, offsets)
     user_seed = seed + offset
     rng = random.Random(user_seed)
-    test_idx, cands, skipped = candidates_for_user(user, test_window)
+    facts = test_facts(user.events, test_window)
+    test_idx = facts.indices
+    cands, skipped = _candidates(facts)
     if all_events:
         picked = list(cands)
     else:
         picked = balanced_sample(cands, test_length, rng,
-                                 scenario_of=lambda c: scenario_zh(user.events[c[0]]),
-                                 high_of=lambda c: is_high_value(user.events[c[0]]))
+                                 scenario_of=lambda c: facts.scenario[c[1]],
+                                 high_of=lambda c: facts.high[c[1]])
     picked.sort(key=lambda c: c[1])
-    base = _window_indices(user.events, history_window) if history_window is not None else None
+    base = window_indices(user.events, history_window) if history_window is not None else None
+    present = window_indices(user.events, None) if base is None else []
+    overlap = base is not None and not set(base).isdisjoint(test_idx)
     sampled = []
     for event_index, tti in picked:
         if base is None:
-            hist = tuple(i for i in range(event_index) if user.events[i])
+            hist = tuple(present[:bisect_left(present, event_index)])
         else:
-            seen: set[int] = set()
-            hist_list = []
-            for i in (*base, *test_idx[:tti]):
-                if i not in seen and i != event_index:
-                    seen.add(i)
-                    hist_list.append(i)
-            hist = tuple(hist_list)
-        ev = user.events[event_index]
-        sampled.append(SampledEvent(user.user_id, event_index, scenario_zh(ev), tti, hist,
-                                    is_high_value(ev)))
+            hist = _rolling_history(base, test_idx, tti, event_index, overlap)
+        sampled.append(SampledEvent(user.user_id, event_index, facts.scenario[tti], tti, hist,
+                                    facts.high[tti]))
     return UserSample(user.user_id, user.profile, user_seed, source,
                       tuple(base if base is not None else ()), tuple(test_idx), len(cands),
                       sampled, skipped)

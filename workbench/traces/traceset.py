@@ -5,8 +5,9 @@ Layer: traces (pure; no Qt).
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -133,4 +134,20 @@ class TraceSet:
         if self.has_payload or self.parquet is None:
             return self.events.select([c for c in self.columns if c in self.events.columns])
         return pl.read_parquet(self.parquet).select(list(self.columns))
+
+    def payload_batches(self, columns: Sequence[str], rows: int = 65536) -> Iterator[pl.DataFrame]:
+        """The full table's ``columns`` (payload columns allowed) in slices of at most ``rows`` rows,
+        in table order. A Parquet file is read one batch at a time, so the payload of every user is
+        never in memory at once (``with_payload`` reads it whole)."""
+        full = self._full
+        if full is None and self.parquet is not None and not self.has_payload:
+            import pyarrow.parquet as pq
+
+            with pq.ParquetFile(self.parquet) as pf:
+                for batch in pf.iter_batches(batch_size=rows, columns=list(columns)):
+                    yield cast(pl.DataFrame, pl.from_arrow(batch))  # a record batch makes a frame
+            return
+        table = full if full is not None else self.events
+        for start in range(0, table.height, rows):
+            yield table.slice(start, rows).select(list(columns))
 
