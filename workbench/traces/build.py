@@ -165,14 +165,17 @@ class Payload:
 
     def series(self, name: str) -> pl.Series:
         """The column as a polars String series (null where ``valid`` is 0)."""
+        return pl.Series(name, self.array(), dtype=pl.String)
+
+    def array(self) -> pa.Array:
+        """The column as an Arrow large_string array over these buffers (no copy)."""
         n = len(self)
         offsets = np.zeros(n + 1, dtype=np.int64)
         offsets[1:] = np.frombuffer(self.ends, dtype=np.int64)
         valid = np.frombuffer(self.valid, dtype=np.uint8).astype(bool)
         bitmap = None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
-        arr = pa.Array.from_buffers(pa.large_string(), n, [bitmap, pa.py_buffer(offsets),
-                                                            pa.py_buffer(self.data)])
-        return pl.Series(name, arr, dtype=pl.String)
+        return pa.Array.from_buffers(pa.large_string(), n, [bitmap, pa.py_buffer(offsets),
+                                                             pa.py_buffer(self.data)])
 
 
 class EventBuilder:
@@ -379,11 +382,14 @@ def _labels(scen: str, ctx: dict, keyword: str | None, query_cat: str | None) ->
     return title, category
 
 
-def columns_frame(columns: list, issues: IssueLog, file_of_user: dict[str, str] | None = None) -> pl.DataFrame:
+def columns_frame(columns: list, issues: IssueLog, file_of_user: dict[str, str] | None = None,
+                  payload: bool = True) -> pl.DataFrame:
     """The canonical frame from ``EventBuilder.columns()`` (or a slice of each of its columns);
-    unparseable timestamps are logged in ``issues``."""
+    unparseable timestamps are logged in ``issues``. Without ``payload`` the frame lacks the
+    payload columns (their :class:`Payload` ``array()`` goes straight to the cache writer)."""
     if not columns or not len(columns[0]):
-        return schema.empty_events()
+        empty = schema.empty_events()
+        return empty if payload else empty.drop(list(schema.PAYLOAD_COLUMNS))
     S = schema.EVENT_SCHEMA
     cols = dict(zip(_ROW_FIELDS + ("context", "actions"), columns))
     ts_raw = pl.Series("ts_raw", cols["ts_raw"], dtype=pl.String)
@@ -411,8 +417,6 @@ def columns_frame(columns: list, issues: IssueLog, file_of_user: dict[str, str] 
         "scenario": pl.Series("scenario", cols["scenario"], dtype=pl.String),
         "scenario_raw": pl.Series("scenario_raw", cols["scenario_raw"], dtype=pl.String),
         "has_context": pl.Series("has_context", cols["has_context"], dtype=pl.Boolean),
-        "context": cols["context"].series("context"),
-        "actions": cols["actions"].series("actions"),
         "action_types": types.alias("action_types"),
         "watch_seconds": pl.Series("watch_seconds", cols["watch_seconds"], dtype=pl.Float64),
         "like_count": pl.Series("like_count", cols["like_count"], dtype=pl.Int64),
@@ -424,8 +428,11 @@ def columns_frame(columns: list, issues: IssueLog, file_of_user: dict[str, str] 
     }
     mask = pl.Series("act_mask", cols["act_mask"], dtype=pl.Int64)
     series.update({schema.act_column(t): (mask & bit) != 0 for t, bit in _ACT_BIT.items()})
+    if payload:
+        series["context"] = cols["context"].series("context")
+        series["actions"] = cols["actions"].series("actions")
     frame = pl.DataFrame(series)
-    return frame.select([pl.col(c).cast(S[c]) for c in S])
+    return frame.select([pl.col(c).cast(S[c]) for c in S if payload or c not in schema.PAYLOAD_COLUMNS])
 
 
 def parse_timestamps(raw: pl.Series) -> tuple[pl.Series, pl.Series]:

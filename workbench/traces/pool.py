@@ -62,6 +62,7 @@ class _Arrived:
     answer: Any
     frames: list[pl.DataFrame]
     log: IssueLog
+    payload: tuple = ()  # (context, actions) Arrow arrays when the frames go to a cache without them
 
 
 def usable(files: list[Path]) -> bool:
@@ -287,7 +288,7 @@ def read_folder(files: list[Path], state: ImportState, read_here: Callable[[int,
 
 
 def _bytes_of(arrived: _Arrived) -> int:
-    return sum(int(f.estimated_size()) for f in arrived.frames)
+    return sum(int(f.estimated_size()) for f in arrived.frames) + sum(a.nbytes for a in arrived.payload)
 
 
 def _arrive(answer: Any, state: ImportState, on_users: UsersCallback | None) -> _Arrived:
@@ -298,15 +299,21 @@ def _arrive(answer: Any, state: ImportState, on_users: UsersCallback | None) -> 
         return _Arrived(answer, [], log)
     file_of_user = {u: file for u, _, file in answer.users}
     columns = answer.columns
-    frames = [build.columns_frame(columns, log, file_of_user)] if columns and len(columns[0]) else []
+    frames: list[pl.DataFrame] = []
+    payload: tuple = ()
+    if columns and len(columns[0]):
+        # with a cache, the payload goes from the worker's buffers to the writer as Arrow arrays
+        direct = state.sink is not None
+        frames = [build.columns_frame(columns, log, file_of_user, payload=not direct)]
+        payload = (columns[-2].array(), columns[-1].array()) if direct else ()
     answer = FileBuilt(answer.users, [], answer.issues, answer.counts, answer.digest)  # rows now in frames
     if on_users is not None and answer.users:
         from workbench.traces.canonical import user_table
 
-        plain = [f.drop(list(schema.PAYLOAD_COLUMNS)) for f in frames]
+        plain = [f.drop([c for c in schema.PAYLOAD_COLUMNS if c in f.columns]) for f in frames]
         events = pl.concat(plain) if plain else schema.empty_events().drop(list(schema.PAYLOAD_COLUMNS))
         on_users(user_table(events, answer.users), events)
-    return _Arrived(answer, frames, log)
+    return _Arrived(answer, frames, log, payload)
 
 
 def _adopt(arrived: _Arrived, state: ImportState) -> bool:
@@ -322,8 +329,14 @@ def _adopt(arrived: _Arrived, state: ImportState) -> bool:
     merge_issues(state.issues, answer.issues, answer.counts)
     merge_issues(state.issues, arrived.log._items, arrived.log._counts)
     state.flush()
+    step = limits.BATCH_EVENTS
     for frame in arrived.frames:
-        for b0 in range(0, frame.height, limits.BATCH_EVENTS):
-            state.add_frame(frame.slice(b0, limits.BATCH_EVENTS))
+        for b0 in range(0, frame.height, step):
+            if arrived.payload and state.sink is not None:
+                context, actions = (a.slice(b0, step) for a in arrived.payload)
+                state.frames.append(state.sink.add_arrow(frame.slice(b0, step), context, actions))
+            else:
+                state.add_frame(frame.slice(b0, step))
     arrived.frames.clear()
+    arrived.payload = ()
     return True
