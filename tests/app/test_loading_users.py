@@ -69,3 +69,36 @@ def test_user_list_fills_in_from_the_folder_workers(qtbot, make_window, tmp_path
     wait_loaded(qtbot, win, "user_0001")
     assert sum(counts) == 5 and len(counts) == 5  # one report per file, as it was read
     assert [win.users_model.user_at(r) for r in range(5)] == [f"user_{k:04d}" for k in range(1, 6)]
+
+
+def test_cancelled_load_lists_the_open_source_again(qtbot, make_window, tmp_path, monkeypatch):
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "a.json").write_text((FIX / "quirks_en.json").read_text(encoding="utf-8"), encoding="utf-8")
+    folder = _folder(tmp_path)
+    monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 1 << 40)
+    release = threading.Event()
+    real = load_mod._read_one
+
+    def read_one(f, state, files, prefetched):
+        if f.name == "u5.json":
+            release.wait(30)
+        return real(f, state, files, prefetched)
+
+    monkeypatch.setattr(load_mod, "_read_one", read_one)
+    win = make_window()
+    win.show()
+    qtbot.waitExposed(win)
+    win.open_path(first, user="user_0002")
+    wait_loaded(qtbot, win, "user_0002")
+    before = [win.users_model.user_at(r) for r in range(win.users_model.rowCount())]
+    win.open_path(folder)
+    try:
+        qtbot.waitUntil(lambda: win.users_model.user_at(0) == "user_0001" and win.users_model.rowCount() == 4,
+                        timeout=20000)
+        win.cancel_jobs()
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not win.busy, timeout=20000)
+    assert [win.users_model.user_at(r) for r in range(win.users_model.rowCount())] == before
+    assert win.state.dataset is not None and win.state.dataset.user_ids() == before

@@ -106,6 +106,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self.docks: dict[str, QDockWidget] = {}
         self._jobs: dict[str, Job] = {}
         self._listing_partial = False  # the user list shows the users of a folder being read
+        self._listed: tuple = (None, None)  # the open source's users and sparklines, as listed
         self._syncing_timeline = False
         self._layout_restored = False
         self._layout_touched = False
@@ -197,7 +198,16 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self._listing_partial = False
         job = self._start("load", load_job, path, title=f"Opening {path.name}", on_done=self._on_load_done)
         job.partial.connect(lambda users, j=job: self._on_users_arrived(users, j))
+        job.ended.connect(self._on_load_ended)
         return job
+
+    def _on_load_ended(self) -> None:
+        """A load cancelled or failed after listing some of its users: list the open source's again."""
+        if self._listing_partial and "load" not in self._jobs:
+            self._listing_partial = False
+            users, sparklines = self._listed
+            self.users_model.set_users(users, sparklines)
+            self.users_panel.show_user(self.state.current_user)
 
     def _on_users_arrived(self, users: pl.DataFrame, job: Job) -> None:
         """Users of a folder being read, as its files are read: listed at once (the list of the
@@ -244,6 +254,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         self.events_model.set_track(None)
         self.state.set_dataset(traces)
         self.users_model.set_users(traces.users, result.sparklines)
+        self._listed = (traces.users, result.sparklines)
         if traces.events.height == 0:       # nothing to draw: say so instead of an empty 1970 axis
             empty = np.array([], dtype=np.float64)
             self.timeline.set_data(empty, empty.astype(np.int8), empty.astype(np.int8), empty,
