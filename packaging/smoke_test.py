@@ -127,7 +127,8 @@ def parse_paint(stdout: str) -> tuple[float | None, bool | None]:
 
 
 def predict_check(exe: Path, demo: Path, env: dict[str, str], timeout: float) -> dict:
-    """``workbench predict`` through litellm against a loopback fake LLM, with litellm's tokenizer.
+    """``workbench predict`` through litellm against a loopback fake LLM, with litellm's tokenizer;
+    its exit status must follow the failed answers (0 when all parsed, else 1 with the count).
 
     Proves that litellm, its bundled model map and tiktoken encodings, httpx and the prompt/parse
     code work inside the frozen app (no network: the server is on 127.0.0.1).
@@ -146,13 +147,18 @@ def predict_check(exe: Path, demo: Path, env: dict[str, str], timeout: float) ->
         server.shutdown()
     result: dict = {"predict_exit_code": code, "predict_s": round(secs, 2),
                     "predict_llm_calls": len(_FakeLLM.requests)}
-    parsed = [p.get("parse_ok") for q in _json_or_empty(out).get("questions", [])
-              for p in q.get("predictions", [])]
-    # The fake model answers "Yes" to everything: binary questions parse, others may not.
-    result["predict_parsed"] = f"{sum(map(bool, parsed))}/{len(parsed)}"
-    if code != 0 or not _FakeLLM.requests or not any(parsed):
-        result["predict_failure"] = (f"predict: exit {code}, {len(_FakeLLM.requests)} LLM calls, "
-                                     f"parse_ok {parsed}: {err.strip()[-800:]}")
+    data = _json_or_empty(out)
+    parsed = [p.get("parse_ok") for q in data.get("questions", []) for p in q.get("predictions", [])]
+    # The fake model answers "Yes" to everything: binary questions parse, a number question does
+    # not. A failed answer makes predict exit 1 and say how many failed (as eval does): checked too.
+    failed = sum(1 for ok in parsed if not ok)
+    result["predict_parsed"] = f"{len(parsed) - failed}/{len(parsed)}"
+    told = f"{failed} of {len(parsed)} questions were not answered" in err and data.get("failed") == failed
+    if code != (1 if failed else 0) or (failed and not told) or not _FakeLLM.requests or not any(parsed):
+        result["predict_failure"] = (f"predict: exit {code} with {failed} failed answers (expected exit "
+                                     f"{1 if failed else 0} and the count on stderr), "
+                                     f"{len(_FakeLLM.requests)} LLM calls, parse_ok {parsed}: "
+                                     f"{err.strip()[-800:]}")
     return result
 
 

@@ -47,7 +47,8 @@ def test_eval_writes_and_prints_no_key(tmp_path, capsys, caplog, provider_sleeps
                    "--api-base", srv.base_url, "--n-per-user", "6", "--out", str(out),
                    "--allow-failures", "1000"])
         predict_rc = main(["predict", str(path), "--user", "user_001", "--event", "20", "--model",
-                           "openai/dev-model", "--api-base", srv.base_url, "--no-cache", "--json"])
+                           "openai/dev-model", "--api-base", srv.base_url, "--no-cache", "--json",
+                           "--allow-failures", "1000"])
         seen = [r.body for r in srv.completion_requests()]
     assert rc == 0 and predict_rc == 0 and seen
     stdout, stderr = capsys.readouterr()

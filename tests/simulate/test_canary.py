@@ -45,7 +45,7 @@ def _scenario(tmp_path, capture, base_dir, caplog):
             srv.set_script(["Yes", Reply(status=401)])
             rc = main(["predict", str(trace), "--user", "u1", "--event", "6", "--model", "openai/dev-model",
                        "--api-base", srv.base_url, "--no-cache", *argv])
-            assert rc == 0
+            assert rc == 1                  # the rejected key failed an answer (named on stderr)
         auth = {r.header("Authorization") for r in srv.completion_requests()}
     assert auth == {f"Bearer {canary}"}                      # the server saw the key every time
     out, err = capture.readouterr()

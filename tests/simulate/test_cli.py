@@ -69,9 +69,21 @@ def test_predict_text_output_prompt_and_dialogue(trace_file, capsys):
 
 def test_predict_search_baseline_only_offline(trace_file, capsys):
     rc = main(["predict", str(trace_file), "--user", "u1", "--event", "7", "--model", "baseline:user"])
-    out = capsys.readouterr().out
-    assert rc == 0 and "search_keyword (text)  real: 猫粮" in out
+    out, err = capsys.readouterr()
+    assert "search_keyword (text)  real: 猫粮" in out
     assert "FAILED" in out                                        # no earlier search in u1's history
+    # a failed answer is not a success: exit 1, how many and why on stderr (as workbench eval)
+    assert rc == 1
+    assert "1 of 1 questions were not answered" in err
+    assert "1 not answered: the baseline had no history for the field" in err
+    assert "--allow-failures 1 accepts this" in err
+    assert main(["predict", str(trace_file), "--user", "u1", "--event", "7", "--model", "baseline:user",
+                 "--allow-failures", "1"]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(trace_file), "--user", "u1", "--event", "7", "--model", "baseline:user",
+                 "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert (data["answers"], data["failed"]) == (1, 1) and data["failures"][0]["kind"] == "no_history"
 
 
 @pytest.mark.parametrize("argv,needle", [
@@ -102,5 +114,7 @@ def test_predict_summary_memory_prints_the_summary(tmp_path, capsys):
     with DevServer(script=answer) as srv:
         rc = main(["predict", str(path), "--user", "u", "--event", "59", "--model", "openai/dev-model",
                    "--api-base", srv.base_url, "--memory", "summary", "--max-history-tokens", "4000"])
-    out = capsys.readouterr().out
-    assert rc == 0 and "summary of " in out and "爱看长视频的用户。" in out and "cost unknown" in out
+    out, err = capsys.readouterr()
+    # the server answers "No" to the watch-time question too: that one answer fails, and says so
+    assert rc == 1 and "1 not answered: the answer could not be parsed" in err
+    assert "summary of " in out and "爱看长视频的用户。" in out and "cost unknown" in out

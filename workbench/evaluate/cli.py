@@ -28,6 +28,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from workbench.simulate.failures import add_allow_failures, exit_status, failure_lines
+
 _DEFAULT_HISTORY = ("2025-09-01", "2025-09-30")
 _DEFAULT_TEST = ("2025-10-01", "2025-11-30")
 
@@ -104,9 +106,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "sample") -> None
     parser.add_argument("--fresh", action="store_true", help="start over instead of resuming")
     parser.add_argument("--no-biases", action="store_true", help="skip the bias analyses")
     parser.add_argument("--json", action="store_true", help="print the score summary as JSON")
-    parser.add_argument("--allow-failures", type=int, default=0, metavar="N",
-                        help="exit 0 even when up to N questions were not answered (default 0: any "
-                             "unanswered question makes the exit status 1)")
+    add_allow_failures(parser)
     parser.set_defaults(_evaluate_command="eval")
 
 
@@ -262,24 +262,28 @@ def flip_rate_lines(resample: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _bad_eval_args(args: argparse.Namespace, sample: Any) -> str | None:
+    """What is wrong with the eval options (or the sample), if anything."""
+    if args.concurrency <= 0:
+        return "--concurrency must be positive"
+    if args.samples < 1:
+        return "--samples must be 1 or more"
+    if args.max_cost is not None and not args.max_cost > 0:
+        return "--max-cost must be more than 0"
+    if not sample.events:
+        return f"{args.path}: no test events were sampled (check the windows, --users and --n-per-user)"
+    return None
+
+
 def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
     import asyncio
-    import json
 
     from workbench.evaluate.batch import run_batch
     from workbench.simulate.types import ModelSpec
 
-    if args.concurrency <= 0:
-        return _input_error(ValueError("--concurrency must be positive"))
-    if args.samples < 1:
-        return _input_error(ValueError("--samples must be 1 or more"))
-    if args.max_cost is not None and not args.max_cost > 0:
-        return _input_error(ValueError("--max-cost must be more than 0"))
-    if args.allow_failures < 0:
-        return _input_error(ValueError("--allow-failures must be 0 or more"))
-    if not sample.events:
-        return _input_error(ValueError(f"{args.path}: no test events were sampled "
-                                       "(check the windows, --users and --n-per-user)"))
+    bad = _bad_eval_args(args, sample)
+    if bad:
+        return _input_error(ValueError(bad))
     specs = [ModelSpec(m, api_base=None if m.startswith("baseline:") else args.api_base,
                        temperature=args.temperature, use_logprobs=args.logprobs, extra_body=args.extra_body,
                        lenient_parsing=args.lenient_parsing) for m in args.model]
@@ -349,6 +353,13 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
         return _input_error(exc)
     if is_tty:
         print(file=sys.stderr)
+    return _report(args, result, out, on_warning)
+
+
+def _report(args: argparse.Namespace, result: Any, out: Path, on_warning: Any) -> int:
+    """The run's summary (stderr), its score table (stdout) and the exit status."""
+    import json
+
     run = result.report.get("run", {})
     for text in run.get("warnings", []):
         on_warning(text)
@@ -359,9 +370,8 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
           f"wrote {out / 'predictions.jsonl'} and {out / 'report.json'}", file=sys.stderr)
     if run.get("unknown_cost_calls"):
         print(f"  {run['unknown_cost_calls']} calls had no known price: counted as $0 in the cost", file=sys.stderr)
-    for f in run.get("failures", []):
-        example = f": {f['example']}" if f.get("example") else ""
-        print(f"  {f['count']} not answered: {f['what']}{example}", file=sys.stderr)
+    for line in failure_lines(run.get("failures", [])):
+        print(line, file=sys.stderr)
     for err in run.get("errors", [])[:3]:
         print(f"user {err['user_id']}, event {err['event_index']}: {err['error']}", file=sys.stderr)
     if args.json:
@@ -375,8 +385,4 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
         print(f"workbench eval: stopped: {run['stopped']}; {run.get('unanswered', 0)} questions were not "
               "asked. Run the same command with a higher --max-cost to ask them.", file=sys.stderr)
         return 1
-    if failed > max(0, args.allow_failures):
-        print(f"workbench eval: {failed} of {questions} questions were not answered; exit status 1 "
-              f"(--allow-failures {failed} accepts this)", file=sys.stderr)
-        return 1
-    return 0
+    return exit_status("workbench eval", failed, questions, args.allow_failures)

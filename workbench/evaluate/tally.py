@@ -13,31 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from workbench.evaluate.rows import question_key
+from workbench.simulate.failures import FAILURE_KINDS, failures_by_kind
 
 __all__ = ["FAILURE_KINDS", "Tally"]
-
-#: Plain words for each kind of unanswered question.
-FAILURE_KINDS: dict[str, str] = {
-    "parse": "the answer could not be parsed",
-    "no_history": "the baseline had no history for the field",
-    "no_key": "no API key for the provider",
-    "auth": "the API key was rejected",
-    "not_found": "model or endpoint not found",
-    "context_window": "the prompt exceeded the context window",
-    "bad_request": "the provider rejected the request",
-    "rate_limit": "rate-limited",
-    "timeout": "timed out",
-    "connection": "the server could not be reached",
-    "dns": "the host name could not be resolved",
-    "resources": "out of file descriptors or memory",
-    "server": "server error",
-    "malformed": "malformed answer",
-    "event": "the event could not be prepared",
-    "internal": "an unexpected error",
-    "not_asked": "the run stopped before asking",
-    "other": "other",
-}
-
 
 @dataclass
 class Tally:
@@ -84,17 +62,11 @@ class Tally:
         answered = sum(1 for r in rows if r.get("parse_ok"))
         failed_rows = [r for r in rows if not r.get("parse_ok")]
         missing = max(0, questions - len(rows))
-        kinds: Counter[str] = Counter(str(r.get("error_kind") or "other") for r in failed_rows)
-        if missing:
-            kinds["not_asked"] += missing
-        example: dict[str, str] = {}
-        for r in failed_rows:
-            example.setdefault(str(r.get("error_kind") or "other"), str(r.get("error") or ""))
         texts = Counter(str(r["error"]) for r in failed_rows if r.get("error"))
         return {"questions": questions, "answered": answered, "failed": len(failed_rows) + missing,
                 "unanswered": missing,
-                "failures": [{"kind": k, "what": FAILURE_KINDS.get(k, k), "count": n,
-                              "example": example.get(k, "")} for k, n in kinds.most_common()],
+                "failures": failures_by_kind(((str(r.get("error_kind") or ""), str(r.get("error") or ""))
+                                              for r in failed_rows), missing),
                 # the plain-words reasons of failed answers, most frequent first (GUI/CLI status lines)
                 "failure_reasons": [{"error": e, "count": n} for e, n in
                                     sorted(texts.items(), key=lambda kv: -kv[1])[:5]]}

@@ -2,12 +2,15 @@
 
     workbench predict PATH --user U --event I --model M [--model M2 ...] [--api-base URL]
         [--memory truncate|retrieve|summary] [--max-history-tokens N] [--lang zh|en] [--json]
-        [--show-prompt] [--reference CHECKOUT]
+        [--show-prompt] [--reference CHECKOUT] [--allow-failures N]
 
-Prints each question's real and predicted values, tokens and cost. ``--json`` prints
+Prints each question's real and predicted values, tokens and cost. Exit status as ``workbench eval``
+(:mod:`workbench.simulate.failures`): 0 when every answer came (or at most ``--allow-failures N``
+did not), 1 otherwise with how many failed and why on stderr, 2 for bad input. ``--json`` prints
 ``{"questions": [{"field", "kind", "true_value", "predictions": [{"model", "predicted_value",
 "predicted_label", "raw_output", "parse_ok"}]}], "history_event_indices": [...], "history_rule": str,
-"history_candidates": int, "prompt_source": {...}}``. The history is the benchmark's rolling history
+"history_candidates": int, "prompt_source": {...}, "answers": int, "failed": int, "failures":
+[{"kind", "what", "count", "example"}]}``. The history is the benchmark's rolling history
 when the event lies in its test window, else every earlier event; ``history_rule`` says which.
 ``--reference`` builds the prompts with the benchmark's own code from the user's checkout.
 ``--model baseline:user`` / ``--model baseline:population`` name the baselines. Top-level imports
@@ -18,7 +21,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
+from workbench.simulate.failures import add_allow_failures
 from workbench.simulate.tokens import tokenizer_argument
 from workbench.simulate.types import extra_body_argument
 
@@ -56,6 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the response cache")
     parser.add_argument("--reference", default=None, metavar="CHECKOUT",
                         help="build prompts with the benchmark's own code from this checkout of it")
+    add_allow_failures(parser)
 
 
 def _fmt(value) -> str:
@@ -67,11 +73,8 @@ def _fmt(value) -> str:
     return s if len(s) <= 60 else s[:57] + "..."
 
 
-def run(args: argparse.Namespace) -> int:
-    """Predict one event and print the answers; returns the exit code (0 done, 2 bad input, named on stderr)."""
-    import asyncio
-    import json
-
+def _load(args: argparse.Namespace) -> tuple[Any, list[tuple[int, dict[str, Any]]]] | int:
+    """The traces and the user's ``(event_index, raw event)`` pairs, or the exit code 2 (said why)."""
     from workbench.simulate.prompts import check_budget
     from workbench.traces import TraceError, load_traces
 
@@ -95,29 +98,49 @@ def run(args: argparse.Namespace) -> int:
         return 2
     user = ts.user(args.user)  # decoded once (the population baseline below reuses it)
     indices = list(user.indices)
-    events = user.items()
     if args.event not in set(indices):
         print(f"workbench predict: {args.path}: user {args.user}: no event {args.event} "
               f"(event_index runs {min(indices) if indices else '-'}..{max(indices) if indices else '-'})",
               file=sys.stderr)
         return 2
+    return ts, user.items()
 
-    from workbench.simulate.baselines import BASELINE_POPULATION, BASELINES, BaselineStats
-    from workbench.simulate.memory import rolling_history
-    from workbench.simulate.reference import CheckoutError, load_reference, prompt_source
-    from workbench.simulate.cache import ResponseCache
-    from workbench.simulate.runner import run_event
+
+def _specs(args: argparse.Namespace) -> list[Any] | None:
+    """The models to ask, or None after naming an unknown baseline."""
+    from workbench.simulate.baselines import BASELINES
     from workbench.simulate.types import ModelSpec
 
     for m in args.model:
         if m.startswith("baseline:") and m not in BASELINES:
             print(f"workbench predict: --model {m}: unknown baseline (use {' or '.join(BASELINES)})",
                   file=sys.stderr)
-            return 2
-    specs = [ModelSpec(model=m, api_base=None if m.startswith("baseline:") else args.api_base,
-                       temperature=args.temperature, max_tokens=args.max_tokens,
-                       use_logprobs=args.logprobs, timeout=args.timeout, extra_body=args.extra_body,
-                       lenient_parsing=args.lenient_parsing) for m in args.model]
+            return None
+    return [ModelSpec(model=m, api_base=None if m.startswith("baseline:") else args.api_base,
+                      temperature=args.temperature, max_tokens=args.max_tokens,
+                      use_logprobs=args.logprobs, timeout=args.timeout, extra_body=args.extra_body,
+                      lenient_parsing=args.lenient_parsing) for m in args.model]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Predict one event and print the answers; returns the exit code: 0 every answer came (or at most
+    ``--allow-failures N`` did not), 1 answers failed (how many and why on stderr), 2 bad input."""
+    import asyncio
+    import json
+
+    from workbench.simulate.baselines import BASELINE_POPULATION, BaselineStats
+    from workbench.simulate.cache import ResponseCache
+    from workbench.simulate.memory import rolling_history
+    from workbench.simulate.reference import CheckoutError, load_reference, prompt_source
+    from workbench.simulate.runner import run_event
+
+    loaded = _load(args)
+    if isinstance(loaded, int):
+        return loaded
+    ts, events = loaded
+    specs = _specs(args)
+    if specs is None:
+        return 2
     stats = None
     if BASELINE_POPULATION in args.model:
         stats = BaselineStats.from_users(ts.raw_events(u) for u in ts.user_ids())
@@ -154,12 +177,44 @@ def run(args: argparse.Namespace) -> int:
             print(f"===== prompt for {field} ({prompt.tokens} tokens, memory {prompt.memory}) =====",
                   file=out)
             print(prompt.text, file=out)
+    answers, failures = _failures(result, args.model)
+    failed = sum(f["count"] for f in failures)
     if args.json:
         out = {**result.to_json(), "history_rule": rule, "history_candidates": len(history_indices),
-               "prompt_source": prompt_source(reference, args.tokenizer)}
+               "prompt_source": prompt_source(reference, args.tokenizer),
+               "answers": answers, "failed": failed, "failures": failures}
         print(json.dumps(out, ensure_ascii=False, indent=2))
-        return 0
+    else:
+        _print_text(args, result, events, rule, history_indices, reference)
+    return _exit(answers, failures, args.allow_failures)
 
+
+def _failures(result: Any, models: list[str]) -> tuple[int, list[dict[str, Any]]]:
+    """``(answers asked for, failures by kind)``: one answer per question and model; a missing one
+    counts as not asked."""
+    from workbench.simulate.failures import failures_by_kind
+
+    answers = len(result.questions) * len(models)
+    preds = [p for m in models for p in result.predictions.get(m, [])]
+    failed = [(p.error_kind, p.error) for p in preds if not p.parse_ok]
+    return answers, failures_by_kind(failed, max(0, answers - len(preds)))
+
+
+def _exit(answers: int, failures: list[dict[str, Any]], allowed: int) -> int:
+    from workbench.simulate.failures import exit_status, failure_lines
+
+    failed = sum(f["count"] for f in failures)
+    if failed:
+        print(f"workbench predict: {failed} of {answers} questions were not answered:", file=sys.stderr)
+        for line in failure_lines(failures):
+            print(line, file=sys.stderr)
+    return exit_status("workbench predict", failed, answers, allowed)
+
+
+def _print_text(args: argparse.Namespace, result: Any, events: list[tuple[int, dict[str, Any]]],
+                rule: str, history_indices: list[int], reference: Any) -> None:
+    """The answers as text: the event, the history used, then per question the real value and each
+    model's answer with its tokens and cost."""
     target = dict(events)[args.event]
     hist = result.history_event_indices
     print(f"user {args.user}  event {args.event}  {target.get('type', '')}  {target.get('timestamp', '')}"
@@ -181,12 +236,19 @@ def run(args: argparse.Namespace) -> int:
               f"({tokens}{cost}): {result.summary}")
     if not result.questions:
         print("no questions for this event (no_prediction_questions)")
-        return 0
+        return
+    _print_answers(args, result)
+
+
+def _print_answers(args: argparse.Namespace, result: Any) -> None:
     width = max(len(m) for m in args.model)
     total_cost, unknown = 0.0, False
     for i, q in enumerate(result.questions):
         print(f"\n{q.field} ({q.kind})  real: {_fmt(q.true_value)}")
         for m, preds in result.predictions.items():
+            if i >= len(preds):
+                print(f"  {m:<{width}}  FAILED: not asked")
+                continue
             p = preds[i]
             if p.parse_ok:
                 shown = _fmt(p.predicted_label) if q.kind == "binary" else _fmt(p.predicted_value)
@@ -206,4 +268,3 @@ def run(args: argparse.Namespace) -> int:
             tokens = "" if m.startswith("baseline:") else f"  tokens {p.prompt_tokens}+{p.completion_tokens}"
             print(f"  {m:<{width}}  {shown}{tokens}  {money}")
     print(f"\ntotal cost: ${total_cost:.6f}" + (" (plus calls with unknown cost)" if unknown else ""))
-    return 0
