@@ -85,7 +85,9 @@ def test_predict_cli_accepts_a_tokenizer_path(tokenizer_json, tmp_path, capsys):
     rc = main(["predict", str(path), "--user", "u1", "--event", str(len(E.trace(2))), "--model", "baseline:user",
                "--tokenizer", str(tokenizer_json), "--json"])
     data = json.loads(capsys.readouterr().out)
-    assert rc == 0 and data["prompt_source"]["token_counter"]["kind"] == "tokenizer.json"
+    assert data["prompt_source"]["token_counter"]["kind"] == "tokenizer.json"
+    # no earlier search: the baseline cannot answer, so predict exits 1 and says why
+    assert rc == 1 and [f["kind"] for f in data["failures"]] == ["no_history"]
     with pytest.raises(SystemExit) as exc:
         main(["predict", str(path), "--user", "u1", "--event", "0", "--model", "baseline:user",
               "--tokenizer", str(tmp_path / "nope.json")])
