@@ -85,9 +85,11 @@ class CanonicalSink:
             # the payload texts are all different and never filtered on: no dictionary and no
             # statistics for them (both cost CPU for nothing; a tenth of the write)
             plain = [c for c in table.column_names if c not in schema.PAYLOAD_COLUMNS]
-            # snappy: a fifth less CPU than lz4 to write (3.4 against 4.3 us per event of the
-            # release-shaped folder), a little slower to read back, about as small
-            self._writer = pq.ParquetWriter(self.path, table.schema, compression="snappy",
+            # the payload in snappy: a fifth less CPU than lz4 to write (3.4 against 4.3 us per
+            # event of the release-shaped folder), about as small; the rest, read at every open,
+            # in lz4 (faster to read than snappy: 0.29 against 0.36 s for 1.6 million rows)
+            codecs = {c: "snappy" if c in schema.PAYLOAD_COLUMNS else "lz4" for c in table.column_names}
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression=codecs,
                                             use_dictionary=plain, write_statistics=plain)
         elif table.schema != self._schema:
             table = table.cast(self._schema)
