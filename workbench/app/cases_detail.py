@@ -46,6 +46,7 @@ class CaseDetail(QFrame):
         self.compare_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.transcript = TranscriptView(self)          # a dialogue case's messages (the panel fills it)
         self.transcript.setObjectName("case_transcript")
+        self.transcript.setMinimumHeight(120)           # two bubbles; the panel scrolls when squeezed
         self.transcript.hide()
         self.tag_box, self.tag_bar = flow_widget(self, spacing=4)
         self.tag_box.setObjectName("case_tags")
