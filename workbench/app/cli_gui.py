@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import time
+from typing import Any
 
 _T_IMPORT = time.time()
 
@@ -47,27 +48,16 @@ def process_start_time() -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QObject, QTimer
 
     path = getattr(args, "path", None)
     if path is not None and not os.path.exists(path):
         print(f"workbench: {path}: no such file or folder", file=sys.stderr)
         return 2
 
-    if QApplication.instance() is None:
-        from workbench.app.platform_check import check_platform
-
-        problem = check_platform()          # Qt would abort naming one library; we name them all
-        if problem is not None:
-            print(problem, file=sys.stderr)
-            return 2
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Behavior Trace Workbench")
-    app.setOrganizationName("behavior-trace-workbench")
-    app.setDesktopFileName("behavior-trace-workbench")  # matches packaging/*.desktop (Wayland icon)
+    app = _make_app()
+    if app is None:
+        return 2
 
     from workbench.app.excepthook import install_excepthook
     from workbench.app.main_window import MainWindow
@@ -80,35 +70,6 @@ def run(args: argparse.Namespace) -> int:
 
     exit_after_ready = os.environ.get("WORKBENCH_EXIT_AFTER_READY") == "1"
     first_paint_at: list[float] = []
-
-    class _FirstPaint(QObject):
-        done = False
-        on_paint = None
-
-        def __init__(self, parent: QObject) -> None:
-            super().__init__(parent)
-            self.watched: list[QObject] = []
-
-        def watch(self, objects: list[QObject]) -> None:
-            for obj in objects:
-                obj.installEventFilter(self)
-                self.watched.append(obj)
-
-        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
-            if not self.done and event.type() == QEvent.Type.Paint:
-                self.done = True
-                first_paint_at.append(time.time())
-                QTimer.singleShot(0, self.on_paint)
-                QTimer.singleShot(0, self.unwatch)     # no Python call per event after the first paint
-            return False
-
-        def unwatch(self) -> None:
-            for obj in self.watched:
-                try:
-                    obj.removeEventFilter(self)
-                except RuntimeError:  # deleted since: a lazy dock's placeholder replaced by its panel
-                    pass
-            self.watched = []
 
     def _on_ready() -> None:
         if getattr(_on_ready, "done", False):
@@ -145,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
         QTimer.singleShot(0, start_litellm_preload)
 
-    watcher = _FirstPaint(window)
+    watcher = _first_paint_watcher(window, first_paint_at)
     watcher.on_paint = _on_first_paint if exit_after_paint else _after_first_paint
     watcher.watch([window, *(c for c in window.findChildren(QObject) if c.isWidgetType())])
     if exit_after_ready:
@@ -158,6 +119,70 @@ def run(args: argparse.Namespace) -> int:
     window.show()
     if not exit_after_paint:  # the start-up measurement stops at the first paint: nothing to load
         window.start(path, user=getattr(args, "user", None))
+
+    _run_event_loop(app)
+    _finish_jobs()
+    return 0
+
+
+def _first_paint_watcher(parent: Any, first_paint_at: list[float]) -> Any:
+    """An event filter on the window's widgets that notes the time of the first paint in
+    ``first_paint_at``, calls its ``on_paint`` once after it, and then stops watching."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    class _FirstPaint(QObject):
+        done = False
+        on_paint = None
+
+        def __init__(self, parent: QObject) -> None:
+            super().__init__(parent)
+            self.watched: list[QObject] = []
+
+        def watch(self, objects: list[QObject]) -> None:
+            for obj in objects:
+                obj.installEventFilter(self)
+                self.watched.append(obj)
+
+        def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+            if not self.done and event.type() == QEvent.Type.Paint:
+                self.done = True
+                first_paint_at.append(time.time())
+                QTimer.singleShot(0, self.on_paint)
+                QTimer.singleShot(0, self.unwatch)     # no Python call per event after the first paint
+            return False
+
+        def unwatch(self) -> None:
+            for obj in self.watched:
+                try:
+                    obj.removeEventFilter(self)
+                except RuntimeError:  # deleted since: a lazy dock's placeholder replaced by its panel
+                    pass
+            self.watched = []
+
+    return _FirstPaint(parent)
+
+
+def _make_app() -> Any:
+    """The QApplication (None when a system library Qt needs is missing: the message is printed)."""
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        from workbench.app.platform_check import check_platform
+
+        problem = check_platform()          # Qt would abort naming one library; we name them all
+        if problem is not None:
+            print(problem, file=sys.stderr)
+            return None
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Behavior Trace Workbench")
+    app.setOrganizationName("behavior-trace-workbench")
+    app.setDesktopFileName("behavior-trace-workbench")  # matches packaging/*.desktop (Wayland icon)
+    return app
+
+
+def _run_event_loop(app: Any) -> None:
+    """Run Qt under qasync until the application quits."""
+    import asyncio
 
     from concurrent.futures import ThreadPoolExecutor
 
@@ -175,8 +200,6 @@ def run(args: argparse.Namespace) -> int:
             loop.run_until_complete(closed.wait())
     except RuntimeError as exc:  # the loop was stopped from elsewhere
         print(f"workbench: event loop stopped: {exc}", file=sys.stderr)
-    _finish_jobs()
-    return 0
 
 
 def _finish_jobs() -> None:
