@@ -99,6 +99,15 @@ def select(view, words: str, occurrence: int = 0) -> None:
     view.setTextCursor(cursor)
 
 
+def click_into(qtbot, view, words: str) -> None:
+    """Click with the mouse between the first and second character of ``words``."""
+    found = view.document().find(words)
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(found.selectionStart() + 1)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cursorRect(cursor).center())
+    qtbot.wait(20)
+
+
 def place(span):
     """Where a suggestion is (its id is new each time the suggestions are found)."""
     return span.target, span.start, span.end, span.source
@@ -345,7 +354,7 @@ def test_cases_panel_shows_a_dialogue_case_and_marks_in_it(qtbot, panel):
     view = panel.detail.transcript
     qtbot.waitUntil(view.isVisible, timeout=3000)
     assert "好的😀谢谢您" in view.toPlainText() and panel.marker.candidates
-    select(view, "可能")                                        # the cursor in a suggestion makes it current
+    click_into(qtbot, view, "可能")                            # a click into a suggestion makes it current
     qtbot.keyClick(view, Qt.Key.Key_A)                         # and A accepts it
     select(view, "看看")
     panel.marker.mark_selection("hedging")
@@ -391,3 +400,14 @@ def test_blind_annotation_shows_only_my_marks(shown, panel):
     marker.reload()
     assert [s.annotator for s in marker.spans] == ["ana"]
     assert char_format(view, "请您").background().color() != QColor(MARKER_COLORS["politeness"])
+
+
+def test_selecting_words_beside_a_suggestion_leaves_the_current_one(qtbot, shown):
+    """Selecting words that end where a suggestion starts (to mark them) does not move A/R's target;
+    a click into a suggestion does."""
+    _win, view, marker, _case = shown
+    first = place(marker.current_candidate())
+    select(view, "看看")                                       # ends where the suggestion 可能 starts
+    assert place(marker.current_candidate()) == first
+    click_into(qtbot, view, "可能")
+    assert marker.current_candidate().quote == "可能"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QColor, QKeyEvent, QTextCharFormat, QTextCursor, QTextTable
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QApplication, QMenu
 
 from widgets.transcript import THEMES
 from workbench.annotate.spans import (MARKER_COLORS, MARKER_TYPES, Span, SpanError, candidates, codepoint_to_utf16,
@@ -66,6 +66,7 @@ class TranscriptMarker(QObject):
         view.customContextMenuRequested.connect(self._on_view_context_menu)
         view.cursorPositionChanged.connect(self._on_view_cursor_moved)
         view.installEventFilter(self)
+        view.viewport().installEventFilter(self)
         self.set_host(host)
 
     def set_host(self, host: MarkingHost | None) -> None:
@@ -284,18 +285,25 @@ class TranscriptMarker(QObject):
         return self.candidates[self.current] if 0 <= self.current < len(self.candidates) else None
 
     def _on_view_cursor_moved(self) -> None:
-        if self._moving:
+        """A click into a suggestion makes it current; selecting words (to mark them) does not, nor
+        does the cursor passing while the mouse button is down (the release decides)."""
+        cursor = self.view.textCursor()
+        if self._moving or cursor.hasSelection() or QApplication.mouseButtons() != Qt.MouseButton.NoButton:
             return
-        k = self._candidate_at(self.view.textCursor().position())
+        k = self._candidate_at(cursor.position())
         if k >= 0:
             self.set_current(k)
 
     def _candidate_at(self, position: int) -> int:
+        """The suggestion at UTF-16 ``position``: one holding it (or starting there) before one ending there."""
+        touching = -1
         for k, cand in enumerate(self.candidates):
             rng = self._doc_range(cand)
-            if rng is not None and rng[0] <= position <= rng[1]:
+            if rng is not None and rng[0] <= position < rng[1]:
                 return k
-        return -1
+            if rng is not None and position == rng[1] and touching < 0:
+                touching = k
+        return touching
 
     def _redraw_keeping_view(self) -> None:
         bar = self.view.verticalScrollBar()
@@ -456,6 +464,8 @@ class TranscriptMarker(QObject):
             return True
         if obj is self.view and kind == QEvent.Type.KeyPress:
             return self.handle_key(event)  # type: ignore[arg-type]
+        if kind == QEvent.Type.MouseButtonRelease and obj is self.view.viewport():
+            QTimer.singleShot(0, self, self._on_view_cursor_moved)     # after Qt has placed the cursor
         if obj is self.view and kind == QEvent.Type.PaletteChange:
             QTimer.singleShot(0, self, self._redraw_keeping_view)    # the view redraws itself first
         return False
