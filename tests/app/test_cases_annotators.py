@@ -270,3 +270,22 @@ def test_blind_annotation_hides_other_annotators_marked_words(qtbot, state, tmp_
     assert p.model.row_of(case.id) == -1 and p.marker.spans == []
     p.shutdown()
     store.close()
+
+
+def test_first_paint_watcher_skips_a_widget_deleted_before_it_stops_watching(qtbot):
+    """A lazy dock shown at start-up replaces its placeholder before the first paint's watcher lets
+    go of it: letting go must skip the deleted placeholder (it was an 'Unexpected error' banner)."""
+    import shiboken6
+    from PySide6.QtWidgets import QLabel, QWidget
+
+    from workbench.app.cli_gui import _first_paint_watcher
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    placeholder, kept = QLabel("placeholder", parent), QLabel("kept", parent)
+    times: list[float] = []
+    watcher = _first_paint_watcher(parent, times)
+    watcher.watch([placeholder, kept])
+    shiboken6.delete(placeholder)
+    watcher.unwatch()
+    assert watcher.watched == [] and shiboken6.isValid(kept)

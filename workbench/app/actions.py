@@ -134,7 +134,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("bl_confidence", "Confidence of the pick", ("1…3",), where="Blind test"),
     ActionSpec("bl_commit", "Commit the pick (again: next item)", ("Enter",), where="Blind test"),
     ActionSpec("ag_adjudicate", "Adjudicate the selected disagreement: the tag applies / does not",
-               ("Y", "N"), where="Annotator agreement"),
+               ("Y", "N"), where="Agreement (Cases panel tab, File ▸ Annotator agreement…)"),
     ActionSpec("cs_delete", "Delete the selected cases (asks once; Ctrl+Z undoes)", ("Delete",),
                where="Cases review"),
     ActionSpec("tr_mark", "Mark the selected words: a menu of the marker types (1-8 pick one; also on "
