@@ -258,7 +258,7 @@ class _Run:
 
     async def do_event(self, e: SampledEvent) -> None:
         """Ask every question of event ``e`` (those an earlier run answered excepted)."""
-        from workbench.simulate.runner import run_event
+        from workbench.simulate.runner import UserTruth, run_event
         from workbench.simulate.spend import SpendCapError
 
         user = self.by_id[e.user_id]
@@ -280,7 +280,7 @@ class _Run:
                                      semaphore=self.gate, on_answer=on_answer, build_in_thread=True,
                                      prompts_without_llm=self.event_kwargs["memory"] == "summary",
                                      exclude_target_from_population=False,
-                                     user_truth=self.truth_caches.setdefault(e.user_id, {}),
+                                     user_truth=self.truth_caches.setdefault(e.user_id, UserTruth()),
                                      skip={(k[0], *k[3:]) for k in done_before}, **self.event_kwargs)
         except asyncio.CancelledError:
             raise

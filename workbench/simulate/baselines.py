@@ -51,6 +51,7 @@ class BaselineStats:
 
     def __init__(self, population_events: Iterable[dict[str, Any]] = ()) -> None:
         self.population = field_values(population_events)
+        self._stats: dict[tuple[str, str], tuple[Any, Any]] = {}   # (field, kind) -> whole-population stat
 
     @classmethod
     def from_users(cls, users_events: Iterable[Iterable[dict[str, Any]]]) -> "BaselineStats":
@@ -70,6 +71,8 @@ class BaselineStats:
         of their true values is taken out, so the target never counts towards its own prediction."""
         if model == BASELINE_USER:
             values, whose = field_values(history_events), "the user's history"
+        elif model == BASELINE_POPULATION and not exclude:
+            return [self._population_prediction(q) for q in questions]
         elif model == BASELINE_POPULATION:
             values, whose = self.population, "the population"
             if exclude:
@@ -84,21 +87,44 @@ class BaselineStats:
         return [baseline_prediction(model, q, values.get(q.field, []), whose) for q in questions]
 
 
+    def _population_prediction(self, question: Question) -> Prediction:
+        """``baseline:population`` for one question over the whole population, each field's
+        statistic computed once (the population does not change)."""
+        vals = self.population.get(question.field, [])
+        if not vals:
+            return baseline_prediction(BASELINE_POPULATION, question, vals, "the population")
+        key = (question.field, question.kind)
+        stat = self._stats.get(key)
+        if stat is None:
+            stat = self._stats[key] = _stat(question.kind, vals)
+        return stat_prediction(BASELINE_POPULATION, question, stat[0], stat[1], len(vals))
+
+
 def baseline_prediction(model: str, question: Question, vals: Sequence[Any], whose: str) -> Prediction:
     """A baseline's prediction for one question from the field's observed values ``vals`` (a failed
     prediction naming ``whose`` data when there are none)."""
     if not vals:
-        return Prediction(model=model, field=question.field, predicted_value=None, predicted_label=None,
-                          raw_output="", parse_ok=False, prediction_method="baseline",
-                          error=f"{whose} has no events with field {question.field}", cost=0.0,
-                          error_kind="no_history")
+        return no_values_prediction(model, question, whose)
     value, label = _stat(question.kind, vals)
+    return stat_prediction(model, question, value, label, len(vals))
+
+
+def no_values_prediction(model: str, question: Question, whose: str) -> Prediction:
+    """The failed baseline prediction when ``whose`` data has no value of the question's field."""
+    return Prediction(model=model, field=question.field, predicted_value=None, predicted_label=None,
+                      raw_output="", parse_ok=False, prediction_method="baseline",
+                      error=f"{whose} has no events with field {question.field}", cost=0.0,
+                      error_kind="no_history")
+
+
+def stat_prediction(model: str, question: Question, value: Any, label: Any, n: int) -> Prediction:
+    """A baseline's prediction from its statistic (``value``, ``label``) over ``n`` observed values."""
     if question.kind == "binary":
-        raw = f"rate {value:.3f} over {len(vals)} events"
+        raw = f"rate {value:.3f} over {n} events"
     elif question.kind == "continuous":
-        raw = f"median {value:g} over {len(vals)} events"
+        raw = f"median {value:g} over {n} events"
     else:
-        raw = f"most frequent of {len(vals)} values"
+        raw = f"most frequent of {n} values"
     return Prediction(model=model, field=question.field, predicted_value=value, predicted_label=label,
                       raw_output=raw, parse_ok=True, prediction_method="baseline", cost=0.0)
 

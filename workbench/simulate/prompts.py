@@ -237,21 +237,58 @@ def clear_render_cache() -> None:
         _ENTRY_CACHE.clear()
 
 
-def _kept_truncate(history: Sequence[tuple[int, Any]], entry: Callable[[Any], _Entry], budget: int
-                   ) -> list[tuple[int, _Entry]]:
-    """Newest first, skipping filtered events, stopping at the first that does not fit; lazy, so a
-    long history is only rendered as far back as the budget reaches. Oldest first on return."""
-    chosen: list[tuple[int, _Entry]] = []
-    total = 0
-    for i, ev in reversed(history):
+class HistoryWalk:
+    """What the questions of one target share for memory ``truncate``: the history walked newest
+    first (filtered events skipped) with the running token cost, extended only as far as a budget
+    reaches, and the history text already joined for a number of kept events. Pass one instance
+    to every :func:`build_prompt` call of one target (same history, language and token counter);
+    the prompts are exactly those built without it."""
+
+    __slots__ = ("history", "how", "walked", "costs", "pos", "texts")
+
+    def __init__(self) -> None:
+        self.history: Sequence[tuple[int, Any]] | None = None
+        self.how: tuple[Any, ...] = ()
+        self.walked: list[tuple[int, _Entry]] = []      # newest first
+        self.costs: list[int] = []                      # running total after each walked entry
+        self.pos = 0                                    # how far back the history was walked
+        self.texts: dict[int, tuple[str, int]] = {}       # kept events -> (history text, its CJK count)
+
+    def bind(self, history: Sequence[tuple[int, Any]], how: tuple[Any, ...]) -> "HistoryWalk":
+        """Start over when ``history`` or ``how`` (language, counter) is not what was walked."""
+        if self.history is not history or self.how != how:
+            self.history, self.how = history, how
+            self.walked, self.costs, self.pos, self.texts = [], [], 0, {}
+        return self
+
+
+def _walk_back(walk: HistoryWalk, entry: Callable[[Any], _Entry]) -> bool:
+    """Render the next older unfiltered event of ``walk``'s history onto it; False at the start."""
+    history = walk.history or ()
+    total = walk.costs[-1] if walk.costs else 0
+    while walk.pos < len(history):
+        i, ev = history[len(history) - 1 - walk.pos]
+        walk.pos += 1
         en = entry(ev)
-        if en.filtered:
-            continue
-        en.rendered()
-        if total + en.cost > budget:
+        if not en.filtered:
+            walk.walked.append((i, en.rendered()))
+            walk.costs.append(total + en.cost)
+            return True
+    return False
+
+
+def _kept_truncate(history: Sequence[tuple[int, Any]], entry: Callable[[Any], _Entry], budget: int,
+                   walk: HistoryWalk | None = None) -> list[tuple[int, _Entry]]:
+    """Newest first, skipping filtered events, stopping at the first that does not fit; lazy, so a
+    long history is only rendered as far back as the budget reaches. Oldest first on return.
+    ``walk``: the target's shared walk (already bound to ``history``)."""
+    walk = walk if walk is not None else HistoryWalk().bind(history, ())
+    n = 0
+    while n < len(walk.walked) or _walk_back(walk, entry):
+        if walk.costs[n] > budget:
             break
-        chosen.append((i, en))
-        total += en.cost
+        n += 1
+    chosen = walk.walked[:n]
     chosen.reverse()
     return chosen
 
@@ -300,11 +337,54 @@ def _kept_other(memory: str, history: Sequence[tuple[int, Any]], entry: Callable
     return [(kept_events[p][0], kept_events[p][1].rendered()) for p in chosen], summarized, summary_text
 
 
+def _history_section(memory: str, history: Sequence[tuple[int, Any]], entry: Callable[[Any], _Entry],
+                     budget: int, T: dict[str, Any], target: dict[str, Any], question: Question, lang: str,
+                     summary: str | None, summary_covers: Sequence[int] | None, count: Callable[[str], int],
+                     walk: HistoryWalk | None) -> tuple[list[tuple[int, _Entry]], tuple[int, ...], str, int]:
+    """(kept events oldest first, summarised event indices, the history slot's text, its CJK
+    character count) for one question."""
+    summarized: tuple[int, ...] = ()
+    summary_text = ""
+    chosen: list[tuple[int, _Entry]] = []       # (event_index, rendered entry), oldest first
+    if budget > 0 and history:
+        if memory == "truncate":
+            chosen = _kept_truncate(history, entry, budget, walk)
+        else:
+            chosen, summarized, summary_text = _kept_other(
+                memory, history, entry, budget, T, target, question, lang, summary, summary_covers, count)
+    if not chosen:
+        text = T["hist_none"] if not history else T["hist_empty"]
+        text = summary_text + "\n" + text if summary_text else text
+        return chosen, summarized, text, cjk_count(text)
+    known = walk.texts.get(len(chosen)) if walk is not None and not summary_text else None
+    if known is None:
+        header = T["hist_header"].format(n=len(chosen), t=sum(en.cost for _, en in chosen))
+        labels = [T["label"].format(i=k) for k in range(1, len(chosen) + 1)]
+        text = "\n".join([header, *(lab + en.body for lab, (_, en) in zip(labels, chosen))])
+        cjk = cjk_count(header) + sum(map(cjk_count, labels)) + sum(en.cjk for _, en in chosen)
+        if summary_text:
+            text = summary_text + "\n" + text
+            cjk += cjk_count(summary_text)     # the newline joints have no CJK characters
+        elif walk is not None:
+            walk.texts[len(chosen)] = (text, cjk)
+        known = (text, cjk)
+    return chosen, summarized, known[0], known[1]
+
+
+def _check_options(lang: str, memory: str, max_history_tokens: int) -> None:
+    if lang not in _T:
+        raise ValueError(f"unknown prompt language {lang!r}: use zh or en")
+    if memory not in mem.MEMORY_STRATEGIES:
+        raise ValueError(f"unknown memory strategy {memory!r}: use one of {', '.join(mem.MEMORY_STRATEGIES)}")
+    check_budget(max_history_tokens)
+
+
 def build_prompt(profile: str, history: Sequence[tuple[int, dict[str, Any]]], target: dict[str, Any],
                  question: Question, *, max_history_tokens: int = DEFAULT_BUDGET, lang: str = "zh",
                  memory: str = "truncate", summary: str | None = None,
                  summary_covers: Sequence[int] | None = None, tokenizer: str = "approx",
-                 token_model: str = "", reference: "Reference | None" = None) -> Prompt:
+                 token_model: str = "", reference: "Reference | None" = None,
+                 walk: HistoryWalk | None = None) -> Prompt:
     """Render the prompt for one question of ``target``.
 
     ``history``: (event_index, raw event) pairs, oldest first: every event the caller allows (never
@@ -314,16 +394,14 @@ def build_prompt(profile: str, history: Sequence[tuple[int, dict[str, Any]]], ta
     :func:`workbench.simulate.tokens.get_counter` accepts (``approx``, the benchmark's fallback, by
     default). ``reference``: a loaded benchmark checkout; its own builder then renders the prompt
     (memory ``truncate`` only; ``lang`` is ignored: the benchmark's prompts are Chinese).
+    ``walk``: one :class:`HistoryWalk` shared by the questions of this target (same ``history``
+    object), so the history is walked and joined once per target; the prompt is the same without.
 
     Each history event is rendered and costed once per (event object, lang, tokenizer) and reused by
     later calls (see ``_ENTRY_CACHE``); the budget, the kept set and the prompt are computed exactly
     per question. Raises ValueError for an unknown language, memory or a budget out of range.
     """
-    if lang not in _T:
-        raise ValueError(f"unknown prompt language {lang!r}: use zh or en")
-    if memory not in mem.MEMORY_STRATEGIES:
-        raise ValueError(f"unknown memory strategy {memory!r}: use one of {', '.join(mem.MEMORY_STRATEGIES)}")
-    check_budget(max_history_tokens)
+    _check_options(lang, memory, max_history_tokens)
     count = get_counter(tokenizer, token_model)
     if tokenizer != "approx" and question.field == "next_user_message":
         question = recount_dialogue(question, count)
@@ -343,48 +421,21 @@ def build_prompt(profile: str, history: Sequence[tuple[int, dict[str, Any]]], ta
                                       count, T["cut_marker"])
     prof = short_profile(profile)
     skeleton = _render(question.kind, T, prof, "", target, question, lang)
-    if approx:
-        sk_cjk, sk_chars = cjk_count(skeleton), len(skeleton)
-        sk_tokens = approx_from_counts(sk_cjk, sk_chars)
-    else:
-        sk_tokens = count(skeleton)
+    sk_cjk, sk_chars = (cjk_count(skeleton), len(skeleton)) if approx else (0, 0)
+    sk_tokens = approx_from_counts(sk_cjk, sk_chars) if approx else count(skeleton)
     budget = 0 if max_history_tokens == 0 else max(0, max_history_tokens - sk_tokens - TEMPLATE_MARGIN)
 
     def entry(ev: Any) -> _Entry:
         return _entry(ev, key_tail).bind(T, lang, count)
 
-    summarized: tuple[int, ...] = ()
-    summary_text = ""
-    chosen_items: list[tuple[int, _Entry]] = []       # (event_index, rendered entry), oldest first
-    if budget > 0 and history:
-        if memory == "truncate":
-            chosen_items = _kept_truncate(history, entry, budget)
-        else:
-            chosen_items, summarized, summary_text = _kept_other(
-                memory, history, entry, budget, T, target, question, lang, summary, summary_covers, count)
-
-    if chosen_items:
-        header = T["hist_header"].format(n=len(chosen_items), t=sum(en.cost for _, en in chosen_items))
-        labels = [T["label"].format(i=k) for k in range(1, len(chosen_items) + 1)]
-        history_text = "\n".join([header, *(lab + en.body for lab, (_, en) in zip(labels, chosen_items))])
-    else:
-        labels = []
-        history_text = T["hist_none"] if not history else T["hist_empty"]
-    if summary_text:
-        history_text = summary_text + "\n" + history_text
+    if walk is not None:
+        walk = walk.bind(history, key_tail) if memory == "truncate" else None
+    chosen, summarized, history_text, hist_cjk = _history_section(
+        memory, history, entry, budget, T, target, question, lang, summary, summary_covers, count, walk)
     text = _render(question.kind, T, prof, history_text, target, question, lang)
-    if approx:
-        # the history text is concatenated into the skeleton's empty slot: its counts add up
-        if chosen_items:
-            cjk = cjk_count(header) + sum(map(cjk_count, labels)) + sum(en.cjk for _, en in chosen_items)
-            if summary_text:
-                cjk += cjk_count(summary_text)     # the newline joints have no CJK characters
-        else:
-            cjk = cjk_count(history_text)
-        tokens = approx_from_counts(sk_cjk + cjk, sk_chars + len(history_text))
-    else:
-        tokens = count(text)
-    return Prompt(text=text, history_event_indices=tuple(i for i, _ in chosen_items),
+    # approx: the history text is concatenated into the skeleton's empty slot, so its counts add up
+    tokens = approx_from_counts(sk_cjk + hist_cjk, sk_chars + len(history_text)) if approx else count(text)
+    return Prompt(text=text, history_event_indices=tuple(i for i, _ in chosen),
                   tokens=tokens, memory=memory, lang=lang,
                   prompt_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
                   summarized_event_indices=summarized, truncated_fields=cut)

@@ -22,10 +22,11 @@ import hashlib
 import logging
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable, Collection, Sequence
 
 from workbench.simulate import prompts as P
-from workbench.simulate.baselines import BASELINE_USER, BASELINES, BaselineStats, baseline_prediction
+from workbench.simulate.baselines import BASELINE_USER, BASELINES, BaselineStats
 from workbench.simulate.cache import ResponseCache
 from workbench.simulate.filters import is_filtered
 from workbench.simulate.memory import SUMMARY_MAX_TOKENS
@@ -34,6 +35,10 @@ from workbench.simulate.providers import ProviderError, RetryPolicy, predict, su
 from workbench.simulate.questions import questions_for_event
 from workbench.simulate.spend import SpendCapError
 from workbench.simulate.types import ModelSpec, Prediction, Prompt, Question
+from workbench.simulate.user_history import UserTruth, user_baseline_memo
+
+__all__ = ["SUMMARY_FIELD", "Answer", "CallLimit", "EventResult", "UserTruth", "UserTruthMemo",
+           "failed_prediction", "run_event", "sample_hash", "split_history", "user_baseline_memo"]
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +49,9 @@ SUMMARY_FIELD = "__memory_summary__"
 CallLimit = AbstractAsyncContextManager[Any]
 
 #: Per user, each history event's ground truth as ``[(field, value)]`` (``event_index`` -> pairs):
-#: ``baseline:user`` computes it once per user instead of once per target.
-UserTruth = dict[int, list[tuple[str, Any]]]
+#: ``baseline:user`` computes it once per user instead of once per target; a
+#: :class:`~workbench.simulate.user_history.UserTruth` also keeps running statistics.
+UserTruthMemo = dict[int, list[tuple[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class EventResult:
     summary: str | None = None                          # memory "summary": the paragraph used
     summary_error: str = ""
     summary_call: Prediction | None = None              # tokens/cost of the summary call (cached: cost 0)
+    summary_covers: list[int] | None = None             # memory "summary": the event indices it covers
     errors: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -94,10 +101,13 @@ def split_history(events: Sequence[tuple[int, dict[str, Any]]], target_index: in
     Raises ValueError when the target is not in ``events`` or is in ``history_indices``."""
     target = None
     position = -1
-    for pos, (idx, ev) in enumerate(events):
-        if idx == target_index:
-            target, position = ev, pos
-            break
+    if 0 <= target_index < len(events) and events[target_index][0] == target_index:
+        position, target = target_index, events[target_index][1]     # ``events`` as enumerate() gives
+    else:
+        for pos, (idx, ev) in enumerate(events):
+            if idx == target_index:
+                target, position = ev, pos
+                break
     if target is None:
         raise ValueError(f"event {target_index} is not in this user's trace "
                          f"({len(events)} events, indices {events[0][0] if events else '-'}"
@@ -107,6 +117,11 @@ def split_history(events: Sequence[tuple[int, dict[str, Any]]], target_index: in
     wanted = set(history_indices)
     if target_index in wanted:
         raise ValueError(f"history_indices must not contain the target event {target_index}")
+    order = sorted(wanted)
+    if order and order[0] >= 0 and order[-1] < len(events):      # positions = event indices: pick them
+        picked = list(map(events.__getitem__, order))
+        if list(map(itemgetter(0), picked)) == order:
+            return target, picked
     return target, [(i, e) for i, e in events if i in wanted]
 
 
@@ -128,7 +143,7 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
                     policy: RetryPolicy | None = None, tokenizer: str = "approx",
                     summary_spec: ModelSpec | None = None, build_in_thread: bool = False,
                     prompts_without_llm: bool = True, exclude_target_from_population: bool = True,
-                    user_truth: UserTruth | None = None,
+                    user_truth: UserTruthMemo | None = None,
                     skip: Collection[tuple[Any, ...]] = (), reference: Any = None,
                     samples: int = 1) -> EventResult:
     """Ask every question of the target event of every model/baseline in ``specs``.
@@ -159,82 +174,131 @@ async def run_event(profile: str, events: Sequence[tuple[int, dict[str, Any]]], 
     if not questions:
         result.errors.append("no_prediction_questions")
         return result
+    _check_baselines(specs)
     llm_specs = [s for s in specs if not s.is_baseline]
-    for s in specs:
-        if s.is_baseline and s.model not in BASELINES:
-            raise ValueError(f"unknown baseline {s.model!r}: use {' or '.join(BASELINES)}")
-    skipped = set(skip)
 
     async def off_loop(fn: Callable[[], Any]) -> Any:
         return await asyncio.to_thread(fn) if build_in_thread else fn()
 
-    summary_text: str | None = None
-    covers: list[int] | None = None
+    opts = _PromptOptions(profile, history, target, max_history_tokens, lang, memory, tokenizer, reference)
     if memory == "summary":
-        older = await off_loop(lambda: P.summary_covers(
-            profile, history, target, questions[0], max_history_tokens=max_history_tokens, lang=lang,
-            tokenizer=tokenizer))
-        covers = [i for i, _ in older]
-        sspec = summary_spec or (llm_specs[0] if llm_specs else None)
-        if older and sspec is not None:
-            request = P.summary_input(older, lang, max(max_history_tokens, 4000), tokenizer)
-            summary_text, result.summary_error, result.summary_call = await _summary(
-                sspec, request, cache, policy, semaphore)
-        elif older:
-            result.summary_error = "no language model was chosen to write the summary"
-        result.summary = summary_text
-
+        await _summary_memory(result, opts, questions, summary_spec or (llm_specs[0] if llm_specs else None),
+                              cache, policy, semaphore, off_loop)
     stats = baselines or BaselineStats()
 
     def prepare() -> tuple[dict[str, Prompt], dict[str, list[Prediction]]]:
-        prompts: dict[str, Prompt] = {}
-        if llm_specs or prompts_without_llm:
-            prompts = {q.field: P.build_prompt(
-                profile, history, target, q, max_history_tokens=max_history_tokens, lang=lang,
-                memory=memory, summary=summary_text, summary_covers=covers, tokenizer=tokenizer,
-                reference=reference)
-                for q in questions}
-        base = {s.model: _baseline(s.model, questions, history, stats, user_truth,
-                                   exclude_target_from_population)
-                for s in specs if s.is_baseline}
-        return prompts, base
+        prompts = opts.prompts(questions, result.summary, result.summary_covers) \
+            if llm_specs or prompts_without_llm else {}
+        return prompts, {s.model: _baseline(s.model, questions, history, stats, user_truth,
+                                            exclude_target_from_population) for s in specs if s.is_baseline}
 
     result.prompts, base_preds = await off_loop(prepare)
     if result.prompts:
         result.history_event_indices = result.prompts[questions[0].field].history_event_indices
-    slots: dict[str, list[Prediction | None]] = {s.model: [None] * len(questions) for s in specs}
-
-    def report(i: int, p: Prediction, sample: int = 0) -> None:
-        if sample == 0:
-            slots[p.model][i] = p
-        if on_prediction is not None:
-            on_prediction(p)
-        if on_answer is not None:
-            on_answer(Answer(questions[i], p, sample))
-
-    for s in specs:
-        if s.is_baseline:
-            for i, p in enumerate(base_preds[s.model]):
-                if (s.model, questions[i].field) not in skipped:
-                    report(i, p)
+    report = _Reporter(questions, specs, on_prediction, on_answer)
+    skipped = set(skip)
+    for model, preds in base_preds.items():
+        for i, p in enumerate(preds):
+            if (model, questions[i].field) not in skipped:
+                report(i, p)
 
     async def one(spec: ModelSpec, i: int, q: Question, sample: int = 0) -> None:
-        try:
-            pred = await _ask(spec, result.prompts[q.field], q, cache, semaphore, policy, sample)
-        except asyncio.CancelledError:
-            raise
-        except SpendCapError:
-            return              # not asked (the spend cap): no answer, nothing reported
-        except Exception as exc:  # noqa: BLE001 - a question always gets an answer, failed if need be
-            log.warning("question %s of model %s failed: %s", q.field, spec.model, type(exc).__name__)
-            pred = failed_prediction(spec.model, q, f"{type(exc).__name__}: {exc}")
-        report(i, pred, sample)
+        pred = await _ask_safely(spec, result.prompts[q.field], q, cache, semaphore, policy, sample)
+        if pred is not None:
+            report(i, pred, sample)
 
     await asyncio.gather(*(one(s, i, q, k) for k in range(max(1, samples)) for s in llm_specs
                            for i, q in enumerate(questions)
                            if ((s.model, q.field) if k == 0 else (s.model, q.field, k)) not in skipped))
-    result.predictions = {m: [p for p in preds if p is not None] for m, preds in slots.items()}
+    result.predictions = report.predictions()
     return result
+
+
+class _Reporter:
+    """Reports each answer to ``on_prediction`` / ``on_answer`` and keeps sample 0 in its question's
+    slot, so :meth:`predictions` lists them aligned with the questions, whatever order they came in."""
+
+    def __init__(self, questions: Sequence[Question], specs: Sequence[ModelSpec],
+                 on_prediction: Callable[[Prediction], None] | None,
+                 on_answer: Callable[[Answer], None] | None) -> None:
+        self.questions = questions
+        self.slots: dict[str, list[Prediction | None]] = {s.model: [None] * len(questions) for s in specs}
+        self.on_prediction, self.on_answer = on_prediction, on_answer
+
+    def __call__(self, i: int, p: Prediction, sample: int = 0) -> None:
+        if sample == 0:
+            self.slots[p.model][i] = p
+        if self.on_prediction is not None:
+            self.on_prediction(p)
+        if self.on_answer is not None:
+            self.on_answer(Answer(self.questions[i], p, sample))
+
+    def predictions(self) -> dict[str, list[Prediction]]:
+        """Per model, the sample-0 answers in question order (questions not answered left out)."""
+        return {m: [p for p in preds if p is not None] for m, preds in self.slots.items()}
+
+
+def _check_baselines(specs: Sequence[ModelSpec]) -> None:
+    """Raise ValueError naming the first baseline in ``specs`` that does not exist."""
+    for s in specs:
+        if s.is_baseline and s.model not in BASELINES:
+            raise ValueError(f"unknown baseline {s.model!r}: use {' or '.join(BASELINES)}")
+
+
+@dataclass
+class _PromptOptions:
+    """How one target's prompts are built (the arguments :func:`prompts.build_prompt` shares)."""
+
+    profile: str
+    history: list[tuple[int, dict[str, Any]]]
+    target: dict[str, Any]
+    max_history_tokens: int
+    lang: str
+    memory: str
+    tokenizer: str
+    reference: Any
+
+    def prompts(self, questions: Sequence[Question], summary: str | None,
+                covers: Sequence[int] | None) -> dict[str, Prompt]:
+        """Every question's prompt, the history walked once for all of them."""
+        walk = P.HistoryWalk()
+        return {q.field: P.build_prompt(
+            self.profile, self.history, self.target, q, max_history_tokens=self.max_history_tokens,
+            lang=self.lang, memory=self.memory, summary=summary, summary_covers=covers,
+            tokenizer=self.tokenizer, reference=self.reference, walk=walk) for q in questions}
+
+
+async def _summary_memory(result: EventResult, opts: _PromptOptions, questions: Sequence[Question],
+                          sspec: ModelSpec | None, cache: ResponseCache | None, policy: RetryPolicy | None,
+                          semaphore: CallLimit | None, off_loop: Callable[[Callable[[], Any]], Any]) -> None:
+    """Memory ``summary``: find the older events it covers and have ``sspec`` summarise them (from
+    the cache when it can); fills ``result.summary``, ``summary_covers``, ``summary_error`` and
+    ``summary_call``. Lets :class:`SpendCapError` propagate."""
+    older = await off_loop(lambda: P.summary_covers(
+        opts.profile, opts.history, opts.target, questions[0], max_history_tokens=opts.max_history_tokens,
+        lang=opts.lang, tokenizer=opts.tokenizer))
+    result.summary_covers = [i for i, _ in older]
+    if older and sspec is not None:
+        request = P.summary_input(older, opts.lang, max(opts.max_history_tokens, 4000), opts.tokenizer)
+        result.summary, result.summary_error, result.summary_call = await _summary(
+            sspec, request, cache, policy, semaphore)
+    elif older:
+        result.summary_error = "no language model was chosen to write the summary"
+
+
+async def _ask_safely(spec: ModelSpec, prompt: Prompt, q: Question, cache: ResponseCache | None,
+                      semaphore: CallLimit | None, policy: RetryPolicy | None, sample: int) -> Prediction | None:
+    """:func:`_ask`, with an unexpected failure turned into a failed prediction naming the cause;
+    None when the spend cap refused the question (not asked, nothing to report)."""
+    try:
+        return await _ask(spec, prompt, q, cache, semaphore, policy, sample)
+    except asyncio.CancelledError:
+        raise
+    except SpendCapError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - a question always gets an answer, failed if need be
+        log.warning("question %s of model %s failed: %s", q.field, spec.model, type(exc).__name__)
+        return failed_prediction(spec.model, q, f"{type(exc).__name__}: {exc}")
 
 
 async def _ask(spec: ModelSpec, prompt: Prompt, q: Question, cache: ResponseCache | None,
@@ -261,31 +325,12 @@ def sample_hash(prompt_hash: str, sample: int) -> str:
 
 
 def _baseline(model: str, questions: list[Question], history: list[tuple[int, dict[str, Any]]],
-              stats: BaselineStats, user_truth: UserTruth | None, exclude_target: bool) -> list[Prediction]:
+              stats: BaselineStats, user_truth: UserTruthMemo | None, exclude_target: bool) -> list[Prediction]:
     """A baseline's predictions for the target's questions from its history."""
     if model == BASELINE_USER and user_truth is not None:
         return user_baseline_memo(questions, history, user_truth)
     return stats.predict(model, questions, [ev for _, ev in history],
                          exclude=questions if exclude_target else ())
-
-
-def user_baseline_memo(questions: Sequence[Question], history: Sequence[tuple[int, dict[str, Any]]],
-                       truth: UserTruth) -> list[Prediction]:
-    """``baseline:user`` exactly as :meth:`BaselineStats.predict` computes it (per-field ground truth
-    of the unfiltered history events, in history order), with each event's ground truth computed
-    once per user (kept in ``truth``) instead of once per target: rolling histories overlap almost
-    entirely."""
-    values: dict[str, list[Any]] = {}
-    for i, ev in history:
-        got = truth.get(i)
-        if got is None:
-            got = [] if not isinstance(ev, dict) or is_filtered(ev) else \
-                [(q.field, q.true_value) for q in questions_for_event(ev)]
-            truth[i] = got
-        for f, v in got:
-            values.setdefault(f, []).append(v)
-    return [baseline_prediction(BASELINE_USER, q, values.get(q.field, []), "the user's history")
-            for q in questions]
 
 
 async def _summary(spec: ModelSpec, request: str, cache: ResponseCache | None, policy: RetryPolicy | None,
