@@ -216,7 +216,8 @@ class IntervalChart(_Chart):
     """One row per category down the left axis: a dot at the rate, whiskers from the interval's low to
     its high end, the count beside it, and a dashed vertical reference line. Rates are shares (0-1),
     drawn as percentages. ``set_data(categories, rates, lows, highs, counts=..., groups=...)``: rows of
-    one group (e.g. one model) share a colour; None rates are left empty."""
+    one group (e.g. one model) share a colour; None rates are left empty; ``counts`` (e.g. "7/10") form
+    a column right of 100%."""
 
     def __init__(self, title: str = "", parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
@@ -248,10 +249,10 @@ class IntervalChart(_Chart):
                                                      pen=pg.mkPen(BG, width=1)))
             if name:
                 self._add_legend(name, color)
-        for i, text in enumerate(counts):
-            if i < len(self.categories) and text and np.isfinite(hi[i]):
+        for i, text in enumerate(counts):            # a column right of 100%: never on a whisker
+            if i < len(self.categories) and text:
                 label = pg.TextItem(text, color=FG, anchor=(0, 0.5))
-                label.setPos(min(hi[i] + 0.02, 0.9), y[i])
+                label.setPos(1.03, y[i])
                 self.plot.addItem(label)
         line = pg.InfiniteLine(pos=reference, angle=90, pen=pg.mkPen(FG, width=1.5, style=Qt.PenStyle.DashLine),
                                label=reference_label, labelOpts={"position": 0.02, "color": FG, "anchors": [(0, 0), (0, 0)]})
@@ -259,5 +260,5 @@ class IntervalChart(_Chart):
         self.plot.getAxis("left").setTicks([[(float(i), c) for i, c in enumerate(self.categories)]])
         self.plot.getAxis("bottom").setTicks([[(v / 4, f"{25 * v}%") for v in range(5)]])
         self.plot.setLabel("bottom", value_label, color=FG)
-        self.plot.setXRange(0.0, 1.0, padding=0.02)
+        self.plot.setXRange(0.0, 1.14 if counts else 1.0, padding=0.02)
         self.plot.setYRange(-0.8, max(0.6, len(self.categories) - 0.4), padding=0)
