@@ -117,3 +117,14 @@ def test_report_gap_comes_from_the_linked_evaluation_run(tmp_path, capsys):
     assert main(["cases", "export", str(db), "--format", "html", "--out", str(out), "--run", str(tmp_path)]) == 2
     assert f"{tmp_path / 'report.json'}: cannot read the evaluation report" in capsys.readouterr().err
     assert main(["cases", "export", str(db), "--format", "csv", "--out", str(out), "--run", str(run)]) == 2
+
+
+def test_pairs_name_the_scenario_in_english():
+    from workbench.annotate.blind import Pick
+    from workbench.annotate.stakeholder import stakeholder_facts, stakeholder_html
+
+    rows = [{**r, "scenario": "电商客服对话"} for r in _rows()[:2]]
+    items = build_items(rows, "gpt-4o", 2, seed=1)
+    picks = [Pick(i.id, "ana", i.real_side, 3, (), "", f"2026-12-02T20:0{k}:00") for k, i in enumerate(items)]
+    html = stakeholder_html(stakeholder_facts(items, picks), [])
+    assert '<p class="meta">Customer Service</p>' in html and "电商客服对话" not in html

@@ -90,6 +90,8 @@ def test_blind_test_of_panel_predictions_by_keyboard_and_chart(qtbot, qasync_loo
     assert next(p for p in picks if p.item_id == mine[0].id).reasons == (reason,)
     assert len(picks) == 3 and {p.annotator for p in picks} == {"Rita Blind"} == {annotator_name(win.settings)}
     assert store.count() == cases_before + 2                              # the sure, right picks are cases
+    easy = [c for c in store.list_cases() if c.note.startswith("Blind test")]
+    assert easy and {c.scenario for c in easy} <= {"Video Browsing", "Customer Service"}   # English, as cases are
     # the Evaluation panel's chart: per model and per scenario, with the counts of these picks
     eval_panel = win.show_dock("Evaluation")
     rows = _chart_rows(eval_panel.blind_chart)

@@ -128,8 +128,10 @@ def _report(args: argparse.Namespace, store: CaseStore) -> int:
         print(json.dumps(data, ensure_ascii=False))
         return 0
     print(f"{len(items)} item(s), {len(picks)} pick(s) by {', '.join(annotators) or 'nobody yet'}")
+    from workbench.traces.schema import english_scenario
+
     for r in rates:
-        where = r.scenario or "all scenarios"
+        where = english_scenario(r.scenario) if r.scenario else "all scenarios"
         print(f"  {r.model:<28} {where:<20} {r.correct}/{r.picks} = {r.rate:.0%} "
               f"(95% {r.low:.0%}-{r.high:.0%}){'  above chance' if r.better_than_chance else ''}")
     return 0

@@ -26,6 +26,7 @@ from workbench.annotate.agreement import AgreementReport, LabelAgreement, meanin
 from workbench.annotate.blind import BlindItem, DetectionRate, Pick, detection_rates
 from workbench.annotate.model import Case
 from workbench.annotate.svg import e
+from workbench.traces.schema import english_scenario
 
 class RunGapError(ValueError):
     """An evaluation run's hyper-activity could not be read; the message names the file and why."""
@@ -139,7 +140,8 @@ def _pairs_html(pairs: Sequence[tuple[BlindItem, Pick]], text: Callable[[str], s
         real = item.a_text if item.real_side == "A" else item.b_text
         fake = item.b_text if item.real_side == "A" else item.a_text
         why = (" · why: " + ", ".join(pick.reasons)) if pick.reasons else ""
-        out.append(f'<div class="pair"><p class="meta">{e(text(item.scenario or "event"))}{e(text(why))}</p>'
+        where = english_scenario(item.scenario) if item.scenario else "event"
+        out.append(f'<div class="pair"><p class="meta">{e(text(where))}{e(text(why))}</p>'
                    f'<div class="sim"><span class="role">real user</span>{e(text(real))}</div>'
                    f'<div class="sim"><span class="role">simulated by {e(item.model)}</span>{e(text(fake))}</div></div>')
     return "".join(out)

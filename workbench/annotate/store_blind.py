@@ -15,6 +15,7 @@ import orjson
 from workbench.annotate.blind import BlindItem, Pick
 from workbench.annotate.model import CasePrediction, new_case, utc_now
 from workbench.annotate.store_file import dumps_json
+from workbench.traces.schema import english_scenario
 
 _ITEM_COLUMNS = ("id", "position", "user_id", "event_index", "scenario", "model", "kind", "context",
                  "a_text", "b_text", "real_side", "source")
@@ -97,7 +98,7 @@ class BlindMixin:
         tags = [t for t in reasons if t in known]
         field = "next_user_message" if item.kind == "message" else "reactions"
         case = new_case(source=item.source, user_id=item.user_id, event_index=item.event_index,
-                        scenario=item.scenario, fields=[field], real_values={field: real},
+                        scenario=english_scenario(item.scenario), fields=[field], real_values={field: real},
                         predictions=[CasePrediction(item.model, field, fake, fake, fake, True)],
                         transcript=item.context, tags=tags, author=annotator,
                         note=("Blind test: the simulated side was easy to tell (confidence 3)."

@@ -32,11 +32,9 @@ _DIALOG_KEYS = (Qt.Key.Key_A, Qt.Key.Key_B, Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.K
 
 def _scenario(name: str) -> str:
     """The scenario's English name (items keep the run's, often Chinese, name)."""
-    if not name:
-        return "event"
-    from workbench.app.eval_models import scenario_en
+    from workbench.traces.schema import english_scenario
 
-    return scenario_en(name)
+    return english_scenario(name) if name else "event"
 
 
 def _text_box(title: str) -> tuple[QWidget, QPlainTextEdit]:

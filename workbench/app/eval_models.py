@@ -157,7 +157,6 @@ def _short(v: Any, n: int = 24) -> str:
 
 def scenario_en(name: str) -> str:
     """The English name of a scenario (a name the schema does not know is returned as it is)."""
-    from workbench.traces.schema import OTHER, canonical_scenario
+    from workbench.traces.schema import english_scenario
 
-    en = canonical_scenario(name)
-    return name if en == OTHER else en
+    return english_scenario(name)

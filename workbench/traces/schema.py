@@ -107,6 +107,14 @@ def canonical_scenario(raw: Any) -> str:
     return _FROM_EN_LOWER.get(s.lower(), OTHER)
 
 
+def english_scenario(raw: Any) -> str:
+    """The canonical English name for display; unknown names are kept as given (never "Other")."""
+    en = canonical_scenario(raw)
+    if en == OTHER:
+        return raw.strip() if isinstance(raw, str) else str(raw)
+    return en
+
+
 def chinese_scenario(raw: Any) -> str:
     """The benchmark's Chinese canonical name; unknown names are kept as given."""
     en = canonical_scenario(raw)
