@@ -106,7 +106,7 @@ def test_report_gap_comes_from_the_linked_evaluation_run(tmp_path, capsys):
                       out.read_text(encoding="utf-8"), re.S).group(1)
     assert "Measured by evaluation run <b>eval-run-42</b> (its report.json)" in first
     for model, (n, real, pred) in expected.items():
-        assert (f"<b>{model}</b> engaged (answered “yes”) on {pred:.0%} of {n} yes/no questions where the real "
+        assert (f"<b>{model}</b> engaged (answered “yes”) on {pred:.0%} of {n:,} yes/no questions where the real "
                 f"users did on {real:.0%} (gap {100 * (pred - real):+.0f} points") in first
     assert "gpt-4o" not in first and "of the cases in this report" not in first
     # without --run: the cases' own predictions, said so

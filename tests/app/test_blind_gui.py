@@ -50,6 +50,8 @@ def test_blind_test_of_panel_predictions_by_keyboard_and_chart(qtbot, qasync_loo
         assert panel.blind_button.isEnabled() and "1 event(s)" in panel.blind_button.toolTip()
         _predict(qasync_loop, win, service, srv)                           # a customer-service dialogue
     assert "2 event(s)" in panel.blind_button.toolTip()
+    eval_panel = win.show_dock("Evaluation")                              # its chart follows every pick
+    win.show_dock("Predict")
     panel.blind_button.setFocus()
     qtbot.keyClick(panel.blind_button, Qt.Key.Key_Space)                  # keyboard: the focused button
     dlg = win.blind_dialog
@@ -84,6 +86,7 @@ def test_blind_test_of_panel_predictions_by_keyboard_and_chart(qtbot, qasync_loo
             reason = ticked.data(Qt.ItemDataRole.UserRole)
         qtbot.keyClick(focus, Qt.Key.Key_Return)
         assert ("Right" if right else "Wrong") in dlg.status.text()
+        assert f"{n + 1} pick(s)" in eval_panel.blind_label.text()
         qtbot.keyClick(focus, Qt.Key.Key_Return)
     assert dlg.item is None and "Done" in dlg.header.text()
     picks = store.blind_picks()
@@ -93,7 +96,6 @@ def test_blind_test_of_panel_predictions_by_keyboard_and_chart(qtbot, qasync_loo
     easy = [c for c in store.list_cases() if c.note.startswith("Blind test")]
     assert easy and {c.scenario for c in easy} <= {"Video Browsing", "Customer Service"}   # English, as cases are
     # the Evaluation panel's chart: per model and per scenario, with the counts of these picks
-    eval_panel = win.show_dock("Evaluation")
     rows = _chart_rows(eval_panel.blind_chart)
     assert "openai/dev · all" in rows and "baseline:user · all" in rows
     assert sum(label.startswith("    ") for label in rows) == 3            # per model and scenario

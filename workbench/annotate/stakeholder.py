@@ -152,7 +152,7 @@ def _run_gap_html(gap: RunGap, text: Callable[[str], str]) -> str:
     for m in gap.models:
         per_field = "" if m.mean_field_gap is None else f"; per field on average {100 * m.mean_field_gap:+.0f} points"
         rows.append(f"<li><b>{e(m.model)}</b> engaged (answered “yes”) on {_pct(m.predicted_rate)} of "
-                    f"{m.questions} yes/no questions where the real users did on {_pct(m.real_rate)} (gap "
+                    f"{m.questions:,} yes/no questions where the real users did on {_pct(m.real_rate)} (gap "
                     f"{100 * (m.predicted_rate - m.real_rate):+.0f} points{per_field}).</li>")
     return ("<h3>Hyper-activity: do simulated users act more than real ones?</h3>"
             f"<p class=\"legend\">Measured by evaluation run <b>{e(text(gap.run))}</b> (its report.json): the share "
