@@ -174,3 +174,37 @@ def test_gui_export_takes_the_gap_from_the_evaluation_run_it_shows(qtbot, make_w
     qtbot.waitUntil(lambda: dialog.job is None, timeout=30000)
     assert "Export failed" in dialog.message.text() and "no-such-run" in dialog.message.text()
     assert not out.exists()
+
+
+def test_chart_reads_the_store_the_window_holds_and_survives_another_writer(qtbot, tmp_path):
+    """A second connection opened and closed in this process drops SQLite's locks on the file, and a
+    writer in another process (``workbench blind build``) then leaves the held connection stale or
+    failing; the chart therefore reads the store object the window already holds."""
+    import subprocess
+    import sys
+
+    from workbench.app.eval_panel import EvaluationPanel
+    from workbench.app.state import AppState
+
+    rows = [{"user_id": f"u{i}", "event_index": i, "scenario": "视频浏览", "field": "video_liked", "true_value": i % 2,
+             "predicted_label": 1, "predicted_value": 1.0, "parse_ok": True, "model": "gpt"} for i in range(8)]
+    db = tmp_path / "held.db"
+    held = CaseStore(db)
+    try:
+        first = held.append_blind_items(build_items(rows, "gpt", 4, seed=1))
+        held.record_pick(first[0], "ana", first[0].real_side, 2)
+        panel = EvaluationPanel(AppState())
+        qtbot.addWidget(panel)
+        panel.blind_store_path = lambda: held
+        panel.refresh_blind()
+        assert "1 pick(s)" in panel.blind_label.text()
+        code = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
+                "[c.execute(\"INSERT INTO blind_picks(item_id, annotator, pick, confidence, reasons, note, created) "
+                "VALUES (?, 'bo', 'A', 1, '[]', '', '2026-12-02T21:00:00')\", (i,)) for i in sys.argv[2:]]; c.close()")
+        subprocess.run([sys.executable, "-c", code, str(db), *[i.id for i in first[1:]]], check=True)
+        held.record_pick(first[1], "ana", first[1].real_side, 2)       # the held connection still works
+        assert len(held.blind_picks()) == 5 and held.integrity_check() == "ok"
+        panel.refresh_blind()
+        assert "5 pick(s) by ana, bo" in panel.blind_label.text()
+    finally:
+        held.close()

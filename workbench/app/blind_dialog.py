@@ -193,8 +193,10 @@ class BlindDialog(QDialog):
         super().keyPressEvent(event)
 
 
-def open_blind_test(parent: QWidget, annotator: str) -> BlindDialog | None:
-    """Ask for a case store with a blind session and run the dialog on it (errors are shown)."""
+def open_blind_test(parent: QWidget, annotator: str, held: CaseStore | None = None) -> BlindDialog | None:
+    """Ask for a case store with a blind session and run the dialog on it (errors are shown). ``held``:
+    a store the window already has open; choosing its file reuses it (a second connection opened and
+    closed in this process would drop SQLite's locks on the file) and leaves it open afterwards."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     from workbench.annotate.store import CaseStore, StoreError
@@ -203,18 +205,23 @@ def open_blind_test(parent: QWidget, annotator: str) -> BlindDialog | None:
                                           filter="Case stores (*.db);;All files (*)")
     if not path:
         return None
+    from pathlib import Path
+
+    reuse = held is not None and Path(held.path).resolve() == Path(path).resolve()
     try:
-        store = CaseStore(path)
+        store = held if reuse and held is not None else CaseStore(path)
     except StoreError as exc:
         QMessageBox.warning(parent, "Blind test", str(exc))
         return None
     if not store.blind_items():
-        store.close()
+        if not reuse:
+            store.close()
         QMessageBox.information(parent, "Blind test", f"{path} holds no blind items; build them with "
                                 "`workbench blind build RUN --model M --n N --out DB`.")
         return None
     dialog = BlindDialog(store, annotator or "analyst", parent=parent)
-    dialog.finished.connect(store.close)
+    if not reuse:
+        dialog.finished.connect(store.close)
     dialog.show()
     dialog.raise_()
     dialog.activateWindow()

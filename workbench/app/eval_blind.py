@@ -21,6 +21,7 @@ from workbench.app.eval_models import scenario_en
 
 if TYPE_CHECKING:
     from workbench.annotate.blind import BlindItem, DetectionRate
+    from workbench.annotate.store import CaseStore
 
 
 def items_of_run(items: Sequence[BlindItem], run_dir: Path | None) -> list[BlindItem]:
@@ -52,7 +53,9 @@ def chart_rows(rates: Sequence[DetectionRate]) -> list[tuple[str, str, Detection
 class EvalBlindMixin:
     """The "Blind test" chart tab of the Evaluation panel (a QWidget subclass)."""
 
-    blind_store_path: Callable[[], Path | None] | None = None    # set by the window
+    #: set by the window: the store to read, as the open CaseStore the window already holds (never a
+    #: second connection to a file this process has open: closing one drops SQLite's file locks) or a path
+    blind_store_path: Callable[[], CaseStore | Path | None] | None = None
 
     def _build_blind_tab(self) -> QWidget:
         """The detection-rate chart and the line saying which store and items it shows."""
@@ -72,16 +75,25 @@ class EvalBlindMixin:
         from workbench.annotate.blind import detection_rates
         from workbench.annotate.store import CaseStore
 
-        path = self.blind_store_path() if self.blind_store_path is not None else None
-        if path is None or not Path(path).exists():
-            self._draw_blind([], "No case store with blind items yet.")
-            return
-        try:
-            with CaseStore(path, readonly=True) as store:
-                items, picks = store.blind_items(), store.blind_picks()
-        except Exception as exc:  # noqa: BLE001 - a store that cannot be read is reported, never raised into Qt
-            self._draw_blind([], f"Cannot read the blind test in {path}: {exc}")
-            return
+        source = self.blind_store_path() if self.blind_store_path is not None else None
+        if source is not None and not isinstance(source, (str, Path)):
+            path = Path(source.path)
+            try:
+                items, picks = source.blind_items(), source.blind_picks()
+            except Exception as exc:  # noqa: BLE001 - a store that cannot be read is reported, never raised into Qt
+                self._draw_blind([], f"Cannot read the blind test in {path}: {exc}")
+                return
+        else:
+            path = None if source is None else Path(source)
+            if path is None or not path.exists():
+                self._draw_blind([], "No case store with blind items yet.")
+                return
+            try:
+                with CaseStore(path, readonly=True) as store:
+                    items, picks = store.blind_items(), store.blind_picks()
+            except Exception as exc:  # noqa: BLE001 - a store that cannot be read is reported, never raised into Qt
+                self._draw_blind([], f"Cannot read the blind test in {path}: {exc}")
+                return
         of_run = items_of_run(items, self.out_dir)
         shown = of_run or items
         ids = {i.id for i in shown}

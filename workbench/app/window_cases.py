@@ -22,6 +22,7 @@ from workbench.app.settings import annotator_name
 
 if TYPE_CHECKING:  # types only: the heavy panels are imported when first needed
     from workbench.annotate.model import Case
+    from workbench.annotate.store import CaseStore
     from workbench.app.annotators_dialog import AgreementDialog
     from workbench.app.blind_dialog import BlindDialog
     from workbench.app.jobs import Job
@@ -314,7 +315,8 @@ class WindowCasesMixin:
         ``workbench blind build``); the annotator is the one of Edit ▸ Settings…."""
         from workbench.app.blind_dialog import open_blind_test
 
-        dialog = open_blind_test(self, annotator_name(self.settings))
+        held = self.cases_panel.store if self.cases_panel is not None else None
+        dialog = open_blind_test(self, annotator_name(self.settings), held=held)
         if dialog is not None:
             self._watch_blind_dialog(dialog)
         return dialog
@@ -363,13 +365,17 @@ class WindowCasesMixin:
         if self.cases_panel is not None:
             self.cases_panel.refresh()
 
-    def _blind_store_path(self) -> Path | None:
-        """The store the Evaluation panel's blind chart reads: the last blind session's, else the
-        Cases panel's."""
-        if getattr(self, "_blind_store", None):
-            return Path(self._blind_store)
-        store = self.cases_panel.store if self.cases_panel is not None else None
-        return Path(store.path) if store is not None else None
+    def _blind_store_path(self) -> CaseStore | Path | None:
+        """What the Evaluation panel's blind chart reads: the last blind session's store, else the Cases
+        panel's; the store object itself when this window already holds that file open (a second
+        connection opened and closed in this process would drop SQLite's locks on the file)."""
+        held = self.cases_panel.store if self.cases_panel is not None else None
+        dialog = getattr(self, "blind_dialog", None)
+        wanted = getattr(self, "_blind_store", None)
+        for store in (held, dialog.store if dialog is not None and dialog.isVisible() else None):
+            if store is not None and (not wanted or Path(store.path) == Path(wanted)):
+                return store
+        return Path(wanted) if wanted else None
 
     def merge_case_stores(self) -> Job | None:
         """File ▸ Merge case stores…: several analysts' stores into a new one, on a worker."""
