@@ -16,7 +16,8 @@ then measures, each in a fresh subprocess so that peak RSS and caches are honest
   included), which a loaded machine does not inflate; ``cold_cpu_over_orjson_serial_cpu`` compares
   the cold open with ``orjson.loads`` of every file in one process;
 * ``sample_s``: ``workbench sample DIR --json`` (the benchmark's sampling of all 200 users);
-* ``eval_baselines_s``: ``workbench eval DIR`` with both offline baselines over the official sample.
+* ``eval_baselines_s`` / ``eval_baselines_cpu_s``: ``workbench eval DIR`` with both offline baselines
+  over the official sample, sampling included (:func:`bench_sample_and_eval`).
 
     python bench/release.py [--dir DIR] [--skip-eval]
 """
@@ -116,6 +117,51 @@ def _timed(cmd: list[str], cache: Path) -> float:
     return time.perf_counter() - t0
 
 
+def _timed_cpu(cmd: list[str], cache: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child process) of one command; exits when its status is
+    not in ``ok``."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=_env(cache), capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    if proc.returncode not in ok:
+        raise SystemExit(f"{' '.join(cmd[2:5])} failed:\n{proc.stderr[-2000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def bench_sample_and_eval(folder: Path, cache: Path) -> dict:
+    """``workbench sample`` of every user, then ``workbench eval`` with both offline baselines over
+    the official sample (sampling included, as a user runs it; the trace cache already warm), each
+    in a fresh process: wall and CPU seconds, the questions asked, and the load average around
+    the eval (two shared cores: the wall figure depends on it, the CPU figure much less)."""
+    py = [sys.executable, "-m", "workbench"]
+    out: dict = {}
+    wall, cpu = _timed_cpu(py + ["sample", str(folder), "--json"], cache)
+    out["sample_s"], out["sample_cpu_s"] = round(wall, 2), round(cpu, 2)
+    run_dir = Path(tempfile.mkdtemp(prefix="wb-bench-run-"))
+    try:
+        out["eval_loadavg_before"] = _loadavg()
+        # exit 1 with a report: questions a baseline cannot answer (no history of the field), counted
+        wall, cpu = _timed_cpu(py + ["eval", str(folder), "--model", "baseline:user", "--model",
+                                     "baseline:population", "--out", str(run_dir), "--no-cache"], cache,
+                               ok=(0, 1))
+        out["eval_loadavg_after"] = _loadavg()
+        out["eval_baselines_s"], out["eval_baselines_cpu_s"] = round(wall, 2), round(cpu, 2)
+        report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
+        run = report.get("run", {})
+        out["eval_questions"] = run.get("questions")
+        out["eval_failed"] = run.get("failed")   # no history of the field, say
+        out["eval_events"] = run.get("events")
+        if out["eval_questions"]:
+            out["eval_cpu_ms_per_question"] = round(cpu / out["eval_questions"] * 1000, 3)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return out
+
+
 def _loadavg() -> str | None:
     try:
         return Path("/proc/loadavg").read_text().strip()
@@ -161,17 +207,7 @@ def main() -> None:
         out["switch_user_cpu_ms"] = {"p50": round(statistics.median(sc), 1),
                                      "p95": round(sc[int(0.95 * (len(sc) - 1))], 1), "max": round(sc[-1], 1)}
         if not args.skip_eval:
-            py = [sys.executable, "-m", "workbench"]
-            out["sample_s"] = round(_timed(py + ["sample", str(args.dir), "--json"], cache), 2)
-            run_dir = Path(tempfile.mkdtemp(prefix="wb-bench-run-"))
-            try:
-                out["eval_baselines_s"] = round(_timed(
-                    py + ["eval", str(args.dir), "--model", "baseline:user", "--model",
-                          "baseline:population", "--out", str(run_dir), "--no-cache"], cache), 2)
-                report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
-                out["eval_questions"] = report.get("run", {}).get("questions")
-            finally:
-                shutil.rmtree(run_dir, ignore_errors=True)
+            out.update(bench_sample_and_eval(args.dir, cache))
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     out["loadavg_after"] = _loadavg()
