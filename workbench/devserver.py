@@ -280,6 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (ValueError, UnicodeDecodeError):
             body = raw.decode("utf-8", "replace")
         req = self._record(body)
+        if self.dev._stop.is_set():         # stopped: drop the connection, as a dead server would
+            self.close_connection = True
+            return
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send(404, json.dumps({"error": {"message": "not found", "type": "not_found_error"}}).encode())
             return
@@ -291,6 +294,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = dev._next_reply(req)
             delay = dev.latency if reply.delay is None else reply.delay
             if delay > 0 and not dev.sleep(delay):
+                self.close_connection = True   # stopped while delaying: no answer, connection closed
                 return
             if reply.raw_body is not None:
                 self._send(reply.status, reply.raw_body, reply.headers)

@@ -165,6 +165,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         if on_warning is not None:
             on_warning(limit_note)
     cache = response_cache(cache, use_cache, on_warning)
+    await _open_server_pools(specs, concurrency, policy)
     baselines = await baseline_stats(baselines, specs, sample, by_id)
     out = Path(out_dir) if out_dir is not None else None
     existing, writer, prompt_writer = open_outputs(out, resume)
@@ -185,7 +186,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
         tally.warn(cache.problem)
     if run.prompt_index_error:
         tally.warn(run.prompt_index_error[0])
-    settings = _settings(sample, run.models, concurrency, samples, max_history_tokens, memory, lang,
+    settings = _settings(sample, specs, concurrency, samples, max_history_tokens, memory, lang,
                          reference, tokenizer, judge_spec)
     return await _finish(run, sample, out, filtered, judge_rows, settings, biases, max_cost,
                          judged=judge_spec is not None or judge_call is not None)
@@ -392,16 +393,38 @@ class _Run:
             int(r.get("sample") or 0)))
 
 
-def _settings(sample: Sample, models: list[str], concurrency: int, samples: int, max_history_tokens: int,
+async def _open_server_pools(specs: Sequence[Any], concurrency: int, policy: Any) -> None:
+    """Build the Router of every model run on several servers, once for this run (litellm imported
+    off the event loop first)."""
+    if not any(getattr(s, "servers", ()) for s in specs):
+        return
+    from workbench.simulate.providers import RetryPolicy
+    from workbench.simulate.servers import open_pools
+    from workbench.simulate.tokens import ensure_litellm
+
+    await ensure_litellm()
+    open_pools(specs, concurrency=concurrency, retries=(policy or RetryPolicy()).max_retries)
+
+
+def _settings(sample: Sample, specs: list[Any], concurrency: int, samples: int, max_history_tokens: int,
               memory: str, lang: str, reference: Any, tokenizer: str, judge_spec: Any) -> dict[str, Any]:
     """report.json's ``settings``: the sample's settings and the run's."""
     from workbench.simulate.reference import prompt_source
 
-    return {**sample.settings, "models": models, "concurrency": concurrency,
+    return {**sample.settings, "models": [s.model for s in specs], "concurrency": concurrency,
             **({"samples": samples} if samples > 1 else {}),
             "max_history_tokens": max_history_tokens, "memory": memory, "lang": lang,
             **prompt_source(reference, tokenizer),
-            "judge_model": getattr(judge_spec, "model", None) if judge_spec is not None else None}
+            "judge_model": getattr(judge_spec, "model", None) if judge_spec is not None else None,
+            **_server_settings(specs, concurrency)}
+
+
+def _server_settings(specs: Sequence[Any], concurrency: int) -> dict[str, Any]:
+    """``{"servers": {model: [{"api_base", "max_concurrency"}]}}`` for models run on several servers
+    (URLs with their credentials redacted); empty otherwise, so single-server reports are unchanged."""
+    pools = {s.model: [{"api_base": x.shown, "max_concurrency": x.max_parallel or concurrency}
+                       for x in s.servers] for s in specs if getattr(s, "servers", ())}
+    return {"servers": pools} if pools else {}
 
 
 async def _finish(run: _Run, sample: Sample, out: Path | None, filtered: list[tuple[str, int]],

@@ -16,7 +16,7 @@ from workbench.evaluate import metrics as M
 from workbench.evaluate.batch_judge import JUDGE_FIELD
 from workbench.fileio import atomic_write_text
 
-__all__ = ["records_from_rows", "build_report", "write_json"]
+__all__ = ["records_from_rows", "build_report", "write_json", "server_shares"]
 
 
 def records_from_rows(rows: Sequence[Mapping[str, Any]], *, filtered: Sequence[tuple[str, int]] = (),
@@ -100,9 +100,29 @@ def build_report(rows: Sequence[Mapping[str, Any]], *, filtered: Sequence[tuple[
     if sample_count(all_rows) > 1:
         report["resample"] = M.round_floats(resample_summary(all_rows, events, biases=biases,
                                                              models=models), 6)
+    shares = server_shares(all_rows)
+    if shares:
+        report["servers"] = shares
     if run is not None:
         report["run"] = dict(run)
     return report
+
+
+def server_shares(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per model run on several servers, per server (URL, credentials redacted): the questions whose
+    last reply came from it (rows with a ``server``; cached answers excepted) and their share of the
+    model's, rounded to 4 places. Empty when no row names a server."""
+    counts: dict[str, dict[str, int]] = {}
+    for r in rows:
+        server = r.get("server")
+        if server and not r.get("cached"):
+            per = counts.setdefault(str(r["model"]), {})
+            per[str(server)] = per.get(str(server), 0) + 1
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for model, per in counts.items():
+        total = sum(per.values())
+        out[model] = {s: {"questions": n, "share": round(n / total, 4)} for s, n in sorted(per.items())}
+    return out
 
 
 def write_json(path: Path, data: Any) -> None:

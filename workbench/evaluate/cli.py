@@ -2,7 +2,8 @@
 
     workbench sample PATH [--json] [--users U ...] [--n-per-user N] [--all-events]
                           [--history-window A B] [--test-window A B] [--num-users N] [--seed S]
-    workbench eval PATH --model M [--model M2 ...] [--api-base URL] [--concurrency N] [--out DIR]
+    workbench eval PATH --model M [--model M2 ...] [--api-base URL ...] [--deployment FILE.yaml]
+                        [--concurrency N] [--out DIR]
                         [--judge-model M] [--max-history-tokens N] [--memory truncate|retrieve|summary]
                         (+ the sampling options above)
 
@@ -14,6 +15,9 @@ table on stdout; an interrupted run (Ctrl-C) resumes when the same command is ru
 ``--max-cost USD`` caps the spend: a warning at 80%, and at the cap no new request starts; the run
 keeps what finished, says it stopped at the cap (exit 1 unless every question was answered), and
 the same command with a higher cap asks only the rest.
+``--api-base`` given several times (or ``--deployment FILE.yaml``) spreads each LLM over those
+servers of the same model (:mod:`workbench.simulate.servers`: litellm's Router, ``--concurrency``
+or the file's ``max_concurrency`` per server, failover); the summary shows each server's share.
 ``--samples K`` asks each LLM question K times at ``--temperature``: the scores use sample 0, the
 report's ``resample`` section the answer distributions, flip rates and spreads over the samples.
 Exit codes: 0 every question answered (or at most ``--allow-failures N`` not), 1 questions not
@@ -73,8 +77,11 @@ def add_arguments(parser: argparse.ArgumentParser, name: str = "sample") -> None
         return
     parser.add_argument("--model", action="append", required=True, metavar="M",
                         help="litellm model string or baseline:user / baseline:population (repeatable)")
-    parser.add_argument("--api-base", default=None, metavar="URL",
-                        help="base URL of an OpenAI-compatible server (for every non-baseline model)")
+    parser.add_argument("--api-base", action="append", default=None, metavar="URL",
+                        help="base URL of an OpenAI-compatible server (for every non-baseline model); "
+                             "repeat it to spread the run over several servers of the same model")
+    parser.add_argument("--deployment", type=Path, default=None, metavar="FILE.yaml",
+                        help="the model's servers from a YAML file (servers: [{api_base, max_concurrency}])")
     parser.add_argument("--concurrency", type=int, default=8, metavar="N", help="parallel calls (default 8)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="output folder (default workbench-eval/<name>_<settings hash>)")
@@ -207,9 +214,13 @@ def _default_out(args: argparse.Namespace, sample: Any, models: list[str]) -> Pa
     from workbench.simulate.endpoints import endpoint_from_environment
     from workbench.simulate.types import ModelSpec
 
-    env = {m: endpoint_from_environment(ModelSpec(m)) for m in models if not args.api_base}
+    bases = list(args.api_base or [])
+    servers = getattr(args, "servers", ())
+    env = {m: endpoint_from_environment(ModelSpec(m)) for m in models if not bases and not servers}
     sig = json.dumps({"path": str(Path(args.path).resolve()), "settings": sample.settings,
-                      "models": models, "api_base": args.api_base,
+                      "models": models, "api_base": bases[0] if len(bases) == 1 and not servers else None,
+                      # several servers: one run folder however the servers are listed or limited
+                      **({"servers": sorted(x.shown for x in servers)} if servers else {}),
                       **({"endpoints": env} if any(env.values()) else {}),
                       "max_history_tokens": args.max_history_tokens, "memory": args.memory,
                       "lang": args.lang, "reference": args.reference,
@@ -262,35 +273,62 @@ def flip_rate_lines(resample: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _bad_eval_args(args: argparse.Namespace, sample: Any) -> str | None:
-    """What is wrong with the eval options (or the sample), if anything."""
-    if args.concurrency <= 0:
-        return "--concurrency must be positive"
-    if args.samples < 1:
-        return "--samples must be 1 or more"
-    if args.max_cost is not None and not args.max_cost > 0:
-        return "--max-cost must be more than 0"
-    if not sample.events:
-        return f"{args.path}: no test events were sampled (check the windows, --users and --n-per-user)"
-    return None
+def server_lines(report: dict[str, Any]) -> list[str]:
+    """The share of questions each server answered, one line per model run on several servers."""
+    return [f"  servers of {model}: " + ", ".join(f"{url} {100 * c['share']:.0f}% ({c['questions']})"
+                                                   for url, c in per.items()) + " share of the answers"
+            for model, per in report.get("servers", {}).items()]
 
 
-def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
-    import asyncio
+def _servers(args: argparse.Namespace) -> tuple[str | None, tuple[Any, ...]]:
+    """(the one API base, or None; the servers of a pool, or ()) from ``--api-base`` (one: as
+    before, several: a pool) and ``--deployment``. Raises ValueError (one line) for a bad file or
+    URL, both options at once, or a deployment file for another model."""
+    from dataclasses import replace
 
-    from workbench.evaluate.batch import run_batch
+    bases = list(args.api_base or [])
+    if args.deployment is not None:
+        from workbench.simulate.servers import load_deployment
+
+        if bases:
+            raise ValueError("give the servers with --api-base or with --deployment, not both")
+        dep = load_deployment(args.deployment)
+        llms = [m for m in args.model if not m.startswith("baseline:")]
+        if dep.model is not None and llms != [dep.model]:
+            raise ValueError(f"{args.deployment}: the servers serve model {dep.model}, but --model gives "
+                             f"{', '.join(llms) or 'no LLM'}")
+        # a server without its own limit takes --concurrency
+        return None, tuple(replace(x, max_parallel=x.max_parallel or args.concurrency) for x in dep.servers)
+    if len(bases) > 1:
+        from workbench.simulate.servers import servers_from_urls
+
+        return None, servers_from_urls(bases, args.concurrency)
+    return (bases[0] if bases else None), ()
+
+
+def _eval_specs(args: argparse.Namespace) -> tuple[list[Any], Any, int]:
+    """(the model specs, the judge spec or None, the run's concurrency). Raises ValueError (one line)
+    for bad server settings."""
     from workbench.simulate.types import ModelSpec
 
-    bad = _bad_eval_args(args, sample)
-    if bad:
-        return _input_error(ValueError(bad))
-    specs = [ModelSpec(m, api_base=None if m.startswith("baseline:") else args.api_base,
+    api_base, args.servers = _servers(args)
+    specs = [ModelSpec(m, api_base=None if m.startswith("baseline:") else api_base,
+                       servers=() if m.startswith("baseline:") else args.servers,
                        temperature=args.temperature, use_logprobs=args.logprobs, extra_body=args.extra_body,
                        lenient_parsing=args.lenient_parsing) for m in args.model]
+    concurrency = args.concurrency
+    if args.servers:
+        from workbench.simulate.servers import pool_concurrency
+
+        concurrency = pool_concurrency(specs, args.concurrency)
     judge = ModelSpec(args.judge_model, api_base=args.judge_api_base, temperature=args.temperature,
                       max_tokens=args.judge_max_tokens) if args.judge_model else None
-    out = args.out or _default_out(args, sample, [s.model for s in specs])
-    is_tty = sys.stderr.isatty()
+    return specs, judge, concurrency
+
+
+def _progress_printer(is_tty: bool) -> Any:
+    """``on_progress`` for a terminal: one progress line (rewritten on a TTY, every 2 s otherwise)
+    and a warning once the spend reaches 80% of the cap."""
     last = [0.0]
     cost_warned = [False]
 
@@ -316,6 +354,38 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
         else:
             print(line, file=sys.stderr, flush=True)
 
+    return on_progress
+
+
+def _bad_eval_args(args: argparse.Namespace, sample: Any) -> str | None:
+    """What is wrong with the eval options (or the sample), if anything."""
+    if args.concurrency <= 0:
+        return "--concurrency must be positive"
+    if args.samples < 1:
+        return "--samples must be 1 or more"
+    if args.max_cost is not None and not args.max_cost > 0:
+        return "--max-cost must be more than 0"
+    if not sample.events:
+        return f"{args.path}: no test events were sampled (check the windows, --users and --n-per-user)"
+    return None
+
+
+def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
+    import asyncio
+
+    from workbench.evaluate.batch import run_batch
+
+    bad = _bad_eval_args(args, sample)
+    if bad:
+        return _input_error(ValueError(bad))
+    try:
+        specs, judge, concurrency = _eval_specs(args)
+    except ValueError as exc:
+        return _input_error(exc)
+    out = args.out or _default_out(args, sample, [s.model for s in specs])
+    is_tty = sys.stderr.isatty()
+    on_progress = _progress_printer(is_tty)
+
     reference = None
     if args.reference:
         from workbench.simulate.reference import load_reference
@@ -333,7 +403,7 @@ def _run_eval(args: argparse.Namespace, users: list[Any], sample: Any) -> int:
     from workbench.evaluate.batch import BatchWriteError
 
     try:
-        result = asyncio.run(run_batch(users, sample, specs, out_dir=out, concurrency=args.concurrency,
+        result = asyncio.run(run_batch(users, sample, specs, out_dir=out, concurrency=concurrency,
                                        use_cache=not args.no_cache, judge_spec=judge,
                                        max_history_tokens=args.max_history_tokens, memory=args.memory,
                                        lang=args.lang, on_progress=on_progress, resume=not args.fresh,
@@ -368,6 +438,8 @@ def _report(args: argparse.Namespace, result: Any, out: Path, on_warning: Any) -
           f"({run.get('cached', 0)} from cache, {run.get('resumed', 0)} kept from the earlier run), "
           f"{failed} failed, cost ${run.get('cost', 0):.4f}; "
           f"wrote {out / 'predictions.jsonl'} and {out / 'report.json'}", file=sys.stderr)
+    for line in server_lines(result.report):
+        print(line, file=sys.stderr)
     if run.get("unknown_cost_calls"):
         print(f"  {run['unknown_cost_calls']} calls had no known price: counted as $0 in the cost", file=sys.stderr)
     for line in failure_lines(run.get("failures", [])):

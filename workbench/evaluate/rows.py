@@ -52,6 +52,7 @@ class PredictionRow:
     warnings: tuple[str, ...] = ()      # malformed values the benchmark itself would stop on
     error_kind: str = ""                # why the question was not answered (failed rows only)
     sample: int = 0
+    server: str = ""                    # which server of a pool answered (its URL, credentials redacted)
 
 
     @classmethod
@@ -70,10 +71,12 @@ class PredictionRow:
                    prediction_method=p.prediction_method, retry_count=p.retry_count, error=p.error,
                    video_duration=question.video_duration, test_time_index=test_time_index,
                    warnings=tuple(question.extra.get("warnings") or ()),
-                   error_kind="" if p.parse_ok else (p.error_kind or "other"), sample=sample)
+                   error_kind="" if p.parse_ok else (p.error_kind or "other"), sample=sample,
+                   server=p.server)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSONL object (keys in field order; ``warnings`` and ``error_kind`` only when set)."""
+        """The JSONL object (keys in field order; ``warnings``, ``error_kind`` and ``server`` only
+        when set)."""
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         if self.warnings:
             out["warnings"] = list(self.warnings)
@@ -81,6 +84,8 @@ class PredictionRow:
             del out["warnings"]
         if not self.error_kind:
             del out["error_kind"]
+        if not self.server:
+            del out["server"]
         return out
 
     @property

@@ -34,9 +34,9 @@ def base_url_variables(provider: str) -> tuple[str, ...]:
 
 def endpoint_from_environment(spec: ModelSpec) -> str | None:
     """The base URL(s) the environment (or ``litellm.api_base``) gives a call of ``spec``, as
-    ``NAME=value`` pairs; None when ``spec.api_base`` is set or nothing overrides the provider's
+    ``NAME=value`` pairs; None when ``spec.api_base`` (or ``spec.servers``) is set or nothing overrides the provider's
     default endpoint."""
-    if spec.api_base or spec.is_baseline:
+    if spec.api_base or spec.servers or spec.is_baseline:
         return None
     provider = provider_for_model(spec.model)
     found = [f"{n}={os.environ[n]}" for n in base_url_variables(provider) if os.environ.get(n)]
@@ -48,10 +48,12 @@ def endpoint_from_environment(spec: ModelSpec) -> str | None:
 
 
 def effective_endpoint(spec: ModelSpec) -> str:
-    """Where a call of ``spec`` goes, in words for messages: the API base, the environment's base
-    URL, or ``the <provider> default endpoint``."""
+    """Where a call of ``spec`` goes, in words for messages: the API base, the servers of a pool
+    (credentials redacted), the environment's base URL, or ``the <provider> default endpoint``."""
     if spec.api_base:
         return spec.api_base
+    if spec.servers:
+        return "servers " + ", ".join(s.shown for s in spec.servers)
     env = endpoint_from_environment(spec)
     if env is not None:
         return env.split(";")[0].split("=", 1)[1]

@@ -64,6 +64,7 @@ class CallResult:
     completion_tokens: int = 0
     cost: float | None = None
     retries: int = 0
+    server: str = ""            # which server of a pool answered (shown URL); "" for one api_base
 
 
 class ProviderError(Exception):
@@ -299,7 +300,7 @@ def api_key_for(spec: ModelSpec) -> str | None:
     servers still want a header); None lets litellm read the provider's environment variable."""
     provider = secrets.provider_for_model(spec.model)
     key = secrets.get_key(provider)
-    if key is None and (spec.api_base or endpoint_from_environment(spec)):
+    if key is None and (spec.api_base or spec.servers or endpoint_from_environment(spec)):
         if secrets.env_key(provider) is None:
             return NO_KEY_PLACEHOLDER
     return key
@@ -309,7 +310,8 @@ def check_key(spec: ModelSpec) -> None:
     """Raise ProviderError("no_key") at once, before any request, when a call of ``spec`` goes to a
     hosted provider's own endpoint and no key is stored or in the environment for that provider."""
     provider = secrets.provider_for_model(spec.model)
-    if spec.is_baseline or spec.api_base or endpoint_from_environment(spec) or provider in KEYLESS_PROVIDERS:
+    if spec.is_baseline or spec.api_base or spec.servers or endpoint_from_environment(spec) \
+            or provider in KEYLESS_PROVIDERS:
         return
     if secrets.get_key(provider) is None and secrets.env_key(provider) is None:
         raise ProviderError("no_key", f"No API key is set for provider {provider} (model {spec.model}): "
@@ -411,9 +413,15 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logpro
         kwargs["extra_body"] = dict(spec.extra_body)
     report_dropped(spec, kwargs)
     retries = 0
+    server = ""
     while True:
         try:
-            response = await litellm.acompletion(**kwargs)
+            if spec.servers:        # several servers: the pool's Router picks one, retries, fails over
+                from workbench.simulate.servers import pool_for
+
+                response, server = await pool_for(spec).acompletion(kwargs)
+            else:
+                response = await litellm.acompletion(**kwargs)
             try:
                 choice = _get(response, "choices")[0]
                 content = _get(_get(choice, "message"), "content")
@@ -426,13 +434,16 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logpro
             c_tok = int(_get(usage, "completion_tokens", 0) or 0)
             return CallResult(text=str(content), top_logprobs=_first_token_top(response) if logprobs else None,
                               prompt_tokens=p_tok, completion_tokens=c_tok,
-                              cost=response_cost(response, spec.model, p_tok, c_tok), retries=retries)
+                              cost=response_cost(response, spec.model, p_tok, c_tok), retries=retries,
+                              server=server)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - every failure becomes a ProviderError
             err = classify(exc, spec, key)
             connection = err.kind == "connection"
             limit = min(policy.max_retries, policy.connection_retries) if connection else policy.max_retries
+            if spec.servers:
+                limit = 0           # the pool's Router has retried already, on the other servers
             if not err.retryable or retries >= limit:
                 if err.retryable:
                     err.message += f" Gave up after {retries + 1} attempts."
@@ -518,6 +529,7 @@ async def _predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str
     p_tok = c_tok = 0
     cost: float | None = None
     retry_total = 0
+    server = ""                      # the pool's server that gave the last answer
     last_raw, last_error = "", ""
     for attempt in range(max(1, attempts)):
         try:
@@ -534,6 +546,7 @@ async def _predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str
                               error=err.message, retry_count=retry_total + attempt + err.retries,
                               error_kind=err.kind)
         retry_total += res.retries
+        server = res.server
         p_tok += res.prompt_tokens
         c_tok += res.completion_tokens
         if res.cost is not None:
@@ -545,7 +558,8 @@ async def _predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str
             return Prediction(model=spec.model, field=field_name, predicted_value=parsed.value,
                               predicted_label=parsed.label, raw_output=res.text, parse_ok=True,
                               prediction_method=parsed.method, prompt_tokens=p_tok, completion_tokens=c_tok,
-                              cost=cost, retry_count=retry_total + attempt, logprob_yes=ly, logprob_no=ln)
+                              cost=cost, retry_count=retry_total + attempt, logprob_yes=ly, logprob_no=ln,
+                              server=server)
         last_error = parsed.error
         if policy.invalid_delay > 0 and attempt + 1 < attempts:
             await asyncio.sleep(policy.invalid_delay)
@@ -553,7 +567,7 @@ async def _predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str
                       raw_output=last_raw, parse_ok=False, prediction_method=_method(kind, use_lp),
                       prompt_tokens=p_tok, completion_tokens=c_tok, cost=cost,
                       error=f"Could not parse the answer after {attempts} attempts: {last_error}",
-                      error_kind="parse",
+                      error_kind="parse", server=server,
                       retry_count=retry_total + attempts - 1)
 
 

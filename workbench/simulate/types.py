@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Mapping
+
+if TYPE_CHECKING:
+    from workbench.simulate.servers import Server
 
 Kind = Literal["binary", "continuous", "text"]
 
@@ -56,6 +59,8 @@ class ModelSpec:
     # {"chat_template_kwargs": {"enable_thinking": False}} for a hybrid Qwen3 on vLLM
     extra_body: Mapping[str, Any] | None = field(default=None, hash=False)
     lenient_parsing: bool = False   # accept answers the benchmark rejects (never in benchmark runs)
+    # several servers of this model, used as one (workbench.simulate.servers); () = api_base alone
+    servers: tuple[Server, ...] = ()
 
     @property
     def is_baseline(self) -> bool:
@@ -80,6 +85,8 @@ class ModelSpec:
             params["extra_body"] = dict(self.extra_body)
         if self.lenient_parsing:
             params["lenient_parsing"] = True
+        if self.servers:        # any server of the pool may answer: the pool is the endpoint
+            params["servers"] = sorted(s.shown for s in self.servers)
         return params
 
 
@@ -103,10 +110,14 @@ class Prediction:
     logprob_yes: float | None = None
     logprob_no: float | None = None
     error_kind: str = ""            # why it failed, one word: parse, connection, auth, no_key, ...
+    server: str = ""                # which server of a pool answered (its URL, credentials redacted)
 
     def to_dict(self) -> dict[str, Any]:
-        """The prediction as plain JSON-ready data."""
-        return asdict(self)
+        """The prediction as plain JSON-ready data (``server`` only when a pool's server answered)."""
+        out = asdict(self)
+        if not self.server:
+            del out["server"]
+        return out
 
 
 def parse_extra_body(text: str | None) -> dict[str, Any] | None:
