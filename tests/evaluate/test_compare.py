@@ -100,12 +100,12 @@ def test_user_resampling_keeps_each_users_questions_together():
     pairs = list(zip(a, b))
     sides = (C.Side("r", "A", tuple(a), {}), C.Side("r", "B", tuple(b), {}))
     ar = C._arrays(pairs, sides, {"u0": 0, "u1": 1, "u2": 2})
-    w = C._replicate_weights(np.random.default_rng(3), ar, 50, "users")
+    w = C.replicate_weights(np.random.default_rng(3), ar, 50, "users")
     for u in range(3):
         cols = w[:, ar.users == u]
         assert np.all(cols == cols[:, :1])          # one weight per user and replicate
     assert np.allclose(w.sum(axis=1) / len(a), np.round(w.sum(axis=1) / len(a), 6))
-    wq = C._replicate_weights(np.random.default_rng(3), ar, 50, "questions")
+    wq = C.replicate_weights(np.random.default_rng(3), ar, 50, "questions")
     assert np.all(wq.sum(axis=1) == len(a))          # n draws of n questions
 
 

@@ -26,6 +26,7 @@ pairs) gives a p-value for each Yes/No field.
 A run that asked each question several times (``workbench eval --samples K``) is compared on its
 first sample (``sample`` 0), as its report scores it; :attr:`RunData.samples` says how many it has.
 
+The statistics under bootstrap weights live in :mod:`workbench.evaluate.paired_stats`.
 Everything here reads files and computes numbers; the CLI (:mod:`workbench.evaluate.compare_cli`)
 and the GUI draw the result.
 """
@@ -43,7 +44,11 @@ from typing import Any
 import numpy as np
 
 from workbench.evaluate import metrics as M
-from workbench.evaluate.biases import _float, _label   # one reading of values and labels (the biases')
+from workbench.evaluate.bias_rows import binary_label, finite_float   # one reading of values and labels (the biases')
+from workbench.evaluate.paired_stats import (
+    JUDGE_FIELD, PairedArrays, homogenisation_parts, homogenisation_ratio, mcnemar_exact, metric_group, metric_support,
+    metric_values, replicate_weights, tone_columns,
+)
 
 __all__ = [
     "CompareError",
@@ -60,8 +65,6 @@ __all__ = [
     "sides_for",
 ]
 
-JUDGE_FIELD = "next_user_message"
-_TONE = ("politeness", "hedging", "complaint")
 _RARE_THRESHOLD = 0.1        # as biases.long_tail: a field is rare below a 10% real Yes rate
 
 
@@ -271,18 +274,18 @@ def _usable(r: Mapping[str, Any]) -> bool:
         return False
     kind = r.get("kind")
     if kind == "binary":
-        return str(r["field"]) not in M.SKIPPED_FIELDS and _label(r) is not None \
-            and _float(r.get("true_value")) is not None
+        return str(r["field"]) not in M.SKIPPED_FIELDS and binary_label(r) is not None \
+            and finite_float(r.get("true_value")) is not None
     if kind == "continuous":
-        return _float(r.get("predicted_value")) is not None and _float(r.get("true_value")) is not None
+        return finite_float(r.get("predicted_value")) is not None and finite_float(r.get("true_value")) is not None
     return True
 
 
 def _norm_error(r: Mapping[str, Any]) -> float | None:
     """A duration's error as NMAE counts it (``min(|t - p|, d) / d`` with the video's length ``d``);
     None when there is no positive normaliser (NMAE leaves such a question out)."""
-    d = _float(r.get("video_duration"))
-    t, p = _float(r.get("true_value")), _float(r.get("predicted_value"))
+    d = finite_float(r.get("video_duration"))
+    t, p = finite_float(r.get("true_value")), finite_float(r.get("predicted_value"))
     if t is None or p is None or d is None or d <= 0:
         return None
     return min(abs(t - p), d) / d
@@ -294,7 +297,7 @@ def _rel_error(r: Mapping[str, Any]) -> float:
     e = _norm_error(r)
     if e is not None:
         return e
-    t, p = _float(r.get("true_value")) or 0.0, _float(r.get("predicted_value")) or 0.0
+    t, p = finite_float(r.get("true_value")) or 0.0, finite_float(r.get("predicted_value")) or 0.0
     return abs(t - p) / max(abs(t), abs(p), 1.0)
 
 
@@ -306,8 +309,8 @@ def _question(a: Mapping[str, Any], b: Mapping[str, Any], ja: float | None, jb: 
     base: Any = a.get("predicted_value")
     other: Any = b.get("predicted_value")
     if kind == "binary":
-        t = int(_float(a.get("true_value")) or 0)
-        base, other = _label(a), _label(b)
+        t = int(finite_float(a.get("true_value")) or 0)
+        base, other = binary_label(a), binary_label(b)
         bc, oc = base == t, other == t
         flip = "same" if bc == oc else ("right→wrong" if bc else "wrong→right")
         change = 0.0 if bc == oc else 1.0
@@ -330,50 +333,19 @@ def _question(a: Mapping[str, Any], b: Mapping[str, Any], ja: float | None, jb: 
                         flip, float(change))
 
 
-# -- metrics on bootstrap weights -------------------------------------------------------------------
-
-@dataclass
-class _Arrays:
-    """Column arrays over the paired questions, one entry per question."""
-
-    users: np.ndarray                        # user code per question
-    field: np.ndarray                        # field name per question (object)
-    kind: np.ndarray
-    truth: np.ndarray                        # float (binary 0/1, durations seconds), NaN for text
-    lab: dict[str, np.ndarray]               # side -> Yes/No label (0/1, -1 when not binary)
-    err: dict[str, np.ndarray]               # side -> normalised duration error, NaN when none
-    judge: dict[str, np.ndarray]             # side -> judge average, NaN when not judged
-    tone: dict[str, dict[str, np.ndarray]]   # side -> tone metric -> per question (NaN if no text)
-
-
-def _tone_columns(rows: Sequence[Mapping[str, Any]], kinds: np.ndarray, fields: np.ndarray
-                  ) -> dict[str, np.ndarray]:
-    from workbench.evaluate.biases import analyze_message
-
-    n = len(rows)
-    out = {f"share_{c}": np.full(n, np.nan) for c in _TONE}
-    out["sentiment"] = np.full(n, np.nan)
-    for i, r in enumerate(rows):
-        if fields[i] != JUDGE_FIELD:
-            continue
-        a = analyze_message(str(r.get("predicted_value") or ""))
-        for c in _TONE:
-            out[f"share_{c}"][i] = 1.0 if a.counts[c] > 0 else 0.0
-        out["sentiment"][i] = a.sentiment
-    return out
-
+# -- column arrays for the paired statistics (workbench.evaluate.paired_stats) ----------------------
 
 def _nan_if_none(v: float | None) -> float:
     return math.nan if v is None else v
 
 
 def _arrays(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]], judges: tuple[Side, Side],
-            user_codes: Mapping[str, int]) -> _Arrays:
+            user_codes: Mapping[str, int]) -> PairedArrays:
     n = len(pairs)
     users = np.fromiter((user_codes[str(a["user_id"])] for a, _ in pairs), dtype=np.int64, count=n)
     fields = np.array([str(a["field"]) for a, _ in pairs], dtype=object)
     kinds = np.array([str(a.get("kind")) for a, _ in pairs], dtype=object)
-    truth = np.array([_nan_if_none(_float(a.get("true_value")) if a.get("kind") != "text" else None)
+    truth = np.array([_nan_if_none(finite_float(a.get("true_value")) if a.get("kind") != "text" else None)
                       for a, _ in pairs], dtype=float)
     lab: dict[str, np.ndarray] = {}
     err: dict[str, np.ndarray] = {}
@@ -381,193 +353,14 @@ def _arrays(pairs: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]], judges
     tone: dict[str, dict[str, np.ndarray]] = {}
     for s, (name, side) in enumerate((("a", judges[0]), ("b", judges[1]))):
         rows = [p[s] for p in pairs]
-        lab[name] = np.array([(_label(r) if r.get("kind") == "binary" else -1) for r in rows],
+        lab[name] = np.array([(binary_label(r) if r.get("kind") == "binary" else -1) for r in rows],
                              dtype=np.int64)
         err[name] = np.array([_nan_if_none(_norm_error(r) if r.get("kind") == "continuous" else None)
                               for r in rows], dtype=float)
         judge[name] = np.array([side.judge.get((str(r["user_id"]), int(r["event_index"])), math.nan)
                                 if r.get("field") == JUDGE_FIELD else math.nan for r in rows], dtype=float)
-        tone[name] = _tone_columns(rows, kinds, fields)
-    return _Arrays(users, fields, kinds, truth, lab, err, judge, tone)
-
-
-def _wmean(w: np.ndarray, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Weighted mean of ``x`` over ``mask`` for every replicate row of ``w`` (NaN where no weight)."""
-    wm = w[:, mask]
-    tot = wm.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(tot > 0, wm @ x[mask] / np.where(tot > 0, tot, 1), np.nan)
-
-
-def _metric_values(w: np.ndarray, ar: _Arrays, side: str, rare: set[str]) -> dict[str, np.ndarray]:
-    """Every metric for one side under replicate weights ``w`` (replicates x questions)."""
-    out: dict[str, np.ndarray] = {}
-    reps = w.shape[0]
-    lab = ar.lab[side]
-    binary = ar.kind == "binary"
-    f1s: dict[str, np.ndarray] = {}
-    gaps: dict[str, np.ndarray] = {}
-    for f in sorted(set(ar.field[binary])):
-        m = binary & (ar.field == f)
-        t = ar.truth[m] == 1
-        p = lab[m] == 1
-        wm = w[:, m]
-        tp = wm @ (t & p).astype(float)
-        fp = wm @ (~t & p).astype(float)
-        fn = wm @ (t & ~p).astype(float)
-        tot = wm.sum(axis=1)
-        den = 2 * tp + fp + fn
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f1 = np.where(den > 0, 2 * tp / np.where(den > 0, den, 1), 0.0)
-            f1 = np.where(tot > 0, f1, np.nan)
-            gap = np.where(tot > 0, (wm @ p.astype(float) - wm @ t.astype(float)) /
-                           np.where(tot > 0, tot, 1), np.nan)
-        f1s[f] = f1 * 100
-        gaps[f] = gap * 100
-        out[f"F1 {f}"] = f1s[f]
-        out[f"Yes-rate gap {f}"] = gaps[f]
-    with np.errstate(invalid="ignore"):
-        stack = np.vstack(list(f1s.values())) if f1s else np.full((1, reps), np.nan)
-        present = np.isfinite(stack)
-        cnt = present.sum(axis=0)
-        out["Macro F1"] = np.where(cnt > 0, np.where(present, stack, 0).sum(axis=0) / np.maximum(cnt, 1),
-                                   np.nan)
-        gstack = np.vstack(list(gaps.values())) if gaps else np.full((1, reps), np.nan)
-        gp = np.isfinite(gstack)
-        gc = gp.sum(axis=0)
-        out["Hyper-activity (mean Yes-rate gap)"] = np.where(
-            gc > 0, np.where(gp, gstack, 0).sum(axis=0) / np.maximum(gc, 1), np.nan)
-    comps: dict[str, np.ndarray] = {}
-    for comp, fields in M.FINAL_SCORE_BINARY_FIELDS.items():
-        vals = [f1s[f] for f in fields if f in f1s]
-        if vals:
-            st = np.vstack(vals)
-            ok = np.isfinite(st)
-            c = ok.sum(axis=0)
-            comps[comp] = np.where(c > 0, np.where(ok, st, 0).sum(axis=0) / np.maximum(c, 1), np.nan)
-        else:
-            comps[comp] = np.full(reps, np.nan)
-    cont = (ar.kind == "continuous") & np.isfinite(ar.err[side])
-    for f in sorted(set(ar.field[ar.kind == "continuous"])):
-        m = cont & (ar.field == f)
-        out[f"NMAE {f}"] = _wmean(w, ar.err[side], m) * 100
-    nm = out.get("NMAE video_watch_seconds", np.full(reps, np.nan))
-    comps["video_continuous_score"] = np.clip(100 - nm, 0, 100)
-    jm = np.isfinite(ar.judge[side])
-    comps["shop_text_score"] = np.clip(_wmean(w, ar.judge[side], jm) * 10, 0, 100)
-    for key, comp in M.SCORE_SUMMARY_COMPONENT_KEYS:
-        out[f"Score {key}"] = comps[comp]
-    allc = np.vstack([comps[c] for _, c in M.SCORE_SUMMARY_COMPONENT_KEYS])
-    out["Overall score"] = np.where(np.all(np.isfinite(allc), axis=0), allc.mean(axis=0), np.nan)
-    for name, col in ar.tone[side].items():
-        m = np.isfinite(col)
-        scale = 1.0 if name == "sentiment" else 100.0
-        label = "Utopian: mean sentiment" if name == "sentiment" else f"Utopian: % turns with {name[6:]}"
-        out[label] = _wmean(w, col, m) * scale
-    rm = binary & np.isin(ar.field, list(rare)) & (ar.truth == 1)
-    out["Long tail: recall on rare actions"] = _wmean(w, (lab == 1).astype(float), rm) * 100
-    return out
-
-
-_GROUPS = (("Overall score", "score"), ("Score ", "score"), ("Macro F1", "f1"), ("F1 ", "f1"),
-           ("NMAE ", "nmae"))
-
-
-def _group(name: str) -> str:
-    for prefix, g in _GROUPS:
-        if name.startswith(prefix):
-            return g
-    return "bias"
-
-
-def _support(name: str, ar: _Arrays, side: str, rare: set[str]) -> int:
-    if name.startswith(("F1 ", "Yes-rate gap ")):
-        f = name.split(" ")[-1]
-        return int(np.sum((ar.kind == "binary") & (ar.field == f)))
-    if name.startswith("NMAE "):
-        f = name.split(" ")[-1]
-        return int(np.sum((ar.kind == "continuous") & (ar.field == f) & np.isfinite(ar.err[side])))
-    if name.startswith("Utopian"):
-        return int(np.sum(ar.field == JUDGE_FIELD))
-    if name.startswith("Long tail"):
-        return int(np.sum(np.isin(ar.field, list(rare)) & (ar.truth == 1)))
-    return len(ar.field)
-
-
-def _replicate_weights(rng: np.random.Generator, ar: _Arrays, reps: int, unit: str) -> np.ndarray:
-    n = len(ar.users)
-    if unit == "users":
-        n_users = int(ar.users.max()) + 1 if n else 0
-        draws = rng.integers(0, n_users, size=(reps, n_users))
-        counts = np.zeros((reps, n_users))
-        np.add.at(counts, (np.arange(reps)[:, None], draws), 1.0)
-        return counts[:, ar.users]
-    draws = rng.integers(0, n, size=(reps, n))
-    w = np.zeros((reps, n))
-    np.add.at(w, (np.arange(reps)[:, None], draws), 1.0)
-    return w
-
-
-def mcnemar_exact(b: int, c: int) -> float:
-    """Two-sided exact McNemar p-value from the discordant counts ``b`` (right→wrong) and ``c``
-    (wrong→right): a binomial test of ``b`` successes in ``b + c`` trials at 0.5. 1.0 when
-    ``b + c == 0`` (nothing changed)."""
-    if b + c == 0:
-        return 1.0
-    from scipy.stats import binomtest
-
-    return float(binomtest(int(b), int(b + c), 0.5).pvalue)
-
-
-# -- homogenisation, resampled by user --------------------------------------------------------------
-
-def _homog_parts(rows: Sequence[Mapping[str, Any]], source: str, users: Sequence[str]
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per user: intra distance (NaN if none); per user pair: summed and counted inter distances."""
-    from workbench.evaluate.biases import _pairwise, homogenisation
-
-    h = homogenisation(rows)
-    vecs = h.vectors.get(source, {})
-    k = len(users)
-    intra = np.full(k, np.nan)
-    inter_sum = np.zeros((k, k))
-    inter_cnt = np.zeros((k, k))
-    owners: list[int] = []
-    flat: list[list[float]] = []
-    for i, u in enumerate(users):
-        for wv in vecs.get(u, []):
-            owners.append(i)
-            flat.append([math.nan if x is None else float(x) for x in wv])
-    if not flat:
-        return intra, inter_sum, inter_cnt, np.zeros(k, dtype=bool)
-    d = _pairwise(np.asarray(flat, dtype=float))
-    own = np.asarray(owners)
-    for i in range(k):
-        idx = np.flatnonzero(own == i)
-        ds = [d[a, b] for x, a in enumerate(idx) for b in idx[x + 1:] if np.isfinite(d[a, b])]
-        if ds:
-            intra[i] = float(np.mean(ds))
-    fin = np.isfinite(d)
-    iu, ju = np.triu_indices(len(flat), k=1)
-    keep = (own[iu] != own[ju]) & fin[iu, ju]
-    np.add.at(inter_sum, (own[iu[keep]], own[ju[keep]]), d[iu[keep], ju[keep]])
-    np.add.at(inter_cnt, (own[iu[keep]], own[ju[keep]]), 1.0)
-    inter_sum = inter_sum + inter_sum.T
-    inter_cnt = inter_cnt + inter_cnt.T
-    return intra, inter_sum, inter_cnt, np.isfinite(intra)
-
-
-def _homog_ratio(wu: np.ndarray, parts: tuple[np.ndarray, ...]) -> np.ndarray:
-    """Intra/inter ratio under user weights ``wu`` (replicates x users); equals
-    :func:`biases.homogenisation`'s ratio when every weight is 1."""
-    intra, isum, icnt, has = parts
-    with np.errstate(invalid="ignore", divide="ignore"):
-        wi = wu[:, has]
-        mi = np.where(wi.sum(axis=1) > 0, wi @ intra[has] / np.maximum(wi.sum(axis=1), 1e-300), np.nan)
-        num = np.einsum("ri,ij,rj->r", wu, isum, wu)
-        den = np.einsum("ri,ij,rj->r", wu, icnt, wu)
-        me = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
-        return np.where(me == 0, 1.0, mi / me)
+        tone[name] = tone_columns(rows, kinds, fields)
+    return PairedArrays(users, fields, kinds, truth, lab, err, judge, tone)
 
 
 # -- the comparison ---------------------------------------------------------------------------------
@@ -610,16 +403,16 @@ def compare_sides(base: Side, other: Side, *, unit: str = "questions", reps: int
             real_rate[str(f)].append(t)
     rare = {f for f, v in real_rate.items() if 0 < float(np.mean(v)) < _RARE_THRESHOLD}
     ones = np.ones((1, len(keys)))
-    obs_a = _metric_values(ones, ar, "a", rare)
-    obs_b = _metric_values(ones, ar, "b", rare)
+    obs_a = metric_values(ones, ar, "a", rare)
+    obs_b = metric_values(ones, ar, "b", rare)
     boot: dict[str, list[np.ndarray]] = defaultdict(list)
     rng = np.random.default_rng(seed)
     chunk = max(1, min(reps, 4_000_000 // max(1, len(keys))))
     done = 0
     while done < reps:
         k = min(chunk, reps - done)
-        w = _replicate_weights(rng, ar, k, unit)
-        va, vb = _metric_values(w, ar, "a", rare), _metric_values(w, ar, "b", rare)
+        w = replicate_weights(rng, ar, k, unit)
+        va, vb = metric_values(w, ar, "a", rare), metric_values(w, ar, "b", rare)
         for name in va:
             boot[name].append(vb[name] - va[name])
         done += k
@@ -640,10 +433,10 @@ def compare_sides(base: Side, other: Side, *, unit: str = "questions", reps: int
             f = name[3:]
             fl = flips.get(f, {})
             p = mcnemar_exact(fl.get("right→wrong", 0), fl.get("wrong→right", 0))
-        n = _support(name, ar, "a", rare)
+        n = metric_support(name, ar, "a", rare)
         if n == 0 and a is None and b is None:
             continue        # e.g. NMAE of a duration field with no video length: nothing to show
-        out.append(MetricDiff(name, _group(name), a, b, None if a is None or b is None else b - a,
+        out.append(MetricDiff(name, metric_group(name), a, b, None if a is None or b is None else b - a,
                               lo, hi, n, p, unit))
     out.append(_homogenisation_diff(base, other, users, reps, seed))
     order = {"score": 0, "f1": 1, "nmae": 2, "bias": 3}
@@ -660,17 +453,17 @@ def _homogenisation_diff(base: Side, other: Side, users: Sequence[str], reps: in
     shared = set(users)
     rows_a = [r for r in base.rows if str(r["user_id"]) in shared]
     rows_b = [r for r in other.rows if str(r["user_id"]) in shared]
-    pa = _homog_parts(rows_a, base.model, users)
-    pb = _homog_parts(rows_b, other.model, users)
+    pa = homogenisation_parts(rows_a, base.model, users)
+    pb = homogenisation_parts(rows_b, other.model, users)
     ones = np.ones((1, len(users)))
-    a, b = _finite(_homog_ratio(ones, pa)[0]), _finite(_homog_ratio(ones, pb)[0])
+    a, b = _finite(homogenisation_ratio(ones, pa)[0]), _finite(homogenisation_ratio(ones, pb)[0])
     lo = hi = None
     if reps and len(users) > 1:
         rng = np.random.default_rng(seed + 1)
         draws = rng.integers(0, len(users), size=(reps, len(users)))
         wu = np.zeros((reps, len(users)))
         np.add.at(wu, (np.arange(reps)[:, None], draws), 1.0)
-        d = _homog_ratio(wu, pb) - _homog_ratio(wu, pa)
+        d = homogenisation_ratio(wu, pb) - homogenisation_ratio(wu, pa)
         d = d[np.isfinite(d)]
         if len(d) >= max(20, reps // 2):
             lo, hi = (float(x) for x in np.percentile(d, [2.5, 97.5]))
