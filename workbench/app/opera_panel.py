@@ -21,10 +21,9 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -48,187 +47,13 @@ from PySide6.QtWidgets import (
 
 from widgets.metric_charts import GroupedBarChart
 from workbench.app.jobs import Job, run_in_thread
+from workbench.app.opera_models import MATRIX_COLUMNS, OperaCasesModel, OperaMatrixModel, read_opera_run
 from workbench.app.state import AppState
 
-if TYPE_CHECKING:
-    from workbench.tasks import TaskState
+__all__ = ["MATRIX_COLUMNS", "OperaCasesModel", "OperaEvalPanel", "OperaMatrixModel", "read_opera_run"]
 
-__all__ = ["OperaCasesModel", "OperaEvalPanel", "OperaMatrixModel", "read_opera_run"]
-
-_Index = QModelIndex
-
-# (report key, header, tooltip) of the matrix columns after "Model"
-MATRIX_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("next_action_accuracy", "Accuracy %", "Exact match of the whole next action (type, click type and "
-     "target, or the typed text), over every predicted step"),
-    ("action_type_macro_f1", "Type macro-F1", "F1 of the action type (click / input / terminate), "
-     "unweighted mean over the types"),
-    ("click_type_weighted_f1", "Click weighted-F1", "F1 of the click type over the steps that really are "
-     "clicks, weighted by the true click types' support"),
-    ("session_purchase_f1", "Purchase F1", "Per session: did it end in a purchase, and did the model "
-     "predict a purchase click at any of its steps"),
-    ("terminate_rate_true", "Shopper stops %", "Share of the steps where the shopper ended the session"),
-    ("terminate_rate_predicted", "Model stops %", "Share of the steps where the model ended the session; "
-     "far below the shopper's share: the model never lets the shopper leave"),
-    ("parse_failures", "Unread", "Answers that could not be read as an action (counted as wrong)"),
-    ("actions", "Steps", "Predicted steps"),
-)
 _FIGURES = MATRIX_COLUMNS[:4]
 _CASE_FILTERS = ("every step", "wrong only", "explained by the shopper (Ask why)")
-
-
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.1f}"
-    return str(v)
-
-
-class OperaMatrixModel(QAbstractTableModel):
-    """One row per model: the figures of ``report["models"][model]`` in :data:`MATRIX_COLUMNS`."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.models: list[str] = []
-        self.figures: dict[str, Mapping[str, Any]] = {}
-
-    def set_report(self, models: Mapping[str, Mapping[str, Any]]) -> None:
-        """Show ``{model: opera_metrics(...)}`` (the report's ``models``)."""
-        self.beginResetModel()
-        self.models = list(models)
-        self.figures = dict(models)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else len(self.models)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else 1 + len(MATRIX_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt naming)
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return "Model" if section == 0 else MATRIX_COLUMNS[section - 1][1]
-        if role == Qt.ItemDataRole.ToolTipRole and section > 0:
-            return MATRIX_COLUMNS[section - 1][2]
-        return None
-
-    def value(self, row: int, key: str) -> Any:
-        """The figure ``key`` of the model in ``row``."""
-        return self.figures[self.models[row]].get(key)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        model, col = self.models[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return model if col == 0 else _fmt(self.value(index.row(), MATRIX_COLUMNS[col - 1][0]))
-        if role == Qt.ItemDataRole.TextAlignmentRole and col > 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and col > 0 and MATRIX_COLUMNS[col - 1][0] == "terminate_rate_predicted":
-            true, pred = self.value(index.row(), "terminate_rate_true"), self.value(index.row(), "terminate_rate_predicted")
-            if isinstance(true, (int, float)) and isinstance(pred, (int, float)) and pred < true / 2:
-                return QColor("#E69F00")   # stops far less often than the shopper
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return model if col == 0 else f"{model} · {MATRIX_COLUMNS[col - 1][2]}. Click to list its steps."
-        return None
-
-
-class OperaCasesModel(QAbstractTableModel):
-    """Prediction rows of one model: user, event, real action, predicted action, match, and the two
-    reasons (the shopper's rationale, the model's stated reason)."""
-
-    HEADERS = ("User", "Event", "Real action", "Predicted action", "Match", "Shopper's rationale",
-               "Model's reason")
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.cases: list[Mapping[str, Any]] = []
-
-    def set_cases(self, cases: Sequence[Mapping[str, Any]]) -> None:
-        """Show these prediction rows."""
-        self.beginResetModel()
-        self.cases = list(cases)
-        self.endResetModel()
-
-    def case_at(self, row: int) -> Mapping[str, Any]:
-        """The prediction row shown in ``row``."""
-        return self.cases[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else len(self.cases)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt naming)
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def _text(self, c: Mapping[str, Any], col: int) -> str:
-        if col == 0:
-            return str(c.get("user_id", ""))[:8]
-        if col == 1:
-            return str(c.get("event_index", ""))
-        if col == 2:
-            return str(c.get("true_value") or "")
-        if col == 3:
-            return str(c.get("predicted_value") or f"(unread: {c.get('error') or 'no answer'})")
-        if col == 4:
-            return "✓" if c.get("exact") else "✗"
-        if col == 5:
-            return str(c.get("real_rationale") or "")
-        return str(c.get("reason") or "")
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        c, col = self.cases[index.row()], index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            text = self._text(c, col)
-            return text if len(text) <= 80 else text[:79] + "…"
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return (str(c.get("user_id")) if col == 0 else self._text(c, col)) or None
-        if role == Qt.ItemDataRole.ForegroundRole and col == 4:
-            return QColor("#009E73") if c.get("exact") else QColor("#D55E00")
-        return None
-
-
-def read_opera_run(task: TaskState, folder: str | Path) -> tuple[Path, list[dict[str, Any]], dict[str, Any]]:
-    """The rows and report of the OPeRA run in ``folder`` (worker thread). The report is recomputed
-    from ``predictions.jsonl`` when ``report.json`` is missing (an interrupted run). Raises
-    ValueError naming the file when the folder holds no OPeRA predictions."""
-    import json
-
-    from workbench.evaluate.batch import read_rows
-    from workbench.evaluate.opera_batch import ask_why
-    from workbench.evaluate.opera_metrics import opera_report
-    from workbench.simulate.opera_task import FIELD
-
-    folder = Path(folder)
-    task.progress(0, 0, f"Reading {folder}")
-    path = folder / "predictions.jsonl"
-    rows = read_rows(path)
-    if not rows:
-        raise ValueError(f"{path}: no predictions found (not an OPeRA evaluation run)")
-    if not any(r.get("field") == FIELD for r in rows):
-        raise ValueError(f"{path}: these are not OPeRA next-action predictions (field {FIELD!r}); "
-                         "open OmniBehavior runs in the Evaluation dock")
-    rows = [r for r in rows if r.get("field") == FIELD]
-    models = list(dict.fromkeys(str(r["model"]) for r in rows))
-    report: dict[str, Any] = {}
-    try:
-        report = json.loads((folder / "report.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        report = {}
-    if not isinstance(report.get("models"), dict) or set(report["models"]) != set(models):
-        report = {**report, "models": opera_report(rows, models), "ask_why": ask_why(rows, models)}
-    return folder, rows, report
 
 
 class OperaEvalPanel(QWidget):
@@ -256,6 +81,33 @@ class OperaEvalPanel(QWidget):
 
     # -- layout ------------------------------------------------------------------------------------
     def _build(self) -> None:
+        self._build_controls()
+        form = self._control_form()
+        top = self._build_matrix()
+        cases_box = self._build_cases()
+        body = QSplitter(Qt.Orientation.Vertical, self)
+        body.addWidget(top)
+        body.addWidget(cases_box)
+        body.setSizes([200, 320])
+
+        inner = QWidget(self)
+        lay = QVBoxLayout(inner)
+        lay.addWidget(self.notice)
+        lay.addLayout(form)
+        lay.addWidget(self.status)
+        lay.addWidget(body, 1)
+        # a scroll area: the dock never forces the window wider (or taller) than the screen
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
+        self._clear_why()
+
+    def _build_controls(self) -> None:
+        """The run controls: models, API base, sample, spend cap, buttons, progress and status."""
         self.models_edit = QLineEdit("baseline:user, baseline:last", self)
         self.models_edit.setToolTip("Comma-separated litellm model strings and/or the offline baselines "
                                     "baseline:user, baseline:last")
@@ -301,6 +153,8 @@ class OperaEvalPanel(QWidget):
         self.status = QLabel("No OPeRA evaluation yet.", self)
         self.status.setWordWrap(True)
 
+    def _control_form(self) -> QFormLayout:
+        """The run controls laid out as a form."""
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Models", self.models_edit)
@@ -318,7 +172,10 @@ class OperaEvalPanel(QWidget):
         run_row.addStretch(1)
         form.addRow("", run_row)
         form.addRow("", self.progress)
+        return form
 
+    def _build_matrix(self) -> QSplitter:
+        """The matrix of figures per model beside its bar chart."""
         self.matrix_model = OperaMatrixModel(self)
         self.matrix_view = self._table("opera_matrix", self.matrix_model)
         self.matrix_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -330,7 +187,10 @@ class OperaEvalPanel(QWidget):
         top.addWidget(self.matrix_view)
         top.addWidget(self.chart)
         top.setSizes([560, 320])
+        return top
 
+    def _build_cases(self) -> QWidget:
+        """The selected model's steps, with the shopper's and the model's reasons below."""
         self.model_combo = QComboBox(self)
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.model_combo.currentTextChanged.connect(self._show_cases)
@@ -370,26 +230,7 @@ class OperaEvalPanel(QWidget):
         cl.addWidget(self.cases_label)
         cl.addWidget(self.cases_view, 1)
         cl.addLayout(why)
-        body = QSplitter(Qt.Orientation.Vertical, self)
-        body.addWidget(top)
-        body.addWidget(cases_box)
-        body.setSizes([200, 320])
-
-        inner = QWidget(self)
-        lay = QVBoxLayout(inner)
-        lay.addWidget(self.notice)
-        lay.addLayout(form)
-        lay.addWidget(self.status)
-        lay.addWidget(body, 1)
-        # a scroll area: the dock never forces the window wider (or taller) than the screen
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.scroll.setWidget(inner)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.scroll)
-        self._clear_why()
+        return cases_box
 
     def _table(self, name: str, model: QAbstractTableModel) -> QTableView:
         view = QTableView(self)
