@@ -231,6 +231,19 @@ class ComparePanel(QWidget):
         self.questions_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.questions_view.selectionModel().currentRowChanged.connect(self._on_question_current_changed)
         self.questions_view.doubleClicked.connect(self._on_question_double_clicked)
+        lower = self._build_questions()
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.metrics_view)
+        split.addWidget(lower)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(grid)
+        lay.addLayout(knobs)
+        lay.addWidget(self.status)
+        lay.addWidget(split, 1)
+
+    def _build_questions(self) -> QWidget:
+        """The question filters above the questions table, beside the answers and both prompts."""
         self.changed_only = QCheckBox("changed only", self)
         self.changed_only.setChecked(True)
         self.field_filter = QComboBox(self)
@@ -268,15 +281,7 @@ class ComparePanel(QWidget):
         split_q.addWidget(self.questions_view)
         split_q.addWidget(self.detail_tabs)
         ll.addWidget(split_q, 1)
-        split = QSplitter(Qt.Orientation.Vertical, self)
-        split.addWidget(self.metrics_view)
-        split.addWidget(lower)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(grid)
-        lay.addLayout(knobs)
-        lay.addWidget(self.status)
-        lay.addWidget(split, 1)
+        return lower
 
     # -- choosing the sides -----------------------------------------------------------------------
 

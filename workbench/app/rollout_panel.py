@@ -97,6 +97,28 @@ class RolloutPanel(QWidget):
     # -- layout -----------------------------------------------------------------------------------
 
     def _build(self) -> None:
+        self._build_controls()
+        grid, buttons = self._controls_layout()
+        self._build_pages()
+        content = QWidget(self)
+        content.setMinimumSize(560, 640)      # two timelines and the charts need room: scroll if short
+        lay = QVBoxLayout(content)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(grid)
+        lay.addLayout(buttons)
+        lay.addWidget(self.status)
+        lay.addWidget(self.pages, 1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.setMinimumSize(200, 120)         # a dock never forces the window to grow
+
+    def _build_controls(self) -> None:
+        """The run controls: model, API base, start, horizon, memory, budget, samples, cap, buttons."""
         self.model = QComboBox(self)
         self.model.setEditable(True)
         self.model.addItems(["baseline:user", "baseline:population"])
@@ -152,6 +174,9 @@ class RolloutPanel(QWidget):
         self.present_button.clicked.connect(self.present)
         self.status = QLabel("Select an event to start from, then Run rollout.", self)
         self.status.setWordWrap(True)
+
+    def _controls_layout(self) -> tuple[QGridLayout, QHBoxLayout]:
+        """The controls in a grid, and the row of buttons."""
         grid = QGridLayout()
         grid.addWidget(QLabel("Model", self), 0, 0)
         grid.addWidget(self.model, 0, 1)
@@ -170,6 +195,10 @@ class RolloutPanel(QWidget):
                   self.lower, self.present_button):
             buttons.addWidget(w)
         buttons.addStretch(1)
+        return grid, buttons
+
+    def _build_pages(self) -> None:
+        """The placeholder and, once a rollout ran, the split timeline above the charts and details."""
         self.split = SplitTimeline(self)
         self.split.event_clicked.connect(self._on_split_event_clicked)
         self.charts = pg.GraphicsLayoutWidget(self)
@@ -190,22 +219,6 @@ class RolloutPanel(QWidget):
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.placeholder)
         self.pages.addWidget(body)
-        content = QWidget(self)
-        content.setMinimumSize(560, 640)      # two timelines and the charts need room: scroll if short
-        lay = QVBoxLayout(content)
-        lay.setContentsMargins(4, 4, 4, 4)
-        lay.addLayout(grid)
-        lay.addLayout(buttons)
-        lay.addWidget(self.status)
-        lay.addWidget(self.pages, 1)
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        self.setMinimumSize(200, 120)         # a dock never forces the window to grow
 
     # -- start ------------------------------------------------------------------------------------
 
