@@ -106,10 +106,35 @@ async def run_opera_batch(traces: OperaTraceSet, targets: Sequence[OperaTarget],
     offline). See the module docstring. ``max_cost`` (USD): no new target is started once the
     answers so far cost that much (``report["run"]["stopped"]`` says so; the rows so far are kept).
     Raises ValueError for an unknown baseline, a repeated model or a bad budget."""
-    from workbench.simulate.providers import predict
-
     t0 = time.monotonic()
     specs = list(specs)
+    models = _check_arguments(specs, page_tokens, max_cost)
+    if cache is None and use_cache and any(not s.is_baseline for s in specs):
+        from workbench.simulate.cache import ResponseCache
+
+        cache = ResponseCache()
+    out, existing = _open_output(out_dir, resume)
+    run = _OperaRun(traces, specs, t0, len(targets) * len(specs), existing,
+                    RowWriter(out / "predictions.jsonl" if out else None), cache=cache, page_tokens=page_tokens,
+                    tokenizer=tokenizer, policy=policy, on_progress=on_progress, on_row=on_row,
+                    concurrency=concurrency)
+    queue: asyncio.Queue[OperaTarget] = asyncio.Queue()
+    for tg in targets:
+        queue.put_nowait(tg)
+    try:
+        run.progress()
+        await asyncio.gather(*(run.worker(queue, task, max_cost)
+                               for _ in range(max(1, min(concurrency, len(targets))))))
+    finally:
+        run.writer.close()
+    if task is not None and getattr(task, "cancelled", False):
+        raise asyncio.CancelledError()
+    return run.finish(models, targets, out, page_tokens, concurrency)
+
+
+def _check_arguments(specs: Sequence[Any], page_tokens: int, max_cost: float | None) -> list[str]:
+    """The models of ``specs``; raises ValueError for a repeated model, an unknown baseline, a page
+    budget below one token or a spend cap that is not positive."""
     models = [s.model for s in specs]
     if len(set(models)) != len(models):
         raise ValueError("the same model was given twice: " + ", ".join(models))
@@ -120,10 +145,12 @@ async def run_opera_batch(traces: OperaTraceSet, targets: Sequence[OperaTarget],
         raise ValueError(f"the page token budget must be a positive number of tokens, got {page_tokens}")
     if max_cost is not None and not max_cost > 0:
         raise ValueError(f"the spend cap must be a positive amount of USD, got {max_cost!r}")
-    if cache is None and use_cache and any(not s.is_baseline for s in specs):
-        from workbench.simulate.cache import ResponseCache
+    return models
 
-        cache = ResponseCache()
+
+def _open_output(out_dir: str | Path | None, resume: bool) -> tuple[Path | None, dict[tuple, dict[str, Any]]]:
+    """The run folder (created) and the rows already in its predictions.jsonl when resuming (else
+    the file is removed)."""
     out = Path(out_dir) if out_dir is not None else None
     pred_path = out / "predictions.jsonl" if out else None
     existing: dict[tuple, dict[str, Any]] = {}
@@ -133,29 +160,50 @@ async def run_opera_batch(traces: OperaTraceSet, targets: Sequence[OperaTarget],
             existing = _prepare_resume(pred_path)
         elif pred_path.exists():
             pred_path.unlink()
-    writer = RowWriter(pred_path)
-    total = len(targets) * len(specs)
-    rows: dict[tuple, dict[str, Any]] = {}
-    state: dict[str, float] = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
-    errors: list[dict[str, Any]] = []
-    sem = asyncio.Semaphore(max(1, concurrency))
-    user_cache: dict[str, list[tuple[int, str | None, str | None, dict[str, Any]]]] = {}
-    lock = asyncio.Lock()
+    return out, existing
 
-    def progress(phase: str = "predict") -> None:
-        if on_progress is None:
+
+_Contexts = list[tuple[int, str | None, str | None, dict[str, Any]]]
+
+
+class _OperaRun:
+    """One run's state: the rows so far, the counters behind the progress, the errors, the semaphore
+    bounding the model calls and each user's decoded events (decoded once, under a lock)."""
+
+    def __init__(self, traces: OperaTraceSet, specs: list[Any], t0: float, total: int,
+                 existing: dict[tuple, dict[str, Any]], writer: RowWriter, *, cache: Any, page_tokens: int,
+                 tokenizer: str, policy: Any, on_progress: Callable[[BatchProgress], None] | None,
+                 on_row: Callable[[dict[str, Any]], None] | None, concurrency: int) -> None:
+        self.traces, self.specs, self.t0, self.total = traces, specs, t0, total
+        self.existing, self.writer, self.cache = existing, writer, cache
+        self.page_tokens, self.tokenizer, self.policy = page_tokens, tokenizer, policy
+        self.on_progress, self.on_row = on_progress, on_row
+        self.rows: dict[tuple, dict[str, Any]] = {}
+        self.state: dict[str, float] = {"done": 0, "cost": 0.0, "cached": 0, "failed": 0}
+        self.errors: list[dict[str, Any]] = []
+        self.sem = asyncio.Semaphore(max(1, concurrency))
+        self.user_cache: dict[str, _Contexts] = {}
+        self.lock = asyncio.Lock()
+        self.stopped = ""
+
+    def progress(self, phase: str = "predict") -> None:
+        """Tell ``on_progress`` how far the run is."""
+        if self.on_progress is None:
             return
-        el = time.monotonic() - t0
+        state = self.state
+        el = time.monotonic() - self.t0
         rate = state["done"] / el if el > 0 else 0.0
-        eta = (total - state["done"]) / rate if rate > 0 else None
-        on_progress(BatchProgress(int(state["done"]), total, el, rate, eta, state["cost"], int(state["cached"]),
-                                  int(state["failed"]), phase))
+        eta = (self.total - state["done"]) / rate if rate > 0 else None
+        self.on_progress(BatchProgress(int(state["done"]), self.total, el, rate, eta, state["cost"],
+                                       int(state["cached"]), int(state["failed"]), phase))
 
-    def report(row: dict[str, Any]) -> None:
+    def report(self, row: dict[str, Any]) -> None:
+        """Keep one answered row: written unless it was already in the file, counted, passed on."""
         key = question_key(row)
-        rows[key] = row
-        if key not in existing:
-            writer.write(row)
+        self.rows[key] = row
+        if key not in self.existing:
+            self.writer.write(row)
+        state = self.state
         state["done"] += 1
         if row.get("cached"):
             state["cached"] += 1
@@ -163,108 +211,108 @@ async def run_opera_batch(traces: OperaTraceSet, targets: Sequence[OperaTarget],
             state["cost"] += float(row["cost"])
         if not row.get("parse_ok"):
             state["failed"] += 1
-        if on_row is not None:
-            on_row(row)
-        progress()
+        if self.on_row is not None:
+            self.on_row(row)
+        self.progress()
 
-    async def events_of(user: str) -> list[tuple[int, str | None, str | None, dict[str, Any]]]:
-        async with lock:
-            got = user_cache.get(user)
+    async def events_of(self, user: str) -> _Contexts:
+        """The user's events as (event_index, ts_raw, session_id, context), decoded once."""
+        async with self.lock:
+            got = self.user_cache.get(user)
             if got is None:
-                got = await asyncio.to_thread(lambda: _contexts(traces.user_events(user)))
-                user_cache[user] = got
+                got = await asyncio.to_thread(lambda: _contexts(self.traces.user_events(user)))
+                self.user_cache[user] = got
             return got
 
-    async def do_target(tg: OperaTarget) -> None:
-        evs = await events_of(tg.user_id)
+    async def do_target(self, tg: OperaTarget) -> None:
+        """Ask every model and baseline not yet answered for the target's next action."""
+        evs = await self.events_of(tg.user_id)
         pos = next(k for k, e in enumerate(evs) if e[0] == tg.event_index)
-        target_ctx = evs[pos][3]
-        true = T.real_action(target_ctx)
+        true = T.real_action(evs[pos][3])
         session_hist = [(i, t, c) for i, t, s, c in evs[:pos] if s == tg.session_id]
         user_hist = [c for _i, _t, _s, c in evs[:pos]]
         base = {"user_id": tg.user_id, "event_index": tg.event_index, "session_id": tg.session_id,
                 "field": T.FIELD, "kind": "text", "true": true.to_dict(), "true_value": true.label(),
                 "real_rationale": true.reason}
-        todo = [s for s in specs if (s.model, tg.user_id, tg.event_index, T.FIELD) not in existing]
-        for s in specs:
-            if (s.model, tg.user_id, tg.event_index, T.FIELD) in existing:
-                report(dict(existing[(s.model, tg.user_id, tg.event_index, T.FIELD)]))
-        llm = [s for s in todo if not s.is_baseline]
+        todo = [s for s in self.specs if (s.model, tg.user_id, tg.event_index, T.FIELD) not in self.existing]
+        for s in self.specs:
+            if (s.model, tg.user_id, tg.event_index, T.FIELD) in self.existing:
+                self.report(dict(self.existing[(s.model, tg.user_id, tg.event_index, T.FIELD)]))
         prompt = None
-        if llm:
+        if any(not s.is_baseline for s in todo):
             def prepare() -> T.OperaPrompt:
-                page = page_for(traces, tg.user_id, tg.event_index)
-                return T.build_prompt(traces.profile(tg.user_id), session_hist, page,
-                                      page_tokens=page_tokens, tokenizer=tokenizer)
+                page = page_for(self.traces, tg.user_id, tg.event_index)
+                return T.build_prompt(self.traces.profile(tg.user_id), session_hist, page,
+                                      page_tokens=self.page_tokens, tokenizer=self.tokenizer)
             prompt = await asyncio.to_thread(prepare)
         for s in todo:
             if s.is_baseline:
                 a = T.baseline_action(s.model, user_hist)
-                report(_row(base, s.model, a, "", True, "", cached=False, method="baseline"))
+                self.report(_row(base, s.model, a, "", True, "", cached=False, method="baseline"))
                 continue
             assert prompt is not None
-            pred = cache.get(s, prompt.prompt_hash, T.FIELD, "text") if cache is not None else None
-            if pred is None:
-                async with sem:
-                    pred = await predict(s, prompt.text, T.FIELD, "text", policy=policy)
-                if cache is not None and pred.parse_ok:
-                    cache.put(s, prompt.prompt_hash, T.FIELD, "text", pred)
-            action, why = T.parse_action(pred.raw_output) if pred.parse_ok else (None, pred.error)
-            r = _row(base, s.model, action, pred.raw_output, action is not None,
-                     "" if action is not None else f"could not read the action: {why}",
-                     cached=pred.cached, method="text")
-            r.update(cost=pred.cost, prompt_tokens=pred.prompt_tokens, completion_tokens=pred.completion_tokens,
-                     tokens=int(pred.prompt_tokens or 0) + int(pred.completion_tokens or 0),
-                     prompt_hash=prompt.prompt_hash, page_tokens=prompt.page_tokens)
-            report(r)
+            self.report(await self._ask_model(s, prompt, base))
 
-    queue: asyncio.Queue[OperaTarget] = asyncio.Queue()
-    for tg in targets:
-        queue.put_nowait(tg)
+    async def _ask_model(self, s: Any, prompt: T.OperaPrompt, base: Mapping[str, Any]) -> dict[str, Any]:
+        """One model's row for the target: from the cache, else asked (under the semaphore)."""
+        from workbench.simulate.providers import predict
 
-    stopped = [""]
+        cache = self.cache
+        pred = cache.get(s, prompt.prompt_hash, T.FIELD, "text") if cache is not None else None
+        if pred is None:
+            async with self.sem:
+                pred = await predict(s, prompt.text, T.FIELD, "text", policy=self.policy)
+            if cache is not None and pred.parse_ok:
+                cache.put(s, prompt.prompt_hash, T.FIELD, "text", pred)
+        action, why = T.parse_action(pred.raw_output) if pred.parse_ok else (None, pred.error)
+        r = _row(base, s.model, action, pred.raw_output, action is not None,
+                 "" if action is not None else f"could not read the action: {why}",
+                 cached=pred.cached, method="text")
+        r.update(cost=pred.cost, prompt_tokens=pred.prompt_tokens, completion_tokens=pred.completion_tokens,
+                 tokens=int(pred.prompt_tokens or 0) + int(pred.completion_tokens or 0),
+                 prompt_hash=prompt.prompt_hash, page_tokens=prompt.page_tokens)
+        return r
 
-    async def worker() -> None:
+    async def worker(self, queue: asyncio.Queue[OperaTarget], task: TaskState | None,
+                     max_cost: float | None) -> None:
+        """Take targets off the queue until it is empty, the task is cancelled or the cap is reached."""
         while not queue.empty():
             if task is not None and getattr(task, "cancelled", False):
                 return
-            if max_cost is not None and state["cost"] >= max_cost:
-                stopped[0] = f"spend cap reached at ${state['cost']:.4f} (cap ${max_cost:g})"
+            if max_cost is not None and self.state["cost"] >= max_cost:
+                self.stopped = f"spend cap reached at ${self.state['cost']:.4f} (cap ${max_cost:g})"
                 return
             tg = queue.get_nowait()
             try:
-                await do_target(tg)
+                await self.do_target(tg)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - one bad target must not end the batch
-                errors.append({"user_id": tg.user_id, "event_index": tg.event_index,
-                               "error": f"{type(exc).__name__}: {exc}"[:300]})
-                state["done"] += len(specs)
-                progress()
+                self.errors.append({"user_id": tg.user_id, "event_index": tg.event_index,
+                                    "error": f"{type(exc).__name__}: {exc}"[:300]})
+                self.state["done"] += len(self.specs)
+                self.progress()
 
-    try:
-        progress()
-        await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(targets))))))
-    finally:
-        writer.close()
-    if task is not None and getattr(task, "cancelled", False):
-        raise asyncio.CancelledError()
-    for k, r in existing.items():
-        rows.setdefault(k, r)
-    row_list = sorted(rows.values(), key=lambda r: (models.index(r["model"]) if r["model"] in models
-                                                    else len(models), r["user_id"], r["event_index"]))
-    seconds = time.monotonic() - t0
-    rep = {"task": "opera_next_action",
-           "settings": {"models": models, "page_tokens": page_tokens, "concurrency": concurrency,
-                        "targets": len(targets), "sessions": len({t.session_id for t in targets})},
-           "models": opera_report(row_list, models),
-           "ask_why": ask_why(row_list, models),
-           "run": {"answered": len(rows), "cached": state["cached"], "failed": state["failed"],
-                   "cost": state["cost"], "seconds": round(seconds, 3), "errors": errors,
-                   "stopped": stopped[0]}}
-    if out is not None:
-        atomic_write_text(out / "report.json", json.dumps(rep, ensure_ascii=False, indent=2, default=str))
-    return BatchResult(row_list, rep, out, [], [], seconds, int(state["cached"]))
+    def finish(self, models: list[str], targets: Sequence[OperaTarget], out: Path | None, page_tokens: int,
+               concurrency: int) -> BatchResult:
+        """The rows in model, user, event order and the report (written to ``out/report.json``)."""
+        rows, state = self.rows, self.state
+        for k, r in self.existing.items():
+            rows.setdefault(k, r)
+        row_list = sorted(rows.values(), key=lambda r: (models.index(r["model"]) if r["model"] in models
+                                                        else len(models), r["user_id"], r["event_index"]))
+        seconds = time.monotonic() - self.t0
+        rep = {"task": "opera_next_action",
+               "settings": {"models": models, "page_tokens": page_tokens, "concurrency": concurrency,
+                            "targets": len(targets), "sessions": len({t.session_id for t in targets})},
+               "models": opera_report(row_list, models),
+               "ask_why": ask_why(row_list, models),
+               "run": {"answered": len(rows), "cached": state["cached"], "failed": state["failed"],
+                       "cost": state["cost"], "seconds": round(seconds, 3), "errors": self.errors,
+                       "stopped": self.stopped}}
+        if out is not None:
+            atomic_write_text(out / "report.json", json.dumps(rep, ensure_ascii=False, indent=2, default=str))
+        return BatchResult(row_list, rep, out, [], [], seconds, int(state["cached"]))
 
 
 def ask_why(rows: Sequence[Mapping[str, Any]], models: Sequence[str], limit: int = 50) -> dict[str, list[dict]]:
