@@ -31,7 +31,7 @@ import asyncio
 import copy
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -293,20 +293,10 @@ async def run_rollout(user_id: str, profile: str, events: Sequence[tuple[int, Ma
     planned)`` after each step. ``samples`` K: each question is asked K times (the cache keeps each
     sample, so a rerun resumes); the simulated user acts on the majority, and each step keeps the
     answer distribution. Raises :class:`RolloutError` for bad settings or an empty horizon."""
-    from workbench.simulate.questions import questions_for_event
     from workbench.simulate.runner import run_event
 
-    if not (days > 0):
-        raise RolloutError("the horizon must be more than 0 days")
-    if samples < 1:
-        raise RolloutError("samples must be 1 or more")
-    start = parse_time(t0)
-    end = start + timedelta(days=days)
     events = list(events)
-    steps_idx = rollout_steps(events, start, end, scenarios=scenarios, every=every)
-    if not steps_idx:
-        raise RolloutError(f"user {user_id}: no event to predict between {start} and {end}"
-                           + (f" in {', '.join(sorted(scenarios))}" if scenarios else ""))
+    start, end, steps_idx = _plan(user_id, events, t0, days, samples, scenarios, every)
     position = {idx: k for k, (idx, _) in enumerate(events)}
     real = dict(events)
     mode = CLOSED if closed_loop else OPEN
@@ -338,21 +328,8 @@ async def run_rollout(user_id: str, profile: str, events: Sequence[tuple[int, Ma
                               baselines=baselines, semaphore=sem, policy=policy, tokenizer=tokenizer,
                               build_in_thread=True, samples=samples,
                               on_answer=lambda a: got.setdefault(a.question.field, []).append(a.prediction))
-        preds = [p for ps in got.values() for p in ps]
-        answers, errors, dist = _answers(res.questions, got)
-        from workbench.simulate._events import scenario_of
-
-        scen = scenario_of(dict(ev))
-        step = RolloutStep(target, str(ev.get("timestamp", "")), scen,
-                           {q.field: q.true_value for q in questions_for_event(dict(ev))}, answers,
-                           errors, tuple(res.history_event_indices),
-                           open_loop_only=scen == "Customer Service",
-                           cost=sum(float(p.cost or 0.0) for p in preds if not p.cached),
-                           unknown_cost=sum(1 for p in preds if p.cost is None and not p.cached
-                                            and not spec.is_baseline),
-                           cached=sum(1 for p in preds if p.cached), samples=samples,
-                           distribution=dist)
-        result.simulated[target] = simulated_event(ev, answers)
+        step = _step(target, ev, res, got, spec, samples)
+        result.simulated[target] = simulated_event(ev, step.predicted)   # the answers the step acts on
         return step
 
     def stop_reason() -> str:
@@ -368,30 +345,81 @@ async def run_rollout(user_id: str, profile: str, events: Sequence[tuple[int, Ma
             on_step(step, len(result.steps), len(steps_idx))
 
     if mode == CLOSED:
-        for target in steps_idx:       # each step feeds on the ones before: strictly in order
-            if (why := stop_reason()):
-                result.stopped = why
-                break
-            record(await one(target))
+        await _run_in_order(steps_idx, one, stop_reason, record, result)
     else:
-        pending = list(steps_idx)
-        running: dict[asyncio.Task[RolloutStep], int] = {}
-        while pending or running:
-            while pending and len(running) < max(1, concurrency) and not (why := stop_reason()):
-                t = pending.pop(0)
-                running[asyncio.ensure_future(one(t))] = t
-            if not running:
-                result.stopped = stop_reason()
-                break
-            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for d in done:
-                running.pop(d)
-                record(d.result())
-            if pending and stop_reason():
-                result.stopped = stop_reason()
-                pending.clear()
+        await _run_concurrently(steps_idx, one, stop_reason, record, result, concurrency)
         result.steps.sort(key=lambda s: position[s.event_index])
     return result
+
+
+def _plan(user_id: str, events: list[tuple[int, Mapping[str, Any]]], t0: str, days: float, samples: int,
+          scenarios: Collection[str] | None, every: int) -> tuple[datetime, datetime, list[int]]:
+    """The horizon's start and end and the steps in it; raises :class:`RolloutError` for a horizon
+    of no days, fewer than one sample or no event to predict."""
+    if not (days > 0):
+        raise RolloutError("the horizon must be more than 0 days")
+    if samples < 1:
+        raise RolloutError("samples must be 1 or more")
+    start = parse_time(t0)
+    end = start + timedelta(days=days)
+    steps_idx = rollout_steps(events, start, end, scenarios=scenarios, every=every)
+    if not steps_idx:
+        raise RolloutError(f"user {user_id}: no event to predict between {start} and {end}"
+                           + (f" in {', '.join(sorted(scenarios))}" if scenarios else ""))
+    return start, end, steps_idx
+
+
+def _step(target: int, ev: Mapping[str, Any], res: Any, got: dict[str, list[Any]], spec: Any,
+          samples: int) -> RolloutStep:
+    """One step from ``run_event``'s result and every sample's prediction per field."""
+    from workbench.simulate._events import scenario_of
+    from workbench.simulate.questions import questions_for_event
+
+    preds = [p for ps in got.values() for p in ps]
+    answers, errors, dist = _answers(res.questions, got)
+    scen = scenario_of(dict(ev))
+    return RolloutStep(target, str(ev.get("timestamp", "")), scen,
+                       {q.field: q.true_value for q in questions_for_event(dict(ev))}, answers,
+                       errors, tuple(res.history_event_indices),
+                       open_loop_only=scen == "Customer Service",
+                       cost=sum(float(p.cost or 0.0) for p in preds if not p.cached),
+                       unknown_cost=sum(1 for p in preds if p.cost is None and not p.cached
+                                        and not spec.is_baseline),
+                       cached=sum(1 for p in preds if p.cached), samples=samples,
+                       distribution=dist)
+
+
+async def _run_in_order(steps_idx: list[int], one: Callable[[int], Awaitable[RolloutStep]],
+                        stop_reason: Callable[[], str], record: Callable[[RolloutStep], None],
+                        result: Rollout) -> None:
+    """Closed loop: each step feeds on the ones before, so strictly one after the other."""
+    for target in steps_idx:
+        if (why := stop_reason()):
+            result.stopped = why
+            break
+        record(await one(target))
+
+
+async def _run_concurrently(steps_idx: list[int], one: Callable[[int], Awaitable[RolloutStep]],
+                            stop_reason: Callable[[], str], record: Callable[[RolloutStep], None],
+                            result: Rollout, concurrency: int) -> None:
+    """Open loop: up to ``concurrency`` steps at once (recorded as they finish)."""
+    pending = list(steps_idx)
+    running: dict[asyncio.Task[RolloutStep], int] = {}
+    while pending or running:
+        while pending and len(running) < max(1, concurrency) and not stop_reason():
+            t = pending.pop(0)
+            running[asyncio.ensure_future(one(t))] = t
+        if not running:
+            result.stopped = stop_reason()
+            break
+        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        for d in done:
+            running.pop(d)
+            record(d.result())
+        if pending and stop_reason():
+            result.stopped = stop_reason()
+            pending.clear()
 
 
 # -- what compounds, per day ------------------------------------------------------------------------
