@@ -82,43 +82,21 @@ def _table(days: dict[str, list[Any]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the rollout(s) and write the results."""
-    import asyncio
-    import json
-    from dataclasses import asdict
-
-    from workbench.evaluate.rollout import (
-        CLOSED,
-        OPEN,
-        REAL,
-        RolloutError,
-        daily_figures,
-        run_rollout,
-        to_omnibehavior,
-    )
-    from workbench.fileio import atomic_write_text
-    from workbench.simulate.baselines import (
-        BASELINE_POPULATION,
-        BASELINES,
-        BaselineStats,
-    )
+    from workbench.evaluate.rollout import RolloutError
+    from workbench.simulate.baselines import BASELINE_POPULATION, BASELINES, BaselineStats
     from workbench.simulate.types import ModelSpec
-    from workbench.textsafe import visible
     from workbench.traces import TraceError, load_traces
 
-    def fail(msg: str) -> int:
-        print(f"workbench rollout: {visible(msg)}", file=sys.stderr)
-        return 2
-
     if args.model.startswith("baseline:") and args.model not in BASELINES:
-        return fail(f"--model {args.model}: unknown baseline (use {' or '.join(BASELINES)})")
+        return _fail(f"--model {args.model}: unknown baseline (use {' or '.join(BASELINES)})")
     if args.max_cost is not None and args.max_cost <= 0:
-        return fail("--max-cost must be more than 0")
+        return _fail("--max-cost must be more than 0")
     try:
         ts = load_traces(args.path)
     except (TraceError, OSError) as exc:
-        return fail(str(exc))
+        return _fail(str(exc))
     if args.user not in ts.user_ids():
-        return fail(f"{args.path}: no user {args.user!r}")
+        return _fail(f"{args.path}: no user {args.user!r}")
     indices = ts.user_events(args.user)["event_index"].to_list()
     events = list(zip(indices, ts.raw_events(args.user)))
     profile = ts.profile(args.user)
@@ -132,8 +110,41 @@ def run(args: argparse.Namespace) -> int:
         from workbench.simulate.cache import ResponseCache
 
         cache = ResponseCache()
-    warned = [False]
+    try:
+        results = _run_loops(args, profile, events, spec, stats, cache)
+    except RolloutError as exc:
+        return _fail(str(exc))
+    finally:
+        if cache is not None:
+            cache.close()
+    out, days = _write_results(args, results, profile, events)
+    if args.json:
+        import json
 
+        print(json.dumps(out, ensure_ascii=False, indent=1, default=str))
+    else:
+        _print_summary(args, days, results)
+    failed = all(not s.predicted for r in results.values() for s in r.steps)
+    return 1 if any(r.stopped for r in results.values()) or failed else 0
+
+
+def _fail(msg: str) -> int:
+    """Print the bad-input message; exit code 2."""
+    from workbench.textsafe import visible
+
+    print(f"workbench rollout: {visible(msg)}", file=sys.stderr)
+    return 2
+
+
+def _run_loops(args: argparse.Namespace, profile: str, events: list[tuple[int, Any]], spec: Any, stats: Any,
+               cache: Any) -> dict[str, Any]:
+    """The open loop, and with ``--closed-loop`` the closed one: ``{mode: Rollout}``. Progress goes
+    to stderr; a loop past 80% of ``--max-cost`` is warned about once. Raises RolloutError."""
+    import asyncio
+
+    from workbench.evaluate.rollout import CLOSED, OPEN, run_rollout
+
+    warned = [False]
     is_tty = sys.stderr.isatty()
 
     def on_step(step: Any, done: int, planned: int) -> None:
@@ -151,20 +162,28 @@ def run(args: argparse.Namespace) -> int:
                                  max_cost=args.max_cost, on_step=on_step, samples=args.samples)
 
     results = {}
-    try:
-        for mode in ([OPEN, CLOSED] if args.closed_loop else [OPEN]):
-            results[mode] = asyncio.run(go(mode == CLOSED))
-            if is_tty:
-                print(file=sys.stderr)
-            r = results[mode]
-            if args.max_cost and r.cost >= 0.8 * args.max_cost and not warned[0]:
-                warned[0] = True
-                print(f"warning: the {mode} loop spent ${r.cost:.4f}, over 80% of --max-cost", file=sys.stderr)
-    except RolloutError as exc:
-        return fail(str(exc))
-    finally:
-        if cache is not None:
-            cache.close()
+    for mode in ([OPEN, CLOSED] if args.closed_loop else [OPEN]):
+        results[mode] = asyncio.run(go(mode == CLOSED))
+        if is_tty:
+            print(file=sys.stderr)
+        r = results[mode]
+        if args.max_cost and r.cost >= 0.8 * args.max_cost and not warned[0]:
+            warned[0] = True
+            print(f"warning: the {mode} loop spent ${r.cost:.4f}, over 80% of --max-cost", file=sys.stderr)
+    return results
+
+
+def _write_results(args: argparse.Namespace, results: dict[str, Any], profile: str,
+                   events: list[tuple[int, Any]]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """Write rollout.json, simulated_<mode>.json and (``--html``) the page; returns the result dict
+    and the per-day figures per source."""
+    import json
+    from dataclasses import asdict
+
+    from workbench.evaluate.rollout import CLOSED, OPEN, REAL, daily_figures, to_omnibehavior
+    from workbench.fileio import atomic_write_text
+    from workbench.textsafe import visible
+
     days = {REAL: daily_figures(results[OPEN], events, REAL)}
     for mode, r in results.items():
         days[mode] = daily_figures(r, events, mode)
@@ -186,15 +205,17 @@ def run(args: argparse.Namespace) -> int:
         page = rollout_html(json.loads(json.dumps(out, default=str)), events, sims)
         atomic_write_text(args.html, page)
         print(f"wrote {visible(str(args.html))}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False, indent=1, default=str))
-    else:
-        print(_table(days))
-        for mode, r in results.items():
-            unknown = f", {r.unknown_cost_calls} calls at unknown price counted as $0" \
-                if r.unknown_cost_calls else ""
-            print(f"{mode} loop: {len(r.steps)}/{r.planned} steps, ${r.cost:.4f}{unknown}"
-                  + (f"; stopped: {r.stopped}" if r.stopped else ""))
-        print(f"wrote {visible(str(args.out / 'rollout.json'))}", file=sys.stderr)
-    failed = all(not s.predicted for r in results.values() for s in r.steps)
-    return 1 if any(r.stopped for r in results.values()) or failed else 0
+    return out, days
+
+
+def _print_summary(args: argparse.Namespace, days: dict[str, list[Any]], results: dict[str, Any]) -> None:
+    """The per-day table and one line per loop (steps, cost, why it stopped)."""
+    from workbench.textsafe import visible
+
+    print(_table(days))
+    for mode, r in results.items():
+        unknown = f", {r.unknown_cost_calls} calls at unknown price counted as $0" \
+            if r.unknown_cost_calls else ""
+        print(f"{mode} loop: {len(r.steps)}/{r.planned} steps, ${r.cost:.4f}{unknown}"
+              + (f"; stopped: {r.stopped}" if r.stopped else ""))
+    print(f"wrote {visible(str(args.out / 'rollout.json'))}", file=sys.stderr)
