@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -310,93 +311,118 @@ def score_summary(model: str, final_score: Mapping[str, Any]) -> dict[str, Any]:
 
 # -- the whole report -------------------------------------------------------------------------------
 
-def compute_metrics(records: Sequence[Mapping[str, Any]], model: str = "") -> dict[str, Any]:
-    """Every metric and the overall score over one model's per-event records (reference layout, see module docstring)."""
-    binary: dict[str, dict[str, list]] = {}
-    continuous: dict[str, dict[str, list]] = {}
-    text: dict[str, dict[str, list]] = {}
-    success_calls = total_q = failed_parse = filtered = failed_binary = retries = 0
-    n_logprobs = n_direct = 0
+@dataclass
+class _Pool:
+    """One model's answers pooled per field and kind, with the counters of the overall section."""
+
+    binary: dict[str, dict[str, list]] = field(default_factory=dict)
+    continuous: dict[str, dict[str, list]] = field(default_factory=dict)
+    text: dict[str, dict[str, list]] = field(default_factory=dict)
+    success_calls: int = 0
+    total_q: int = 0
+    failed_parse: int = 0
+    filtered: int = 0
+    failed_binary: int = 0
+    retries: int = 0
+    n_logprobs: int = 0
+    n_direct: int = 0
+
+
+def _pool(records: Sequence[Mapping[str, Any]]) -> _Pool:
+    """Pool the questions of the unfiltered, successful records (filtered ones are only counted)."""
+    p = _Pool()
     for r in records:
         if r.get("filtered", False):
-            filtered += 1
+            p.filtered += 1
             continue
         if not r.get("success"):
             continue
-        success_calls += 1
-        failed_binary += len(r.get("failed_questions", []) or [])
+        p.success_calls += 1
+        p.failed_binary += len(r.get("failed_questions", []) or [])
         for q in r.get("failed_questions", []) or []:
-            retries += q.get("retry_count", 0) or 0
+            p.retries += q.get("retry_count", 0) or 0
         for q in r.get("questions", []) or []:
-            total_q += 1
-            field, kind = q["field"], q["type"]
-            true_val, pred_val = q.get("true_value"), q.get("predicted_value")
-            method = q.get("prediction_method")
-            if method == "logprobs":
-                n_logprobs += 1
-            elif method == "direct_mapping":
-                n_direct += 1
-            retries += q.get("retry_count", 0) or 0
-            if pred_val is None:
-                failed_parse += 1
-                continue
-            if kind == "binary":
-                if field in SKIPPED_FIELDS:
-                    continue
-                try:
-                    label = q.get("predicted_label")
-                    if label is None:
-                        label = 1 if float(pred_val) >= 0.5 else 0
-                    values = (int(true_val), int(label), float(pred_val))
-                except (TypeError, ValueError):
-                    failed_parse += 1
-                    continue
-                d = binary.setdefault(field, {"y_true": [], "labels": [], "probs": []})
-                d["y_true"].append(values[0])
-                d["labels"].append(values[1])
-                d["probs"].append(values[2])
-            elif kind == "continuous":
-                try:
-                    tv, pv = float(true_val), float(pred_val)
-                except (TypeError, ValueError):
-                    failed_parse += 1
-                    continue
-                norm = q.get("video_duration")
-                try:
-                    norm = None if norm is None else float(norm)
-                except (TypeError, ValueError):
-                    norm = None
-                d = continuous.setdefault(field, {"y_true": [], "y_pred": [], "norm": []})
-                d["y_true"].append(tv)
-                d["y_pred"].append(pv)
-                d["norm"].append(norm)
-            elif kind == "text":
-                d = text.setdefault(field, {"references": [], "hypotheses": []})
-                d["references"].append(str(true_val))
-                d["hypotheses"].append(str(pred_val))
+            _add_question(p, q)
+    return p
 
+
+def _add_question(p: _Pool, q: Mapping[str, Any]) -> None:
+    """Count one question and add its true and predicted values to its field's lists (an answer
+    that cannot be read counts as a parse failure; skipped binary fields are left out)."""
+    p.total_q += 1
+    field_name, kind = q["field"], q["type"]
+    true_val: Any = q.get("true_value")
+    pred_val: Any = q.get("predicted_value")
+    method = q.get("prediction_method")
+    if method == "logprobs":
+        p.n_logprobs += 1
+    elif method == "direct_mapping":
+        p.n_direct += 1
+    p.retries += q.get("retry_count", 0) or 0
+    if pred_val is None:
+        p.failed_parse += 1
+        return
+    if kind == "binary":
+        if field_name in SKIPPED_FIELDS:
+            return
+        try:
+            label = q.get("predicted_label")
+            if label is None:
+                label = 1 if float(pred_val) >= 0.5 else 0
+            values = (int(true_val), int(label), float(pred_val))
+        except (TypeError, ValueError):
+            p.failed_parse += 1
+            return
+        d = p.binary.setdefault(field_name, {"y_true": [], "labels": [], "probs": []})
+        d["y_true"].append(values[0])
+        d["labels"].append(values[1])
+        d["probs"].append(values[2])
+    elif kind == "continuous":
+        try:
+            tv, pv = float(true_val), float(pred_val)
+        except (TypeError, ValueError):
+            p.failed_parse += 1
+            return
+        norm = q.get("video_duration")
+        try:
+            norm = None if norm is None else float(norm)
+        except (TypeError, ValueError):
+            norm = None
+        d = p.continuous.setdefault(field_name, {"y_true": [], "y_pred": [], "norm": []})
+        d["y_true"].append(tv)
+        d["y_pred"].append(pv)
+        d["norm"].append(norm)
+    elif kind == "text":
+        d = p.text.setdefault(field_name, {"references": [], "hypotheses": []})
+        d["references"].append(str(true_val))
+        d["hypotheses"].append(str(pred_val))
+
+
+def compute_metrics(records: Sequence[Mapping[str, Any]], model: str = "") -> dict[str, Any]:
+    """Every metric and the overall score over one model's per-event records (reference layout, see module docstring)."""
+    p = _pool(records)
     binary_metrics = {f: binary_field_metrics(d["y_true"], d["labels"], d["probs"])
-                      for f, d in binary.items()}
+                      for f, d in p.binary.items()}
     continuous_metrics = {}
-    for f, d in continuous.items():
+    for f, d in p.continuous.items():
         has_norm = any(n is not None and n > 0 for n in d["norm"])
         continuous_metrics[f] = continuous_field_metrics(d["y_true"], d["y_pred"],
                                                          d["norm"] if has_norm else None)
     mm = micro_macro_f1(binary_metrics)
-    valid = len(records) - filtered
+    valid = len(records) - p.filtered
     overall: dict[str, Any] = {
         "total_predictions": len(records),
-        "filtered_samples": filtered,
+        "filtered_samples": p.filtered,
         "valid_samples": valid,
-        "successful_api_calls": success_calls,
-        "api_success_rate": success_calls / valid if valid > 0 else 0,
-        "total_questions": total_q,
-        "failed_parsing_questions": failed_parse,
-        "failed_binary_questions": failed_binary,
-        "total_retries": retries,
-        "parsing_success_rate": 1 - (failed_parse / total_q) if total_q else 0,
-        "logprobs_predictions": n_logprobs,
-        "direct_mapping_predictions": n_direct,
+        "successful_api_calls": p.success_calls,
+        "api_success_rate": p.success_calls / valid if valid > 0 else 0,
+        "total_questions": p.total_q,
+        "failed_parsing_questions": p.failed_parse,
+        "failed_binary_questions": p.failed_binary,
+        "total_retries": p.retries,
+        "parsing_success_rate": 1 - (p.failed_parse / p.total_q) if p.total_q else 0,
+        "logprobs_predictions": p.n_logprobs,
+        "direct_mapping_predictions": p.n_direct,
         **mm,
     }
     judge = judge_metrics(records)
@@ -407,7 +433,7 @@ def compute_metrics(records: Sequence[Mapping[str, Any]], model: str = "") -> di
     overall["final_score_missing_components"] = final["missing_components"]
     return {"binary_metrics": binary_metrics, "continuous_metrics": continuous_metrics,
             "llm_judge_metrics": judge, "final_score": final, "score_summary": summary,
-            "overall": overall, "text_fields": {f: len(d["references"]) for f, d in text.items()}}
+            "overall": overall, "text_fields": {f: len(d["references"]) for f, d in p.text.items()}}
 
 
 _PERCENT_KEYS = ("F1", "Precision", "Recall", "AUC", "Accuracy", "ECE", "success_rate",
