@@ -304,7 +304,28 @@ def find_chain(events: pl.DataFrame, event_index: int, *, user_id: str = "",
     cols = ["event_index", "ts", "scenario", "title", "category"]
     cols += ["context"] if has_ctx else []
     cols += ["actions"] if has_act else []
-    # vectorised pre-filter: only events whose text could share a token, category or product
+    candidates = window.filter(pl.any_horizontal(_prefilter(t_tokens, t_terms, has_ctx, has_act))).select(cols)
+    scored = _scored(candidates, t_terms, t_tokens, n_window, min_score, has_ctx, has_act)
+    scored.sort(key=lambda s: (-s[0], -s[1].timestamp(), -s[2]))
+    kept = scored[:max_links]
+    if session_minutes > 0 and kept:
+        kept += _session_searches(window.filter(pl.col("scenario") == "Search Behavior").select(cols),
+                                  kept, session_minutes)
+    return CausalChain(
+        user_id=user_id, target_index=int(event_index), target_ts=target_ts,
+        target_scenario=str(target.get("scenario") or ""), target_title=str(target.get("title") or ""),
+        links=tuple(_links(sorted(kept, key=lambda s: (s[1], s[2])), target_ts)),
+        lookback_days=float(lookback_days), min_score=float(min_score),
+        max_links=int(max_links), candidates=n_window,
+        rule_text=RULE_TEXT.format(lookback=_fmt_days(lookback_days), min_score=_fmt_days(min_score),
+                                   max_links=max_links, session=_fmt_days(session_minutes),
+                                   min_token=_fmt_days(MIN_TOKEN_SCORE), cat_bonus=_fmt_days(CATEGORY_BONUS),
+                                   product_bonus=_fmt_days(PRODUCT_BONUS), idf_min=IDF_MIN_EVENTS))
+
+
+def _prefilter(t_tokens: set[str], t_terms: EventTerms, has_ctx: bool, has_act: bool) -> list[pl.Expr]:
+    """Vectorised pre-filter: only events whose text could share a token, category or product
+    with the conversion (any of these expressions true)."""
     pattern = _prefilter_regex(t_tokens)
     patterns = [pl.lit(False)]
     if pattern is not None:
@@ -322,7 +343,13 @@ def find_chain(events: pl.DataFrame, event_index: int, *, user_id: str = "",
             cat_re = "(?i)" + "|".join(re.escape(c) for c in sorted(t_terms.categories))
             patterns.append(~pl.col("scenario").is_in(list(_TITLE_ONLY))
                             & pl.col("context").fill_null("").str.contains(cat_re))
-    candidates = window.filter(pl.any_horizontal(patterns)).select(cols)
+    return patterns
+
+
+def _scored(candidates: pl.DataFrame, t_terms: EventTerms, t_tokens: set[str], n_window: int,
+            min_score: float, has_ctx: bool, has_act: bool) -> list[tuple]:
+    """The candidates that link to the conversion, as (score, ts, event_index, row, shared tokens,
+    shared categories, same product, why); tokens weighted by IDF over the window."""
     rows: list[tuple[dict, EventTerms]] = []
     df: dict[str, int] = {}
     for row in candidates.iter_rows(named=True):
@@ -351,36 +378,41 @@ def find_chain(events: pl.DataFrame, event_index: int, *, user_id: str = "",
             if whole_query and score < min_score:
                 why += " (every word of the search keyword is in the conversion)"
             scored.append((round(score, 2), row["ts"], row["event_index"], row, shared, cats, same_product, why))
-    scored.sort(key=lambda s: (-s[0], -s[1].timestamp(), -s[2]))
-    kept = scored[:max_links]
-    have = {k[2] for k in kept}
-    # session searches: the search immediately before a linked video (its keyword may be in another
-    # language than the captions, as in the English OmniBehavior data)
-    if session_minutes > 0 and kept:
-        session = timedelta(minutes=session_minutes)
-        searches = window.filter(pl.col("scenario") == "Search Behavior").select(cols).sort("ts", "event_index")
-        s_ts = searches["ts"].to_list()
-        s_rows = None
-        extra: list[tuple] = []
+    return scored
 
-        for k in sorted(kept, key=lambda s: (s[1], s[2])):
-            if k[3].get("scenario") != "Video Browsing" or not s_ts:
-                continue
-            pos = bisect.bisect_left(s_ts, k[1]) - 1     # the last search strictly before the video
-            if pos < 0 or k[1] - s_ts[pos] > session:
-                continue
-            if s_rows is None:
-                s_rows = searches.rows(named=True)
-            row = s_rows[pos]
-            if row["event_index"] in have:
-                continue
-            minutes = (k[1] - row["ts"]).total_seconds() / 60.0
-            extra.append((0.0, row["ts"], row["event_index"], row, (), (), False,
-                          f"search opened the session of linked video #{k[2]} {minutes:.0f} min later "
-                          f"(no other search in between)"))
-            have.add(row["event_index"])
-        kept += extra[:MAX_SESSION_SEARCHES]
-    kept = sorted(kept, key=lambda s: (s[1], s[2]))
+
+def _session_searches(searches: pl.DataFrame, kept: list[tuple], session_minutes: float) -> list[tuple]:
+    """Session searches: the search immediately before a linked video (its keyword may be in another
+    language than the captions, as in the English OmniBehavior data), at most MAX_SESSION_SEARCHES."""
+    have = {k[2] for k in kept}
+    session = timedelta(minutes=session_minutes)
+    searches = searches.sort("ts", "event_index")
+    s_ts = searches["ts"].to_list()
+    s_rows = None
+    extra: list[tuple] = []
+
+    for k in sorted(kept, key=lambda s: (s[1], s[2])):
+        if k[3].get("scenario") != "Video Browsing" or not s_ts:
+            continue
+        pos = bisect.bisect_left(s_ts, k[1]) - 1     # the last search strictly before the video
+        if pos < 0 or k[1] - s_ts[pos] > session:
+            continue
+        if s_rows is None:
+            s_rows = searches.rows(named=True)
+        row = s_rows[pos]
+        if row["event_index"] in have:
+            continue
+        minutes = (k[1] - row["ts"]).total_seconds() / 60.0
+        extra.append((0.0, row["ts"], row["event_index"], row, (), (), False,
+                      f"search opened the session of linked video #{k[2]} {minutes:.0f} min later "
+                      f"(no other search in between)"))
+        have.add(row["event_index"])
+    return extra[:MAX_SESSION_SEARCHES]
+
+
+def _links(kept: list[tuple], target_ts: datetime) -> list[ChainLink]:
+    """The kept events in time order as links, with their distance to the conversion and the gap to
+    the link before."""
     links: list[ChainLink] = []
     previous: datetime | None = None
     for score, ts, idx, row, shared, cats, same_product, why in kept:
@@ -392,15 +424,7 @@ def find_chain(events: pl.DataFrame, event_index: int, *, user_id: str = "",
             gap_days=0.0 if previous is None else (ts - previous).total_seconds() / 86400.0,
             rule=why))
         previous = ts
-    return CausalChain(
-        user_id=user_id, target_index=int(event_index), target_ts=target_ts,
-        target_scenario=str(target.get("scenario") or ""), target_title=str(target.get("title") or ""),
-        links=tuple(links), lookback_days=float(lookback_days), min_score=float(min_score),
-        max_links=int(max_links), candidates=n_window,
-        rule_text=RULE_TEXT.format(lookback=_fmt_days(lookback_days), min_score=_fmt_days(min_score),
-                                   max_links=max_links, session=_fmt_days(session_minutes),
-                                   min_token=_fmt_days(MIN_TOKEN_SCORE), cat_bonus=_fmt_days(CATEGORY_BONUS),
-                                   product_bonus=_fmt_days(PRODUCT_BONUS), idf_min=IDF_MIN_EVENTS))
+    return links
 
 
 def _fmt_days(value: float) -> str:
