@@ -96,26 +96,8 @@ def build_events(actions: pl.DataFrame, files: list[str], paths: list[str], issu
     (columns of ``opera_tables.ACTION_LIGHT`` plus ``user_id``, ``event_index``, ``_file``, ``_row``,
     ``_split``). ``files``: each action file's path relative to the tables' root (the ``source`` of
     the heavy columns), ``paths``: its full path (for warnings)."""
-    json_cols: dict[str, pl.Expr] = {}
-    titles: dict[str, pl.Expr] = {}
-    items_expr: pl.Expr = pl.lit(None, pl.String)
-    for name in JSON_FIELDS:
-        texts = actions[name].drop_nulls().unique().to_list()
-        as_json, title_map, item_map, bad = _json_maps(texts, name)
-        json_cols[name] = _mapped(name, as_json).fill_null("null")
-        titles[name] = _mapped(name, title_map)
-        if name == "products":
-            items_expr = _mapped(name, item_map)
-        if bad:
-            hit = actions.filter(pl.col(name).is_in(list(bad)))
-            for user, index, file_i, text in hit.select("user_id", "event_index", "_file", name).iter_rows():
-                issues.add(TraceIssue(paths[file_i], user, index, name, "JSON text",
-                                      f"does not parse ({text[:60]!r}); kept as text"))
-    odd = actions.filter(~pl.col("action_type").is_in(KNOWN_ACTION_TYPES) | pl.col("action_type").is_null())
-    for user, index, file_i, t in odd.select("user_id", "event_index", "_file", "action_type").iter_rows():
-        issues.add(TraceIssue(paths[file_i], user, index, "action_type",
-                              "click, input, terminate (or scroll, navigation, tab_activate)",
-                              f"found {t!r}; kept"))
+    json_cols, titles, items_expr = _json_columns(actions, paths, issues)
+    _warn_odd_types(actions, paths, issues)
     a, c = pl.col("action_type"), pl.col("click_type")
     mapped = (pl.when((a == "click") & (c == "purchase")).then(pl.lit("purchase"))
               .when((a == "click") & c.is_in(SEARCH_CLICKS)).then(pl.lit("search"))
@@ -174,3 +156,35 @@ def build_events(actions: pl.DataFrame, files: list[str], paths: list[str], issu
         pl.col("session_id").alias(schema.SESSION_COLUMN), pl.col("_why").alias("rationale"),
     )
     return out
+
+
+def _json_columns(actions: pl.DataFrame, paths: list[str], issues: IssueLog
+                  ) -> tuple[dict[str, pl.Expr], dict[str, pl.Expr], pl.Expr]:
+    """Per JSON field, the expression of its text as JSON (``null`` when absent) and of the title
+    it names, and the expression of the products' item list; text that does not parse is kept as
+    text with a warning per event."""
+    json_cols: dict[str, pl.Expr] = {}
+    titles: dict[str, pl.Expr] = {}
+    items_expr: pl.Expr = pl.lit(None, pl.String)
+    for name in JSON_FIELDS:
+        texts = actions[name].drop_nulls().unique().to_list()
+        as_json, title_map, item_map, bad = _json_maps(texts, name)
+        json_cols[name] = _mapped(name, as_json).fill_null("null")
+        titles[name] = _mapped(name, title_map)
+        if name == "products":
+            items_expr = _mapped(name, item_map)
+        if bad:
+            hit = actions.filter(pl.col(name).is_in(list(bad)))
+            for user, index, file_i, text in hit.select("user_id", "event_index", "_file", name).iter_rows():
+                issues.add(TraceIssue(paths[file_i], user, index, name, "JSON text",
+                                      f"does not parse ({text[:60]!r}); kept as text"))
+    return json_cols, titles, items_expr
+
+
+def _warn_odd_types(actions: pl.DataFrame, paths: list[str], issues: IssueLog) -> None:
+    """A warning for every action whose type is not one OPeRA documents (the action is kept)."""
+    odd = actions.filter(~pl.col("action_type").is_in(KNOWN_ACTION_TYPES) | pl.col("action_type").is_null())
+    for user, index, file_i, t in odd.select("user_id", "event_index", "_file", "action_type").iter_rows():
+        issues.add(TraceIssue(paths[file_i], user, index, "action_type",
+                              "click, input, terminate (or scroll, navigation, tab_activate)",
+                              f"found {t!r}; kept"))
