@@ -6,10 +6,11 @@ have no consumer in this program:
 * **The cost of a model litellm cannot price.** Every response is priced again from scratch
   (``Logging.response_cost_calculator`` -> ``completion_cost``), and for a model missing from the
   cost map (a local vLLM or Ollama server) that walk through every generalisation of the model name
-  ends in ``None`` every time. :func:`install` remembers, per (model, router deployment), a response
-  that carried token counts and still got no price, and answers ``None`` at once for that model's
-  later responses. A model litellm can price is priced exactly as before, every call; the spend
-  accounting (:mod:`workbench.simulate.spend`) sees the same figures.
+  ends in ``None`` (``0.0`` through a Router) every time. :func:`install` remembers, per (model,
+  router deployment), a response that carried token counts and still got no price, and gives that
+  same answer at once for the model's later responses. A model litellm can price is priced exactly
+  as before, every call; the spend accounting (:mod:`workbench.simulate.spend`, which reads ``None``
+  and ``0.0`` alike as "price unknown") sees the same figures.
 * **Success logging with no listener.** After each call litellm builds a standard logging payload
   (model info, cost again, metadata) and queues it for its callbacks. When no callback is
   registered anywhere (``litellm.callbacks``, the success-callback lists, the call's own dynamic
@@ -30,7 +31,7 @@ __all__ = ["install", "installed", "uninstall", "unpriced_models"]
 
 _lock = threading.Lock()
 _originals: dict[str, Any] = {}
-_unpriced: set[tuple[str, str | None]] = set()
+_unpriced: dict[tuple[str, str | None], float | None] = {}   # -> what litellm gave (None or 0.0)
 
 
 def installed() -> bool:
@@ -60,11 +61,11 @@ def _wrap_cost(original: Any) -> Any:
         key = (str(litellm_model_name or getattr(self, "model", "") or ""), router_model_id)
         hit = cache_hit if cache_hit is not None else getattr(self, "model_call_details", {}).get("cache_hit")
         if key in _unpriced and not hit:
-            return None
+            return _unpriced[key]
         cost = original(self, result, cache_hit=cache_hit, litellm_model_name=litellm_model_name,
                         router_model_id=router_model_id, **kwargs)
-        if cost is None and not hit and key[0] and _has_tokens(result):
-            _unpriced.add(key)        # token counts and still no price: the cost map has none
+        if (cost is None or cost == 0) and not hit and key[0] and _has_tokens(result):
+            _unpriced[key] = cost     # token counts and still no price: the cost map has none
         return cost
 
     response_cost_calculator.__wrapped__ = original  # type: ignore[attr-defined]
