@@ -156,3 +156,41 @@ def test_run_button_samples_the_open_dataset(panel, qtbot, qasync_loop, tmp_path
     assert list(done.args[0]["models"]) == ["baseline:user"]
     assert done.args[0]["run"]["events"] == 12
     assert panel.matrix_model.rowCount() > 0
+
+
+def test_api_base_field_takes_several_servers(panel, qtbot, qasync_loop, tmp_path):
+    import json
+
+    from tests.evaluate.test_batch import answer
+    from workbench.devserver import DevServer
+    from workbench.traces import load_traces
+
+    users, _ = _data()
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({u.user_id: {"user_profile": u.profile, "action_history": u.events}
+                                for u in users}, ensure_ascii=False))
+    panel.state.set_dataset(load_traces(path))
+    panel.models_edit.setText("openai/dev-model")
+    panel.n_spin.setValue(3)
+    panel.concurrency_spin.setValue(2)
+    panel.api_base_edit.setText("http://127.0.0.1:1/v1 ftp://nowhere")
+    errors = []
+    panel.state.error_posted.connect(lambda *a: errors.append(a))
+    panel.run_button.click()
+    assert not panel.running and errors and "not an http(s) URL" in str(errors[-1])
+    a, b = DevServer(script=answer, latency=0.02).start(), DevServer(script=answer, latency=0.02).start()
+    urls = {a.base_url, b.base_url}
+    try:
+        panel.api_base_edit.setText(", ".join(sorted(urls)))
+        with qtbot.waitSignal(panel.run_finished, timeout=120000) as done:
+            panel.run_button.click()
+            assert panel.running
+            qasync_loop.run_until_complete(panel._task)
+    finally:
+        a.stop()
+        b.stop()
+    report = done.args[0]
+    assert set(report["servers"]["openai/dev-model"]) == urls
+    assert report["settings"]["concurrency"] == 4 and report["run"]["failed"] == 0
+    assert max(a.max_in_flight, b.max_in_flight) <= 2
+    assert "Servers of openai/dev-model" in panel.status.text()

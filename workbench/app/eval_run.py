@@ -29,6 +29,8 @@ class EvalRunMixin:
                                     "baseline:population")
         self.api_base_edit = QLineEdit(self)
         self.api_base_edit.setPlaceholderText("provider default (or e.g. http://127.0.0.1:8000/v1)")
+        self.api_base_edit.setToolTip("One server's base URL, or several servers of the same model separated "
+                                      "by spaces: the run is spread over them (concurrency per server)")
         self.extra_body_edit = ExtraBodyEdit(self)   # for every LLM of the run
         self.judge_settings = JudgeSettings(self)
         self.judge_edit = self.judge_settings.model_edit
@@ -109,13 +111,19 @@ class EvalRunMixin:
     def specs(self) -> list[Any]:
         from workbench.simulate.types import ModelSpec
 
-        api_base = self.api_base_edit.text().strip() or None
+        urls = self.api_base_edit.text().replace(",", " ").split()
+        api_base, servers = (urls[0] if urls else None), ()
+        if len(urls) > 1:       # several servers of one model: a Router over them (ValueError if bad)
+            from workbench.simulate.servers import servers_from_urls
+
+            api_base, servers = None, servers_from_urls(urls, self.concurrency_spin.value())
         names = [m.strip() for m in self.models_edit.text().replace(";", ",").split(",") if m.strip()]
         try:
             extra = self.extra_body_edit.value()
         except ValueError:
             extra = None   # the field shows the error; _on_run_clicked refuses to start
         return [ModelSpec(m, api_base=None if m.startswith("baseline:") else api_base,
+                          servers=() if m.startswith("baseline:") else servers,
                           extra_body=None if m.startswith("baseline:") else extra,
                           temperature=float(self.temperature_spin.value())) for m in names]
 
@@ -132,7 +140,11 @@ class EvalRunMixin:
         if self.extra_body_edit.error():
             self.state.post_error("Evaluation", f"Extra fields: {self.extra_body_edit.error()}")
             return
-        specs = self.specs()
+        try:
+            specs = self.specs()
+        except ValueError as exc:
+            self.state.post_error("Evaluation", f"API base: {exc}")
+            return
         if not specs:
             self.state.post_error("Evaluation", "Name at least one model or baseline.")
             return
@@ -180,8 +192,10 @@ class EvalRunMixin:
                 return
             self.status.setText(f"Evaluating {len(sample.events)} events of {len(sample.users)} users "
                                 f"with {', '.join(s.model for s in specs)}…")
+            from workbench.simulate.servers import pool_concurrency
+
             result = await run_batch(users, sample, specs, out_dir=self.out_dir,
-                                     concurrency=self.concurrency_spin.value(), cache=cache,
+                                     concurrency=pool_concurrency(specs, self.concurrency_spin.value()), cache=cache,
                                      judge_spec=judge, on_progress=self._on_batch_progress,
                                      max_cost=self.max_cost(), samples=self.samples_spin.value())
         except asyncio.CancelledError:
@@ -200,7 +214,8 @@ class EvalRunMixin:
         self.status.setText(f"Done in {run.get('seconds', 0):.1f} s: {run.get('answered', 0)} answers "
                             f"({run.get('cached', 0)} from cache, {run.get('failed', 0)} failed), "
                             f"cost ${run.get('cost', 0):.4f}{_unknown_cost(run)}. Saved in {self.out_dir}."
-                            + _stopped(run) + _resampled(result.report) + _first_failure(result.report)
+                            + _stopped(run) + _resampled(result.report) + _server_shares(result.report)
+                            + _first_failure(result.report)
                             + dropped_params_note())
         self.run_finished.emit(result.report)
 
@@ -229,6 +244,12 @@ class EvalRunMixin:
 
     def _on_cancel_clicked(self) -> None:
         self.cancel()
+
+
+def _server_shares(report: Mapping[str, Any]) -> str:
+    """" Servers of M: URL 52%, URL 48%." for each model run on several servers ("" otherwise)."""
+    return "".join(f" Servers of {m}: " + ", ".join(f"{url} {100 * c['share']:.0f}%" for url, c in per.items()) + "."
+                   for m, per in report.get("servers", {}).items())
 
 
 def _resampled(report: Mapping[str, Any]) -> str:
