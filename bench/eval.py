@@ -6,10 +6,17 @@
   temporary file, so every question is a real HTTP request.
 * The GUI event-loop lag while the Evaluation view runs a batch on the qasync loop (p95 of the
   lateness of a 10 ms QTimer; target <= 50 ms).
+* 10,000 questions spread over 4 loopback servers at 200 ms, 8 in flight on each (32 in all; the
+  ideal is 62.5 s) through the model's server pool (one litellm Router), in a child process so that
+  its peak RSS is its own: wall seconds against the ideal (target >= 80 %), client CPU seconds per
+  question (``process_time``, prompt building included; target <= 5 ms), peak RSS (target < 1 GB),
+  each server's share, and the load average (two cores shared: the wall figure depends on it, the
+  CPU figure much less). The GUI-lag run uses the same 4 servers.
 * Building one prompt of ~32k tokens with ``workbench.simulate.prompts.build_prompt``
   (target <= 50 ms; median and max of several builds, each on a fresh history list).
 
-Run: ``.venv/bin/python bench/eval.py [--questions 1000] [--concurrency 16] [--latency 0.2]``.
+Run: ``.venv/bin/python bench/eval.py [--questions 1000] [--concurrency 16] [--latency 0.2]
+[--servers 4 --per-server 8 --server-questions 10000]``.
 """
 
 from __future__ import annotations
@@ -150,14 +157,76 @@ def bench_batch(n_questions: int, concurrency: int, latency: float, history_even
             "questions_per_s": round(total / seconds, 2),
             "ideal_seconds": round(total / concurrency * latency, 3),
             "server_max_in_flight": max_in_flight, "client_cpu_s": round(cpu, 3),
+            "client_cpu_ms_per_question": round(cpu / total * 1000, 3),
             "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(), "failed": res.report["run"]["failed"],
             "litellm_import_s": round(import_seconds, 3), "first_call_s": round(first_call, 3),
             "target_seconds": 20.0, "ok": seconds <= 20.0}
 
 
-def bench_gui_lag(n_questions: int, concurrency: int, latency: float) -> dict:
+def _pool_spec(urls: list[str], per_server: int):
+    """The dev model on several servers (one litellm Router), and the run's concurrency."""
+    from workbench.simulate.servers import pool_concurrency, servers_from_urls
+    from workbench.simulate.types import ModelSpec
+
+    spec = ModelSpec("openai/dev-model", servers=servers_from_urls(urls, max_parallel=per_server))
+    return spec, pool_concurrency([spec], per_server)
+
+
+def bench_servers(n_questions: int, n_servers: int, per_server: int, latency: float) -> dict:
+    """Child process: ``n_questions`` through ``run_batch`` spread over ``n_servers`` dev servers."""
+    import resource
+
+    from workbench.evaluate.batch import run_batch
+    from workbench.simulate.cache import ResponseCache
+    from workbench.simulate.tokens import import_litellm
+
+    import_litellm()
+    users = _synthetic_users(24, 320)
+    sample, total = _sample_with(users, n_questions, from_end=True)
+    tmp = Path(tempfile.mkdtemp(prefix="wb-bench-servers-"))
+    servers = [_ServerProcess(latency) for _ in range(n_servers)]
+    try:
+        spec, concurrency = _pool_spec([s.base_url for s in servers], per_server)
+        load_before = os.getloadavg()[0]
+        t, cpu = time.perf_counter(), time.process_time()
+        res = asyncio.run(run_batch(users, sample, [spec], out_dir=tmp / "out", concurrency=concurrency,
+                                    cache=ResponseCache(tmp / "cache.sqlite"), biases=True,
+                                    max_history_tokens=32000))
+        seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    finally:
+        stats = [s.close() for s in servers]
+    ideal = total / (n_servers * per_server) * latency
+    requests = [st["requests"] for st in stats]
+    return {"questions": total, "answered": len(res.rows), "failed": res.report["run"]["failed"],
+            "servers": n_servers, "in_flight_per_server": per_server, "concurrency": concurrency,
+            "server_latency_s": latency, "seconds": round(seconds, 2), "ideal_seconds": round(ideal, 2),
+            "share_of_ideal": round(ideal / seconds, 3), "client_cpu_s": round(cpu, 2),
+            "client_cpu_ms_per_question": round(cpu / total * 1000, 3),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "requests_per_server": requests, "server_max_in_flight": [st["max_in_flight"] for st in stats],
+            "load_average_1m_before": round(load_before, 2), "load_average_1m_after": round(os.getloadavg()[0], 2),
+            "cpus": os.cpu_count(),
+            "targets": {"share_of_ideal_min": 0.8, "client_cpu_ms_per_question_max": 5.0, "peak_rss_mb_max": 1024},
+            "ok": ideal / seconds >= 0.8 and cpu / total * 1000 <= 5.0
+            and resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 < 1024}
+
+
+def _servers_child(n_questions: int, n_servers: int, per_server: int, latency: float) -> dict:
+    import subprocess
+
+    proc = subprocess.run([sys.executable, __file__, "--servers-child", "--server-questions", str(n_questions),
+                           "--servers", str(n_servers), "--per-server", str(per_server), "--latency", str(latency)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-2000:], "ok": False}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_gui_lag(n_questions: int, concurrency: int, latency: float, n_servers: int = 0,
+                  per_server: int = 8) -> dict:
     """The same batch started from the Evaluation view on the qasync loop; a QTimer ticks every
-    10 ms on that loop and we record how late each tick is (event-loop lag)."""
+    10 ms on that loop and we record how late each tick is (event-loop lag). ``n_servers`` > 0:
+    spread over that many dev servers (``per_server`` in flight on each) through the server pool."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
     from PySide6.QtCore import Qt, QTimer
@@ -171,10 +240,10 @@ def bench_gui_lag(n_questions: int, concurrency: int, latency: float) -> dict:
     app = QApplication.instance() or QApplication([])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    users = _synthetic_users(8, 200)
+    users = _synthetic_users(24 if n_servers else 8, 320 if n_servers else 200)
     sample, total = _sample_with(users, n_questions)
     tmp = Path(tempfile.mkdtemp(prefix="wb-bench-gui-"))
-    srv = _ServerProcess(latency)
+    servers = [_ServerProcess(latency) for _ in range(max(1, n_servers))]
     lags: list[float] = []
     last: list[float | None] = [None]
 
@@ -188,7 +257,11 @@ def bench_gui_lag(n_questions: int, concurrency: int, latency: float) -> dict:
         panel = EvaluationPanel(AppState())
         panel.resize(1300, 800)
         panel.show()
-        spec = ModelSpec("openai/dev-model", api_base=srv.base_url)
+        if n_servers:
+            spec, concurrency = _pool_spec([x.base_url for x in servers], per_server)
+        else:
+            spec = ModelSpec("openai/dev-model", api_base=servers[0].base_url)
+        panel.concurrency_spin.setValue(concurrency)
         timer = QTimer()
         timer.setTimerType(Qt.TimerType.PreciseTimer)
         timer.timeout.connect(tick)
@@ -201,7 +274,8 @@ def bench_gui_lag(n_questions: int, concurrency: int, latency: float) -> dict:
         timer.stop()
         panel.close()
     finally:
-        srv.close()
+        for x in servers:
+            x.close()
         loop.close()
         asyncio.set_event_loop(None)
     arr = sorted(lags)
@@ -209,8 +283,8 @@ def bench_gui_lag(n_questions: int, concurrency: int, latency: float) -> dict:
     def pct(q: float) -> float:
         return round(arr[min(len(arr) - 1, int(q * len(arr)))], 2) if arr else 0.0
 
-    return {"questions": total, "concurrency": concurrency, "seconds": round(seconds, 3),
-            "ticks": len(arr), "lag_p50_ms": pct(0.5), "lag_p95_ms": pct(0.95),
+    return {"questions": total, "concurrency": concurrency, "servers": max(1, n_servers),
+            "seconds": round(seconds, 3), "ticks": len(arr), "lag_p50_ms": pct(0.5), "lag_p95_ms": pct(0.95),
             "lag_max_ms": round(arr[-1], 2) if arr else 0.0, "target_p95_ms": 50.0,
             "ok": pct(0.95) <= 50.0}
 
@@ -246,18 +320,28 @@ def main() -> int:
                     help="events per synthetic user; the latest ones are asked, so with ~1500 the "
                          "prompts reach the 32k-token budget")
     ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--gui-questions", type=int, default=300,
+    ap.add_argument("--gui-questions", type=int, default=2000,
                     help="questions for the GUI event-loop-lag run (0 = skip)")
+    ap.add_argument("--servers", type=int, default=4, help="dev servers of the many-server run (0 = skip)")
+    ap.add_argument("--per-server", type=int, default=8, help="requests in flight on each server")
+    ap.add_argument("--server-questions", type=int, default=10000)
+    ap.add_argument("--servers-child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
         return serve(args.latency)
     tmp = tempfile.mkdtemp(prefix="wb-bench-home-")
     for k in ("CONFIG", "CACHE", "DATA"):
         os.environ.setdefault(f"WORKBENCH_{k}_DIR", os.path.join(tmp, k.lower()))
+    if args.servers_child:
+        print(json.dumps(bench_servers(args.server_questions, args.servers, args.per_server, args.latency)))
+        return 0
     out = {"batch": bench_batch(args.questions, args.concurrency, args.latency, args.history_events),
            "prompt_32k": bench_prompt()}
+    if args.servers > 0:
+        out["servers"] = _servers_child(args.server_questions, args.servers, args.per_server, args.latency)
     if args.gui_questions > 0:
-        out["gui_lag"] = bench_gui_lag(args.gui_questions, args.concurrency, args.latency)
+        out["gui_lag"] = bench_gui_lag(args.gui_questions, args.concurrency, args.latency, args.servers,
+                                       args.per_server)
     out.update({"questions": out["batch"]["questions"], "concurrency": args.concurrency,
                 "seconds": out["batch"]["seconds"]})
     print(json.dumps(out, ensure_ascii=False, indent=2))
