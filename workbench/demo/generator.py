@@ -34,15 +34,19 @@ from __future__ import annotations
 import gc
 import os
 import time
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import orjson
 
 from workbench.demo import dialogues, textbank
+from workbench.demo.context import (
+    _DAY0, _DAY_STR, _END_SEC, _SCEN, N_DAYS, SCENARIO_EN, START, _Ctx, _fans_range, _fmt, _hour_p, _pools,
+)
+from workbench.demo.feed import _feed, _live_event, _title
 from workbench.demo.personas import PERSONAS, Persona
 from workbench.fileio import atomic_write_bytes
 
@@ -52,8 +56,6 @@ if TYPE_CHECKING:
 #: Bump when the output changes; ``ensure_demo_dataset`` regenerates folders with another version.
 GENERATOR_VERSION = "1"
 
-START = date(2025, 9, 1)
-N_DAYS = 91  # 2025-09-01 .. 2025-11-30
 HEAVY_EVENTS = 100_000
 
 #: Long-horizon chains planted per user (product keys of ``textbank.PRODUCTS``). Each chain is:
@@ -78,407 +80,7 @@ HEAVY_EVENTS = 100_000
 #: causal-chain finder can be tested against known answers.
 CHAINS: dict[str, tuple[str, ...]] = {p.user_id: p.chains for p in PERSONAS}
 
-_BASE_DAY = date(2025, 6, 1)  # day 0 of the internal clock (room for upload times before September)
-_DAY0 = (START - _BASE_DAY).days
-_DAY_STR = [(_BASE_DAY + timedelta(days=d)).isoformat() for d in range(_DAY0 + N_DAYS + 2)]
-_END_SEC = (_DAY0 + N_DAYS) * 86400 - 1  # 2025-11-30 23:59:59
 _AD_FULL_KEYS_UNTIL = _DAY0 + 44  # ads before 2025-10-15 carry the full (mostly null) key set
-
-_SCEN = {
-    "en": {"video": "Video Browsing", "live": "Live Streaming", "shop": "E-commerce", "ad": "Advertisement",
-           "search": "Search Behavior", "service": "Customer Service"},
-    "zh": {"video": "视频浏览", "live": "直播间", "shop": "商城购物", "ad": "广告推荐", "search": "搜索行为",
-           "service": "电商客服对话"},
-}
-SCENARIO_EN = _SCEN["en"]
-
-_FANS_BUCKETS = ((10_000, "0-1w"), (100_000, "1w-10w"), (1_000_000, "10w-100w"), (5_000_000, "100w-500w"),
-                 (10_000_000, "500w-1000w"))
-_GIFTS = np.array([1, 1, 1, 1, 2, 5, 6, 10, 10, 20, 52, 66, 99, 188, 520])
-
-
-def _fmt(sec: int) -> str:
-    d, r = divmod(sec, 86400)
-    h, r = divmod(r, 3600)
-    m, s = divmod(r, 60)
-    return f"{_DAY_STR[d]} {h:02d}:{m:02d}:{s:02d}"
-
-
-_EPOCH = np.datetime64(_BASE_DAY.isoformat() + "T00:00:00")
-
-
-def _fmt_many(sec: np.ndarray) -> list[str]:
-    """Vectorised :func:`_fmt` for an int array of internal seconds."""
-    stamps = np.datetime_as_string(_EPOCH + sec.astype("timedelta64[s]"), unit="s").tolist()
-    return [x.replace("T", " ") for x in stamps]
-
-
-def _fans_range(n: int) -> str:
-    for limit, name in _FANS_BUCKETS:
-        if n < limit:
-            return name
-    return "1000w+"
-
-
-# -- text pools ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class _TopicPool:
-    captions: list[str]
-    ocr: list[str]
-    asr: list[str]
-
-
-@dataclass
-class _LangPools:
-    topics: dict[str, _TopicPool]
-    filler: list[str]
-    covers: list[str]
-    live_entertain: list[str]
-
-
-_POOLS: dict[str, _LangPools] = {}
-_COVER_TAIL_EN = (
-    "The lighting is warm and the host looks straight into the camera; a small live badge sits in the top corner.",
-    "Behind the host a banner lists today's deals in red and yellow characters, and a countdown timer is visible.",
-    "The picture is slightly blurred, as if taken from a phone held at arm's length; the viewer count is in the corner.",
-    "A row of products is lined up on the table in front of the host, each with a handwritten price tag.",
-    "The colours are saturated and the frame is busy, with stickers, hearts and a shopping-bag icon at the bottom.")
-_COVER_TAIL_ZH = ("背景光线明亮，主播正对镜头，画面右下角有直播间标识。", "主播身后的横幅用红黄大字写着今日福利，旁边有倒计时。",
-                  "画面有点模糊，像是手机随手拍的，角落显示在线人数。", "主播面前的桌上摆着一排商品，每件都有手写价签。",
-                  "画面色彩浓烈，贴满了爱心和购物袋贴纸。")
-
-
-def _pools(lang: str) -> _LangPools:
-    if lang in _POOLS:
-        return _POOLS[lang]
-    zh = lang == "zh"
-    topics = textbank.ZH_TOPICS if zh else textbank.EN_TOPICS
-    hooks = textbank.ZH_HOOKS if zh else textbank.EN_HOOKS
-    out: dict[str, _TopicPool] = {}
-    for key, t in topics.items():
-        caps: list[str] = []
-        for i, subject in enumerate(t.subjects):
-            for j, hook in enumerate(hooks):
-                emo = textbank.EN_EMOJI[(i + j) % len(textbank.EN_EMOJI)]
-                k1 = (i + j) % len(t.tags)
-                tag1, tag2 = t.tags[k1], t.tags[(k1 + 1 + (i * 7 + j) % (len(t.tags) - 1)) % len(t.tags)]
-                if (i + j) % 3 == 0:
-                    caps.append(f"{hook}{subject}{emo} #{tag1} #{tag2}" if zh else f"{hook} {subject} {emo} #{tag1} #{tag2}".replace("  ", " "))
-                elif (i + j) % 3 == 1:
-                    caps.append(f"{subject}：{hook} #{tag1}" if zh else f"{subject[:1].upper()}{subject[1:]}: {hook.lower()} #{tag1}")
-                else:
-                    caps.append(f"第{j + 2}集｜{subject}" if zh else f"Part {j + 2} | {subject} #{tag2}")
-        gen_ocr = textbank.ZH_GENERIC_OCR if zh else textbank.EN_GENERIC_OCR
-        gen_lines = textbank.ZH_GENERIC_LINES if zh else textbank.EN_GENERIC_LINES
-        ocr = [o.replace("{subject}", s).replace("{n}", str(n)) for o in t.ocr + gen_ocr for s in t.subjects
-               for n in (3, 7, 21)]
-        ocr = list(dict.fromkeys(ocr))
-        asr = list(dict.fromkeys(line.replace("{subject}", s) for line in t.lines + gen_lines for s in t.subjects))
-        out[key] = _TopicPool(caps, ocr, asr)
-    people = textbank.ZH_COVER_PEOPLE if zh else textbank.EN_COVER_PEOPLE
-    settings = textbank.ZH_COVER_SETTINGS if zh else textbank.EN_COVER_SETTINGS
-    texts = textbank.ZH_COVER_TEXT if zh else textbank.EN_COVER_TEXT
-    covers = []
-    for a in people:
-        for b in settings:
-            for c in texts:
-                k = len(covers)
-                if zh:
-                    covers.append(f"封面是{a}{b}，画面上写着{c}。" + _COVER_TAIL_ZH[k % 5] + _COVER_TAIL_ZH[(k + 1 + k // 5 % 4) % 5])
-                else:
-                    covers.append(f"The cover shows {a} {b}. The overlay reads {c}. " + _COVER_TAIL_EN[k % 5] + " "
-                                  + _COVER_TAIL_EN[(k + 1 + k // 5 % 4) % 5])
-    ent = textbank.ZH_LIVE_ENTERTAIN if zh else textbank.EN_LIVE_ENTERTAIN
-    live_ent = [e.replace("{n}", str(n)) for e in ent for n in (3, 12, 47)]
-    live_ent = list(dict.fromkeys(live_ent))
-    filler = list(textbank.ZH_FILLER if zh else textbank.EN_FILLER)
-    _POOLS[lang] = _LangPools(out, filler, covers, live_ent)
-    return _POOLS[lang]
-
-
-# -- per-user generation ------------------------------------------------------------------------------
-
-
-@dataclass
-class _Ctx:
-    p: Persona
-    rng: np.random.Generator
-    lang: str
-    scen: dict[str, str]
-    pools: _LangPools
-    product_ids: dict[str, str]
-    hour_p: np.ndarray
-    items: list[tuple[str, dict[str, Any], Any]] = field(default_factory=list)
-
-    def add(self, ts: str, event: dict[str, Any], tag: Any = None) -> None:
-        self.items.append((ts, event, tag))
-
-    def day_time(self, day: int, lo_hour: int = 0, hi_hour: int = 24) -> int:
-        """Seconds of a time on internal day ``day`` drawn from the persona's daily rhythm."""
-        w = self.hour_p[lo_hour:hi_hour]
-        hour = lo_hour + int(self.rng.choice(len(w), p=w / w.sum()))
-        return day * 86400 + hour * 3600 + int(self.rng.integers(3600))
-
-
-def _hour_p(p: Persona) -> np.ndarray:
-    w = np.asarray(p.rhythm, dtype=float)
-    return w / w.sum()
-
-
-def _day_weights(ctx: _Ctx) -> np.ndarray:
-    days = np.arange(N_DAYS)
-    weekday = np.array([(START + timedelta(days=int(d))).weekday() for d in days])
-    w = np.where(weekday >= 5, ctx.p.weekend, 1.0) * np.exp(ctx.rng.normal(0.0, 0.35, N_DAYS))
-    off = ctx.rng.random(N_DAYS) < 0.04  # a few nearly idle days (travel, illness)
-    return np.where(off, w * 0.1, w)
-
-
-def _feed(ctx: _Ctx, n: int) -> None:
-    """Video and live events in sessions: vectorised draws, then one dict per event."""
-    p, rng, zh = ctx.p, ctx.rng, ctx.lang == "zh"
-    if n <= 0:
-        return
-    w = _day_weights(ctx)
-    counts = rng.multinomial(n, w / w.sum())
-    sess_day: list[int] = []
-    sess_size: list[int] = []
-    for d, c in enumerate(counts.tolist()):
-        while c > 0:
-            sizes = 1 + rng.geometric(1.0 / p.session_mean, size=max(4, int(2 * c / p.session_mean) + 2))
-            for s in sizes.tolist():
-                s = min(s, c)
-                sess_day.append(d)
-                sess_size.append(s)
-                c -= s
-                if c == 0:
-                    break
-    n_sess = len(sess_size)
-    hours = rng.choice(24, size=n_sess, p=ctx.hour_p)
-    sess_start = (_DAY0 + np.asarray(sess_day)) * 86400 + hours * 3600 + rng.integers(0, 3600, n_sess)
-    order = np.argsort(sess_start, kind="stable")
-    sess_start = sess_start[order]
-    sizes = np.asarray(sess_size)[order]
-
-    topic_keys = [k for k in p.topics if k in ctx.pools.topics]
-    tw = np.array([p.topics[k] for k in topic_keys], dtype=float)
-    topic = rng.choice(len(topic_keys), size=n, p=tw / tw.sum())
-    is_live = rng.random(n) < p.live_share
-    # video watch behaviour
-    dur = np.clip(np.exp(rng.normal(np.log(32.0), 0.95, n)), 5, 1200).astype(np.int64)
-    p_complete = np.clip((0.62 * np.exp(-dur / 55.0) + 0.04) * p.completion, 0.0, 0.95)
-    complete = rng.random(n) < p_complete
-    loops = 1 + ((dur < 30) & (rng.random(n) < 0.2)) * rng.geometric(0.5, n)
-    skip = np.clip(np.exp(rng.normal(np.log(p.skip_median_s), 1.1, n)), 1, None).astype(np.int64)
-    skip = np.minimum(skip, np.maximum(dur - 1, 1))
-    play = np.where(complete, dur * loops, skip)
-    boost = np.where(complete, 1.8, 0.55)
-    u = rng.random((n, 9))
-    v_like, v_comment = u[:, 0] < p.like * boost, u[:, 1] < p.comment * boost
-    v_share, v_collect = u[:, 2] < p.share * boost, u[:, 3] < p.collect * boost
-    v_follow, v_download = u[:, 4] < p.follow * boost, u[:, 5] < p.download * boost
-    v_dislike = (~complete) & (u[:, 6] < p.dislike * 1.5)
-    v_ff = (dur > 45) & (u[:, 7] < 0.06)
-    v_back, v_enlarge = u[:, 8] < 0.02, u[:, 8] > 0.985
-    meta_missing = rng.random(n) < 0.3
-    str_duration = rng.random(n) < 0.004
-    fans = np.clip(np.exp(rng.normal(np.log(60_000), 2.0, n)), 30, 8e7).astype(np.int64)
-    gplay = (fans * np.exp(rng.normal(0.0, 1.0, n)) * 0.9 + rng.integers(50, 5000, n)).astype(np.int64)
-    verified = rng.random(n) < 0.25
-    upload_ago = rng.integers(1800, 60 * 86400, n)
-    # live behaviour
-    lplay = np.clip(np.exp(rng.normal(np.log(70.0), 1.5, n)), 3, 5 * 3600).astype(np.int64)
-    lmins = np.log1p(lplay / 60.0)
-    lu = rng.random((n, 9))
-    shop = lu[:, 0] < p.live_shop_share
-    variant = np.searchsorted([0.6, 0.85], lu[:, 1])  # 0 full, 1 no title, 2 minimal
-    l_like = lu[:, 2] < p.live_like * lmins
-    l_comment = lu[:, 3] < p.live_comment * lmins
-    l_gift = lu[:, 4] < p.gift * lmins
-    l_share = lu[:, 5] < p.live_share_act
-    l_group = lu[:, 6] < p.join_group * lmins
-    l_follow = lu[:, 7] < p.live_follow * lmins
-    l_cart = shop & (lu[:, 8] < p.click_cart * lmins)
-    like_cnt = np.clip(np.exp(rng.normal(np.log(12.0), 1.7, n)), 1, 20_000).astype(np.int64)
-    comment_cnt = rng.geometric(0.55, n)
-    gift = _GIFTS[rng.integers(0, len(_GIFTS), n)]
-    l_users = np.clip(np.exp(rng.normal(np.log(3000.0), 1.8, n)), 5, 5e6).astype(np.int64)
-    # texts
-    txt = rng.integers(0, 1 << 30, (n, 8))
-    n_asr = rng.integers(3, 9, n)
-    ocr_empty = rng.random(n) < 0.25
-    asr_empty = rng.random(n) < 0.12
-    # timing: each event lasts its play time plus a swipe gap
-    gaps = np.where(is_live, lplay, play) + rng.integers(1, 6, n)
-    csum = np.concatenate([[0], np.cumsum(gaps)])
-    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    sess_len = csum[first + sizes] - csum[first]
-    starts = sess_start.tolist()
-    lens = sess_len.tolist()
-    prev_end = 0
-    for i in range(n_sess):  # sessions never overlap
-        s = max(starts[i], prev_end + 60)
-        starts[i] = s
-        prev_end = s + lens[i]
-    sess_of = np.repeat(np.arange(n_sess), sizes)
-    t = np.asarray(starts)[sess_of] + (csum[:-1] - csum[first][sess_of])
-    over = t[-1] - _END_SEC if n else 0
-    if over > 0:  # squeeze the tail into the window, keeping order
-        t = np.minimum(t, _END_SEC - (t[-1] - t) // 50)
-        t = np.maximum.accumulate(t)
-
-    ts_all = _fmt_many(t)
-    upload_all = _fmt_many(t - upload_ago)
-    L = {k: a.tolist() for k, a in dict(
-        topic=topic, is_live=is_live, dur=dur, complete=complete, loops=loops, play=play,
-        v_like=v_like, v_comment=v_comment, v_share=v_share, v_collect=v_collect, v_follow=v_follow,
-        v_download=v_download, v_dislike=v_dislike, v_ff=v_ff, v_back=v_back, v_enlarge=v_enlarge,
-        meta_missing=meta_missing, str_duration=str_duration, fans=fans, gplay=gplay, verified=verified,
-        lplay=lplay, shop=shop, variant=variant, l_like=l_like, l_comment=l_comment,
-        l_gift=l_gift, l_share=l_share, l_group=l_group, l_follow=l_follow, l_cart=l_cart, like_cnt=like_cnt,
-        comment_cnt=comment_cnt, gift=gift, l_users=l_users, n_asr=n_asr, ocr_empty=ocr_empty,
-        asr_empty=asr_empty).items()}
-    txt_l = txt.tolist()
-    pools = ctx.pools
-    filler = pools.filler
-    sep = "" if zh else " "
-    scen_v, scen_l = ctx.scen["video"], ctx.scen["live"]
-    append = ctx.items.append
-    is_live_l = L["is_live"]
-    for i in range(n):
-        ts = ts_all[i]
-        r = txt_l[i]
-        if is_live_l[i]:
-            append((ts, _live_event(ctx, scen_l, ts, L, i, r), None))
-            continue
-        tp = pools.topics[topic_keys[L["topic"][i]]]
-        d = L["dur"][i]
-        fans_i, gp = L["fans"][i], L["gplay"][i]
-        asr = "" if L["asr_empty"][i] else sep.join(
-            [tp.asr[(r[2] + k * 7919) % len(tp.asr)] for k in range(L["n_asr"][i])] + [filler[r[3] % len(filler)]])
-        ocr = "" if L["ocr_empty"][i] else f"{tp.ocr[r[4] % len(tp.ocr)]}{sep}{tp.ocr[r[5] % len(tp.ocr)]}" + (
-            f"{sep}{tp.captions[r[7] % len(tp.captions)]}" if r[6] % 3 == 0 else "")
-        if L["meta_missing"][i]:
-            ctx_d: dict[str, Any] = {
-                "duration": 0, "is_verified": False, "photo_type": "VIDEO", "show_cnt": 0, "play_cnt": 0,
-                "complete_play_cnt": 0, "like_cnt": 0, "comment_cnt": 0, "share_cnt": 0, "collect_cnt": 0,
-                "download_cnt": 0, "follow_cnt": 0, "report_cnt": 0, "reduce_similar_cnt": 0, "ocr": ocr,
-                "asr": asr}
-        else:
-            ctx_d = {
-                "caption": tp.captions[r[1] % len(tp.captions)],
-                "duration": f"{d}秒" if L["str_duration"][i] else d,
-                "fans_user_num": fans_i, "fans_user_num_range": _fans_range(fans_i),
-                "is_verified": L["verified"][i], "photo_type": "VIDEO",
-                "show_cnt": gp * 3 // 2 + 17, "play_cnt": gp, "complete_play_cnt": gp * (r[6] % 40 + 5) // 100,
-                "like_cnt": gp * (r[6] % 7 + 1) // 100, "comment_cnt": gp // (150 + r[7] % 400),
-                "share_cnt": gp // (300 + r[7] % 900), "collect_cnt": gp // (200 + r[6] % 500),
-                "download_cnt": gp // (2000 + r[6] % 3000), "follow_cnt": gp // (500 + r[7] % 1500),
-                "report_cnt": gp // 40_000, "reduce_similar_cnt": gp // 9000,
-                "upload_timestamp": upload_all[i], "ocr": ocr, "asr": asr}
-        append((ts, {"type": scen_v, "timestamp": ts, "context": ctx_d, "action": _video_actions(L, i, r, zh)}, None))
-
-
-def _video_actions(L: dict[str, list], i: int, r: list[int], zh: bool) -> list[dict[str, Any]]:
-    play = L["play"][i]
-    watch: dict[str, Any] = {
-        "type": "watch", "play_duration": play if r[0] % 997 else f"{play}秒",
-        "played_loop_cnt": L["loops"][i] if L["complete"][i] else 0,
-        "is_complete_play": L["complete"][i], "is_fast_forward_play": L["v_ff"][i],
-        "is_backward_play": L["v_back"][i], "is_enlarge_play": L["v_enlarge"][i]}
-    acts = [watch]
-    if L["v_like"][i]:
-        acts.append({"type": "like"})
-    if L["v_comment"][i]:
-        bank = _COMMENTS_ZH if zh else _COMMENTS_EN
-        acts.append({"type": "comment", "comment_detail_list": [bank[r[3] % len(bank)]],
-                     "comment_stay_duration": 3 + r[4] % 40, "is_at_friend_in_comment": r[5] % 9 == 0})
-    if L["v_share"][i]:
-        acts.append({"type": "share", "share_cnt": 1 + (r[6] % 10 == 0)})
-    if L["v_collect"][i]:
-        acts.append({"type": "collect", "collect_cnt": 1})
-    if L["v_download"][i]:
-        acts.append({"type": "download", "download_cnt": 1})
-    if L["v_follow"][i]:
-        acts.append({"type": "follow"})
-    if L["v_dislike"][i]:
-        acts.append({"type": "dislike", "reduce_simliar_cnt": 1} if r[7] % 5 < 3 else
-                    {"type": "dislike", "reduce_similar_cnt": 1})
-    return acts
-
-
-_COMMENTS_EN = ("lol", "so true", "where can I buy this?", "first", "haha my dad does the same", "wow",
-                "Need part 2!!", "this is literally me", "Can you share the recipe?", "not bad", "😂😂😂",
-                "who's watching in 2025", "ok but why is this so relatable", "link?", "beautiful")
-_COMMENTS_ZH = ("哈哈哈", "太真实了", "在哪买的？", "沙发", "我爸也这样", "厉害", "求第二集", "说的就是我",
-                "求教程", "还行", "😂😂😂", "学到了", "链接呢", "好看")
-
-
-def _live_event(ctx: _Ctx, scen: str, ts: str, L: dict[str, list], i: int, r: list[int],
-                chain_product: str | None = None) -> dict[str, Any]:
-    p, zh = ctx.p, ctx.lang == "zh"
-    users = L["l_users"][i]
-    shop = L["shop"][i] or chain_product is not None
-    variant = 0 if chain_product is not None else L["variant"][i]
-    cover = "" if r[6] % 20 == 0 and chain_product is None else ctx.pools.covers[r[1] % len(ctx.pools.covers)]
-    like_total = users * (3 + r[2] % 30)
-    comment_total = users // (2 + r[3] % 8)
-    if variant == 2:
-        c: dict[str, Any] = {"live_comment_cnt": comment_total, "live_like_cnt": like_total, "live_cover_content": cover}
-    else:
-        c = {}
-        if shop:
-            key = chain_product or p.products[r[4] % len(p.products)]
-            name = textbank.SHORT_NAMES[key][1 if zh else 0]
-            bank = textbank.ZH_LIVE_SHOP if zh else textbank.EN_LIVE_SHOP
-            title = bank[r[5] % len(bank)].replace("{topic}", name).replace(
-                "{price}", f"{textbank.PRODUCTS[key].price * 0.6:.0f}")
-            title = title[:1].upper() + title[1:]
-        else:
-            key = None
-            title = ctx.pools.live_entertain[r[5] % len(ctx.pools.live_entertain)]
-        if variant == 0:
-            c["live_title"] = title
-        c["live_category"] = ("其他" if zh else "Other") if r[7] % 4 else ("购物" if zh else "Shopping") if shop else (
-            "娱乐" if zh else "Entertainment")
-        c["is_shop_live"] = bool(shop)
-        c["live_total_user_cnt"] = users
-        c["live_total_view_cnt"] = users * (1 + r[2] % 4) + r[3] % 97
-        c["live_total_view_duration"] = users * (40 + r[4] % 300)
-        c["live_like_cnt"] = like_total
-        c["live_comment_cnt"] = comment_total
-        c["live_cover_content"] = cover
-        if shop and (chain_product is not None or r[0] % 2 == 0):
-            keys = [key] + [p.products[(r[4] + k) % len(p.products)] for k in (1, 2)][: r[2] % 3]
-            c["items"] = [{"title": _title(textbank.PRODUCTS[k], zh), "price": round(textbank.PRODUCTS[k].price * 0.8, 1)}
-                          for k in dict.fromkeys(keys) if k is not None]
-    acts: list[dict[str, Any]] = [{"type": "watch", "play_duration": L["lplay"][i],
-                                   "play_count": 1 + (r[5] % 6 == 0) * (1 + r[6] % 3)}]
-    if L["l_like"][i]:
-        acts.append({"type": "like", "like_cnt": L["like_cnt"][i]})
-    if L["l_comment"][i]:
-        bank = _COMMENTS_ZH if zh else _COMMENTS_EN
-        acts.append({"type": "comment", "comment_cnt": L["comment_cnt"][i],
-                     "comment_content": [bank[(r[3] + k) % len(bank)] for k in range(min(L["comment_cnt"][i], 3))]})
-    if L["l_gift"][i]:
-        acts.append({"type": "send_gift", "gift_amount": L["gift"][i]})
-    if L["l_share"][i]:
-        acts.append({"type": "share", "share_cnt": 1})
-    if L["l_group"][i]:
-        acts.append({"type": "join_group", "join_fans_group_cnt": 1})
-    if L["l_follow"][i]:
-        acts.append({"type": "follow", "is_follow_action": True})
-    if shop and (L["l_cart"][i] or (chain_product is not None and r[0] % 10 < 6)) and "items" in c:
-        it = c["items"][0]
-        acts.append({"type": "click_cart", "is_click_cart_action": True, "item_title": it["title"], "item_price": it["price"]})
-    if r[0] % 1500 == 1:
-        acts.append({"type": "dislike", "report_cnt": 0, "reduce_simliar_cnt": 1})
-    return {"type": scen, "timestamp": ts, "context": c, "action": acts}
-
-
-def _title(prod: textbank.Product, zh: bool) -> str:
-    return prod.title_zh if zh else prod.title_en
 
 
 # -- ads, search, shopping, service ---------------------------------------------------------------
@@ -633,8 +235,6 @@ def _chains(ctx: _Ctx) -> list[dict[str, Any]]:
         return out
     span = N_DAYS - 22
     seg = span / len(p.chains)
-    pools = ctx.pools
-    sep = "" if zh else " "
     for ci, key in enumerate(p.chains):
         prod = textbank.PRODUCTS[key]
         name = textbank.SHORT_NAMES[key][1 if zh else 0]
@@ -647,59 +247,8 @@ def _chains(ctx: _Ctx) -> list[dict[str, Any]]:
             return (ci, role)
 
         ctx.add(*_search_event(ctx, search_sec, keyword, True, 1 + int(rng.integers(3))), tag("search"))
-        # related videos
-        n_vid = int(rng.integers(3, 7))
-        offs = [0] + np.sort(rng.integers(0, 7, n_vid - 1)).tolist()  # the first one in the search session
-        last = search_sec
-        caps = textbank.ZH_CHAIN_CAPTIONS if zh else textbank.EN_CHAIN_CAPTIONS
-        lines = textbank.ZH_CHAIN_LINES if zh else textbank.EN_CHAIN_LINES
-        steps_added = False
-        for off in offs:
-            day = d0 + off
-            sec = ctx.day_time(day) if off else search_sec + int(rng.integers(120, 2400 if last == search_sec else 3 * 3600))
-            sec = max(sec, last + 30)
-            last = sec
-            ts = _fmt(sec)
-            cap = caps[int(rng.integers(len(caps)))].replace("{topic}", name).replace("{Topic}", name[:1].upper() + name[1:])
-            if rng.random() < 0.85 or not steps_added:  # review videos name the model they show
-                cap += f"｜{prod.title_zh}" if zh else f" | {prod.title_en.split(',')[0]}"
-            asr = sep.join([lines[int(rng.integers(len(lines)))].replace("{topic}", name) for _ in range(2)] +
-                           [pools.filler[int(rng.integers(len(pools.filler)))]])
-            dur = int(rng.integers(40, 240))
-            play = int(dur * rng.uniform(0.5, 1.0)) if rng.random() < 0.5 else dur
-            gp = int(np.exp(rng.normal(np.log(80_000), 1.2)))
-            fans = int(np.exp(rng.normal(np.log(200_000), 1.3)))
-            c = {"caption": cap, "duration": dur, "fans_user_num": fans, "fans_user_num_range": _fans_range(fans),
-                 "is_verified": bool(rng.random() < 0.5), "photo_type": "VIDEO", "show_cnt": gp * 3 // 2,
-                 "play_cnt": gp, "complete_play_cnt": gp // 4, "like_cnt": gp // 30, "comment_cnt": gp // 300,
-                 "share_cnt": gp // 500, "collect_cnt": gp // 120, "download_cnt": gp // 4000, "follow_cnt": gp // 900,
-                 "report_cnt": 0, "reduce_similar_cnt": gp // 20_000,
-                 "upload_timestamp": _fmt(sec - int(rng.integers(3600, 20 * 86400))),
-                 "ocr": f"{name}{sep}{'测评' if zh else 'review'}{sep}{prod.cats_zh[2] if zh else prod.cats_en[2]}",
-                 "asr": asr}
-            acts: list[dict[str, Any]] = [{"type": "watch", "play_duration": play, "played_loop_cnt": int(play == dur),
-                                           "is_complete_play": play == dur, "is_fast_forward_play": False,
-                                           "is_backward_play": bool(rng.random() < 0.2), "is_enlarge_play": False}]
-            if rng.random() < 0.3:
-                acts.append({"type": "collect", "collect_cnt": 1})
-            ctx.add(ts, {"type": ctx.scen["video"], "timestamp": ts, "context": c, "action": acts}, tag("video"))
-            steps_added = True
-        # selling live streams
-        n_live = int(rng.integers(1, 3))
-        live_days = np.sort(rng.integers(2, 9, n_live)).tolist()
-        last_live = search_sec
-        for off in live_days:
-            sec = max(ctx.day_time(d0 + off), last_live + 600)
-            last_live = sec
-            ts = _fmt(sec)
-            r = rng.integers(0, 1 << 30, 8).tolist()
-            lplay = int(np.exp(rng.normal(np.log(600), 0.8)))
-            L1 = {"l_users": [int(np.exp(rng.normal(np.log(8000), 1.0)))], "shop": [True], "variant": [0],
-                  "lplay": [lplay], "l_like": [bool(rng.random() < 0.3)], "l_comment": [bool(rng.random() < 0.15)],
-                  "l_gift": [False], "l_share": [False], "l_group": [False], "l_follow": [bool(rng.random() < 0.2)],
-                  "l_cart": [False], "like_cnt": [int(rng.integers(1, 200))], "comment_cnt": [1 + int(rng.integers(3))],
-                  "gift": [0]}
-            ctx.add(ts, _live_event(ctx, ctx.scen["live"], ts, L1, 0, r, chain_product=key), tag("live"))
+        offs, last = _chain_videos(ctx, d0, search_sec, prod, name, tag)
+        live_days, last_live = _chain_lives(ctx, d0, search_sec, key, tag)
         last_day = max(offs[-1], live_days[-1])
         last_sec = max(last, last_live)
         if rng.random() < 0.7:
@@ -726,6 +275,75 @@ def _chains(ctx: _Ctx) -> list[dict[str, Any]]:
                     "terms": list(dict.fromkeys([name, keyword, (prod.cats_zh if zh else prod.cats_en)[2]])),
                     "steps": steps})
     return out
+
+
+def _chain_videos(ctx: _Ctx, d0: int, search_sec: int, prod: textbank.Product, name: str,
+                  tag: Callable[[str], tuple[int, str]]) -> tuple[list[int], int]:
+    """A chain's 3-6 related videos from its search day on (the first in the search's session):
+    their day offsets and the last one's time (seconds)."""
+    rng, zh = ctx.rng, ctx.lang == "zh"
+    pools = ctx.pools
+    sep = "" if zh else " "
+    n_vid = int(rng.integers(3, 7))
+    offs = [0] + np.sort(rng.integers(0, 7, n_vid - 1)).tolist()  # the first one in the search session
+    last = search_sec
+    caps = textbank.ZH_CHAIN_CAPTIONS if zh else textbank.EN_CHAIN_CAPTIONS
+    lines = textbank.ZH_CHAIN_LINES if zh else textbank.EN_CHAIN_LINES
+    steps_added = False
+    for off in offs:
+        day = d0 + off
+        sec = ctx.day_time(day) if off else search_sec + int(rng.integers(120, 2400 if last == search_sec else 3 * 3600))
+        sec = max(sec, last + 30)
+        last = sec
+        ts = _fmt(sec)
+        cap = caps[int(rng.integers(len(caps)))].replace("{topic}", name).replace("{Topic}", name[:1].upper() + name[1:])
+        if rng.random() < 0.85 or not steps_added:  # review videos name the model they show
+            cap += f"｜{prod.title_zh}" if zh else f" | {prod.title_en.split(',')[0]}"
+        asr = sep.join([lines[int(rng.integers(len(lines)))].replace("{topic}", name) for _ in range(2)] +
+                       [pools.filler[int(rng.integers(len(pools.filler)))]])
+        dur = int(rng.integers(40, 240))
+        play = int(dur * rng.uniform(0.5, 1.0)) if rng.random() < 0.5 else dur
+        gp = int(np.exp(rng.normal(np.log(80_000), 1.2)))
+        fans = int(np.exp(rng.normal(np.log(200_000), 1.3)))
+        c = {"caption": cap, "duration": dur, "fans_user_num": fans, "fans_user_num_range": _fans_range(fans),
+             "is_verified": bool(rng.random() < 0.5), "photo_type": "VIDEO", "show_cnt": gp * 3 // 2,
+             "play_cnt": gp, "complete_play_cnt": gp // 4, "like_cnt": gp // 30, "comment_cnt": gp // 300,
+             "share_cnt": gp // 500, "collect_cnt": gp // 120, "download_cnt": gp // 4000, "follow_cnt": gp // 900,
+             "report_cnt": 0, "reduce_similar_cnt": gp // 20_000,
+             "upload_timestamp": _fmt(sec - int(rng.integers(3600, 20 * 86400))),
+             "ocr": f"{name}{sep}{'测评' if zh else 'review'}{sep}{prod.cats_zh[2] if zh else prod.cats_en[2]}",
+             "asr": asr}
+        acts: list[dict[str, Any]] = [{"type": "watch", "play_duration": play, "played_loop_cnt": int(play == dur),
+                                       "is_complete_play": play == dur, "is_fast_forward_play": False,
+                                       "is_backward_play": bool(rng.random() < 0.2), "is_enlarge_play": False}]
+        if rng.random() < 0.3:
+            acts.append({"type": "collect", "collect_cnt": 1})
+        ctx.add(ts, {"type": ctx.scen["video"], "timestamp": ts, "context": c, "action": acts}, tag("video"))
+        steps_added = True
+    return offs, last
+
+
+def _chain_lives(ctx: _Ctx, d0: int, search_sec: int, key: str,
+                 tag: Callable[[str], tuple[int, str]]) -> tuple[list[int], int]:
+    """A chain's 1-2 selling live streams 2-8 days after its search: their day offsets and the last
+    one's time (seconds)."""
+    rng = ctx.rng
+    n_live = int(rng.integers(1, 3))
+    live_days = np.sort(rng.integers(2, 9, n_live)).tolist()
+    last_live = search_sec
+    for off in live_days:
+        sec = max(ctx.day_time(d0 + off), last_live + 600)
+        last_live = sec
+        ts = _fmt(sec)
+        r = rng.integers(0, 1 << 30, 8).tolist()
+        lplay = int(np.exp(rng.normal(np.log(600), 0.8)))
+        L1 = {"l_users": [int(np.exp(rng.normal(np.log(8000), 1.0)))], "shop": [True], "variant": [0],
+              "lplay": [lplay], "l_like": [bool(rng.random() < 0.3)], "l_comment": [bool(rng.random() < 0.15)],
+              "l_gift": [False], "l_share": [False], "l_group": [False], "l_follow": [bool(rng.random() < 0.2)],
+              "l_cart": [False], "like_cnt": [int(rng.integers(1, 200))], "comment_cnt": [1 + int(rng.integers(3))],
+              "gift": [0]}
+        ctx.add(ts, _live_event(ctx, ctx.scen["live"], ts, L1, 0, r, chain_product=key), tag("live"))
+    return live_days, last_live
 
 
 # -- driver -----------------------------------------------------------------------------------------
