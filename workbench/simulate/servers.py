@@ -10,7 +10,8 @@ Layer: simulate (pure + asyncio; no Qt; litellm imported lazily).
 * :class:`ServerPool` wraps one ``litellm.Router`` built once per run (:func:`open_pools`), never
   per call: one deployment per server with its ``max_parallel_requests``, least-busy routing, retries
   that move to another server, and a cooldown that takes a failing server out for a while, so the
-  other servers take over when one dies mid-run. The Router refuses (HTTP 429, nothing sent) a call
+  other servers take over when one dies mid-run (a request it dropped mid-answer, which the Router
+  does not send again, the pool sends again, up to the same number of retries). The Router refuses (HTTP 429, nothing sent) a call
   when every free server is full; the pool then waits for a slot and asks again, so a server never
   has more requests at once than its limit.
 * :func:`shown_url` is a server URL fit to show: credentials in it (``user:pass@host``) are replaced,
@@ -242,20 +243,29 @@ class ServerPool:
                                      enable_weighted_failover=True, max_fallbacks=n,
                                      retry_policy=RetryPolicy(RateLimitErrorRetries=n))
         self.cooldown = cooldown
+        self.retries = retries
 
     async def acompletion(self, kwargs: dict[str, Any]) -> tuple[Any, str]:
         """One chat completion on whichever server the Router picks (``kwargs`` as for
         ``litellm.acompletion``; its model and api_base are the pool's). Waits while every working
         server is full. Returns (response, the server's shown URL); raises what litellm raises."""
+        from workbench.simulate.providers import classify
+
         call = {k: v for k, v in kwargs.items() if k not in ("model", "api_base", "max_retries", "num_retries")}
+        lost = 0
         while True:
             try:
                 response = await self.router.acompletion(model=self.alias, **call)
-            except Exception as exc:  # noqa: BLE001 - only "every server is full" is handled here
-                if not _all_full(exc):
-                    raise
-                await asyncio.sleep(SLOT_WAIT)
-                continue
+            except Exception as exc:  # noqa: BLE001 - "every server is full" and lost connections only
+                if _all_full(exc):
+                    await asyncio.sleep(SLOT_WAIT)
+                    continue
+                # a connection the dying server dropped mid-request: the Router does not send it
+                # again; the pool does, up to ``retries`` times (the dead server is cooling down)
+                if lost < self.retries and classify(exc, self.spec, None).kind in ("connection", "server"):
+                    lost += 1
+                    continue
+                raise
             hidden = getattr(response, "_hidden_params", None) or {}
             base = hidden.get("api_base") if isinstance(hidden, dict) else None
             base = str(base or "").rstrip("/")
