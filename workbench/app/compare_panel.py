@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.app.jobs import Job, run_in_thread
+from workbench.app.list_model import ListTableModel
 from workbench.app.state import AppState
 
 if TYPE_CHECKING:
@@ -54,35 +55,7 @@ def _fmt(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
-class _ListModel(QAbstractTableModel):
-    """A read-only table over a list of items, one per row, with the columns named in ``HEADERS``."""
-
-    HEADERS: tuple[str, ...] = ()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.items: list[Any] = []
-
-    def set_items(self, items: list[Any]) -> None:
-        """Show these items."""
-        self.beginResetModel()
-        self.items = list(items)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.items)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-
-class MetricsModel(_ListModel):
+class MetricsModel(ListTableModel):
     """One row per :class:`~workbench.evaluate.compare.MetricDiff`."""
 
     HEADERS = ("metric", "baseline", "contender", "difference", "95% interval", "McNemar p", "n")
@@ -126,7 +99,7 @@ class MetricsModel(_ListModel):
         return None
 
 
-class QuestionsModel(_ListModel):
+class QuestionsModel(ListTableModel):
     """One row per :class:`~workbench.evaluate.compare.QuestionDiff` (already filtered)."""
 
     HEADERS = ("user", "event", "field", "real", "baseline", "contender", "change")

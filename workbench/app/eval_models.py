@@ -7,10 +7,12 @@ run's answer distribution).
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
+
+from workbench.app.list_model import CaseRowsModel, ListTableModel
 
 __all__ = ["CasesModel", "MetricMatrixModel", "scenario_en"]
 
@@ -25,7 +27,7 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-class MetricMatrixModel(QAbstractTableModel):
+class MetricMatrixModel(ListTableModel):
     """Rows = (model, scenario); columns = model, scenario, then the metrics of ``COLUMNS``."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -33,30 +35,21 @@ class MetricMatrixModel(QAbstractTableModel):
         from workbench.evaluate.matrix import COLUMNS
 
         self.columns = COLUMNS
-        self.rows: list[Any] = []
+        self.HEADERS = ("Model", "Scenario", *(c[1] for c in COLUMNS))
+        self.HEADER_TIPS = ("", "", *(c[2] for c in COLUMNS))
+
+    @property
+    def rows(self) -> list[Any]:
+        """The matrix rows shown, one per table row."""
+        return self.items
 
     def set_rows(self, rows: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
+        """Show these :func:`~workbench.evaluate.matrix.metric_matrix` rows."""
+        self.set_items(rows)
 
     def metric_at(self, column: int) -> str | None:
+        """The metric key shown in ``column`` (None for the model and scenario columns)."""
         return self.columns[column - 2][0] if column >= 2 else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else 2 + len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return ("Model", "Scenario", *(c[1] for c in self.columns))[section]
-        if role == Qt.ItemDataRole.ToolTipRole and section >= 2:
-            return self.columns[section - 2][2]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -81,34 +74,11 @@ class MetricMatrixModel(QAbstractTableModel):
         return None
 
 
-class CasesModel(QAbstractTableModel):
+class CasesModel(CaseRowsModel):
     """Prediction rows: user, event, field, real, predicted, raw output, and for a resampled run the
     answers over the samples (``Yes 9/10 · No 1/10``)."""
 
     HEADERS = ("User", "Event", "Field", "Real", "Predicted", "Answer", "Samples")
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.cases: list[Mapping[str, Any]] = []
-
-    def set_cases(self, cases: Sequence[Mapping[str, Any]]) -> None:
-        self.beginResetModel()
-        self.cases = list(cases)
-        self.endResetModel()
-
-    def case_at(self, row: int) -> Mapping[str, Any]:
-        return self.cases[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.cases)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

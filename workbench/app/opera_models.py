@@ -9,10 +9,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
+
+from workbench.app.list_model import CaseRowsModel, ListTableModel
 
 if TYPE_CHECKING:
     from workbench.tasks import TaskState
@@ -47,36 +49,25 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
-class OperaMatrixModel(QAbstractTableModel):
+class OperaMatrixModel(ListTableModel):
     """One row per model: the figures of ``report["models"][model]`` in :data:`MATRIX_COLUMNS`."""
+
+    HEADERS = ("Model", *(c[1] for c in MATRIX_COLUMNS))
+    HEADER_TIPS = ("", *(c[2] for c in MATRIX_COLUMNS))
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.models: list[str] = []
         self.figures: dict[str, Mapping[str, Any]] = {}
+
+    @property
+    def models(self) -> list[str]:
+        """The models shown, one per row."""
+        return self.items
 
     def set_report(self, models: Mapping[str, Mapping[str, Any]]) -> None:
         """Show ``{model: opera_metrics(...)}`` (the report's ``models``)."""
-        self.beginResetModel()
-        self.models = list(models)
         self.figures = dict(models)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else len(self.models)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else 1 + len(MATRIX_COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt naming)
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return "Model" if section == 0 else MATRIX_COLUMNS[section - 1][1]
-        if role == Qt.ItemDataRole.ToolTipRole and section > 0:
-            return MATRIX_COLUMNS[section - 1][2]
-        return None
+        self.set_items(models)
 
     def value(self, row: int, key: str) -> Any:
         """The figure ``key`` of the model in ``row``."""
@@ -99,38 +90,12 @@ class OperaMatrixModel(QAbstractTableModel):
         return None
 
 
-class OperaCasesModel(QAbstractTableModel):
+class OperaCasesModel(CaseRowsModel):
     """Prediction rows of one model: user, event, real action, predicted action, match, and the two
     reasons (the shopper's rationale, the model's stated reason)."""
 
     HEADERS = ("User", "Event", "Real action", "Predicted action", "Match", "Shopper's rationale",
                "Model's reason")
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.cases: list[Mapping[str, Any]] = []
-
-    def set_cases(self, cases: Sequence[Mapping[str, Any]]) -> None:
-        """Show these prediction rows."""
-        self.beginResetModel()
-        self.cases = list(cases)
-        self.endResetModel()
-
-    def case_at(self, row: int) -> Mapping[str, Any]:
-        """The prediction row shown in ``row``."""
-        return self.cases[row]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else len(self.cases)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802 (Qt naming)
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802 (Qt naming)
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def _text(self, c: Mapping[str, Any], col: int) -> str:
         if col == 0:
