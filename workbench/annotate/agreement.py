@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from workbench.annotate.model import Case
+from workbench.evaluate.bias_rows import finite_float
 
 #: Krippendorff's alpha's levels of measurement.
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
@@ -143,14 +144,6 @@ def tag_matrix(by_item: Mapping[str, Mapping[str, Case]], annotators: Sequence[s
 
 # -- coefficients ------------------------------------------------------------------------------------
 
-def _clean(value: Any) -> float | None:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 def _irr(rows: list[list[float]], method: str) -> tuple[float | None, float | None, str]:
     import pandas as pd
     from irrCAC.raw import CAC
@@ -162,7 +155,7 @@ def _irr(rows: list[list[float]], method: str) -> tuple[float | None, float | No
             est = getattr(CAC(frame), method)()["est"]
     except (ZeroDivisionError, ValueError, KeyError, IndexError) as exc:
         return None, None, f"undefined ({type(exc).__name__})"
-    value, pa = _clean(est.get("coefficient_value")), _clean(est.get("pa"))
+    value, pa = finite_float(est.get("coefficient_value")), finite_float(est.get("pa"))
     return value, pa, "" if value is not None else "undefined"
 
 
@@ -175,7 +168,7 @@ def _alpha(rows: list[list[float]], level: Level) -> float | None:
         return None
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return _clean(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
+        return finite_float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
 
 
 def coefficients(rows: list[list[float]], *, level: Level = "nominal") -> tuple[Coefficient, ...]:

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from workbench.evaluate.bias_rows import finite_float
+
 __all__ = ["UserRate", "spread", "user_rates"]
 
 
@@ -33,23 +35,15 @@ class UserRate:
         return self.predicted - self.real
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def user_rates(rows: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, UserRate]]:
     """model -> user_id -> :class:`UserRate`, from ``predictions.jsonl`` rows."""
     acc: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for r in rows:
         if r.get("kind") != "binary" or not r.get("parse_ok"):
             continue
-        t = _num(r.get("true_value"))
+        t = finite_float(r.get("true_value"))
         lab = r.get("predicted_label")
-        p = _num(lab) if lab is not None else _num(r.get("predicted_value"))
+        p = finite_float(lab) if lab is not None else finite_float(r.get("predicted_value"))
         if t is None or p is None:
             continue
         acc[(str(r["model"]), str(r["user_id"]))].append((t, float(p >= 0.5)))
