@@ -24,8 +24,8 @@ import orjson
 from workbench.annotate.model import (SEVERITY_MAX, SEVERITY_MIN, Case, CasePrediction, Turn,
                                       utc_now)
 from workbench.annotate.store_file import (APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, SalvageReport,
-                                           connect_readonly, inspect_store_file, quick_check, salvage,
-                                           write_problem)
+                                           connect_readonly, hold_open, inspect_store_file, quick_check,
+                                           release, salvage, write_problem)
 from workbench.annotate.store_file import dumps_json as _dumps
 from workbench.annotate.store_blind import BlindMixin
 from workbench.annotate.store_labels import Adjudication, LabelMixin
@@ -85,6 +85,7 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
         self.damage = ""
         #: What was read from a damaged or older store (read-only opens copy it into memory).
         self.salvage: SalvageReport | None = None
+        self._held: tuple[int, int] | None = None   # the file is open here (see store_file.hold_open)
         info = inspect_store_file(self.path)
         if info.kind in ("foreign", "not-sqlite", "unreadable", "newer"):
             raise StoreError(info.message)
@@ -105,6 +106,7 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
         self.damage = quick_check(db) if kind == "ours" else ""
         if kind == "ours" and version == SCHEMA_VERSION and not self.damage:
             self._db = db
+            self._held = hold_open(self.path)
             return
         try:
             self._db, self.salvage = salvage(db)
@@ -122,6 +124,7 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=10.0)
+            self._held = hold_open(self.path)
             self._db.execute("PRAGMA busy_timeout=10000")
             damage = quick_check(self._db)
             if damage:
@@ -151,12 +154,18 @@ class CaseStore(QueueMixin, LabelMixin, BlindMixin):
             except sqlite3.Error:
                 pass
             self._db = None  # type: ignore[assignment]
+        self._release()
+
+    def _release(self) -> None:
+        release(getattr(self, "_held", None))
+        self._held = None
 
     def close(self) -> None:
         """Close the database connection (idempotent); the store cannot be used afterwards."""
         if self._db is not None:
             self._db.close()
             self._db = None  # type: ignore[assignment]
+        self._release()
 
     def __enter__(self) -> "CaseStore":
         return self

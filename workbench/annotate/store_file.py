@@ -5,6 +5,12 @@
   file, one of our stores (and its schema version), a newer store, another application's SQLite
   database, or not SQLite at all. Ours are marked with ``PRAGMA application_id`` =
   :data:`APPLICATION_ID`; stores written before that mark are recognised by their exact set of tables.
+* :func:`hold_open` / :func:`release` track the store files this process holds open through SQLite:
+  :func:`inspect_store_file` never opens and closes such a file itself (closing any descriptor of a
+  file drops every POSIX lock the process holds on it, SQLite's among them; another process could
+  then checkpoint and delete the WAL under the open store, losing its later commits). SQLite's own
+  connections share one set of locks per file within a process, so opening and closing another
+  SQLite connection on the file is safe.
 * :func:`write_problem` names why a path cannot be written (read-only file, folder or mount).
 * :func:`quick_check` is SQLite's ``PRAGMA quick_check`` as one line ("" when healthy).
 * :func:`connect_readonly` opens a store without ever writing to it (``mode=ro``; ``immutable=1`` on
@@ -18,6 +24,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,16 +206,61 @@ def _sidecars_exist(path: Path) -> bool:
     return any(Path(str(path) + s).exists() for s in ("-wal", "-shm"))
 
 
+#: (device, inode) of each store file this process holds open through SQLite -> how many stores
+_HELD: dict[tuple[int, int], int] = {}
+_HELD_LOCK = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def hold_open(path: Path) -> tuple[int, int] | None:
+    """Note that this process now holds ``path`` open through SQLite; the returned key goes to
+    :func:`release` when that connection closes (None when the file cannot be stat'ed)."""
+    key = _file_key(path)
+    if key is not None:
+        with _HELD_LOCK:
+            _HELD[key] = _HELD.get(key, 0) + 1
+    return key
+
+
+def release(key: tuple[int, int] | None) -> None:
+    """Undo one :func:`hold_open` (a None key is ignored)."""
+    if key is None:
+        return
+    with _HELD_LOCK:
+        left = _HELD.get(key, 0) - 1
+        if left > 0:
+            _HELD[key] = left
+        else:
+            _HELD.pop(key, None)
+
+
+def held_open(path: Path) -> bool:
+    """Does this process hold ``path`` open through SQLite (a :class:`CaseStore` on it)?"""
+    key = _file_key(path)
+    with _HELD_LOCK:
+        return key is not None and key in _HELD
+
+
 def inspect_store_file(path: Path) -> StoreFileInfo:
     """Classify ``path`` without writing anything (read-only, ``immutable`` unless a WAL is present,
-    so not even a side file is created for another application's database)."""
+    so not even a side file is created for another application's database). A file this process
+    holds open (:func:`held_open`) is read through SQLite only, never opened and closed directly."""
     if not path.exists():
         return StoreFileInfo("missing")
     if not path.is_file():
         return StoreFileInfo("not-sqlite", message=f"{path}: not a regular file")
+    header = SQLITE_MAGIC if held_open(path) else b""   # open here: SQLite reads it (no close of ours)
     try:
-        with open(path, "rb") as fh:
-            header = fh.read(100)
+        if not header:
+            with open(path, "rb") as fh:
+                header = fh.read(100)
     except OSError as exc:
         return StoreFileInfo("unreadable", message=f"{path}: cannot read ({exc.strerror or exc})")
     if not header:
