@@ -56,3 +56,10 @@ def test_merge_on_a_worker_then_agreement_and_adjudication(qtbot, tmp_path, monk
     with CaseStore(out, readonly=True) as s:
         [adj] = s.adjudications()
         assert (adj.item, adj.final, adj.decided_by) == ("user_0001 #4", 1, "carla")
+    from workbench.annotate.store_file import held_open
+
+    assert held_open(out)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    dlg.close()                                                 # the dialog closes the store it opened
+    assert dlg.store is None and not held_open(out)

@@ -234,6 +234,35 @@ def test_agreement_tab_coefficients_queue_and_adjudication_by_the_annotator(qtbo
     store.close()
 
 
+def test_agreement_tab_reads_and_adjudicates_through_the_panels_own_store(qtbot, state, tmp_path, monkeypatch):
+    """No second connection on the panel's file: the tab computes and records through the open store."""
+    import sqlite3
+
+    store = CaseStore(tmp_path / "team.db")
+    _two_annotators(store)
+    p = _panel(qtbot, state, store, author="carla")
+    opened: list[str] = []
+    real_connect = sqlite3.connect
+
+    def counting_connect(*args, **kwargs):
+        opened.append(str(args[0] if args else kwargs.get("database")))
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", counting_connect)
+    view = _agreement_shown(qtbot, p)
+    assert view.queue.count() == 2
+    first = view.report
+    assert view.adjudicate(True)
+    qtbot.waitUntil(lambda: view.report is not first, timeout=30000)
+    assert view.queue.count() == 1 and [a.item for a in store.adjudications()] == ["user_0001 #4"]
+    assert opened == []
+    assert view.store is store
+    p.set_store(None)                       # the panel closes nothing it did not open; the tab lets go
+    assert view.store is None
+    p.shutdown()
+    store.close()
+
+
 def test_agreement_of_a_damaged_store_is_shown_but_not_adjudicated(qtbot, state, tmp_path):
     from tests.annotate.test_store_faults import _damage
 

@@ -2,17 +2,17 @@
 Annotator agreement… dialog show the same view. Layer: app (Qt).
 
 The coefficients (:func:`workbench.annotate.agreement.agreement`: Cohen's kappa for two annotators,
-Fleiss' kappa for more, Krippendorff's alpha, Gwet's AC1) are computed on a worker from a read-only
-open of the store, so the view never blocks and never writes while reading. Every figure shows its
-value and the number of items it rests on; the sentence under the table says what each means. The
-disagreement queue lists the items and tags the annotators split on (adjudicated ones leave it);
-``Y`` records that the tag applies, ``N`` that it does not, with the annotator as the one who decided.
+Fleiss' kappa for more, Krippendorff's alpha, Gwet's AC1) are computed on a worker from the cases
+read through the store the caller has open (the Cases panel's own store; no second connection on
+its file), so the view never blocks. Every figure shows its value and the number of items it rests
+on; the sentence under the table says what each means. The disagreement queue lists the items and
+tags the annotators split on (adjudicated ones leave it); ``Y`` records that the tag applies, ``N``
+that it does not, with the annotator as the one who decided.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
@@ -21,22 +21,22 @@ from PySide6.QtWidgets import (QHeaderView, QLabel, QListWidget, QListWidgetItem
 from widgets.flow import flow_widget
 from workbench.app.jobs import TaskState, run_in_thread
 
+if TYPE_CHECKING:
+    from workbench.annotate.model import Case
+    from workbench.annotate.store import CaseStore
+
 #: The coefficients shown, in column order, with their column titles.
 COLUMNS = (("cohen_kappa", "Cohen's κ"), ("fleiss_kappa", "Fleiss' κ"),
            ("krippendorff_alpha", "Krippendorff's α"), ("gwet_ac1", "Gwet's AC1"))
 
 
-def compute_agreement(task: TaskState, path: str) -> Any:
-    """The :class:`~workbench.annotate.agreement.AgreementReport` of the store at ``path`` (read-only
-    open; a damaged store is read as far as it can be), with the adjudications; on a worker."""
+def compute_agreement(task: TaskState, cases: Sequence[Case], adjudicated: set[tuple[str, str]]) -> Any:
+    """The :class:`~workbench.annotate.agreement.AgreementReport` of ``cases`` less the
+    ``adjudicated`` (item, tag) pairs' disagreements; on a worker."""
     from workbench.annotate.agreement import agreement
-    from workbench.annotate.store import CaseStore
 
     task.progress(0, 1, "agreement")
-    with CaseStore(path, readonly=True) as store:
-        decided = store.adjudications()
-        report = agreement(store.list_cases(with_snapshots=False), adjudicated={(a.item, a.tag) for a in decided})
-    return report, len(decided)
+    return agreement(cases, adjudicated=adjudicated)
 
 
 def coefficient_text(coefficient: Any) -> str:
@@ -55,7 +55,7 @@ class AgreementView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.path = ""
+        self.store: CaseStore | None = None
         self.decided_by = "analyst"
         self.writable = True
         self.report: Any = None
@@ -107,28 +107,36 @@ class AgreementView(QWidget):
             row.addWidget(b)
         return box
 
-    def set_store(self, path: str | Path | None, *, decided_by: str, writable: bool = True) -> None:
-        """Show the agreement of the store at ``path`` (None: none); ``decided_by`` records the
-        adjudications, which only a ``writable`` store takes. Recomputes at once."""
-        self.path = str(path) if path else ""
+    def set_store(self, store: CaseStore | None, *, decided_by: str, writable: bool | None = None) -> None:
+        """Show the agreement of ``store`` (None: none), an open store the caller owns and closes;
+        ``decided_by`` records the adjudications, which only a ``writable`` store takes (None: unless
+        the store is read-only). Recomputes at once."""
+        self.store = store
         self.decided_by = decided_by.strip() or "analyst"
-        self.writable = writable
+        self.writable = (store is not None and not store.readonly) if writable is None else writable
         self._update_buttons()
         self.refresh()
 
     def refresh(self) -> None:
-        """Recompute on a worker (a newer result replaces an older one; a stale one is dropped)."""
+        """Read the cases and adjudications through the store, then compute on a worker (a newer
+        result replaces an older one; a stale one is dropped)."""
         self._generation += 1
-        if not self.path:
+        if self.store is None:
             self.report = None
             self.summary.setText("No case store")
             self.table.setRowCount(0)
             self.queue.clear()
             return
         generation = self._generation
+        try:
+            cases = self.store.list_cases(with_snapshots=False)
+            decided = self.store.adjudications()
+        except Exception as exc:  # noqa: BLE001 - StoreError, SQLite errors: shown, never raised into Qt
+            self._on_failed(generation, f"{self.store.path}: cannot be read ({exc})")
+            return
         self.summary.setText("Computing agreement…")
-        self.job = run_in_thread(compute_agreement, self.path, title="Agreement",
-                                 on_done=lambda result: self._on_done(generation, result),
+        self.job = run_in_thread(compute_agreement, cases, {(a.item, a.tag) for a in decided}, title="Agreement",
+                                 on_done=lambda report: self._on_done(generation, (report, len(decided))),
                                  on_error=lambda message: self._on_failed(generation, message))
 
     def _on_failed(self, generation: int, message: str) -> None:
@@ -187,24 +195,21 @@ class AgreementView(QWidget):
         self.table.setMaximumHeight(self.table.horizontalHeader().height() + 22 * max(len(labels), 1) + frame + 2)
 
     def _update_buttons(self) -> None:
-        can = self.writable and bool(self.path) and self.queue.count() > 0
+        can = self.writable and self.store is not None and self.queue.count() > 0
         self.yes_button.setEnabled(can)
         self.no_button.setEnabled(can)
-        if not self.writable and self.path:
+        if not self.writable and self.store is not None:
             self.status.setText("The store is read-only: adjudications cannot be recorded.")
 
     def adjudicate(self, applies: bool) -> bool:
         """Record the final label of the selected disagreement (decided by :attr:`decided_by`), take
         it off the queue, and recompute. False when nothing is selected or the store refuses."""
         current = self.queue.currentItem()
-        if current is None or not self.writable or not self.path:
+        if current is None or not self.writable or self.store is None:
             return False
-        from workbench.annotate.store import CaseStore
-
         item, tag = current.data(Qt.ItemDataRole.UserRole)
         try:
-            with CaseStore(self.path) as store:
-                store.adjudicate(item, tag, applies, self.decided_by)
+            self.store.adjudicate(item, tag, applies, self.decided_by)
         except Exception as exc:  # noqa: BLE001 - StoreError, ValueError, OS errors: shown, never raised into Qt
             self.status.setText(f"Not recorded: {str(exc).splitlines()[0] if str(exc) else exc!r}")
             return False

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QVBoxLayout, QWidget
 
+from workbench.annotate.store import CaseStore, StoreError
 from workbench.app.agreement_view import AgreementView
 from workbench.app.jobs import TaskState, run_in_thread
 
@@ -58,7 +59,8 @@ def merge_case_stores(parent: QWidget, state: Any = None) -> Any:
 
 class AgreementDialog(QDialog):
     """A chosen (merged) store's agreement: the :class:`~workbench.app.agreement_view.AgreementView`
-    the Cases panel's Agreement tab shows, in a window of its own."""
+    the Cases panel's Agreement tab shows, in a window of its own. The dialog opens the store (for
+    writing the adjudications; read-only when writing is refused) and closes it when it closes."""
 
     def __init__(self, path: str | Path, decided_by: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,7 +70,30 @@ class AgreementDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(self.view)
         self.resize(860, 560)
-        self.view.set_store(path, decided_by=decided_by)
+        self.store = self._open(Path(path))
+        self.view.set_store(self.store, decided_by=decided_by)
+        if self.store is None:
+            self.view.summary.setText(self._error)
+
+    def _open(self, path: Path) -> CaseStore | None:
+        """The store at ``path`` for writing adjudications; read-only (as far as it can be read)
+        when writing is refused; None (and :attr:`_error` set) when it cannot be read at all."""
+        self._error = ""
+        try:
+            return CaseStore(path, create=False)
+        except StoreError as exc:
+            try:
+                return CaseStore(path, readonly=True)
+            except StoreError:
+                self._error = str(exc).split("\n")[0]
+                return None
+
+    def done(self, result: int) -> None:
+        """Close the dialog and the store it opened."""
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+        super().done(result)
 
     @property
     def report(self) -> Any:

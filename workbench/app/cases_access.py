@@ -129,12 +129,16 @@ class CaseAccessMixin:
     # -- agreement -----------------------------------------------------------------------------------
     def _sync_agreement(self) -> None:
         """Compute the Agreement tab for the store and the annotator, whenever the tab is shown (the
-        cases may have changed since) and when they change while it is shown."""
+        cases may have changed since) and when they change while it is shown. The tab reads through
+        the panel's own open store (a second connection is never opened on its file)."""
         view = getattr(self, "agreement", None)
-        if view is None or self.tabs.currentWidget() is not view:
+        if view is None:
             return
-        view.set_store(self.store.path if self.store is not None else None, decided_by=self.author,
-                       writable=self.writable)
+        if self.tabs.currentWidget() is not view:
+            if view.store is not None and view.store is not self.store:
+                view.set_store(None, decided_by=self.author)     # never keeps a store the panel closed
+            return
+        view.set_store(self.store, decided_by=self.author, writable=self.writable)
 
     def _on_adjudicated(self, item: str, tag: str, final: int, decided_by: str) -> None:
         self.state.post_status(f"Adjudicated {item} · {tag}: {'applies' if final else 'does not apply'} "
