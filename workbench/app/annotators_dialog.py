@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QVBoxLayout, QW
 
 from workbench.annotate.store import CaseStore, StoreError
 from workbench.app.agreement_view import AgreementView
+from workbench.app.cases_access import open_read_only
 from workbench.app.jobs import TaskState, run_in_thread
 
 
@@ -82,11 +83,9 @@ class AgreementDialog(QDialog):
         try:
             return CaseStore(path, create=False)
         except StoreError as exc:
-            try:
-                return CaseStore(path, readonly=True)
-            except StoreError:
-                self._error = str(exc).split("\n")[0]
-                return None
+            fallback = open_read_only(path, exc)
+            self._error = "" if fallback else str(exc).split("\n")[0]
+            return fallback[0] if fallback else None
 
     def done(self, result: int) -> None:
         """Close the dialog and the store it opened."""

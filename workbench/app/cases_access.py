@@ -42,6 +42,18 @@ def read_only_line(store: CaseStore, why: str) -> str:
     return f"Read-only: {name}; editing is off ({why})"
 
 
+def open_read_only(path: Path, exc: Exception) -> tuple[CaseStore, str] | None:
+    """After ``exc`` refused opening ``path`` for writing: the store opened read-only (as far as it
+    can be read) and the one line saying so; None when it cannot be read either."""
+    if not isinstance(exc, StoreError) or not path.exists():
+        return None
+    try:
+        store = CaseStore(path, readonly=True)
+    except Exception:  # noqa: BLE001 - not readable either: the caller shows the first error
+        return None
+    return store, read_only_line(store, _reason(exc, path))
+
+
 class CaseAccessMixin:
     """The store, the annotator and blind annotation of the Cases panel."""
 
@@ -92,13 +104,7 @@ class CaseAccessMixin:
 
     @staticmethod
     def _open_read_only(path: Path, exc: Exception) -> tuple[CaseStore, str] | None:
-        if not isinstance(exc, StoreError) or not path.exists():
-            return None
-        try:
-            store = CaseStore(path, readonly=True)
-        except Exception:  # noqa: BLE001 - not readable either: the caller shows the first error
-            return None
-        return store, read_only_line(store, _reason(exc, path))
+        return open_read_only(path, exc)
 
     def _on_state_dataset_changed(self) -> None:
         if self.store is not None and not self._own_store:
