@@ -113,7 +113,7 @@ class EvalRunMixin:
 
         urls = self.api_base_edit.text().replace(",", " ").split()
         api_base, servers = (urls[0] if urls else None), ()
-        if len(urls) > 1:       # several servers of one model: a Router over them (ValueError if bad)
+        if len(urls) > 1:       # several servers of one model: a pool over them (ValueError if bad)
             from workbench.simulate.servers import servers_from_urls
 
             api_base, servers = None, servers_from_urls(urls, self.concurrency_spin.value())

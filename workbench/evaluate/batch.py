@@ -394,7 +394,7 @@ class _Run:
 
 
 async def _open_server_pools(specs: Sequence[Any], concurrency: int, policy: Any) -> None:
-    """Build the Router of every model run on several servers, once for this run (litellm imported
+    """Build the server pool of every model run on several servers, once for this run (litellm imported
     off the event loop first)."""
     if not any(getattr(s, "servers", ()) for s in specs):
         return

@@ -16,7 +16,7 @@ table on stdout; an interrupted run (Ctrl-C) resumes when the same command is ru
 keeps what finished, says it stopped at the cap (exit 1 unless every question was answered), and
 the same command with a higher cap asks only the rest.
 ``--api-base`` given several times (or ``--deployment FILE.yaml``) spreads each LLM over those
-servers of the same model (:mod:`workbench.simulate.servers`: litellm's Router, ``--concurrency``
+servers of the same model (:mod:`workbench.simulate.servers`: the least busy server, ``--concurrency``
 or the file's ``max_concurrency`` per server, failover); the summary shows each server's share.
 ``--samples K`` asks each LLM question K times at ``--temperature``: the scores use sample 0, the
 report's ``resample`` section the answer distributions, flip rates and spreads over the samples.

@@ -414,12 +414,16 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logpro
     report_dropped(spec, kwargs)
     retries = 0
     server = ""
+    pool = None
+    if spec.servers:                # several servers: the pool picks one per attempt, fails over
+        from workbench.simulate.servers import pool_for
+
+        pool = pool_for(spec)
+        kwargs.pop("api_base", None)
     while True:
         try:
-            if spec.servers:        # several servers: the pool's Router picks one, retries, fails over
-                from workbench.simulate.servers import pool_for
-
-                response, server = await pool_for(spec).acompletion(kwargs)
+            if pool is not None:
+                response, server = await pool.acompletion(kwargs, retries)
             else:
                 response = await litellm.acompletion(**kwargs)
             try:
@@ -442,21 +446,23 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logpro
             err = classify(exc, spec, key)
             connection = err.kind == "connection"
             limit = min(policy.max_retries, policy.connection_retries) if connection else policy.max_retries
-            if spec.servers:
-                limit = 0           # the pool's Router has retried already, on the other servers
+            if pool is not None:    # at once to another server (one refusing or unresolved too)
+                err.retryable = err.retryable or err.kind in ("connection", "dns")
+                limit = pool.retries
             if not err.retryable or retries >= limit:
                 if err.retryable:
                     err.message += f" Gave up after {retries + 1} attempts."
-                    if connection:
+                    if connection and "Is the server running" not in err.message:
                         err.message += " Is the server running and the API base URL right?"
                 err.retries = retries
                 log.info("model call failed: %s", err.message)
                 raise err from None
             base = policy.connection_delay if connection else policy.base_delay
-            delay = min(policy.max_delay, base * (2 ** retries))
+            delay = 0.0 if pool is not None else min(policy.max_delay, base * (2 ** retries))
             retries += 1
             log.info("retrying model %s in %.2f s (%s)", spec.model, delay, err.kind)
-            await asyncio.sleep(delay)
+            if delay:
+                await asyncio.sleep(delay)
 
 
 async def predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str, *,

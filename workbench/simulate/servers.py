@@ -7,13 +7,15 @@ Layer: simulate (pure + asyncio; no Qt; litellm imported lazily).
 * :func:`load_deployment` reads a small YAML deployment file (the model and its servers). Keys never
   live in it (they are in the keyring): a key-like field is refused, and so is a malformed file,
   each with one line naming the file and the place.
-* :class:`ServerPool` wraps one ``litellm.Router`` built once per run (:func:`open_pools`), never
-  per call: one deployment per server with its ``max_parallel_requests``, least-busy routing, retries
-  that move to another server, and a cooldown that takes a failing server out for a while, so the
-  other servers take over when one dies mid-run (a request it dropped mid-answer, which the Router
-  does not send again, the pool sends again, up to the same number of retries). The Router refuses (HTTP 429, nothing sent) a call
-  when every free server is full; the pool then waits for a slot and asks again, so a server never
-  has more requests at once than its limit.
+* :class:`ServerPool` sends each call to one of the servers itself, through ``litellm.acompletion``
+  with that server's ``api_base`` (the request and the response are litellm's, as for one server):
+  the server with the fewest requests in flight for its ``max_parallel`` (ties in turn), so no
+  server ever gets more than its limit and no call is sent to a full one only to bounce. A call
+  waits while every working server is full. A server that fails a call (connection refused or
+  dropped, 5xx, timeout) is left out for a while (cooldown) and the call is sent again to another
+  (:func:`workbench.simulate.providers.complete` counts those retries), so the other servers take
+  over when one dies mid-run; when every server is failing, the one back soonest is tried again
+  after a short pause. One pool per spec and run (:func:`open_pools`), never one per call.
 * :func:`shown_url` is a server URL fit to show: credentials in it (``user:pass@host``) are replaced,
   and registered as secrets so that no log line or error carries them either.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -40,8 +43,6 @@ _SERVER_FIELDS = ("api_base", "max_concurrency")
 _TOP_FIELDS = ("model", "servers")
 #: seconds a failing server is left out before it is tried again
 COOLDOWN_SECONDS = 5.0
-#: seconds between two looks for a free slot when every working server is full
-SLOT_WAIT = 0.02
 
 
 class DeploymentError(ValueError):
@@ -205,76 +206,132 @@ def pool_concurrency(specs: Sequence[ModelSpec], concurrency: int) -> int:
     return max(pooled) if pooled else concurrency
 
 
+@dataclass(eq=False)
+class _Slot:
+    """One server of a pool while a run uses it: where to send (credentials taken out of the URL and
+    sent as a header), how many requests it takes at once and has in flight, and until when
+    (``time.monotonic()``) it is left out after a failure."""
+
+    url: str
+    headers: dict[str, str] | None
+    shown: str
+    limit: int
+    in_flight: int = 0
+    down_until: float = 0.0
+
+
 class ServerPool:
-    """The servers of one model spec behind one ``litellm.Router`` (built here, once). ``retries``:
-    how many times a failed call is tried again (on another server when one is free);
-    ``concurrency``: the limit of a server that sets none."""
+    """The servers of one model spec used as one: each call goes to the server with the fewest
+    requests in flight for its limit (ties in turn), through ``litellm.acompletion`` with that
+    server's ``api_base``, so a server never has more requests at once than its limit and nothing
+    is sent to a full one. ``retries``: how many times a call that failed on a server (connection
+    refused or dropped, 5xx, timeout) is sent again, to another server when one works;
+    ``concurrency``: the limit of a server that sets none; ``cooldown``: seconds a failing server is
+    left out (tried again earlier only when every server is failing)."""
 
     def __init__(self, spec: ModelSpec, *, retries: int = 4, concurrency: int = 8,
                  cooldown: float = COOLDOWN_SECONDS) -> None:
+        self.spec = spec
+        self.retries = retries
+        self.cooldown = cooldown
+        self.slots: list[_Slot] = []
+        for server in spec.servers:
+            url, auth = _without_credentials(server.api_base)
+            # user:pass@ in the URL: HTTP basic authentication (httpx refuses both)
+            self.slots.append(_Slot(url, {"Authorization": auth} if auth else None, server.shown,
+                                    server.max_parallel or concurrency))
+        self._lock = threading.Lock()        # a pool may be used from the GUI loop and a worker's
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._turn = 0
+
+    def _pick(self, now: float) -> _Slot | None:
+        """The working server with the most room (fewest in flight for its limit; ties in turn); when
+        every server is failing, the free one back soonest; None when none has a free slot.
+        Called with the lock held."""
+        best: _Slot | None = None
+        n = len(self.slots)
+        for k in range(n):
+            slot = self.slots[(self._turn + k) % n]
+            if slot.in_flight >= slot.limit or slot.down_until > now:
+                continue
+            if best is None or slot.in_flight * best.limit < best.in_flight * slot.limit:
+                best = slot
+        if best is None and all(s.down_until > now for s in self.slots):
+            free = [s for s in self.slots if s.in_flight < s.limit]
+            best = min(free, key=lambda s: s.down_until) if free else None
+        if best is not None:
+            self._turn = (self.slots.index(best) + 1) % n
+        return best
+
+    async def _acquire(self) -> _Slot:
+        """A slot on a server (waits while every usable server is full)."""
+        while True:
+            with self._lock:
+                slot = self._pick(time.monotonic())
+                if slot is not None:
+                    slot.in_flight += 1
+                    return slot
+                loop = asyncio.get_running_loop()
+                fut: asyncio.Future[None] = loop.create_future()
+                self._waiters.append((loop, fut))
+            try:
+                await fut
+            finally:
+                with self._lock:
+                    if (loop, fut) in self._waiters:
+                        self._waiters.remove((loop, fut))
+
+    def _release(self, slot: _Slot, failed: bool) -> None:
+        """Give the slot back (``failed``: leave its server out for ``cooldown`` seconds) and wake
+        the calls waiting for one."""
+        with self._lock:
+            slot.in_flight -= 1
+            if failed:
+                slot.down_until = time.monotonic() + self.cooldown
+            waiters, self._waiters = self._waiters, []
+        for loop, fut in waiters:
+            if not fut.done():
+                loop.call_soon_threadsafe(_wake, fut)
+
+    async def acompletion(self, kwargs: dict[str, Any], attempt: int = 0) -> tuple[Any, str]:
+        """Send one chat completion to one server (``kwargs`` as for ``litellm.acompletion``
+        without ``api_base``); ``attempt``: how many times this call failed before (when every
+        server is failing, the one back soonest is tried after 0.2 s x 2^attempt, at most 1 s or until its
+        cooldown ends). Returns (response, the server's shown URL); raises what litellm raises,
+        after leaving the server out when the failure was the server's (connection, 5xx, timeout)."""
         from workbench.simulate.providers import _litellm
 
         litellm = _litellm()
-        from litellm.types.router import AllowedFailsPolicy, RetryPolicy
-
-        self.spec = spec
-        self.alias = f"workbench-pool/{spec.model}"
-        self.shown: dict[str, str] = {}         # the URL a response names -> the server as shown
-        deployments = []
-        for i, server in enumerate(spec.servers):
-            url, auth = _without_credentials(server.api_base)
-            self.shown[url.rstrip("/")] = server.shown
-            params: dict[str, Any] = {"model": spec.model, "api_base": url,
-                                      "max_parallel_requests": server.max_parallel or concurrency,
-                                      "weight": server.max_parallel or concurrency}
-            if auth:        # user:pass@ in the URL: HTTP basic authentication (httpx refuses both)
-                params["extra_headers"] = {"Authorization": auth}
-            deployments.append({"model_name": self.alias, "litellm_params": params,
-                                "model_info": {"id": f"server-{i}"}})
-        n = len(deployments)
-        # a full server answers 429 without sending anything: move on to the others, then wait
-        # a server that fails (refused, dropped, 5xx, timeout) is left out for ``cooldown`` seconds at
-        # once; one that is only full (429 from its slots: nothing was sent) never is
-        fails = AllowedFailsPolicy(InternalServerErrorAllowedFails=0, TimeoutErrorAllowedFails=0,
-                                   ServiceUnavailableErrorAllowedFails=0, BadGatewayErrorAllowedFails=0,
-                                   RateLimitErrorAllowedFails=1_000_000)
-        self.router = litellm.Router(model_list=deployments, num_retries=retries, allowed_fails_policy=fails,
-                                     cooldown_time=cooldown, retry_after=0, routing_strategy="simple-shuffle",
-                                     enable_weighted_failover=True, max_fallbacks=n,
-                                     retry_policy=RetryPolicy(RateLimitErrorRetries=n))
-        self.cooldown = cooldown
-        self.retries = retries
-
-    async def acompletion(self, kwargs: dict[str, Any]) -> tuple[Any, str]:
-        """One chat completion on whichever server the Router picks (``kwargs`` as for
-        ``litellm.acompletion``; its model and api_base are the pool's). Waits while every working
-        server is full. Returns (response, the server's shown URL); raises what litellm raises."""
-        from workbench.simulate.providers import classify
-
-        call = {k: v for k, v in kwargs.items() if k not in ("model", "api_base", "max_retries", "num_retries")}
-        lost = 0
-        while True:
+        slot = await self._acquire()
+        failed = False
+        try:
+            wait = slot.down_until - time.monotonic()
+            if wait > 0:            # every server is failing: this one is tried before its time
+                await asyncio.sleep(min(wait, 1.0, 0.2 * 2 ** attempt))
+            call = {**kwargs, "api_base": slot.url}
+            if slot.headers:
+                call["extra_headers"] = {**(kwargs.get("extra_headers") or {}), **slot.headers}
             try:
-                response = await self.router.acompletion(model=self.alias, **call)
-            except Exception as exc:  # noqa: BLE001 - "every server is full" and lost connections only
-                if _all_full(exc):
-                    await asyncio.sleep(SLOT_WAIT)
-                    continue
-                # a connection the dying server dropped mid-request: the Router does not send it
-                # again; the pool does, up to ``retries`` times (the dead server is cooling down)
-                if lost < self.retries and classify(exc, self.spec, None).kind in ("connection", "server"):
-                    lost += 1
-                    continue
+                response = await litellm.acompletion(**call)
+            except Exception as exc:  # noqa: BLE001 - only looked at, raised again
+                failed = _server_failed(exc, self.spec)
                 raise
-            hidden = getattr(response, "_hidden_params", None) or {}
-            base = hidden.get("api_base") if isinstance(hidden, dict) else None
-            base = str(base or "").rstrip("/")
-            return response, self.shown.get(base) or (shown_url(base) if base else "")
+            return response, slot.shown
+        finally:
+            self._release(slot, failed)
 
 
-def _all_full(exc: BaseException) -> bool:
-    """True when ``exc`` says a server's parallel-request slots were all in use (nothing was sent)."""
-    return "max_parallel_requests" in str(exc) and "in use" in str(exc)
+def _wake(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+def _server_failed(exc: BaseException, spec: ModelSpec) -> bool:
+    """True when ``exc`` says the server failed (refused, dropped, unreachable, 5xx, timeout), not
+    the request (bad request, context window, rate limit, an answer that cannot be read)."""
+    from workbench.simulate.providers import classify
+
+    return classify(exc, spec, None).kind in ("connection", "server", "timeout", "dns")
 
 
 _pools: dict[ModelSpec, ServerPool] = {}
@@ -282,7 +339,7 @@ _pools_lock = threading.Lock()
 
 
 def open_pools(specs: Sequence[ModelSpec], *, concurrency: int = 8, retries: int = 4) -> list[ServerPool]:
-    """Build the pool (one Router) of every spec with servers, fresh for this run (a pool of an
+    """Build the pool of every spec with servers, fresh for this run (a pool of an
     earlier run of the same spec is replaced). Returns the pools built."""
     built = []
     for s in specs:
