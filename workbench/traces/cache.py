@@ -1,8 +1,10 @@
 """Columnar cache of imported traces. Layer: traces (pure; no Qt).
 
 The first open of a JSON/JSONL source writes its canonical table to Parquet under
-``paths.cache_dir()/traces/``, named by a content hash of the source (SHA-256 over the bytes; for a
-folder over the file names and contents). A small index maps the source's cheap signature to that
+``paths.cache_dir()/traces/``, named by a content hash of the source (XXH3-128 over the bytes; for a
+folder over the file names, sizes and each file's hash). XXH3 reads about 10 GB/s where SHA-256 reads
+1 GB/s (a tenth of a cold open's CPU on the release-shaped folder); the hash only tells contents
+apart (it guards no secret), and 128 bits make an accidental collision negligible. A small index maps the source's cheap signature to that
 hash, so later opens skip hashing a multi-GB file. The signature holds, for every file, its inode,
 size, mtime and ctime (an edit that keeps size and mtime still changes the ctime, which no user can
 set) and a hash of its first and last 64 KiB, so an edited file is never served stale. Writes are
@@ -15,12 +17,12 @@ command line).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from pathlib import Path
 
 import orjson
+import xxhash
 
 from workbench import fileio, paths
 from workbench.traces.importer import display
@@ -75,7 +77,7 @@ def signature(source: Path, files: list[Path]) -> str:
 
 
 def _sample_hash(f: Path, size: int) -> str:
-    h = hashlib.sha256()
+    h = xxhash.xxh3_128()
     with open(f, "rb") as fh:
         h.update(fh.read(_SAMPLE))
         if size > 2 * _SAMPLE:
@@ -85,8 +87,8 @@ def _sample_hash(f: Path, size: int) -> str:
 
 
 def content_hash(source: Path, files: list[Path], task=None) -> str:
-    """SHA-256 (40 hex digits) of the source's bytes (for a folder: of its file names, sizes and
-    each file's SHA-256, see :func:`folder_hash`); ``task`` (a TaskState) hears of each file of a folder hashed and may cancel. Raises OSError
+    """XXH3-128 (32 hex digits) of the source's bytes (for a folder: of its file names, sizes and
+    each file's ``file_hash``, see :func:`folder_hash`); ``task`` (a TaskState) hears of each file of a folder hashed and may cancel. Raises OSError
     when a file cannot be read."""
     if source.is_dir():
         digests = []
@@ -100,30 +102,30 @@ def content_hash(source: Path, files: list[Path], task=None) -> str:
 
 
 def file_hash(f: Path) -> str:
-    """SHA-256 (40 hex digits) of a file's bytes: ``bytes_hash`` of them, read in steps. Raises OSError."""
-    h = hashlib.sha256()  # hardware-accelerated (SHA-NI): about twice as fast as blake2b here
+    """XXH3-128 (32 hex digits) of a file's bytes: ``bytes_hash`` of them, read in steps. Raises OSError."""
+    h = xxhash.xxh3_128()
     with open(f, "rb") as fh:
         while chunk := fh.read(_HASH_CHUNK):
             h.update(chunk)
-    return h.hexdigest()[:40]
+    return h.hexdigest()
 
 
 def folder_hash(files: list[Path], digests: list[str]) -> str:
     """The content hash of a folder from its files' names, sizes and ``file_hash`` values (the
     workers that parse a folder's files hash them beside: :mod:`workbench.traces.pool`)."""
-    h = hashlib.sha256()
+    h = xxhash.xxh3_128()
     for f, digest in zip(files, digests, strict=True):
         name = f.name.encode("utf-8", "surrogateescape")
         h.update(len(name).to_bytes(8, "little") + name)
         h.update(f.stat().st_size.to_bytes(8, "little"))
         h.update(digest.encode("ascii"))
-    return h.hexdigest()[:40]
+    return h.hexdigest()
 
 
 def bytes_hash(data) -> str:
     """``content_hash`` of a single-file source whose bytes are already in memory (the same value;
-    hashlib releases the GIL on big buffers, so this can run in a thread while the bytes are parsed)."""
-    return hashlib.sha256(data).hexdigest()[:40]
+    xxhash releases the GIL on big buffers, so this can run in a thread while the bytes are parsed)."""
+    return xxhash.xxh3_128(data).hexdigest()
 
 
 def _index_path() -> Path:

@@ -283,7 +283,7 @@ def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] 
             digests: list[str] | None = None) -> TraceSet:
     """Import ``files`` (the folder's by worker processes when worthwhile: :mod:`workbench.traces.pool`);
     ``on_users`` hears of each file's users as soon as they are read; ``digests``, when given, is
-    filled with each file's SHA-256 (the pool hashes beside the parse)."""
+    filled with each file's content hash (``cache.file_hash``) (the pool hashes beside the parse)."""
     issues = IssueLog()
     state = ImportState(issues, task)
     state.sink = sink

@@ -45,7 +45,7 @@ UsersCallback = Callable[[pl.DataFrame, pl.DataFrame], None]
 @dataclass(frozen=True)
 class FileBuilt:
     """A worker's result for one file: its users ``(user_id, profile, file)``, its rows
-    (``EventBuilder.columns()``), its issues (kept ones and counts) and the SHA-256 of its bytes
+    (``EventBuilder.columns()``), its issues (kept ones and counts) and the content hash of its bytes
     (``cache.bytes_hash``; "" when not asked for)."""
 
     users: list[tuple[str, str, str]]
@@ -255,7 +255,7 @@ class _Pool:
 def read_folder(files: list[Path], state: ImportState, read_here: Callable[[int, Path], None],
                 want_digest: bool, on_users: UsersCallback | None = None) -> list[str]:
     """Import ``files`` into ``state`` with forked workers (see the module docstring); ``read_here(i,
-    f)`` reads a file by the ordinary path. Returns the SHA-256 of each file's bytes when
+    f)`` reads a file by the ordinary path. Returns the content hash (``cache.file_hash``) of each file's bytes when
     ``want_digest`` (else [] ); raises :class:`TraceError` as reading the files in order would."""
     digests: list[str] = []
     done: dict[int, _Arrived] = {}
