@@ -38,7 +38,7 @@ IMPORTANT_TOP_LEVEL = {
     "workbench", "widgets", "resources", "PySide6", "shiboken6", "pyqtgraph", "polars",
     "_polars_runtime_32", "numpy", "litellm", "tiktoken", "tiktoken_ext", "tokenizers", "qasync",
     "keyring", "secretstorage", "jeepney", "orjson", "platformdirs", "rank_bm25", "httpx", "openai",
-    "aiohttp", "pydantic", "pydantic_core", "jinja2", "yaml", "jsonschema", "fastuuid",
+    "aiohttp", "pydantic", "pydantic_core", "jinja2", "yaml", "jsonschema", "fastuuid", "xxhash",
 }
 
 
