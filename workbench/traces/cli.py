@@ -61,31 +61,19 @@ def _convert(traces, out: str) -> int:
     return 0
 
 
-def _write_chunked(out, pieces, size: int = 4096) -> None:
-    """Write ``pieces`` of text ``size`` at a time: each write of the guarded terminal stream makes
-    its text safe (secrets, control characters) once, so a million one-line writes would cost a
-    million passes."""
-    chunk: list[str] = []
-    for piece in pieces:
-        chunk.append(piece)
-        if len(chunk) >= size:
-            out.write("".join(chunk))
-            chunk.clear()
-    if chunk:
-        out.write("".join(chunk))
-
-
 def _info(traces, as_json: bool) -> int:
     import json
 
     from workbench.traces.importer import display
-    from workbench.traces.query import summary_rows
+    from workbench.traces.summary_text import json_chunks, table_chunks
 
-    if as_json:  # made one user at a time: a million users need no million dicts at once
+    # the users' text comes a chunk of users at a time, made column-wise: a million users need no
+    # million dicts, and each write of the guarded terminal stream makes one chunk safe at once
+    if as_json:
         out = sys.stdout
         out.write('{"users": [')
-        _write_chunked(out, (("," if i else "") + "\n " + json.dumps(u, ensure_ascii=False)
-                             for i, u in enumerate(summary_rows(traces))))
+        for chunk in json_chunks(traces):
+            out.write(chunk)
         out.write('\n], "warnings": ' + json.dumps([w.to_dict() for w in traces.warnings], ensure_ascii=False)
                   + "}\n")
         return 0
@@ -93,9 +81,8 @@ def _info(traces, as_json: bool) -> int:
     header = f"{'user':<16} {'events':>9}  {'first':<19}  {'last':<19}  scenarios"
     print(header)
     print("-" * len(header))
-    _write_chunked(sys.stdout, (  # one user at a time: a million users need no million dicts
-        f"{u['user_id'][:16]:<16} {u['events']:>9}  {u['first'] or '-':<19}  {u['last'] or '-':<19}  "
-        + ", ".join(f"{k} {v}" for k, v in u["scenarios"].items()) + "\n" for u in summary_rows(traces)))
+    for chunk in table_chunks(traces):
+        sys.stdout.write(chunk)
     if traces.warnings:
         print(f"\n{len(traces.warnings)} warnings:")
         for w in traces.warnings:
