@@ -1,7 +1,8 @@
 """The Evaluation view. Layer: app (Qt).
 
 A thin layer over :func:`workbench.evaluate.batch.run_batch` (docs/architecture.md#headless-first): the same batch the
-CLI runs, started as a coroutine on the qasync loop, with a progress bar, Cancel, and the results:
+CLI runs, on a worker thread's event loop (the GUI loop only awaits it), with a progress bar, Cancel,
+and the results:
 
 * a model x scenario x metric matrix (:class:`MetricMatrixModel` over
   :func:`workbench.evaluate.matrix.metric_matrix`); clicking a cell lists the cases behind it

@@ -2,7 +2,9 @@
 
 :class:`EvalRunMixin` is mixed into :class:`workbench.app.eval_panel.EvaluationPanel`: the run
 settings form (models, API base, extra fields, judge, sample, concurrency, spend cap, resampling),
-starting :func:`workbench.evaluate.batch.run_batch` as a coroutine on the qasync loop, its progress,
+starting :func:`workbench.evaluate.batch.run_batch` (a task on the qasync loop that awaits the batch
+run on a worker thread's own event loop, :mod:`workbench.app.llm_loop`, so the model calls never
+delay the GUI), its progress (posted to the GUI thread by a Qt signal, at most ten times a second),
 Cancel, and the one-line summary of a finished run.
 """
 
@@ -11,12 +13,35 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox)
 
 from workbench.app.llm_fields import ExtraBodyEdit, JudgeSettings, dropped_params_note
+
+
+class _ProgressPost(QObject):
+    """Carries a batch's progress from the worker thread that runs it to the GUI thread (a signal
+    emitted there is delivered queued, on the receiver's thread)."""
+
+    posted = Signal(object)     # a BatchProgress
+
+    @staticmethod
+    def throttled(post: _ProgressPost, every: float = 0.1) -> Callable[[Any], None]:
+        """An ``on_progress`` for the worker that posts at most every ``every`` seconds while
+        questions are asked, and always the last answer and every other phase."""
+        last = [0.0]
+
+        def on_progress(p: Any) -> None:
+            now = time.monotonic()
+            if p.phase == "predict" and p.done < p.total and now - last[0] < every:
+                return
+            last[0] = now
+            post.posted.emit(p)
+
+        return on_progress
 
 
 class EvalRunMixin:
@@ -24,6 +49,8 @@ class EvalRunMixin:
 
     def _build_run_form(self) -> QFormLayout:
         """Create the run settings and buttons and lay them out in one form."""
+        self._progress_post = _ProgressPost(self)
+        self._progress_post.posted.connect(self._on_batch_progress)
         self.models_edit = QLineEdit("baseline:user, baseline:population", self)
         self.models_edit.setToolTip("Comma-separated litellm model strings and/or baseline:user, "
                                     "baseline:population")
@@ -192,12 +219,14 @@ class EvalRunMixin:
                 return
             self.status.setText(f"Evaluating {len(sample.events)} events of {len(sample.users)} users "
                                 f"with {', '.join(s.model for s in specs)}…")
+            from workbench.app import llm_loop
             from workbench.simulate.servers import pool_concurrency
 
-            result = await run_batch(users, sample, specs, out_dir=self.out_dir,
-                                     concurrency=pool_concurrency(specs, self.concurrency_spin.value()), cache=cache,
-                                     judge_spec=judge, on_progress=self._on_batch_progress,
-                                     max_cost=self.max_cost(), samples=self.samples_spin.value())
+            # the model calls run on a worker's own event loop: the GUI loop only gets the progress
+            kwargs = dict(out_dir=self.out_dir, concurrency=pool_concurrency(specs, self.concurrency_spin.value()),
+                          cache=cache, judge_spec=judge, on_progress=_ProgressPost.throttled(self._progress_post),
+                          max_cost=self.max_cost(), samples=self.samples_spin.value())
+            result = await llm_loop.run(lambda: run_batch(users, sample, specs, **kwargs))
         except asyncio.CancelledError:
             self.status.setText(f"Cancelled. The answers so far are saved in {self.out_dir}; "
                                 "run again to resume from the cache.")
