@@ -8,8 +8,7 @@ import json
 
 import pytest
 
-from tests.evaluate.conftest import day, service, video
-from tests.evaluate.test_sampling import _big_user
+from tests.evaluate.conftest import big_users, day, run_interrupted, service, video
 from workbench.devserver import DevServer, closed_port_base
 from workbench.evaluate import metrics as M
 from workbench.evaluate import sampling as S
@@ -29,7 +28,7 @@ def answer(req):
 
 @pytest.fixture
 def users():
-    return [_big_user(f"user_{i:03d}", 40, seed=i) for i in range(1, 4)]
+    return big_users(3)
 
 
 def _llm_questions(rows, model):
@@ -72,17 +71,7 @@ def test_cancel_then_resume_only_missing_questions_hit_the_server(tmp_path, user
     with DevServer(script=answer, latency=0.02) as srv:
         spec = ModelSpec("openai/dev-model", api_base=srv.base_url)
 
-        async def interrupted():
-            got = []
-            t = asyncio.ensure_future(run_batch(users, sample, [spec], out_dir=out, concurrency=4,
-                                                cache=cache, on_row=got.append, biases=False))
-            while len(got) < 15:
-                await asyncio.sleep(0.005)
-            t.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await t
-
-        asyncio.run(interrupted())
+        run_interrupted(15, users, sample, [spec], out_dir=out, concurrency=4, cache=cache, biases=False)
         first = read_rows(out / "predictions.jsonl")
         assert 15 <= len(first) < 60
         assert not (out / "report.json").exists()

@@ -7,7 +7,7 @@ import asyncio
 import json
 
 from tests.evaluate.conftest import day, service, video
-from tests.evaluate.test_batch import _big_user
+from tests.evaluate.test_sampling import _big_user
 from workbench.cli import main
 from workbench.devserver import DevServer
 from workbench.evaluate import judge as J

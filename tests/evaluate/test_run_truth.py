@@ -14,46 +14,29 @@ import sqlite3
 
 import pytest
 
+from tests.evaluate.conftest import big_users, report_of_rows, run_interrupted, write_traces
 from tests.evaluate.test_batch import answer
-from tests.evaluate.test_sampling import _big_user
 from workbench.cli import main
 from workbench.devserver import DevServer, Reply
 from workbench.evaluate import sampling as S
-from workbench.evaluate.batch import build_report, read_rows, run_batch
+from workbench.evaluate.batch import read_rows, run_batch
 from workbench.simulate import cache as cache_module
-from workbench.simulate.filters import is_filtered
 from workbench.simulate.types import ModelSpec
 
 
 @pytest.fixture
 def users():
-    return [_big_user(f"user_{i:03d}", 40, seed=i) for i in range(1, 3)]
+    return big_users(2)
 
 
 @pytest.fixture
 def trace(tmp_path, users):
-    data = {u.user_id: {"user_profile": u.profile, "action_history": u.events} for u in users}
-    path = tmp_path / "traces.json"
-    path.write_text(json.dumps(data, ensure_ascii=False))
-    return path
+    return write_traces(tmp_path / "traces.json", users)
 
 
 def _eval(path, out, base, *extra):
     return main(["eval", str(path), "--model", "openai/dev-model", "--api-base", base, "--n-per-user", "4",
                  "--out", str(out), "--no-biases", *extra])
-
-
-def _recomputed_matches(out, users, n=4):
-    """report.json equals the report built again from the rows in predictions.jsonl."""
-    report = json.loads((out / "report.json").read_text())
-    rows = read_rows(out / "predictions.jsonl")
-    sample = S.sample_events(users, test_length=n)
-    filtered = [(e.user_id, e.event_index) for e in sample.events
-                if is_filtered(next(u for u in users if u.user_id == e.user_id).events[e.event_index])]
-    again = build_report(rows, filtered=filtered, models=report["settings"]["models"], biases=False)
-    assert json.dumps(again["models"], sort_keys=True) == json.dumps(report["models"], sort_keys=True)
-    assert again["score_summary"] == report["score_summary"]
-    return report, rows
 
 
 class _FullDiskConnection:
@@ -82,7 +65,7 @@ def test_cache_full_mid_run_every_question_answered_one_warning(tmp_path, trace,
     with DevServer(script=answer) as srv:
         rc = _eval(trace, tmp_path / "o", srv.base_url)
     err = capsys.readouterr().err
-    report, rows = _recomputed_matches(tmp_path / "o", users)
+    report, rows = report_of_rows(tmp_path / "o", users, 4)
     run = report["run"]
     assert rc == 0 and run["failed"] == 0 and run["answered"] == run["questions"] == len(rows)
     assert err.count("warning: the response cache") == 1 and "the disk is full" in err
@@ -126,7 +109,7 @@ def test_failures_make_the_exit_status_1_unless_allowed(tmp_path, trace, users, 
     with DevServer(script=half) as srv:
         rc = _eval(trace, tmp_path / "o", srv.base_url)
         err = capsys.readouterr().err
-        report, rows = _recomputed_matches(tmp_path / "o", users)
+        report, rows = report_of_rows(tmp_path / "o", users, 4)
         run = report["run"]
         failed = run["failed"]
         assert rc == 1 and 0 < failed < run["questions"]
@@ -138,7 +121,7 @@ def test_failures_make_the_exit_status_1_unless_allowed(tmp_path, trace, users, 
         # the failed questions again and they fail again)
         assert _eval(trace, tmp_path / "o", srv.base_url, "--allow-failures", str(failed)) == 0
         assert _eval(trace, tmp_path / "o", srv.base_url, "--allow-failures", str(failed - 1)) == 1
-    _recomputed_matches(tmp_path / "o", users)
+    report_of_rows(tmp_path / "o", users, 4)
 
 
 def test_an_event_that_breaks_counts_every_question_as_failed(tmp_path, users, monkeypatch):
@@ -177,19 +160,8 @@ def test_resume_without_cache_report_matches_the_file(tmp_path, trace, users):
     out = tmp_path / "o"
     sample = S.sample_events(users, test_length=4)
     with DevServer(script=answer, latency=0.02) as srv:
-        async def interrupted():
-            got = []
-            t = asyncio.ensure_future(run_batch(users, sample, [ModelSpec("openai/dev-model",
-                                                                          api_base=srv.base_url)],
-                                                out_dir=out, concurrency=2, use_cache=False,
-                                                on_row=got.append, biases=False))
-            while len(got) < 10:
-                await asyncio.sleep(0.005)
-            t.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await t
-
-        asyncio.run(interrupted())
+        run_interrupted(10, users, sample, [ModelSpec("openai/dev-model", api_base=srv.base_url)],
+                        out_dir=out, concurrency=2, use_cache=False, biases=False)
     first = read_rows(out / "predictions.jsonl")
     assert 10 <= len(first)
 
@@ -200,7 +172,7 @@ def test_resume_without_cache_report_matches_the_file(tmp_path, trace, users):
     with DevServer(script=other) as srv2:
         rc = _eval(trace, out, srv2.base_url, "--no-cache")
         asked = len(srv2.completion_requests())
-    report, rows = _recomputed_matches(out, users)
+    report, rows = report_of_rows(out, users, 4)
     assert rc == 0 and len(rows) == report["run"]["questions"]
     assert asked == report["run"]["questions"] - report["run"]["resumed"] > 0
     assert report["run"]["resumed"] == sum(1 for r in first if r["parse_ok"])

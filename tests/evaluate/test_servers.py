@@ -5,20 +5,14 @@ path; bad deployment files give one-line errors."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import Counter
 
 import pytest
 
+from tests.evaluate.conftest import big_users, report_of_rows, write_traces
 from tests.evaluate.test_batch import answer
-from tests.evaluate.test_sampling import _big_user
-from workbench.devserver import DevServer
-from workbench.evaluate import sampling as S
-from workbench.evaluate.batch import build_report, read_rows
-from workbench.evaluate.batch_report import server_shares
-from workbench.simulate.filters import is_filtered
 
 MODEL = "openai/dev-model"
 RETRIES = 4       # RetryPolicy.max_retries: the Router's retries of one call
@@ -26,34 +20,18 @@ RETRIES = 4       # RetryPolicy.max_retries: the Router's retries of one call
 
 @pytest.fixture
 def users():
-    return [_big_user(f"user_{i:03d}", 40, seed=i) for i in range(1, 4)]
+    return big_users(3)
 
 
 @pytest.fixture
 def traces(tmp_path, users):
-    data = {u.user_id: {"user_profile": u.profile, "action_history": u.events} for u in users}
-    path = tmp_path / "traces.json"
-    path.write_text(json.dumps(data, ensure_ascii=False))
-    return path
+    return write_traces(tmp_path / "traces.json", users)
 
 
 def _eval(*args):
     from workbench.cli import main
 
     return main(["eval", *map(str, args)])
-
-
-def _recomputed(out, users, n):
-    """report.json equals the report built again from predictions.jsonl (servers section included)."""
-    report = json.loads((out / "report.json").read_text())
-    rows = read_rows(out / "predictions.jsonl")
-    sample = S.sample_events(users, test_length=n)
-    filtered = [(e.user_id, e.event_index) for e in sample.events
-                if is_filtered(next(u for u in users if u.user_id == e.user_id).events[e.event_index])]
-    again = build_report(rows, filtered=filtered, models=report["settings"]["models"], biases=False)
-    assert json.dumps(again["models"], sort_keys=True) == json.dumps(report["models"], sort_keys=True)
-    assert again.get("servers") == report.get("servers") == (server_shares(rows) or None)
-    return report, rows
 
 
 def _stop_when(srv, n_requests):
@@ -69,23 +47,19 @@ def _stop_when(srv, n_requests):
     return t
 
 
-def test_three_servers_one_stopped_mid_run_loses_nothing(tmp_path, traces, users, capsys):
-    servers = [DevServer(script=answer, latency=0.05).start() for _ in range(3)]
+def test_three_servers_one_stopped_mid_run_loses_nothing(tmp_path, traces, users, capsys, dev_servers):
+    servers = [dev_servers(answer, latency=0.05) for _ in range(3)]
     shown = [s.base_url for s in servers]
     dying = servers[0]
     watcher = _stop_when(dying, 4)
     out = tmp_path / "run"
-    try:
-        rc = _eval(traces, "--model", MODEL, "--api-base", shown[0], "--api-base", shown[1],
-                   "--api-base", shown[2], "--concurrency", "2",
-                   "--n-per-user", "8", "--out", out, "--no-biases", "--no-cache")
-        watcher.join(5)
-    finally:
-        for s in servers:
-            s.stop()
+    rc = _eval(traces, "--model", MODEL, "--api-base", shown[0], "--api-base", shown[1],
+               "--api-base", shown[2], "--concurrency", "2",
+               "--n-per-user", "8", "--out", out, "--no-biases", "--no-cache")
+    watcher.join(5)
     err = capsys.readouterr().err
     assert rc == 0, err
-    report, rows = _recomputed(out, users, 8)
+    report, rows = report_of_rows(out, users, 8)
     run = report["run"]
     assert run["failed"] == 0 and run["answered"] == run["questions"] == len(rows) > 30
     # which server answered each question is in its row; the dying server answered some, not all
@@ -108,8 +82,8 @@ def test_three_servers_one_stopped_mid_run_loses_nothing(tmp_path, traces, users
     assert max(s.max_in_flight for s in servers) <= 2
 
 
-def test_deployment_file_limits_each_server_and_hides_credentials(tmp_path, traces, users, capsys):
-    a, b = DevServer(script=answer, latency=0.03).start(), DevServer(script=answer, latency=0.03).start()
+def test_deployment_file_limits_each_server_and_hides_credentials(tmp_path, traces, users, capsys, dev_servers):
+    a, b = dev_servers(answer, latency=0.03), dev_servers(answer, latency=0.03)
     a_url = a.base_url
     secret = "pw-very-secret-1234"
     with_creds = a.base_url.replace("http://", f"http://alice:{secret}@")
@@ -117,17 +91,13 @@ def test_deployment_file_limits_each_server_and_hides_credentials(tmp_path, trac
     dep.write_text(f"model: {MODEL}\nservers:\n  - api_base: {with_creds}\n    max_concurrency: 1\n"
                    f"  - api_base: {b.base_url}\n    max_concurrency: 3\n")
     out = tmp_path / "run"
-    try:
-        rc = _eval(traces, "--model", MODEL, "--deployment", dep, "--n-per-user", "6", "--out", out,
-                   "--no-biases", "--no-cache")
-    finally:
-        a.stop()
-        b.stop()
+    rc = _eval(traces, "--model", MODEL, "--deployment", dep, "--n-per-user", "6", "--out", out,
+               "--no-biases", "--no-cache")
     captured = capsys.readouterr()
     assert rc == 0, captured.err
     assert a.max_in_flight == 1 and 1 <= b.max_in_flight <= 3
     assert len(a.completion_requests()) > 0 and len(b.completion_requests()) > 0
-    report, rows = _recomputed(out, users, 6)
+    report, rows = report_of_rows(out, users, 6)
     assert report["run"]["failed"] == 0
     files = "".join(p.read_text() for p in out.iterdir() if p.is_file())
     for text in (files, captured.err, captured.out):
@@ -137,7 +107,7 @@ def test_deployment_file_limits_each_server_and_hides_credentials(tmp_path, trac
     assert report["settings"]["concurrency"] == 4          # the sum of the servers' limits
 
 
-def test_one_api_base_takes_the_single_server_path(tmp_path, traces, users, monkeypatch):
+def test_one_api_base_takes_the_single_server_path(tmp_path, traces, users, monkeypatch, dev_servers):
     from workbench.simulate import servers as servers_mod
 
     def no_router(*a, **k):
@@ -145,12 +115,12 @@ def test_one_api_base_takes_the_single_server_path(tmp_path, traces, users, monk
 
     monkeypatch.setattr(servers_mod.ServerPool, "__init__", no_router)
     out = tmp_path / "run"
-    with DevServer(script=answer) as srv:
-        rc = _eval(traces, "--model", MODEL, "--api-base", srv.base_url, "--n-per-user", "3", "--out", out,
-                   "--no-biases", "--no-cache")
-        asked = len(srv.completion_requests())
+    srv = dev_servers(answer)
+    rc = _eval(traces, "--model", MODEL, "--api-base", srv.base_url, "--n-per-user", "3", "--out", out,
+               "--no-biases", "--no-cache")
+    asked = len(srv.completion_requests())
     assert rc == 0
-    report, rows = _recomputed(out, users, 3)
+    report, rows = report_of_rows(out, users, 3)
     assert asked == len(rows)                      # one request per question, as before
     assert all("server" not in r for r in rows)
     assert "servers" not in report and "servers" not in report["settings"]
