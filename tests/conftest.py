@@ -4,14 +4,19 @@
 * Network: only loopback connections are allowed (tests start their own servers on 127.0.0.1).
 * ``qasync_loop``: an asyncio loop driven by Qt (pytest-qt has no qasync support).
 * Qt warnings fail the test (pytest-qt's qt_log_level_fail).
+* Shared set-up: ``cases_panel`` (a Cases panel on a real store), :func:`app_state_of` and
+  :func:`one_user_state` (the window state over a small trace file).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import os
 import socket
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -46,6 +51,8 @@ def _isolated_dirs(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg_data"))
     monkeypatch.setenv("HOME", str(base / "home"))
     yield base
+    # a test that undoes every patch (monkeypatch.undo()) ran part of itself on the real folders
+    assert "WORKBENCH_CACHE_DIR" in os.environ, "the test undid the isolated folders (monkeypatch.undo())"
 
 
 class _MemoryKeyring:
@@ -171,3 +178,61 @@ def provider_sleeps(monkeypatch) -> list[float]:
 
     monkeypatch.setattr(providers.asyncio, "sleep", fake_sleep)
     return delays
+
+
+# -- the Cases panel on a real store -----------------------------------------------------------------
+
+#: :func:`cases_panel`'s default store: a new one at ``tmp_path / "cases.db"``, closed after the test.
+NEW_STORE = object()
+
+
+def app_state_of(trace: Path) -> Any:
+    """An :class:`~workbench.app.state.AppState` with the traces at ``trace`` loaded."""
+    from workbench.app.state import AppState
+    from workbench.traces import load_traces
+
+    st = AppState()
+    st.set_dataset(load_traces(trace))
+    return st
+
+
+def one_user_state(tmp_path: Path, history: list[dict] | None = None, *, profile: str = "A woman, 30-40.") -> Any:
+    """:func:`app_state_of` a trace file in ``tmp_path`` holding ``user_0001`` with ``history``
+    (default: the annotate tests' ``raw_history()``, one event of every scenario)."""
+    from tests.annotate.conftest import raw_history
+
+    path = tmp_path / "trace.json"
+    data = {"user_0001": {"user_profile": profile, "action_history": raw_history() if history is None else history}}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return app_state_of(path)
+
+
+@pytest.fixture
+def cases_panel(qtbot, tmp_path) -> Iterator[Callable[..., Any]]:
+    """``cases_panel(state, store=NEW_STORE, *, show=True, **kwargs)``: a
+    :class:`~workbench.app.cases_panel.CasesPanel` on ``store`` (a :class:`CaseStore`, None for
+    none, or by default a new store in ``tmp_path`` that this fixture closes), shown at 900 x 600
+    unless ``show`` is False. Every panel is shut down after the test."""
+    from workbench.annotate.store import CaseStore
+    from workbench.app.cases_panel import CasesPanel
+
+    made: list[tuple[Any, Any]] = []
+
+    def make(state: Any, store: Any = NEW_STORE, *, show: bool = True, **kwargs: Any) -> Any:
+        ours = store is NEW_STORE
+        if ours:
+            store = CaseStore(tmp_path / "cases.db")
+        panel = CasesPanel(state, store, **kwargs)
+        made.append((panel, store if ours else None))
+        qtbot.addWidget(panel)
+        if show:
+            panel.resize(900, 600)
+            panel.show()
+            qtbot.waitExposed(panel)
+        return panel
+
+    yield make
+    for panel, store in made:
+        panel.shutdown()
+        if store is not None:
+            store.close()

@@ -9,33 +9,19 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
+from tests.conftest import app_state_of  # noqa: E402
 from workbench.annotate.store import CaseStore, QueueItem  # noqa: E402
 from workbench.simulate.types import Prediction  # noqa: E402
 
 
 @pytest.fixture
 def state(qapp, trace_file):
-    from workbench.app.state import AppState
-    from workbench.traces import load_traces
-
-    st = AppState()
-    st.set_dataset(load_traces(trace_file))
-    return st
+    return app_state_of(trace_file)
 
 
 @pytest.fixture
-def panel(qtbot, state, tmp_path):
-    from workbench.app.cases_panel import CasesPanel
-
-    store = CaseStore(tmp_path / "cases.db")
-    p = CasesPanel(state, store, author="ana")
-    qtbot.addWidget(p)
-    p.resize(900, 600)
-    p.show()
-    qtbot.waitExposed(p)
-    yield p
-    p.shutdown()
-    store.close()
+def panel(cases_panel, state):
+    return cases_panel(state, author="ana")
 
 
 def test_mark_event_from_side_by_side_stores_context(panel, qtbot):

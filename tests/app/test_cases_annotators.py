@@ -3,39 +3,18 @@ hidden), another annotator's case shown but never edited, and a store that can o
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 pytest.importorskip("PySide6")
 
+from tests.conftest import one_user_state  # noqa: E402
 from workbench.annotate.model import new_case  # noqa: E402
 from workbench.annotate.store import CaseStore  # noqa: E402
 
 
 @pytest.fixture
 def state(qapp, tmp_path):
-    from tests.annotate.conftest import raw_history
-    from workbench.app.state import AppState
-    from workbench.traces import load_traces
-
-    path = tmp_path / "trace.json"
-    data = {"user_0001": {"user_profile": "A woman, 30-40.", "action_history": raw_history()}}
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    st = AppState()
-    st.set_dataset(load_traces(path))
-    return st
-
-
-def _panel(qtbot, state, store, **kwargs):
-    from workbench.app.cases_panel import CasesPanel
-
-    p = CasesPanel(state, store, **kwargs)
-    qtbot.addWidget(p)
-    p.resize(900, 600)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
+    return one_user_state(tmp_path)
 
 
 def test_annotator_name_setting_defaults_to_the_login_name(monkeypatch, tmp_path):
@@ -57,13 +36,13 @@ def test_annotator_name_setting_defaults_to_the_login_name(monkeypatch, tmp_path
     assert annotator_name(Settings()) == "analyst"
 
 
-def test_blind_annotation_lists_only_my_cases_and_others_are_never_edited(qtbot, state, tmp_path):
+def test_blind_annotation_lists_only_my_cases_and_others_are_never_edited(qtbot, state, cases_panel, tmp_path):
     store = CaseStore(tmp_path / "team.db")
     mine = store.add_case(new_case(source="t", user_id="user_0001", event_index=1, author="ana",
                                    tags=["utopian-tone"]))
     theirs = store.add_case(new_case(source="t", user_id="user_0001", event_index=1, author="bo",
                                      tags=["other"], severity=2))
-    p = _panel(qtbot, state, store, author="ana", hide_others=True)
+    p = cases_panel(state, store, author="ana", hide_others=True)
     assert [c.id for c in p.model.cases] == [mine.id]
     assert "ana" in p.who_label.text() and "hidden" in p.who_label.text()
 
@@ -92,7 +71,7 @@ def test_blind_annotation_lists_only_my_cases_and_others_are_never_edited(qtbot,
     store.close()
 
 
-def test_a_queue_item_linked_to_another_annotators_case_gets_my_own_case(qtbot, state, tmp_path):
+def test_a_queue_item_linked_to_another_annotators_case_gets_my_own_case(qtbot, state, cases_panel, tmp_path):
     from workbench.annotate.store import QueueItem
 
     store = CaseStore(tmp_path / "team.db")
@@ -100,7 +79,7 @@ def test_a_queue_item_linked_to_another_annotators_case_gets_my_own_case(qtbot, 
                                              predicted_value=1.0, predicted_label=1, raw_output="Yes")]).id
     bo = store.add_case(new_case(source="t", user_id="user_0001", event_index=2, author="bo", tags=["other"]))
     store.link_queue_case(qid, 0, bo.id)
-    p = _panel(qtbot, state, store, author="ana", hide_others=True)
+    p = cases_panel(state, store, author="ana", hide_others=True)
     p.start_queue(qid)
     assert "not annotated yet" in p.title_label.text()
     p.toggle_tag("utopian-tone")
@@ -114,14 +93,14 @@ def test_a_queue_item_linked_to_another_annotators_case_gets_my_own_case(qtbot, 
     store.close()
 
 
-def test_a_damaged_store_opens_read_only_with_one_line_and_no_writing(qtbot, state, tmp_path):
+def test_a_damaged_store_opens_read_only_with_one_line_and_no_writing(qtbot, state, cases_panel, tmp_path):
     from tests.annotate.test_store_faults import N_CASES, _damage, _fill, _sha
 
     db = tmp_path / "cases.db"
     _fill(db)
     _damage(db)
     before = _sha(db)
-    p = _panel(qtbot, state, None, author="ana")
+    p = cases_panel(state, None, author="ana")
     errors: list[tuple[str, str]] = []
     state.error_posted.connect(lambda title, msg: errors.append((title, msg)))
     assert p.open_store(db)
@@ -146,7 +125,7 @@ def test_a_damaged_store_opens_read_only_with_one_line_and_no_writing(qtbot, sta
     assert _sha(db) == before
 
 
-def test_a_sound_store_on_read_only_media_opens_read_only(qtbot, state, tmp_path, monkeypatch):
+def test_a_sound_store_on_read_only_media_opens_read_only(qtbot, state, cases_panel, tmp_path, monkeypatch):
     import workbench.annotate.store as store_mod
 
     db = tmp_path / "ro.db"
@@ -154,7 +133,7 @@ def test_a_sound_store_on_read_only_media_opens_read_only(qtbot, state, tmp_path
         s.add_case(new_case(source="t", user_id="user_0001", event_index=1, author="ana"))
     # the media check is what a read-only mount answers (tests run as root, who may write anything)
     monkeypatch.setattr(store_mod, "write_problem", lambda path: "it is on read-only media")
-    p = _panel(qtbot, state, None, author="ana")
+    p = cases_panel(state, None, author="ana")
     assert p.open_store(db) and p.store.readonly and not p.store.damage
     assert p.notice_label.text() == "Read-only: ro.db; editing is off (it is on read-only media)"
     assert p.model.rowCount() == 1
@@ -196,12 +175,12 @@ def _agreement_shown(qtbot, p):
     return p.agreement
 
 
-def test_agreement_tab_coefficients_queue_and_adjudication_by_the_annotator(qtbot, state, tmp_path):
+def test_agreement_tab_coefficients_queue_and_adjudication_by_the_annotator(qtbot, state, cases_panel, tmp_path):
     from PySide6.QtCore import Qt
 
     store = CaseStore(tmp_path / "team.db")
     _two_annotators(store)
-    p = _panel(qtbot, state, store, author="carla", hide_others=True)
+    p = cases_panel(state, store, author="carla", hide_others=True)
     assert p.model.rowCount() == 0                 # blind: carla has no cases of her own
     view = _agreement_shown(qtbot, p)
     assert view.report.annotators == ("ana", "bo")  # agreement is not blind
@@ -234,13 +213,13 @@ def test_agreement_tab_coefficients_queue_and_adjudication_by_the_annotator(qtbo
     store.close()
 
 
-def test_agreement_tab_reads_and_adjudicates_through_the_panels_own_store(qtbot, state, tmp_path, monkeypatch):
+def test_agreement_tab_reads_and_adjudicates_through_the_panels_own_store(qtbot, state, cases_panel, tmp_path, monkeypatch):
     """No second connection on the panel's file: the tab computes and records through the open store."""
     import sqlite3
 
     store = CaseStore(tmp_path / "team.db")
     _two_annotators(store)
-    p = _panel(qtbot, state, store, author="carla")
+    p = cases_panel(state, store, author="carla")
     opened: list[str] = []
     real_connect = sqlite3.connect
 
@@ -263,7 +242,7 @@ def test_agreement_tab_reads_and_adjudicates_through_the_panels_own_store(qtbot,
     store.close()
 
 
-def test_agreement_of_a_damaged_store_is_shown_but_not_adjudicated(qtbot, state, tmp_path):
+def test_agreement_of_a_damaged_store_is_shown_but_not_adjudicated(qtbot, state, cases_panel, tmp_path):
     from tests.annotate.test_store_faults import _damage
 
     db = tmp_path / "team.db"
@@ -273,7 +252,7 @@ def test_agreement_of_a_damaged_store_is_shown_but_not_adjudicated(qtbot, state,
             s.add_case(new_case(source="t", user_id="user_0002", event_index=i, author="ana",
                                 prompt="p" * 3000))
     _damage(db)
-    p = _panel(qtbot, state, None, author="carla")
+    p = cases_panel(state, None, author="carla")
     assert p.open_store(db) and p.store.readonly
     view = _agreement_shown(qtbot, p)
     assert view.report.annotators == ("ana", "bo") and view.queue.count() == 2
@@ -282,7 +261,7 @@ def test_agreement_of_a_damaged_store_is_shown_but_not_adjudicated(qtbot, state,
     p.shutdown()
 
 
-def test_blind_annotation_hides_other_annotators_marked_words(qtbot, state, tmp_path):
+def test_blind_annotation_hides_other_annotators_marked_words(qtbot, state, cases_panel, tmp_path):
     from workbench.annotate.spans import make_span
 
     store = CaseStore(tmp_path / "team.db")
@@ -290,7 +269,7 @@ def test_blind_annotation_hides_other_annotators_marked_words(qtbot, state, tmp_
                                    transcript=[{"role": "user", "content": "非常感谢 thank you so much"}]))
     store.add_span(make_span(case, "turn:0", 0, 4, "politeness", annotator="ana"))
     store.add_span(make_span(case, "turn:0", 5, 14, "politeness", annotator="bo"))
-    p = _panel(qtbot, state, store, author="ana", hide_others=True)
+    p = cases_panel(state, store, author="ana", hide_others=True)
     p.view.selectRow(p.model.row_of(case.id))
     assert [s.annotator for s in p.marker.spans] == ["ana"]
     p.set_annotator("ana", hide_others=False)

@@ -3,8 +3,6 @@ tag buttons that wrap onto several rows, and review keys that win over window sh
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 pytest.importorskip("PySide6")
@@ -13,42 +11,18 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QAction, QKeySequence  # noqa: E402
 from PySide6.QtWidgets import QMainWindow  # noqa: E402
 
+from tests.conftest import one_user_state  # noqa: E402
 from workbench.annotate.store import CaseStore  # noqa: E402
 
 
 @pytest.fixture
-def trace_file(tmp_path):
-    from tests.annotate.conftest import raw_history
-
-    data = {"user_0001": {"user_profile": "A woman, 30-40.", "action_history": raw_history()}}
-    path = tmp_path / "trace.json"
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    return path
+def state(qapp, tmp_path):
+    return one_user_state(tmp_path)
 
 
 @pytest.fixture
-def state(qapp, trace_file):
-    from workbench.app.state import AppState
-    from workbench.traces import load_traces
-
-    st = AppState()
-    st.set_dataset(load_traces(trace_file))
-    return st
-
-
-@pytest.fixture
-def panel(qtbot, state, tmp_path):
-    from workbench.app.cases_panel import CasesPanel
-
-    store = CaseStore(tmp_path / "cases.db")
-    p = CasesPanel(state, store, author="ana")
-    qtbot.addWidget(p)
-    p.resize(900, 600)
-    p.show()
-    qtbot.waitExposed(p)
-    yield p
-    p.shutdown()
-    store.close()
+def panel(cases_panel, state):
+    return cases_panel(state, author="ana")
 
 
 def test_tags_severity_and_note_undo_and_redo(panel, qtbot):

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from PySide6.QtGui import QAction, QColor, QKeySequence, QTextCharFormat, QTextCursor  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu  # noqa: E402
 
+from tests.conftest import one_user_state  # noqa: E402
 from workbench.annotate.model import CasePrediction, new_case  # noqa: E402
 from workbench.annotate.spans import MARKER_COLORS, lexicon_quality  # noqa: E402
 from workbench.annotate.store import CaseStore  # noqa: E402
@@ -31,34 +32,21 @@ AGENT = "亲，非常抱歉给您带来不便😭"
 @pytest.fixture
 def state(qapp, tmp_path):
     from tests.annotate.conftest import raw_history
-    from workbench.app.state import AppState
-    from workbench.traces import load_traces
 
     history = raw_history()
     for ev in history:
         if ev["type"] == "Customer Service":
             ev["action"][0]["content"] = [{"role": "user", "content": ZH}, {"role": "assistant", "content": AGENT},
                                           {"role": "user", "content": EN}]
-    path = tmp_path / "trace.json"
-    path.write_text(json.dumps({"user_0001": {"user_profile": "x", "action_history": history}},
-                               ensure_ascii=False), encoding="utf-8")
-    st = AppState()
-    st.set_dataset(load_traces(path))
+    st = one_user_state(tmp_path, history, profile="x")
     st.errors = []
     st.error_posted.connect(lambda title, msg: st.errors.append((title, msg)))
     return st
 
 
 @pytest.fixture
-def panel(qtbot, state, tmp_path):
-    from workbench.app.cases_panel import CasesPanel
-
-    store = CaseStore(tmp_path / "cases.db")
-    p = CasesPanel(state, store, author="ana")
-    qtbot.addWidget(p)
-    yield p
-    p.shutdown()
-    store.close()
+def panel(cases_panel, state):
+    return cases_panel(state, author="ana", show=False)
 
 
 def stored_case(panel):
