@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from tests.traces.conftest import out_of_memory
 from workbench import paths
 from workbench.traces import (TraceError, TraceSet, build, forked, importer, limits, load as load_mod, load_traces, schema,
                               stream, write_parquet)
@@ -358,24 +359,14 @@ def test_two_process_path_gives_the_same_table(monkeypatch, tmp_path, en):
 
 
 @pytest.mark.parametrize("how", ["forked", "split", "stream"])
-def test_two_process_path_survives_a_failing_worker(monkeypatch, tmp_path, how):
-    import os
-
+def test_two_process_path_survives_a_failing_worker(monkeypatch, tmp_path, how, in_workers):
     source = FIX / "quirks_en.json" if how == "forked" else _bad_second_half(tmp_path / "bad_late.json")
     if how == "stream":
         monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
         monkeypatch.setattr(limits, "BATCH_EVENTS", 4)
     one = load_traces(source, use_cache=False)
     marker = _force_two_processes(monkeypatch)
-    parent = os.getpid()
-    real = build.EventBuilder.add_list
-
-    def add_list(self, *args):
-        if os.getpid() != parent:
-            raise MemoryError("worker out of memory")
-        return real(self, *args)
-
-    monkeypatch.setattr(build.EventBuilder, "add_list", add_list)
+    in_workers(build.EventBuilder, "add_list", out_of_memory)
     two = load_traces(source, use_cache=False)  # this process builds the worker's part too
     assert _worker_ran(marker) == how
     assert_frame_equal(two.events, one.events)
@@ -530,27 +521,18 @@ def test_read_file_returns_every_byte_in_a_bytearray(tmp_path):
 
 
 @pytest.mark.parametrize("stage", ["scanning", "reading"])
-def test_streaming_two_process_path_can_be_cancelled(monkeypatch, tmp_path, stage):
+def test_streaming_two_process_path_can_be_cancelled(monkeypatch, tmp_path, stage, in_workers):
     import multiprocessing
 
     from workbench.tasks import Cancelled, TaskState
 
-    import os
     import time
 
     source = _bad_second_half(tmp_path / "bad_late.json")
     monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
     _force_two_processes(monkeypatch)
-    parent = os.getpid()
     name = "scan" if stage == "scanning" else "_build_batch"  # that worker takes its time
-    real = getattr(stream, name)
-
-    def slow(*args, **kwargs):
-        if os.getpid() != parent:
-            time.sleep(30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(stream, name, slow)
+    in_workers(stream, name, lambda: time.sleep(30))
     seen: list[str] = []
 
     def on_progress(done, total, text):

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from tests.traces.conftest import out_of_memory
 from workbench import paths
 from workbench.tasks import Cancelled, TaskState
 from workbench.traces import TraceError, build, cache, limits, load_traces, pool, schema
@@ -58,11 +59,11 @@ def _spy_workers(monkeypatch) -> Path:
 
 
 def _one_by_one(folder: Path, monkeypatch, **kw):
-    monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 1 << 40)
-    try:
+    """The folder read one file after another in this process (only this read: the test's own
+    patches and the suite's isolation of folders and network stay in force)."""
+    with monkeypatch.context() as m:
+        m.setattr(limits, "PARALLEL_MIN_BYTES", 1 << 40)
         return load_traces(folder, use_cache=False, **kw)
-    finally:
-        monkeypatch.undo()
 
 
 def _worker_pids(marker: Path) -> set[int]:
@@ -101,37 +102,21 @@ def test_workers_give_the_same_table_users_and_warnings(tmp_path, monkeypatch):
     assert two.raw_events("u_0") == raw
 
 
-def test_a_failing_worker_leaves_its_files_to_this_process(tmp_path, monkeypatch):
+def test_a_failing_worker_leaves_its_files_to_this_process(tmp_path, monkeypatch, in_workers):
     folder = _messy_folder(tmp_path)
     one = _one_by_one(folder, monkeypatch)
     marker = _spy_workers(monkeypatch)
-    parent = os.getpid()
-    real = build.EventBuilder.add_list
-
-    def add_list(self, *args):
-        if os.getpid() != parent:
-            raise MemoryError("worker out of memory")
-        return real(self, *args)
-
-    monkeypatch.setattr(build.EventBuilder, "add_list", add_list)
+    in_workers(build.EventBuilder, "add_list", out_of_memory)
     two = load_traces(folder, use_cache=False)
     assert _worker_pids(marker)
     _same(two, one)
 
 
-def test_a_worker_that_dies_is_replaced_by_this_process(tmp_path, monkeypatch):
+def test_a_worker_that_dies_is_replaced_by_this_process(tmp_path, monkeypatch, in_workers):
     folder = _messy_folder(tmp_path)
     one = _one_by_one(folder, monkeypatch)
     _spy_workers(monkeypatch)
-    parent = os.getpid()
-    real = build.EventBuilder.add_list
-
-    def add_list(self, *args):
-        if os.getpid() != parent:
-            os._exit(3)
-        return real(self, *args)
-
-    monkeypatch.setattr(build.EventBuilder, "add_list", add_list)
+    in_workers(build.EventBuilder, "add_list", lambda: os._exit(3))
     _same(load_traces(folder, use_cache=False), one)
 
 
