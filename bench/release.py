@@ -23,6 +23,7 @@ then measures, each in a fresh subprocess so that peak RSS and caches are honest
   over the official sample, sampling included (:func:`bench_sample_and_eval`).
 
     python bench/release.py [--dir DIR] [--skip-eval]
+    python bench/release.py --only-sample-eval [--cache DIR]   # just these two, cache warmed first
 """
 
 from __future__ import annotations
@@ -126,19 +127,19 @@ def _timed(cmd: list[str], cache: Path) -> float:
     return time.perf_counter() - t0
 
 
-def _timed_cpu(cmd: list[str], cache: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the child process) of one command; exits when its status is
-    not in ``ok``."""
-    import resource
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def _timed_cpu(cmd: list[str], cache: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak RSS in MB) of one command, the CPU and RSS of that child
+    process alone (``os.wait4``); exits when its status is not in ``ok``."""
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, env=_env(cache), capture_output=True, text=True, check=False)
+    proc = subprocess.Popen(cmd, env=_env(cache), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     if proc.returncode not in ok:
-        raise SystemExit(f"{' '.join(cmd[2:5])} failed:\n{proc.stderr[-2000:]}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        raise SystemExit(f"{' '.join(cmd[2:5])} failed:\n{err.decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def bench_sample_and_eval(folder: Path, cache: Path) -> dict:
@@ -148,17 +149,19 @@ def bench_sample_and_eval(folder: Path, cache: Path) -> dict:
     the eval (two shared cores: the wall figure depends on it, the CPU figure much less)."""
     py = [sys.executable, "-m", "workbench"]
     out: dict = {}
-    wall, cpu = _timed_cpu(py + ["sample", str(folder), "--json"], cache)
-    out["sample_s"], out["sample_cpu_s"] = round(wall, 2), round(cpu, 2)
+    out["sample_loadavg_before"] = _loadavg()
+    wall, cpu, rss = _timed_cpu(py + ["sample", str(folder), "--json"], cache)
+    out["sample_s"], out["sample_cpu_s"], out["sample_peak_rss_mb"] = round(wall, 2), round(cpu, 2), round(rss)
     run_dir = Path(tempfile.mkdtemp(prefix="wb-bench-run-"))
     try:
         out["eval_loadavg_before"] = _loadavg()
         # exit 1 with a report: questions a baseline cannot answer (no history of the field), counted
-        wall, cpu = _timed_cpu(py + ["eval", str(folder), "--model", "baseline:user", "--model",
+        wall, cpu, rss = _timed_cpu(py + ["eval", str(folder), "--model", "baseline:user", "--model",
                                      "baseline:population", "--out", str(run_dir), "--no-cache"], cache,
                                ok=(0, 1))
         out["eval_loadavg_after"] = _loadavg()
         out["eval_baselines_s"], out["eval_baselines_cpu_s"] = round(wall, 2), round(cpu, 2)
+        out["eval_peak_rss_mb"] = round(rss)
         report = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
         run = report.get("run", {})
         out["eval_questions"] = run.get("questions")
@@ -178,15 +181,35 @@ def _loadavg() -> str | None:
         return None
 
 
+def _only_sample_eval(folder: Path, keep: Path | None) -> dict:
+    """:func:`bench_sample_and_eval` alone, the trace cache warmed by one open first."""
+    cache = keep if keep is not None else Path(tempfile.mkdtemp(prefix="wb-bench-cache-"))
+    try:
+        _child("warm", folder, cache)
+        out = {"folder": str(folder), **bench_sample_and_eval(folder, cache)}
+    finally:
+        if keep is None:
+            shutil.rmtree(cache, ignore_errors=True)
+    out["targets"] = {"sample_s_max": 10, "eval_baselines_s_max": 60}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description="release-scale benchmark (prints JSON)")
     ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "workbench-bench" / "release")
     ap.add_argument("--skip-eval", action="store_true", help="leave out sample and eval")
+    ap.add_argument("--only-sample-eval", action="store_true",
+                    help="only sample and eval (after one open that warms the trace cache)")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="with --only-sample-eval: the trace cache folder to use and keep (default: a new one)")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
     from tracegen import write_release
 
     shape = write_release(args.dir)
+    if args.only_sample_eval:
+        print(json.dumps(_only_sample_eval(args.dir, args.cache), indent=1))
+        return
     cache = Path(tempfile.mkdtemp(prefix="wb-bench-cache-"))
     out: dict = {"folder": str(args.dir), **shape, "loadavg_before": _loadavg()}
     try:

@@ -19,6 +19,9 @@ from workbench.simulate.types import ModelSpec
 
 
 def test_every_batch_event_goes_through_run_event(tmp_path, monkeypatch):
+    """Every event of a batch with a language model is asked through run_event (a batch of offline
+    baselines only gives the same rows from the same baseline functions user by user:
+    tests/evaluate/test_batch_offline.py compares the two)."""
     users = [_big_user(f"user_{i:03d}", 30, seed=i) for i in range(1, 3)]
     sample = S.sample_events(users, test_length=3)
     calls = []
@@ -29,8 +32,9 @@ def test_every_batch_event_goes_through_run_event(tmp_path, monkeypatch):
         return await real(*a, **k)
 
     monkeypatch.setattr(runner, "run_event", counting)
-    res = asyncio.run(run_batch(users, sample, [ModelSpec("baseline:user")], out_dir=tmp_path,
-                                use_cache=False, biases=False))
+    with DevServer(script=answer) as srv:
+        specs = [ModelSpec("openai/dev-model", api_base=srv.base_url), ModelSpec("baseline:user")]
+        res = asyncio.run(run_batch(users, sample, specs, out_dir=tmp_path, use_cache=False, biases=False))
     assert len(calls) == res.report["run"]["events"] == len(sample.events) > 0
 
 

@@ -5,7 +5,10 @@
 
 * **One path**: each event is asked through :func:`workbench.simulate.runner.run_event`, the same
   path as the Predict panel and ``workbench predict``; each answer becomes a
-  :class:`~workbench.evaluate.rows.PredictionRow`.
+  :class:`~workbench.evaluate.rows.PredictionRow`. A batch of offline baselines only (no model
+  call, no prompt) is answered user by user from the same baseline functions
+  (:mod:`workbench.evaluate.batch_offline`): the same rows and report, without rebuilding every
+  target's history.
 * **Bounded concurrency**: one ``asyncio.Semaphore(concurrency)`` shared by all model calls; events
   are fed by ``concurrency`` workers so prompts are built just before they are needed. The
   concurrency is lowered to what the file-descriptor limit allows (with a warning).
@@ -46,6 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+from workbench.evaluate.batch_offline import OfflineEvent, OfflinePlan, offline_only, prepare_offline, \
+    prepare_progress
 from workbench.evaluate.batch_judge import JUDGE_CACHE_FIELD, JUDGE_FIELD, run_judge
 from workbench.evaluate.batch_report import build_report, records_from_rows
 from workbench.evaluate.batch_report import write_json as _write_json
@@ -166,10 +171,19 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
             on_warning(limit_note)
     cache = response_cache(cache, use_cache, on_warning)
     await _open_server_pools(specs, concurrency, policy)
-    baselines = await baseline_stats(baselines, specs, sample, by_id)
+    plan = None
+    if offline_only(specs, memory):     # no model, no prompt: user by user (batch_offline)
+        plan = await prepare_offline(sample, by_id, specs, baselines, prepare_progress(on_progress, t0),
+                                     lambda: task is not None and bool(getattr(task, "cancelled", False)))
+        baselines = plan.stats
+    else:
+        baselines = await baseline_stats(baselines, specs, sample, by_id)
     out = Path(out_dir) if out_dir is not None else None
     existing, writer, prompt_writer = open_outputs(out, resume)
-    work, filtered, total = work_list(sample, by_id, specs, samples)
+    if plan is not None:
+        work, filtered, total = [x.event for x in plan.events], plan.filtered, plan.total
+    else:
+        work, filtered, total = work_list(sample, by_id, specs, samples)
     tally = Tally(total)
     for msg in warnings:
         tally.warn(msg)
@@ -178,7 +192,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                on_progress=on_progress, on_row=on_row, task=task, max_cost=max_cost, work=work,
                event_kwargs=dict(memory=memory, max_history_tokens=max_history_tokens, lang=lang,
                                  cache=cache, baselines=baselines, policy=policy, tokenizer=tokenizer,
-                                 reference=reference, samples=samples))
+                                 reference=reference, samples=samples), plan=plan)
     judge = (judge_spec, judge_call, cache, out / "judge.jsonl" if out else None, judge_pause, reference)
     judge_rows = await run.execute(concurrency, judge)
     run.raise_if_stopped(out / "predictions.jsonl" if out else None)
@@ -219,6 +233,7 @@ class _Run:
     truth_caches: dict[str, dict[int, list[tuple[str, Any]]]] = field(default_factory=dict)
     prompt_index_error: list[str] = field(default_factory=list)
     by_event: dict[tuple[str, int], list[tuple]] = field(default_factory=dict)
+    plan: OfflinePlan | None = None              # baselines only: the answers, prepared user by user
 
     def __post_init__(self) -> None:
         self.models = [s.model for s in self.specs]
@@ -297,6 +312,37 @@ class _Run:
         self.field_rank[(e.user_id, e.event_index)] = {q.field: i for i, q in enumerate(result.questions)}
         self._index_prompts(e, result.prompts)
 
+    async def _record_plan(self, plan: OfflinePlan) -> None:
+        """Record the prepared answers of a baselines-only batch as :meth:`do_event` records
+        answers (an event with an error: a failed row for each question), giving the event loop a
+        turn every few events."""
+        for n, item in enumerate(plan.events):
+            if self.stop_requested():
+                return
+            self.record_offline(item)
+            if n % 64 == 63:
+                await asyncio.sleep(0)
+
+    def record_offline(self, item: OfflineEvent) -> None:
+        """One prepared event of a baselines-only batch (see :meth:`_record_plan`)."""
+        e, scen = item.event, item.scenario
+        done_before = self.by_event.get((e.user_id, e.event_index), [])
+        for k in done_before:                       # answered by an earlier run: not asked again
+            self.tally.record(self.existing[k], resumed=True)
+        if item.error:
+            self.errors.append({"user_id": e.user_id, "event_index": e.event_index, "error": item.error})
+            _fail_rest(e, scen, item.target, self.specs, item.error, "event", self.record,
+                       self.event_kwargs["samples"])
+            return
+        skipped = {(k[0], *k[3:]) for k in done_before}
+        for model, preds in item.predictions.items():
+            for q, p in zip(item.questions, preds):
+                if (model, q.field) not in skipped:
+                    self.gate.add(p)
+                    self.record(PredictionRow.of(e.user_id, e.event_index, scen, e.test_time_index, q, p).to_dict(),
+                                cached=p.cached, cost=p.cost)
+        self.field_rank[(e.user_id, e.event_index)] = {q.field: i for i, q in enumerate(item.questions)}
+
     def _index_prompts(self, e: SampledEvent, prompts: Mapping[str, Any]) -> None:
         """Append the event's prompts to the prompt index; keep the judge's prompt for the judge."""
         prompt_rec = prompt_record(e.user_id, e.event_index, prompts)
@@ -327,8 +373,11 @@ class _Run:
                 await self.do_event(e)
 
         self.progress()
-        n_workers = max(1, min(concurrency, len(work)))
-        await asyncio.gather(*(worker() for _ in range(n_workers)))
+        if self.plan is not None:
+            await self._record_plan(self.plan)
+        else:
+            n_workers = max(1, min(concurrency, len(work)))
+            await asyncio.gather(*(worker() for _ in range(n_workers)))
         if self.fatal:
             return []
         judge_spec, judge_call, cache, judge_path, judge_pause, reference = judge
@@ -436,7 +485,8 @@ async def _finish(run: _Run, sample: Sample, out: Path | None, filtered: list[tu
     row_list = run.sorted_rows()
     seconds = time.monotonic() - run.t0
     by_id = run.by_id
-    events_map = {(e.user_id, e.event_index): by_id[e.user_id].events[e.event_index] for e in sample.events}
+    events_map = run.plan.targets if run.plan is not None else \
+        {(e.user_id, e.event_index): by_id[e.user_id].events[e.event_index] for e in sample.events}
     in_sample = [r for r in row_list if question_key(r) in tally.rows]
     summary = {**Tally.summary(in_sample, total), "cached": tally.cached, "resumed": tally.resumed,
                "cost": tally.cost, "seconds": round(seconds, 3), "filtered_events": len(filtered),

@@ -157,6 +157,21 @@ class TraceEvents(Sequence[dict[str, Any]]):
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self._events())
 
+    def unpinned(self) -> list[dict[str, Any]]:
+        """The events as ``self[:]`` gives them, decoded now and not kept here (those already
+        decoded are given as they are): a pass over every user then holds one user's events at a
+        time."""
+        if self._decoded is not None:
+            return self._decoded
+        from workbench.traces import schema
+
+        frame = self._table.ts.user_events(self.user_id)
+        indices = frame["event_index"].to_list()
+        out: list[dict[str, Any]] = [{} for _ in range(max(indices) + 1)] if indices else []
+        for i, ev in zip(indices, schema.events_from_frame(frame)):
+            out[i] = ev
+        return out
+
     def window(self, window: Window) -> list[int]:
         """Event indices of this user in ``window`` (see :func:`window_indices`)."""
         return self._table.windows(window).get(self.user_id, [])

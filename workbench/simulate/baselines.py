@@ -58,6 +58,14 @@ class BaselineStats:
         """Population statistics over every event of every user given."""
         return cls(ev for events in users_events for ev in events)
 
+    @classmethod
+    def from_values(cls, values: dict[str, list[Any]]) -> "BaselineStats":
+        """Population statistics over ground-truth values already gathered (``field -> values``,
+        as :func:`field_values` gives them)."""
+        stats = cls()
+        stats.population.update(values)
+        return stats
+
     def population_count(self, field: str) -> int:
         """How many population events carry ``field``."""
         return len(self.population.get(field, ()))

@@ -31,7 +31,7 @@ from workbench.simulate.filters import is_filtered
 from workbench.simulate.questions import questions_for_event
 from workbench.simulate.types import Prediction, Question
 
-__all__ = ["UserTruth", "user_baseline_memo"]
+__all__ = ["UserTruth", "user_baseline_memo", "user_baseline_rolling"]
 
 _WHOSE = "the user's history"
 
@@ -123,6 +123,7 @@ class UserTruth(dict):
         super().__init__()
         self.indices: list[int] = []           # the history the running statistics cover, in order
         self.fields: dict[str, _Field] = {}
+        self.raw: tuple[int, ...] | None = None    # the rolling history extend_rolling covered last
         self.lock = threading.Lock()
 
     def truth(self, i: int, ev: Any) -> list[tuple[str, Any]]:
@@ -140,19 +141,53 @@ class UserTruth(dict):
         the one they cover (a target asked out of order), which is then computed on its own."""
         indices = list(map(itemgetter(0), history))
         done = len(self.indices)
+        self.raw = None
         if indices[:done] != self.indices:
             if self.indices[:len(indices)] == indices:
                 return False
             self.indices, self.fields, done = [], {}, 0
+        self._add(history[done:], done)
+        self.indices = indices
+        return True
+
+    def _add(self, pairs: Sequence[tuple[int, Any]], pos: int) -> None:
+        """Add the ground truth of the history events ``pairs`` at history positions ``pos`` on."""
         fields = self.fields
-        for pos in range(done, len(history)):
-            i, ev = history[pos]
+        for i, ev in pairs:
             for f, v in self.truth(i, ev):
                 fs = fields.get(f)
                 if fs is None:
                     fs = fields[f] = _Field()
                 fs.add(v, pos)
-        self.indices = indices
+            pos += 1
+
+    def extend_rolling(self, history_indices: Sequence[int], target_index: int,
+                       events: Sequence[Any]) -> bool:
+        """Cover the history of a target given as a batch gives it (``history_indices``, the
+        rolling history of :class:`workbench.evaluate.sampling.SampledEvent`; the history used is
+        its events in ascending index order, without the target) when that history only adds, at
+        its end, events after the ones covered: the previous target's ``history_indices`` is the
+        start of this one and the new indices ascend past the covered ones. Costs only the new
+        events; False, changing nothing, otherwise (then :func:`user_baseline_memo` does it)."""
+        prev = self.raw if self.raw is not None else (() if not self.indices else None)
+        if prev is None or len(history_indices) < len(prev):
+            return False
+        n = len(prev)
+        if tuple(history_indices[:n]) != prev:
+            return False
+        covered = self.indices
+        last = covered[-1] if covered else -1
+        pos = bisect.bisect_left(covered, target_index)
+        if pos < len(covered) and covered[pos] == target_index:
+            return False
+        tail = list(history_indices[n:])
+        for i in tail:
+            if i <= last or i == target_index or not 0 <= i < len(events):
+                return False
+            last = i
+        self._add([(i, events[i]) for i in tail], len(covered))
+        covered.extend(tail)
+        self.raw = tuple(history_indices)
         return True
 
     def prefix_values(self, length: int) -> dict[str, list[Any]]:
@@ -182,6 +217,27 @@ def user_baseline_memo(questions: Sequence[Question], history: Sequence[tuple[in
         for f, v in got:
             values.setdefault(f, []).append(v)
     return [_from_values(q, values.get(q.field, [])) for q in questions]
+
+
+def user_baseline_rolling(questions: Sequence[Question], history_indices: Sequence[int], target_index: int,
+                          events: Sequence[dict[str, Any]], truth: UserTruth) -> list[Prediction]:
+    """``baseline:user`` for a target of a batch: what :func:`user_baseline_memo` gives for the
+    history a batch builds of ``history_indices`` (its events of ``events``, ``events[i]`` the
+    event with index ``i``, in ascending index order, each once, the target left out), costing
+    only the events added since the user's previous target when its history extends that one
+    (:meth:`UserTruth.extend_rolling`); any other history is built and computed as before."""
+    with truth.lock:
+        if truth.extend_rolling(history_indices, target_index, events):
+            return [_from_field(q, truth.fields.get(q.field)) for q in questions]
+    n = len(events)
+    wanted = sorted(set(history_indices) - {target_index})
+    history = [(i, events[i]) for i in wanted if 0 <= i < n]
+    predictions = user_baseline_memo(questions, history, truth)
+    if len(history) == len(history_indices):    # no repeats, no target, all there: later targets extend it
+        with truth.lock:
+            if truth.indices == wanted:
+                truth.raw = tuple(history_indices)
+    return predictions
 
 
 def _from_field(q: Question, fs: _Field | None) -> Prediction:
