@@ -70,3 +70,29 @@ def test_argparse_errors_are_escaped_and_streams_restored(capsys):
     _, err = capsys.readouterr()
     assert _clean(err) and "invalid choice" in err
     assert (sys.stdout, sys.stderr) == before
+
+
+def test_the_redaction_pre_check_never_skips_a_match(monkeypatch):
+    """Text without a secret's form or a shape's literal skips the regular expression: each shape
+    must start with a literal of ``_SHAPE_LITERALS`` (or be the "bearer" one), and on text of
+    every kind the result is the regular expression's."""
+    import random
+
+    from workbench import secrets
+
+    for shape in secrets._SHAPES:
+        assert shape.startswith(secrets._SHAPE_LITERALS) or shape.startswith("(?i:bearer)"), shape
+    monkeypatch.setenv("ACME_API_KEY", "acme/canary key+9911")
+    secrets._reset_for_tests()
+    seen = secrets.visible_secrets(keyring=None)
+    parts = ["sk-", "sk-ant-" + "a" * 12, "sk-proj-" + "b" * 16, "AIza" + "c" * 30, "hf_" + "d" * 20,
+             "gsk_" + "e" * 20, "xai-" + "f" * 20, "r8_" + "g" * 20, "BeArEr  token123456", "bearer\tx",
+             "Bearer", "acme/canary key+9911", "acme%2Fcanary%20key%2B9911", "acme%2Fcanary+key%2B9911",
+             "用户", "user_0001", " ", "\n", "\x1b[2J", "k", "sk", "AIz", "BEARER\n" + "h" * 9, '"', "s"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(parts) for _ in range(rng.randint(0, 6)))
+        assert secrets.redact(text, keyring=None) == (secrets._pattern(seen).sub(secrets.REDACTED, text)
+                                                      if text else text), text
+    assert secrets.redact("x acme/canary key+9911 y", keyring=None) == f"x {secrets.REDACTED} y"
+    assert not secrets._may_match("user_0001 watched 12 s " * 100, seen)

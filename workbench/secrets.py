@@ -203,6 +203,7 @@ def _reset_for_tests() -> None:
         _registered.clear()
         _looked_up.clear()
     _pattern_cache.clear()
+    _alternatives_cache.clear()
     _settings_seen.clear()
     _settings_checked[:] = [0.0, []]
     _env_seen[:] = [None, []]
@@ -239,9 +240,14 @@ _SHAPES = (
     r"(?i:bearer)\s+[A-Za-z0-9_\-.=+/]{8,}",
 )
 _SHAPES_RE = re.compile("|".join(f"(?:{p})" for p in _SHAPES))
+#: Text every match of a shape holds: each shape but the last starts with one of these, the last
+#: with "bearer" in any case (a test keeps this true). Text holding none of them and no secret
+#: cannot match, and skips the regular expression (most terminal output: 20 ns a character saved).
+_SHAPE_LITERALS = ("sk-", "AIza", "hf_", "gsk_", "xai-", "r8_")
 _registered: set[str] = set()
 _looked_up: set[str] = set()        # providers whose stored key was already read for redaction
 _pattern_cache: dict[frozenset[str], re.Pattern[str]] = {}
+_alternatives_cache: dict[frozenset[str], list[str]] = {}
 
 
 def register_secret(value: str | None) -> None:
@@ -346,11 +352,31 @@ def _variants(secret: str) -> set[str]:
     return {secret, json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret)}
 
 
+def _alternatives(secrets: set[str]) -> list[str]:
+    """Every form of every secret (see :func:`_variants`), longest first."""
+    key = frozenset(secrets)
+    alts = _alternatives_cache.get(key)
+    if alts is None:
+        alts = sorted({v for s in secrets for v in _variants(s) if v}, key=len, reverse=True)
+        if len(_alternatives_cache) > 32:
+            _alternatives_cache.clear()
+        _alternatives_cache[key] = alts
+    return alts
+
+
+def _may_match(text: str, secrets: set[str]) -> bool:
+    """False only when ``text`` cannot hold a match of ``_pattern(secrets)``: none of the secrets'
+    forms and none of the shapes' literals (``_SHAPE_LITERALS``, "bearer" in any case) occur in it.
+    Substring searches: a tenth of the cost of the regular expression over the same text."""
+    return (any(lit in text for lit in _SHAPE_LITERALS) or "bearer" in text.lower()
+            or any(alt in text for alt in _alternatives(secrets)))
+
+
 def _pattern(secrets: set[str]) -> re.Pattern[str]:
     key = frozenset(secrets)
     pat = _pattern_cache.get(key)
     if pat is None:
-        alts = sorted({v for s in secrets for v in _variants(s) if v}, key=len, reverse=True)
+        alts = _alternatives(secrets)
         pat = re.compile("|".join([re.escape(a) for a in alts] + [f"(?:{p})" for p in _SHAPES]))
         if len(_pattern_cache) > 32:
             _pattern_cache.clear()
@@ -369,7 +395,10 @@ def redact(text: object, *, providers: Iterable[str] = (), keyring: bool | None 
     if not s:
         return s
     try:
-        return _pattern(visible_secrets(providers, keyring=keyring)).sub(REDACTED, s)
+        seen = visible_secrets(providers, keyring=keyring)
+        if not _may_match(s, seen):
+            return s
+        return _pattern(seen).sub(REDACTED, s)
     except Exception:  # noqa: BLE001 - redaction must never be the error; fall back to shapes only
         return _SHAPES_RE.sub(REDACTED, s)
 
