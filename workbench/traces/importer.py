@@ -200,6 +200,40 @@ class ImportState:
         self.file_of_user[uid] = file
         return uid
 
+    def read_users(self, file: str, doc: dict) -> None:
+        """``user`` then ``events`` for each ``(user id, record)`` of the parsed object ``doc``, in
+        its order. Same users, events and warnings; a user whose record is an object with a string
+        (or null, or missing) profile and a list of at most ``limits.BATCH_EVENTS`` events is
+        registered here without the two calls (a file of a million one-event users saves a
+        second), any other record goes through them."""
+        seen, users, file_of_user = self.seen, self.users, self.file_of_user
+        limit, batch, task = build.MAX_PROFILE_CHARS, limits.BATCH_EVENTS, self.task
+        for uid, record in doc.items():
+            if type(record) is dict and type(uid) is str and uid not in seen:
+                history = record.get("action_history")
+                profile = record.get("user_profile", "")
+                if profile is None:
+                    profile = ""
+                if type(history) is list and len(history) <= batch and type(profile) is str \
+                        and len(profile) <= limit:
+                    seen.add(uid)
+                    users.append((uid, profile, file))
+                    file_of_user[uid] = file
+                    if history:
+                        n = len(history)
+                        builder = self.builder
+                        builder.add_list(file, uid, history, 0)
+                        history.clear()  # the parsed events are freed now, as ``events`` frees them
+                        if len(builder) >= batch:
+                            self.flush()
+                        if task is not None:
+                            task.check()
+                            task.progress(n, n, f"reading the events of {uid}")
+                    continue
+            u = self.user(file, uid, record)
+            if u is not None:
+                self.events(file, u, record.get("action_history"))
+
     def events(self, file: str, uid: str, history: Any, first: int = 0, stop: int | None = None,
                free: bool = True, base: int = 0) -> None:
         """Build the events ``history[first:stop]`` (all of them by default; ``history[0]`` has event

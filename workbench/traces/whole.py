@@ -47,10 +47,7 @@ def read_json(f: Path, size: int, state: ImportState, pre: list | None = None) -
             state.garbage.append(doc)  # freed once the import is done
             del doc
             return
-        for uid, record in doc.items():
-            u = state.user(file, uid, record)
-            if u is not None:
-                state.events(file, u, record.get("action_history"))
+        state.read_users(file, doc)
         return
     with open(f, "rb") as fh:
         mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
@@ -110,10 +107,7 @@ def _read_by_users(file: str, data: bytes | bytearray, state: ImportState) -> bo
     del keys
     for a, z, _ in slices:
         part = orjson.loads(b"{" + memoryview(data)[a:z] + b"}")
-        for uid, record in part.items():
-            u = state.user(file, uid, record)
-            if u is not None:
-                state.events(file, u, record.get("action_history"))
+        state.read_users(file, part)
         del part
     return True
 
@@ -140,9 +134,6 @@ def read_jsonl(f: Path, state: ImportState) -> None:
                 state.issues.add(TraceIssue(f"{file}:{lineno}", expected="one JSON object {user_id: {...}} per line",
                                             message=f"found {build._kind(doc)}; line skipped"))
                 continue
-            for uid, record in doc.items():
-                u = state.user(file, uid, record)
-                if u is not None:
-                    state.events(file, u, record.get("action_history"))
+            state.read_users(file, doc)
 
 
