@@ -158,6 +158,10 @@ def _litellm():
     debug banner, and the per-call work nobody here reads switched off
     (:mod:`workbench.simulate.litellm_tuning`)."""
     from workbench.simulate import litellm_tuning
+
+    if _configured and litellm_tuning.installed() \
+            and getattr(logging.getLogRecordFactory(), "workbench_redacts", False):
+        return _configured[0]           # once per process, not per call (11 us a call)
     from workbench.simulate.tokens import import_litellm
 
     litellm = import_litellm()
@@ -168,7 +172,11 @@ def _litellm():
         if lg.level == logging.NOTSET or lg.level < logging.WARNING:
             lg.setLevel(logging.WARNING)
     litellm_tuning.install(litellm)
+    _configured[:] = [litellm]
     return litellm
+
+
+_configured: list[Any] = []     # litellm once configured by _litellm()
 
 
 def warm_up() -> None:
