@@ -258,22 +258,34 @@ def test_a_store_that_fails_is_reported_and_nothing_is_half_done(shown, panel, s
     assert marker.selection() is None and marker.mark_selection("other") is None
 
 
-def test_inspector_marks_a_dialogue_making_it_a_case_and_undo_takes_both_back(qtbot, tmp_path, make_window):
+def _dialogue_shown(qtbot, make_window, path):
+    """A window on the trace at ``path`` (a one-user trace written here when missing) with its
+    customer-service dialogue shown in the inspector; (window, event index)."""
     from tests.annotate.conftest import raw_history
     from tests.app.conftest import open_window
 
-    history = raw_history()
-    service = next(i for i, ev in enumerate(history) if ev["type"] == "Customer Service")
-    history[service]["action"][0]["content"][0]["content"] = ZH
-    path = tmp_path / "trace.json"
-    path.write_text(json.dumps({"user_0001": {"user_profile": "x", "action_history": history}},
-                               ensure_ascii=False), encoding="utf-8")
+    if not path.exists():
+        history = raw_history()
+        service = next(i for i, ev in enumerate(history) if ev["type"] == "Customer Service")
+        history[service]["action"][0]["content"][0]["content"] = ZH
+        path.write_text(json.dumps({"user_0001": {"user_profile": "x", "action_history": history}},
+                                   ensure_ascii=False), encoding="utf-8")
     win = open_window(qtbot, make_window, path, user="user_0001", restore=False, persist=False)
     index = int(win.track.frame.filter(win.track.frame["scenario"] == "Customer Service")["event_index"][0])
     win.state.select_event("user_0001", index)
     qtbot.waitUntil(lambda: win.inspector.transcript.isVisible(), timeout=5000)
+    return win, index
+
+
+def test_inspector_marks_a_dialogue_making_it_a_case_and_undo_takes_both_back(qtbot, tmp_path, make_window):
+    from workbench.annotate.store import default_store_path
+
+    path = tmp_path / "trace.json"
+    win, index = _dialogue_shown(qtbot, make_window, path)
     view, marker = win.inspector.transcript, win.inspector.marker
     assert marker.case is None and marker.candidates          # no case yet; the lexicons suggest
+    # nothing stored to show yet: the lazy Cases panel and its store file wait for the first mark
+    assert win.cases_panel is None and not default_store_path(path).exists()
     assert "Mark this dialogue" in [a.text().replace("&", "") for a in marker.context_menu().actions()]
     select(view, "请您帮我")
     span = marker.mark_selection("politeness")
@@ -298,6 +310,19 @@ def test_inspector_marks_a_dialogue_making_it_a_case_and_undo_takes_both_back(qt
     select(predict.transcript, "refund")
     predict.marker.mark_selection("other")                     # one host: the inspector redraws it too
     qtbot.waitUntil(lambda: any(s.quote == "refund" for s in marker.spans), timeout=3000)
+
+
+def test_a_dialogue_with_stored_marks_shows_them_in_a_new_window(qtbot, tmp_path, make_window):
+    path = tmp_path / "trace.json"
+    first, _ = _dialogue_shown(qtbot, make_window, path)
+    select(first.inspector.transcript, "请您帮我")
+    assert first.inspector.marker.mark_selection("politeness") is not None
+    first.close()
+    win, _ = _dialogue_shown(qtbot, make_window, path)           # the store exists: its marks are read
+    marker = win.inspector.marker
+    qtbot.waitUntil(lambda: marker.case is not None and bool(marker.spans), timeout=5000)
+    assert win.cases_panel is not None
+    assert char_format(win.inspector.transcript, "请您帮我").background().color() == QColor(MARKER_COLORS["politeness"])
 
 
 def test_presentation_marks_with_keys_and_undoes_with_ctrl_z(qtbot, panel):

@@ -132,7 +132,7 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
         from workbench.app.transcript_marks import MarkingHost
 
         #: marked words go to the Cases panel's store with its annotator, undone on the same stack
-        self.marking_host = MarkingHost(self._cases, self)
+        self.marking_host = MarkingHost(self._cases, self, unopened=self._cases_unopened)
         self.inspector.set_marking(self.marking_host, self.mark_dialogue)
         self.actions_by_key = build_menus(self)
         self._connect_undo_actions()

@@ -100,26 +100,44 @@ class MarkingHost(QObject):
     spans_changed = Signal(str)      # case id
     annotator_changed = Signal()     # another annotator, or blind annotation switched: show again
 
-    def __init__(self, cases_panel: Callable[[], CasesPanel | None], parent: QObject | None = None) -> None:
+    def __init__(self, cases_panel: Callable[[], CasesPanel | None], parent: QObject | None = None, *,
+                 unopened: Callable[[], tuple[str, bool] | None] | None = None) -> None:
         super().__init__(parent)
         self._panel = cases_panel
+        #: (annotator, blind annotation) while a lazily built Cases panel is not built and there is
+        #: no case store to read yet, else None: reading then needs no panel (nothing is stored)
+        self._unopened = unopened
+
+    def _idle(self) -> tuple[str, bool] | None:
+        return self._unopened() if self._unopened is not None else None
 
     def panel(self) -> CasesPanel | None:
         """The Cases panel (built if the window builds it lazily), or None."""
         return self._panel()
 
     def store(self) -> CaseStore | None:
-        """The open case store, or None."""
+        """The open case store to write to (the Cases panel built if need be), or None."""
         panel = self.panel()
         return panel.store if panel is not None else None
 
+    def store_to_read(self) -> CaseStore | None:
+        """The open case store to read marks from; None without building the Cases panel when
+        there is nothing stored to read yet."""
+        return None if self._idle() is not None else self.store()
+
     def annotator(self) -> str:
         """Who marks: the Cases panel's annotator (its author setting)."""
+        idle = self._idle()
+        if idle is not None:
+            return idle[0]
         panel = self.panel()
         return panel.author if panel is not None else ""
 
     def hides_others(self) -> bool:
         """Blind annotation: are other annotators' spans hidden (the Cases panel's setting)?"""
+        idle = self._idle()
+        if idle is not None:
+            return idle[1]
         panel = self.panel()
         return bool(panel is not None and panel.hide_others)
 

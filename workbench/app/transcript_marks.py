@@ -111,7 +111,7 @@ class TranscriptMarker(QObject):
         bar.setValue(keep)
 
     def _refresh_case(self) -> None:
-        store = self.host.store() if self.host is not None and self.messages else None
+        store = self.host.store_to_read() if self.host is not None and self.messages else None
         if store is None:
             return
         try:
@@ -132,7 +132,7 @@ class TranscriptMarker(QObject):
         self.current = max(0, min(self.current, len(self.candidates) - 1))
 
     def _stored_spans(self) -> list[Span]:
-        store = self.host.store() if self.host is not None else None
+        store = self.host.store_to_read() if self.host is not None else None
         if store is None or self.case is None:
             return []
         try:

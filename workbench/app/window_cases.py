@@ -210,6 +210,19 @@ class WindowCasesMixin:
     def _cases(self) -> CasesPanel:
         return self.ensure_panel("Cases")
 
+    def _cases_unopened(self) -> tuple[str, bool] | None:
+        """(annotator, blind annotation) while the lazy Cases panel is not built and the open
+        trace has no case store yet: a transcript then shows no stored marks, and the panel (and its
+        store file) are made by the first mark; None once there is a panel or a store to read."""
+        if self.cases_panel is not None:
+            return None
+        if self.state.dataset is not None:
+            from workbench.annotate.store import default_store_path
+
+            if default_store_path(getattr(self.state.dataset, "source", None)).exists():
+                return None
+        return annotator_name(self.settings), self.settings.hide_other_annotators
+
     def _announce_case(self, case: Case | None) -> None:
         if case is not None:
             self.docks["Cases"].show()
