@@ -23,6 +23,7 @@ from workbench.traces import (
     write_parquet,
 )
 from workbench.traces import load as load_mod
+from workbench.traces.errors import IssueLog
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -328,8 +329,9 @@ def by_users(monkeypatch):
     monkeypatch.setattr(limits, "USERS_PER_SLICE", 2)
 
 
+@pytest.mark.parametrize("use_cache", [True, False])
 @pytest.mark.parametrize("name", ["quirks_en.json", "bad_types.json"])
-def test_many_users_are_read_a_slice_at_a_time_with_the_same_result(name, monkeypatch):
+def test_many_users_are_read_a_slice_at_a_time_with_the_same_result(name, use_cache, monkeypatch):
     from polars.testing import assert_frame_equal
 
     from workbench.traces import whole
@@ -341,8 +343,16 @@ def test_many_users_are_read_a_slice_at_a_time_with_the_same_result(name, monkey
     used = []
     real = whole._read_by_users
     monkeypatch.setattr(whole, "_read_by_users", lambda *a: used.append(real(*a)) or used[-1])
-    sliced = load_traces(fix)                                   # with the cache: no whole parse first
-    assert used == [True]
+    passes: list[str] = []
+
+    def counted(name_: str):
+        real_pass = getattr(whole, name_)
+        return lambda *a: passes.append(name_) or real_pass(*a)
+
+    for name_ in ("_one_pass", "_two_passes"):   # without a cache to write, each slice is parsed once
+        monkeypatch.setattr(whole, name_, counted(name_))
+    sliced = load_traces(fix, use_cache=use_cache)              # with the cache: no whole parse first
+    assert used == [True] and passes == (["_two_passes"] if use_cache else ["_one_pass"])
     assert_frame_equal(sliced.users, one.users)
     for u in one.user_ids():
         assert_frame_equal(sliced.user_events(u), one.user_events(u))
@@ -355,6 +365,39 @@ def test_many_users_with_a_duplicate_key_take_the_whole_document_path(tmp_path, 
     body = ",".join(f'"u{i}": {{"action_history": [{json.dumps(_ev(i))}]}}' for i in range(5))
     f = tmp_path / "dup.json"
     f.write_text("{" + body + f', "u1": {{"action_history": [{json.dumps(_ev(7))}, {json.dumps(_ev(8))}]}}}}')
-    assert not whole._read_by_users("f", f.read_bytes(), None)
+    state = importer.ImportState(IssueLog(), None)
+    assert not whole._read_by_users("f", f.read_bytes(), state)
+    assert state.fresh                        # the users of the slices read before it are forgotten
     ts = load_traces(f, use_cache=False)
     assert len(ts.user("u1")) == 2 and any(w.expected == "unique user ids" for w in ts.warnings)
+
+
+@pytest.mark.parametrize("late", ["bad json", "long profile, then bad json", "long profile"])
+def test_a_slice_that_fails_after_others_were_read_gives_the_whole_document_result(tmp_path, monkeypatch, late):
+    """Read once, a slice that does not parse (or a profile too long) after slices already built:
+    the state is emptied and the file read as the two-pass path and the whole document read it."""
+    from workbench.traces import build
+
+    monkeypatch.setattr(build, "MAX_PROFILE_CHARS", 50)
+    users = [f'"u{i}": {{"user_profile": "p", "action_history": [{json.dumps(_ev(i))}]}}' for i in range(7)]
+    users[1] = '"u1": {"user_profile": "p", "action_history": [{"type": 5, "timestamp": "x", "action": []}]}'
+    if "long" in late:
+        users[4] = f'"u4": {{"user_profile": "{"p" * 60}", "action_history": []}}'
+    if "bad" in late:
+        users[6] = '"u6": {"user_profile": "p", "action_history": [tru]}'
+    f = tmp_path / "late.json"
+    f.write_text("{" + ", ".join(users) + "}", encoding="utf-8")
+
+    def outcome():
+        try:
+            ts = load_traces(f, use_cache=False)
+        except TraceError as exc:
+            return ("error", str(exc))
+        return ("read", ts.user_ids(), ts.events.height, [str(w) for w in ts.warnings])
+
+    whole_document = outcome()
+    monkeypatch.setattr(limits, "MANY_USERS", 2)
+    monkeypatch.setattr(limits, "USERS_PER_SLICE", 2)
+    assert outcome() == whole_document
+    if late == "long profile":
+        assert whole_document[0] == "error" and "u4" in whole_document[1]

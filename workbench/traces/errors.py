@@ -81,6 +81,11 @@ class IssueLog:
     def __len__(self) -> int:
         return sum(self._counts.values())
 
+    def clear(self) -> None:
+        """Forget every issue recorded so far."""
+        self._items.clear()
+        self._counts.clear()
+
     def issues(self) -> list[TraceIssue]:
         """The kept issues, then one summary per kind with more than ``cap``."""
         out = list(self._items)

@@ -154,6 +154,25 @@ class ImportState:
         #: where the frames' payload goes as they are made (then only the rest is kept), if anywhere
         self.sink: CanonicalSink | None = None
 
+    @property
+    def fresh(self) -> bool:
+        """True while nothing was imported into this state (no user, event, frame or warning) and
+        it writes no cache: :meth:`reset` can then undo an import that turns out to be unusable."""
+        return (self.sink is None and not self.users and not self.seen and not self.file_of_user
+                and not self.frames and not len(self.builder) and not len(self.issues))
+
+    def reset(self) -> None:
+        """Forget everything imported since the state was :attr:`fresh` (users, events, frames,
+        warnings); only for a state that writes no cache (a sink cannot take rows back)."""
+        if self.sink is not None:
+            raise RuntimeError("an import that writes a cache cannot be reset")
+        self.users.clear()
+        self.seen.clear()
+        self.file_of_user.clear()
+        self.frames.clear()
+        self.issues.clear()
+        self.builder = build.EventBuilder(self.issues)
+
     def add_frame(self, frame: pl.DataFrame) -> None:
         """Keep one frame of events (its payload written to the sink, when there is one)."""
         self.frames.append(self.sink.add(frame) if self.sink is not None else frame)

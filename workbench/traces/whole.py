@@ -75,41 +75,88 @@ def _read_by_users(file: str, data: bytes | bytearray, state: ImportState) -> bo
     """Parse and build a document of very many users ``limits.USERS_PER_SLICE`` users at a time,
     so that memory holds one slice of parsed users, not a million: the top-level commas (a scan
     at depth 1) cut the object into slices, each parsed as its own object and freed once built.
-    Returns False, having changed nothing, when the document is not a complete object or a user
-    key is given twice (the whole-document path then keeps the last copy and warns)."""
+    Returns False, having changed nothing, when the document is not a complete object, a slice
+    does not parse or a user key is given twice (the whole-document path then keeps the last
+    copy and warns).
+
+    Into a state that holds nothing yet and writes no cache (``ImportState.fresh``) each slice is
+    parsed once, and a failure empties the state again (``ImportState.reset``); otherwise a first
+    pass parses every slice only to check it before the second builds them."""
+    slices = _user_slices(data)
+    if slices is None:
+        return False
+    if state.fresh:
+        try:
+            if _one_pass(file, data, slices, state):
+                return True
+        except TraceError:
+            pass  # the two passes below meet it again where the one-process path would
+        state.reset()
+    return _two_passes(file, data, slices, state)
+
+
+def _user_slices(data: bytes | bytearray) -> list[tuple[int, int, int]] | None:
+    """``(start, stop, users)`` of each slice of ``limits.USERS_PER_SLICE`` users of the document
+    (its text between ``{`` and ``}`` is ``data[start:stop]``), or None when the document is not
+    one complete object (or holds a string too long)."""
     from workbench.traces.scan import scan
 
     buf = np.frombuffer(data, np.uint8)
     st = scan(buf, keep_depth=1)
     if not st.complete or st.max_string > limits.MAX_STRING_BYTES:
-        return False
+        return None
     P, C, D = st.pos, st.char, st.depth_before
     # the outer object: its "{" is the only token at depth 0, its "}" the last token (depth 1 before)
     if P.size < 2 or C[0] != ord("{") or D[0] != 0 or C[-1] != ord("}") or D[-1] != 1 \
             or np.count_nonzero(D == 0) != 1:
-        return False
+        return None
     cuts = [int(P[0])] + P[(C == ord(",")) & (D == 1)].tolist() + [int(P[-1])]
     del st, P, C, D, buf
     step = limits.USERS_PER_SLICE
-    slices = [(cuts[i] + 1, cuts[min(i + step, len(cuts) - 1)], min(step, len(cuts) - 1 - i))
-              for i in range(0, len(cuts) - 1, step)]
+    return [(cuts[i] + 1, cuts[min(i + step, len(cuts) - 1)], min(step, len(cuts) - 1 - i))
+            for i in range(0, len(cuts) - 1, step)]
+
+
+def _one_pass(file: str, data: bytes | bytearray, slices: list[tuple[int, int, int]], state: ImportState) -> bool:
+    """Parse and build each slice in turn; False as soon as a slice does not parse or repeats a
+    key, before that slice is built (the caller then empties the state)."""
     keys: set[str] = set()
-    for a, z, members in slices:  # first pass: every key once, or the whole-document path
-        try:
-            part = orjson.loads(b"{" + memoryview(data)[a:z] + b"}")
-        except orjson.JSONDecodeError:
+    for a, z, members in slices:
+        part = _checked_slice(data, a, z, members, keys)
+        if part is None:
             return False
-        n = len(keys)
-        keys.update(part)
-        if len(part) != members or len(keys) - n != members:  # a key given twice
-            return False
+        state.read_users(file, part)
         del part
+    return True
+
+
+def _two_passes(file: str, data: bytes | bytearray, slices: list[tuple[int, int, int]], state: ImportState) -> bool:
+    """A first pass parses every slice to check that each parses and every key is given once
+    (False, having changed nothing, otherwise); the second parses and builds them."""
+    keys: set[str] = set()
+    for a, z, members in slices:
+        if _checked_slice(data, a, z, members, keys) is None:
+            return False
     del keys
     for a, z, _ in slices:
         part = orjson.loads(b"{" + memoryview(data)[a:z] + b"}")
         state.read_users(file, part)
         del part
     return True
+
+
+def _checked_slice(data: bytes | bytearray, a: int, z: int, members: int, keys: set[str]) -> dict | None:
+    """The users of the slice ``data[a:z]`` (``members`` of them) parsed, their keys added to
+    ``keys`` (those of the slices before); None when it does not parse or a key is given twice."""
+    try:
+        part = orjson.loads(b"{" + memoryview(data)[a:z] + b"}")
+    except orjson.JSONDecodeError:
+        return None
+    n = len(keys)
+    keys.update(part)
+    if len(part) != members or len(keys) - n != members:  # a key given twice
+        return None
+    return part
 
 
 def read_jsonl(f: Path, state: ImportState) -> None:
