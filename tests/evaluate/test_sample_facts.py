@@ -147,3 +147,65 @@ def test_sample_from_the_table_equals_sample_from_the_raw_events(tmp_path, kwarg
         assert got.events, "nothing sampled: the comparison would prove nothing"
         # the lazy events still serve an evaluation: decoded on first use, positional
         assert lazy[0].events[3] == eager[0].events[3] and list(lazy[1].events) == eager[1].events
+
+
+# Context texts as a hand-made canonical Parquet file may hold them (not re-written by our
+# importer): spaces, repeated keys (the parser keeps the last), escapes, nesting, numbers that
+# are or are not 0. Sampling may read such a text without decoding it only where that is exact.
+_TEXTS = {
+    "Video Browsing": [
+        '{"caption":"x"}', '{"caption": "x"}', '{"caption":"x","caption":" "}', '{"caption":"x", "caption" : ""}',
+        '{"capt\\u0069on":"x","caption":""}', '{"caption":"","capt\\u0069on":"x"}', '{"caption":"\\u3000"}',
+        '{"caption":"\u3000x"}', '{"caption":"\u3000"}', '{"caption":"\\u001f"}', '{"caption":5}', '{"caption":"5"}',
+        '{"meta":{"ocr":"x"}}', '{"ocr":"x","meta":{}}', '{"note":",\\"ocr\\":\\"x"}', '{"ocr":null,"asr":"y"}',
+        '{"asr":[],"ocr":" "}', '{"\\"ocr":"x"}', '{"ocr":"x","ocr":null}', '[{"ocr":"x"}]', '"ocr"', 'null',
+        '{ "ocr" :"x" }', '{"caption":"\\nx"}', '{"ocr":"a{b"}',
+    ],
+    "Live Streaming": [
+        '{"live_title":"t","live_comment_cnt":0,"live_like_cnt":0}', '{"live_title":"t","live_title":""}',
+        '{"live_comment_cnt":0,"live_like_cnt":0}', '{"live_comment_cnt":0,"live_like_cnt":0,"live_like_cnt":0}',
+        '{"live_category":"c","live_like_cnt":0,"live_comment_cnt":0,"x":1}', '{"live_title":0,"a":1}',
+        '{"live_title":"0","a":1}', '{"live_title":" ","live_category":"\u00a0","a":1}', '{"live_title":[1],"a":2}',
+        '{"live_title":"t","live_comment_cnt":0,"live_like_cnt":0,"live_title":"u"}',
+    ],
+    "Advertisement": [
+        '{"show_cnt":0}', '{"show_cnt":0.0}', '{"show_cnt":-0}', '{"show_cnt":1e-400}', '{"show_cnt":5}',
+        '{"show_cnt":5,"show_cnt":0}', '{"show_cnt" : 0}', '{"show_cnt":false}', '{"show_cnt":true}',
+        '{"show_cnt":"0"}', '{"show_cnt":null}', '{"x":{"show_cnt":0}}', '{}', '{"show_cnt":10.5}',
+        '{"show_cnt":0e3}', '{"sh\\u006fw_cnt":0}', '{"show_cnt":12,"a":"show_cnt"}',
+    ],
+}
+
+
+def test_facts_read_from_hand_written_context_texts(tmp_path):
+    import polars as pl
+
+    from workbench.traces.canonical import read_parquet, write_parquet
+
+    src = tmp_path / "odd.json"
+    _write(src, users=1)
+    ts = load_traces(src)
+    frame = ts.with_payload()
+    watch = '[{"type":"watch","play_duration":4}]'
+    rows = frame.filter(pl.col("scenario_raw").is_in(list(_TEXTS))
+                        & (pl.col("ts_raw").fill_null("") >= "2025-10-01")).head(1)
+    extra = []
+    n = frame["event_index"].max() + 1
+    for kind, texts in _TEXTS.items():
+        for text in texts:
+            for acts in (watch, '[{"type":"like"}]'):
+                extra.append(rows.with_columns(pl.lit(n).cast(frame["event_index"].dtype).alias("event_index"),
+                                               pl.lit(kind).alias("scenario_raw"), pl.lit(text).alias("context"),
+                                               pl.lit(True).alias("has_context"), pl.lit(acts).alias("actions")))
+                n += 1
+    whole = pl.concat([frame, *extra], how="vertical_relaxed")
+    users = ts.users.with_columns(pl.lit(int(n)).cast(ts.users["event_count"].dtype).alias("event_count"))
+    path = write_parquet(TraceSet(whole, users, [], ts.source), tmp_path / "hand.parquet")
+    hand = read_parquet(path)
+    lazy = S.users_from_traceset(hand)[0]
+    raw = hand.user(lazy.user_id).positional()
+    got, want = F.test_facts(lazy.events, S.TEST_WINDOW), F.test_facts(raw, S.TEST_WINDOW)
+    assert got == want
+    added = [t for t, i in enumerate(got.indices) if i >= frame["event_index"].max() + 1]
+    assert len(added) == 2 * sum(map(len, _TEXTS.values()))
+    assert {got.sufficient[t] for t in added} == {True, False} and {got.filtered[t] for t in added} == {True, False}

@@ -22,6 +22,7 @@ The batch then records the rows from the plan as it records answers (same rows, 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -108,6 +109,18 @@ def _error_text(exc: Exception) -> str:
 
 def _prepare_user(u: UserSample, user: UserTrace, models: Sequence[str], population: bool) -> _UserPart:
     """One user's part of the plan (see the module docstring); ``population``: gather its values."""
+    # a user's decoded events and their ground truth are many objects without cycles, freed
+    # together at the end: the cyclic GC would go through all of them again and again meanwhile
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _user_part(u, user, models, population)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _user_part(u: UserSample, user: UserTrace, models: Sequence[str], population: bool) -> _UserPart:
     from workbench.simulate.baselines import BASELINE_USER
     from workbench.simulate.filters import is_filtered
     from workbench.simulate.questions import questions_for_event

@@ -276,38 +276,44 @@ def _batch_facts(rows: pl.DataFrame) -> pl.DataFrame:
     * rule B reads the context of Ad and Live events, and the ``watch`` actions of any event;
     * high-value reads the scenario and the actions.
 
-    So Live and Ad events are decoded (context and actions) and judged one by one; for Video events
-    only the context is decoded for rule A; rule B and high-value of all other events depend on
-    (``type``, action list) alone and are judged once per distinct pair (a release of 1.6 million
-    events has a few thousand). An event whose action types show neither a ``watch`` nor a
-    high-value action is judged with an empty action list (what the rules read of it is the same)."""
+    Where the context's JSON text settles what rule A and the context part of rule B find
+    (:func:`_settled`: a caption, OCR, ASR, live title or category that is a non-blank string; a
+    live context with a key other than the two counts; an ad's ``show_cnt`` absent or plainly not
+    0), only the actions are left to judge; the other Live and Ad events are decoded (context and
+    actions) and judged one by one, the other Video events have their context decoded for rule A.
+    Rule B and high-value of the rest depend on (``type``, action list) alone and are judged once
+    per distinct pair (a release of 1.6 million events has a few thousand). An event whose action
+    types show neither a ``watch`` nor a high-value action is judged with an empty action list
+    (what the rules read of it is the same)."""
     import polars as pl
 
     from workbench.traces.schema import AD, LIVE, VIDEO, canonical_scenario
 
     names = rows["scenario_raw"].unique().to_list()
     kind_of = {r: canonical_scenario(r) for r in names}
-    video = [r for r in names if r is not None and kind_of[r] == VIDEO]
-    whole = [r for r in names if r is not None and kind_of[r] in (LIVE, AD)]
+
+    def named(kind: str) -> pl.Expr:
+        return pl.col("scenario_raw").is_in([r for r in names if r is not None and kind_of[r] == kind]).fill_null(False)
+
     rows = rows.with_columns(
         # a real watch or high-value action always shows in these columns (they may show more)
         pl.when(pl.col("act_watch").fill_null(False)
                 | pl.col("action_types").list.eval(pl.element().is_in(_HIGH_ANY)).list.any().fill_null(False))
         .then(pl.col("actions")).otherwise(None).alias("_acts"),
-        pl.col("scenario_raw").is_in(video).fill_null(False).alias("_video"),
-        pl.col("scenario_raw").is_in(whole).fill_null(False).alias("_whole"))
+        named(VIDEO).alias("_video"), named(LIVE).alias("_live"), named(AD).alias("_ad"))
+    rows = _with_settled(rows)
     keys = ["user_id", "event_index", "scenario_raw"]
-    one_by_one = rows.filter(pl.col("_whole"))
-    by_pair = rows.filter(~pl.col("_whole"))
+    alone = (pl.col("_live") | pl.col("_ad")) & ~pl.col("_settled")
+    one_by_one = rows.filter(alone)
+    by_pair = rows.filter(~alone)
     parts = [_judge_whole(one_by_one).select(*keys, "sufficient", "filtered", "high")]
     if by_pair.height:
         pairs = by_pair.select("scenario_raw", "_acts").unique()
         judged = _judge_pairs(pairs)
-        video_rows = by_pair.filter(pl.col("_video"))
-        suff = _rule_a(video_rows)
+        suff = _rule_a(by_pair.filter(pl.col("_video") & ~pl.col("_settled")))
         by_pair = by_pair.join(judged, on=["scenario_raw", "_acts"], how="left", nulls_equal=True)
         by_pair = by_pair.join(suff, on=["user_id", "event_index"], how="left").with_columns(
-            pl.col("_suff").fill_null(True))  # rule A passes every event but Video and Live
+            pl.col("_suff").fill_null(True))  # rule A passes every event but Video and Live (settled ones too)
         parts.append(by_pair.select(
             *keys, pl.col("_suff").alias("sufficient"),
             (pl.col("_suff") & pl.col("_filt")).alias("filtered"),
@@ -316,6 +322,56 @@ def _batch_facts(rows: pl.DataFrame) -> pl.DataFrame:
     out = pl.concat(parts)
     return out.with_columns(pl.col("scenario_raw").replace_strict(zh, default=None, return_dtype=pl.String)
                             .fill_null(scenario_zh({"type": None})).alias("scenario")).drop("scenario_raw")
+
+
+def _with_settled(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with ``_settled`` (see :func:`_settled`), the JSON text read only for the events of
+    the kinds it concerns (row order not kept)."""
+    import polars as pl
+
+    parts = [rows.filter(pl.col(kind)).with_columns(_settled(kind).alias("_settled"))
+             for kind in ("_video", "_live", "_ad")]
+    parts.append(rows.filter(~(pl.col("_video") | pl.col("_live") | pl.col("_ad")))
+                 .with_columns(pl.lit(False).alias("_settled")))
+    return pl.concat(parts)
+
+
+def _settled(kind: str) -> pl.Expr:
+    """For events of one kind (``kind``: ``_video``, ``_live`` or ``_ad``), true where the context's JSON text alone settles rule A as passed and the context part of
+    rule B as not matched, read only from a *plain* text: one object (its only ``{`` the first
+    character), no backslash (so no escaped key or quote, and every ``"`` opens or closes a
+    string); in such a text ``{`` or ``,``, then ``"name"`` and ``:`` is exactly a top-level key.
+
+    * Video: ``caption``, ``ocr`` or ``asr`` appears once as a key, with a string value whose first
+      character is not blank (so rule A passes);
+    * Live: ``live_title`` or ``live_category`` so (rule A passes, a non-blank string is present;
+      and rule B's live part needs exactly the keys ``live_comment_cnt`` and ``live_like_cnt``);
+    * Ad: ``show_cnt`` absent, or once with a value that is a string, ``null``, ``true`` or a
+      number without exponent whose first digit is not 0 (none equals 0).
+
+    Every other event is judged from its decoded context."""
+    import polars as pl
+
+    ctx = pl.when(pl.col("has_context")).then(pl.col("context"))
+    plain = (ctx.str.starts_with("{") & ~ctx.str.slice(1).str.contains("{", literal=True)
+             & ~ctx.str.contains("\\", literal=True)).fill_null(False)
+
+    def keys(name: str) -> pl.Expr:
+        return ctx.str.count_matches(rf'[{{,]\s*"{name}"\s*:')
+
+    def text(name: str) -> pl.Expr:     # once, a string starting with a character that is not blank
+        return (keys(name) == 1) & ctx.str.contains(rf'[{{,]\s*"{name}"\s*:\s*"[^\s"\\\x00-\x1f]')
+
+    if kind == "_video":
+        settled = text("caption") | text("ocr") | text("asr")
+    elif kind == "_live":
+        # a title or category key: the context is not exactly the two counts rule B looks for
+        settled = text("live_title") | text("live_category")
+    else:
+        show = keys("show_cnt")
+        not_zero = r'[{,]\s*"show_cnt"\s*:\s*("|null\s*[,}]|true\s*[,}]|-?[1-9][0-9]*(\.[0-9]+)?\s*[,}])'
+        settled = (show == 0) | ((show == 1) & ctx.str.contains(not_zero))
+    return (plain & settled).fill_null(False)
 
 
 def _judge_whole(rows: pl.DataFrame) -> pl.DataFrame:
