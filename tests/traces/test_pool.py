@@ -102,6 +102,32 @@ def test_workers_give_the_same_table_users_and_warnings(tmp_path, monkeypatch):
     assert two.raw_events("u_0") == raw
 
 
+def test_a_big_file_coming_up_is_handed_out_before_the_small_ones_in_front_of_it(monkeypatch):
+    monkeypatch.setattr(limits, "POOL_BIG_FILE_BYTES", 100)
+    monkeypatch.setattr(limits, "POOL_BIG_LOOKAHEAD_BYTES", 50)
+    p = pool._Pool.__new__(pool._Pool)  # the choice alone, no workers
+    p.sizes = [10, 20, 10, 500, 20, 900, 10]
+    p.todo = list(range(7))
+    assert p._pick() == 3  # within 50 bytes of files: 10 + 20 + 10 lie before it
+    p.todo = [0, 1, 2, 4, 5, 6]
+    assert p._pick() == 0  # 60 bytes of files lie before the next big one: the files in order
+    p.todo = [4, 5, 6]
+    assert p._pick() == 5 and not p.handed_out(4) and p.handed_out(3)
+
+
+def test_big_files_handed_out_early_give_the_same_table_users_warnings_and_cache(tmp_path, monkeypatch):
+    folder = _messy_folder(tmp_path)
+    one = _one_by_one(folder, monkeypatch)
+    _spy_workers(monkeypatch)
+    monkeypatch.setattr(limits, "POOL_BIG_FILE_BYTES", 1)  # always the biggest file within reach
+    monkeypatch.setattr(limits, "BATCH_EVENTS", 4)
+    cold = load_traces(folder)
+    assert_frame_equal(cold.events, one.events.drop(list(schema.PAYLOAD_COLUMNS)))
+    assert_frame_equal(cold.with_payload(), one.with_payload())
+    assert_frame_equal(cold.users, one.users)
+    assert sorted(map(str, cold.warnings)) == sorted(map(str, one.warnings))
+
+
 def test_a_failing_worker_leaves_its_files_to_this_process(tmp_path, monkeypatch, in_workers):
     folder = _messy_folder(tmp_path)
     one = _one_by_one(folder, monkeypatch)

@@ -38,3 +38,8 @@ USERS_PER_SLICE = 20_000
 POOL_WORKERS = 2
 #: Bytes of files read ahead by those workers, waiting for their turn, at most (about).
 POOL_AHEAD_BYTES = 256 * 1024 * 1024
+#: A file at least this big is handed to a worker early (:class:`workbench.traces.pool._Pool`) ...
+POOL_BIG_FILE_BYTES = 32 * 1024 * 1024
+#: ... when at most this many bytes of files lie before it: about what the other worker reads
+#: meanwhile (a worker reads a big file and the same bytes of small ones in about the same time).
+POOL_BIG_LOOKAHEAD_BYTES = 128 * 1024 * 1024

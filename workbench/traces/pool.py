@@ -169,11 +169,16 @@ def _worker(orders, answers_fd: int, want_digest: bool) -> None:
 
 class _Pool:
     """Forked workers and the files handed to them in order, a few files ahead of what this
-    process has used (``limits.POOL_AHEAD_BYTES`` of answers waiting at most)."""
+    process has used (``limits.POOL_AHEAD_BYTES`` of answers waiting at most). A big file
+    (``limits.POOL_BIG_FILE_BYTES``) coming up within ``limits.POOL_BIG_LOOKAHEAD_BYTES`` of files
+    is handed out before the files in front of it: one worker reads it while the other reads those,
+    instead of one worker reading it alone at the end (the folder's last big file would otherwise
+    leave a core idle for as long as it takes)."""
 
     def __init__(self, files: list[Path], want_digest: bool) -> None:
         self.files = files
-        self.next = 0
+        self.todo = list(range(len(files)))  # positions not handed out yet, in order
+        self.sizes = [_size(f) for f in files]
         self.waiting_bytes = 0
         self.busy: dict[int, int] = {}  # answer fd -> position being read
         self.workers: list[tuple[Any, Any, int]] = []  # process, order connection, answer fd
@@ -192,15 +197,33 @@ class _Pool:
         for _, orders, r in self.workers:
             self._assign(orders, r)
 
+    def handed_out(self, position: int) -> bool:
+        """Whether the file at ``position`` was given to a worker."""
+        return position not in self.todo
+
+    def _pick(self) -> int:
+        """The next file to hand out: the first not handed out, or a big one shortly after it."""
+        best = self.todo[0]
+        ahead = 0
+        for position in self.todo:
+            if ahead > limits.POOL_BIG_LOOKAHEAD_BYTES:
+                break
+            size = self.sizes[position]
+            if size >= limits.POOL_BIG_FILE_BYTES and size > self.sizes[best]:
+                best = position
+            ahead += size
+        return best
+
     def _assign(self, orders, fd: int) -> None:
-        if self.next >= len(self.files) or self.waiting_bytes > limits.POOL_AHEAD_BYTES:
+        if not self.todo or self.waiting_bytes > limits.POOL_AHEAD_BYTES:
             return
+        position = self._pick()
         try:
-            orders.send((self.next, str(self.files[self.next])))
+            orders.send((position, str(self.files[position])))
         except OSError:
             return
-        self.busy[fd] = self.next
-        self.next += 1
+        self.busy[fd] = position
+        self.todo.remove(position)
 
     def arrivals(self, timeout: float) -> list[tuple[int, Any]]:
         """Answers that came within ``timeout`` s: ``(position, answer)``; a dead worker's file is
@@ -262,13 +285,13 @@ def read_folder(files: list[Path], state: ImportState, read_here: Callable[[int,
     pool = _Pool(files, want_digest)
     try:
         for i, f in enumerate(files):
-            while i not in done and (pool.busy or pool.next <= i):
+            while i not in done and (pool.busy or not pool.handed_out(i)):
                 if state.task is not None:
                     state.task.check()
                 for position, answer in pool.arrivals(0.05):
                     done[position] = _arrive(answer, state, on_users)
                 pool.feed(sum(_bytes_of(a) for a in done.values()))
-                if not pool.busy and pool.next <= i:
+                if not pool.busy and not pool.handed_out(i):
                     break  # no worker left (or none could start): this file is read here
             arrived = done.pop(i, None)
             if state.task is not None:
@@ -285,6 +308,13 @@ def read_folder(files: list[Path], state: ImportState, read_here: Callable[[int,
     finally:
         pool.close()
     return digests
+
+
+def _size(f: Path) -> int:
+    try:
+        return f.stat().st_size
+    except OSError:
+        return 0
 
 
 def _bytes_of(arrived: _Arrived) -> int:
