@@ -79,24 +79,54 @@ class _UserPart:
     population: dict[str, list[Any]]
 
 
-def _events_of(user: UserTrace) -> Sequence[dict[str, Any]]:
-    """The user's events decoded for this pass only (a plain list is used as it is)."""
-    unpinned = getattr(user.events, "unpinned", None)
-    return unpinned() if unpinned is not None else user.events
+class _Known(Sequence[dict[str, Any]]):
+    """A user's events as :class:`~workbench.simulate.user_history.UserTruth` reads them once the
+    ground truth of each is known: its length, and the raw dicts of the targets (``{}`` for every
+    other event, whose ground truth the truth memo already holds)."""
+
+    def __init__(self, length: int, targets: dict[int, dict[str, Any]]) -> None:
+        self._length = length
+        self._targets = targets
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, i: Any) -> Any:
+        if not isinstance(i, int):
+            raise TypeError("only single events are given")
+        return self._targets.get(i, {})
+
+
+def _read_user(u: UserSample, user: UserTrace, truth: Any) -> Sequence[dict[str, Any]]:
+    """Every event's ground truth into ``truth`` (decoded a few thousand at a time, so a user of
+    100,000 events never has them all decoded at once); returns the events as :class:`_Known`
+    (a plain list of events is returned as it is)."""
+    events = user.events
+    chunks = getattr(events, "decoded_chunks", None)
+    if chunks is None:
+        return events
+    wanted = {e.event_index for e in u.sampled}
+    targets: dict[int, dict[str, Any]] = {}
+    for indices, evs in chunks():
+        for i, ev in zip(indices, evs):
+            truth.truth(i, ev)
+            if i in wanted:
+                targets[i] = ev
+    return _Known(len(events), targets)
 
 
 def _population_values(u: UserSample, events: Sequence[dict[str, Any]], truth: Any) -> dict[str, list[Any]]:
     """The user's share of the population values, as ``baseline_stats`` takes it: the history
     window's events, else (no history window) the events before the first sampled one."""
     if u.base_history_indices:
-        pairs = [(i, events[i]) for i in u.base_history_indices]
+        indices: Sequence[int] = u.base_history_indices
     elif u.sampled:
-        pairs = list(enumerate(events[:min(x.event_index for x in u.sampled)]))
+        indices = range(min(min(x.event_index for x in u.sampled), len(events)))
     else:
         return {}
     values: dict[str, list[Any]] = {}
-    for i, ev in pairs:
-        for f, v in truth.truth(i, ev):
+    for i in indices:
+        for f, v in truth.truth(i, events[i]):
             values.setdefault(f, []).append(v)
     return values
 
@@ -126,8 +156,8 @@ def _user_part(u: UserSample, user: UserTrace, models: Sequence[str], population
     from workbench.simulate.questions import questions_for_event
     from workbench.simulate.user_history import UserTruth, user_baseline_rolling
 
-    events = _events_of(user)
     truth = UserTruth()
+    events = _read_user(u, user, truth)
     part = _UserPart([], [], {}, _population_values(u, events, truth) if population else {})
     for e in u.sampled:
         target = events[e.event_index]

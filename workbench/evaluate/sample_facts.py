@@ -157,20 +157,20 @@ class TraceEvents(Sequence[dict[str, Any]]):
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return iter(self._events())
 
-    def unpinned(self) -> list[dict[str, Any]]:
-        """The events as ``self[:]`` gives them, decoded now and not kept here (those already
-        decoded are given as they are): a pass over every user then holds one user's events at a
-        time."""
+    def decoded_chunks(self, rows: int = 8192) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
+        """``(event indices, raw events)`` of at most ``rows`` events at a time, in file order,
+        decoded for the caller only (the events already decoded are given as they are): a pass
+        over every event of every user then holds a few thousand decoded events at a time. An
+        event the importer skipped is not given."""
         if self._decoded is not None:
-            return self._decoded
+            yield list(range(len(self._decoded))), self._decoded
+            return
         from workbench.traces import schema
 
         frame = self._table.ts.user_events(self.user_id)
-        indices = frame["event_index"].to_list()
-        out: list[dict[str, Any]] = [{} for _ in range(max(indices) + 1)] if indices else []
-        for i, ev in zip(indices, schema.events_from_frame(frame)):
-            out[i] = ev
-        return out
+        for start in range(0, frame.height, rows):
+            part = frame.slice(start, rows)
+            yield part["event_index"].to_list(), schema.events_from_frame(part)
 
     def window(self, window: Window) -> list[int]:
         """Event indices of this user in ``window`` (see :func:`window_indices`)."""
