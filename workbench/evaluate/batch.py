@@ -158,7 +158,7 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
     the file-descriptor limit); the texts are also in the report's ``run.warnings``. Raises
     ValueError for invalid settings, BatchWriteError (an OSError) when predictions.jsonl or
     report.json cannot be written, CancelledError when cancelled."""
-    from workbench.simulate.limits import bounded_concurrency
+    from workbench.simulate.limits import bounded_concurrency, frozen_heap
     from workbench.simulate.spend import SpendGate
 
     t0 = time.monotonic()
@@ -194,7 +194,8 @@ async def run_batch(users: Sequence[UserTrace] | Mapping[str, UserTrace], sample
                                  cache=cache, baselines=baselines, policy=policy, tokenizer=tokenizer,
                                  reference=reference, samples=samples), plan=plan)
     judge = (judge_spec, judge_call, cache, out / "judge.jsonl" if out else None, judge_pause, reference)
-    judge_rows = await run.execute(concurrency, judge)
+    with frozen_heap():         # short garbage-collector passes while the questions are asked
+        judge_rows = await run.execute(concurrency, judge)
     run.raise_if_stopped(out / "predictions.jsonl" if out else None)
     if cache is not None and getattr(cache, "problem", None):
         tally.warn(cache.problem)

@@ -5,13 +5,25 @@ Each call in flight holds a socket (and the HTTP client keeps pooled connections
 above what the descriptor limit allows ends in "Too many open files" errors that look like an
 unreachable server. :func:`bounded_concurrency` raises the soft limit towards the hard one when
 that helps and otherwise lowers the concurrency, saying so in one line.
+
+:func:`frozen_heap` keeps the garbage collector's full passes short while a run asks its questions:
+a run makes many short-lived objects per call (litellm's), so the collector's oldest generation is
+walked every few hundred calls, and each walk went through every object alive when the run started
+(the traces, litellm's model tables: some 400,000) for 0.1-0.25 s of CPU, during which no answer was
+read and the GUI did not repaint. Those objects are frozen (``gc.freeze``) for the run: they stay
+alive as they would anyway and are not walked; what the run makes is collected as before.
 """
 
 from __future__ import annotations
 
+import gc
 import os
+import threading
+from contextlib import contextmanager
+from typing import Iterator
 
-__all__ = ["DESCRIPTORS_PER_CALL", "RESERVED_DESCRIPTORS", "open_descriptors", "bounded_concurrency"]
+__all__ = ["DESCRIPTORS_PER_CALL", "RESERVED_DESCRIPTORS", "open_descriptors", "bounded_concurrency",
+           "frozen_heap"]
 
 DESCRIPTORS_PER_CALL = 2     # the call's socket and a pooled connection
 RESERVED_DESCRIPTORS = 64    # files, the cache, the log, Python's own
@@ -55,3 +67,25 @@ def bounded_concurrency(requested: int, *, option: str = "--concurrency") -> tup
     return fits, (f"{option} {requested} needs about {need} open files but this process may open "
                   f"{soft} (ulimit -n; hard limit {'unlimited' if hard == resource.RLIM_INFINITY else hard}); "
                   f"running {fits} calls at a time")
+
+
+_frozen_lock = threading.Lock()
+_frozen_runs = [0]          # runs inside frozen_heap() now
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Within the block, the objects alive when the first of the runs in progress entered it are
+    left out of garbage collection passes (``gc.freeze``); when the last run leaves, they are given
+    back (``gc.unfreeze``), so garbage among them is collected again from then on."""
+    with _frozen_lock:
+        _frozen_runs[0] += 1
+        if _frozen_runs[0] == 1:
+            gc.freeze()
+    try:
+        yield
+    finally:
+        with _frozen_lock:
+            _frozen_runs[0] -= 1
+            if _frozen_runs[0] == 0:
+                gc.unfreeze()
