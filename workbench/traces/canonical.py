@@ -176,7 +176,9 @@ def metadata(users: pl.DataFrame, warnings: list[TraceIssue], source: Path) -> d
     """The key-value metadata of a canonical Parquet file: the user table (user sources relative to
     ``source`` when it is a folder), the import warnings and the schema version."""
     root = Path(source)
-    users_meta = [{"user_id": u, "profile": p, "source": _relative(root, s)}
+    # each distinct source made relative once (a million users of one file share one)
+    relative = {s: _relative(root, s) for s in users["source"].unique().to_list()}
+    users_meta = [{"user_id": u, "profile": p, "source": relative[s]}
                   for u, p, s in users.select("user_id", "profile", "source").iter_rows()]
     return {META_USERS: orjson.dumps(users_meta).decode(),
             META_WARNINGS: orjson.dumps([w.to_dict() for w in warnings]).decode(),
