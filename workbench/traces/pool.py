@@ -154,6 +154,7 @@ def _receive(fd: int) -> Any:
 def _worker(orders, answers_fd: int, want_digest: bool) -> None:
     """In a forked worker: read the files we are sent (``(position, path)``; None: stop)."""
     gc.disable()  # a collection would touch (and so copy) every object shared with the parent
+    _keep_freed_memory()
     try:
         while True:
             order = orders.recv()
@@ -165,6 +166,23 @@ def _worker(orders, answers_fd: int, want_digest: bool) -> None:
         pass  # the parent went away or gave up on us
     finally:
         os.close(answers_fd)
+
+
+def _keep_freed_memory() -> None:
+    """In a worker (glibc only; elsewhere nothing): let malloc keep what is freed for the next file
+    instead of giving it back to the system. Each file's bytes and its parsed strings and objects
+    are allocated and freed again; by default a big buffer is a fresh mapping and the heap's top is
+    trimmed, so every file faulted in (and zeroed) its memory anew: 1.4 of 3.3 s of the workers'
+    system time on the release-shaped folder (measured). The worker holds at most one file's
+    memory at a time and ends with the import, so keeping it costs nothing later."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(ctypes.c_int(-3), ctypes.c_int(1 << 30))  # M_MMAP_THRESHOLD: heap, not mmap, up to 1 GiB
+        libc.mallopt(ctypes.c_int(-1), ctypes.c_int(1 << 30))  # M_TRIM_THRESHOLD: keep up to 1 GiB freed
+    except (OSError, AttributeError):
+        pass  # not glibc: the allocator's defaults
 
 
 class _Pool:
