@@ -231,8 +231,7 @@ class TraceTable:
         gc_was_enabled = gc.isenabled()
         gc.disable()  # many short-lived dicts and no cycles (see schema.events_from_frame)
         try:
-            for batch in self.ts.payload_batches(_BATCH_COLUMNS, BATCH_ROWS):
-                rows = batch.filter(self._mine() & _in_window(window))
+            for rows in self.ts.payload_batches(_BATCH_COLUMNS, BATCH_ROWS, self._mine() & _in_window(window)):
                 if rows.height:
                     parts.append(_batch_facts(rows))
         finally:

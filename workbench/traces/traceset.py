@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import polars as pl
 
@@ -135,19 +135,21 @@ class TraceSet:
             return self.events.select([c for c in self.columns if c in self.events.columns])
         return pl.read_parquet(self.parquet).select(list(self.columns))
 
-    def payload_batches(self, columns: Sequence[str], rows: int = 65536) -> Iterator[pl.DataFrame]:
+    def payload_batches(self, columns: Sequence[str], rows: int = 65536,
+                        where: pl.Expr | None = None) -> Iterator[pl.DataFrame]:
         """The full table's ``columns`` (payload columns allowed) in slices of at most ``rows`` rows,
-        in table order. A Parquet file is read one batch at a time, so the payload of every user is
-        never in memory at once (``with_payload`` reads it whole)."""
+        in table order, each slice keeping only the rows where ``where`` holds (an expression on
+        ``columns``; None keeps all). A Parquet file is read one slice at a time by polars' own
+        reader (the payload of every user is never in memory at once; ``with_payload`` reads it
+        whole)."""
+        keep = where if where is not None else pl.lit(True)
         full = self._full
         if full is None and self.parquet is not None and not self.has_payload:
-            import pyarrow.parquet as pq
-
-            with pq.ParquetFile(self.parquet) as pf:
-                for batch in pf.iter_batches(batch_size=rows, columns=list(columns)):
-                    yield cast(pl.DataFrame, pl.from_arrow(batch))  # a record batch makes a frame
+            scan = pl.scan_parquet(self.parquet)
+            for start in range(0, scan.select(pl.len()).collect().item(), rows):
+                yield scan.slice(start, rows).select(list(columns)).filter(keep).collect()
             return
         table = full if full is not None else self.events
         for start in range(0, table.height, rows):
-            yield table.slice(start, rows).select(list(columns))
+            yield table.slice(start, rows).select(list(columns)).filter(keep)
 
