@@ -352,7 +352,7 @@ def test_many_users_are_read_a_slice_at_a_time_with_the_same_result(name, use_ca
     for name_ in ("_one_pass", "_two_passes"):   # without a cache to write, each slice is parsed once
         monkeypatch.setattr(whole, name_, counted(name_))
     sliced = load_traces(fix, use_cache=use_cache)              # with the cache: no whole parse first
-    assert used == [True] and passes == (["_two_passes"] if use_cache else ["_one_pass"])
+    assert used == [True] and passes == ["_one_pass"]           # each slice parsed once
     assert_frame_equal(sliced.users, one.users)
     for u in one.user_ids():
         assert_frame_equal(sliced.user_events(u), one.user_events(u))
@@ -372,11 +372,14 @@ def test_many_users_with_a_duplicate_key_take_the_whole_document_path(tmp_path, 
     assert len(ts.user("u1")) == 2 and any(w.expected == "unique user ids" for w in ts.warnings)
 
 
+@pytest.mark.parametrize("use_cache", [False, True])
 @pytest.mark.parametrize("late", ["bad json", "long profile, then bad json", "long profile"])
-def test_a_slice_that_fails_after_others_were_read_gives_the_whole_document_result(tmp_path, monkeypatch, late):
+def test_a_slice_that_fails_after_others_were_read_gives_the_whole_document_result(tmp_path, monkeypatch, late,
+                                                                                    use_cache):
     """Read once, a slice that does not parse (or a profile too long) after slices already built:
-    the state is emptied and the file read as the two-pass path and the whole document read it."""
-    from workbench.traces import build
+    the state is emptied (or, rows having gone to the cache, the import starts again with a new
+    one) and the file read as the two-pass path and the whole document read it."""
+    from workbench.traces import build, sink, whole
 
     monkeypatch.setattr(build, "MAX_PROFILE_CHARS", 50)
     users = [f'"u{i}": {{"user_profile": "p", "action_history": [{json.dumps(_ev(i))}]}}' for i in range(7)]
@@ -388,16 +391,29 @@ def test_a_slice_that_fails_after_others_were_read_gives_the_whole_document_resu
     f = tmp_path / "late.json"
     f.write_text("{" + ", ".join(users) + "}", encoding="utf-8")
 
-    def outcome():
+    def outcome(cache_dir: str):
+        monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / cache_dir))
         try:
-            ts = load_traces(f, use_cache=False)
+            ts = load_traces(f, use_cache=use_cache)
         except TraceError as exc:
             return ("error", str(exc))
-        return ("read", ts.user_ids(), ts.events.height, [str(w) for w in ts.warnings])
+        rows = [ts.user_events(u).drop("ts_date_only").rows() for u in ts.user_ids()]
+        return ("read", ts.user_ids(), rows, [str(w) for w in ts.warnings if w.field != "cache"])
 
-    whole_document = outcome()
+    monkeypatch.setattr(limits, "BATCH_EVENTS", 1)          # rows go to the cache before the failure
+    whole_document = outcome("a")
     monkeypatch.setattr(limits, "MANY_USERS", 2)
     monkeypatch.setattr(limits, "USERS_PER_SLICE", 2)
-    assert outcome() == whole_document
+    aborted: list[int] = []
+    real_abort = sink.CanonicalSink.abort
+    monkeypatch.setattr(sink.CanonicalSink, "abort", lambda self: aborted.append(self.rows) or real_abort(self))
+    passes: list[str] = []
+    for name_ in ("_one_pass", "_two_passes"):
+        real_pass = getattr(whole, name_)
+        monkeypatch.setattr(whole, name_, lambda *a, r=real_pass, n=name_: passes.append(n) or r(*a))
+    assert outcome("b") == whole_document
+    assert passes == ["_one_pass", "_two_passes"]
+    if use_cache:
+        assert aborted and aborted[0] > 0          # the first sink had rows; it was dropped
     if late == "long profile":
         assert whole_document[0] == "error" and "u4" in whole_document[1]

@@ -139,6 +139,11 @@ def snapshot(files: list[Path]) -> list[tuple[int, int, int, int]]:
     return out
 
 
+class ReadAgainError(Exception):
+    """A file read in one pass turned out to need the careful path after rows went to the cache
+    sink (which cannot take them back): the import starts again with a new sink."""
+
+
 class ImportState:
     """Users and event frames gathered across files."""
 
@@ -153,13 +158,18 @@ class ImportState:
         self.garbage: list = []  # parsed documents to free after the import
         #: where the frames' payload goes as they are made (then only the rest is kept), if anywhere
         self.sink: CanonicalSink | None = None
+        #: the import can start again with a new sink (one file): a file may then be read in one
+        #: pass even with a sink, and :class:`ReadAgainError` raised if that turns out wrong
+        self.restartable = False
 
     @property
     def fresh(self) -> bool:
-        """True while nothing was imported into this state (no user, event, frame or warning) and
-        it writes no cache: :meth:`reset` can then undo an import that turns out to be unusable."""
-        return (self.sink is None and not self.users and not self.seen and not self.file_of_user
-                and not self.frames and not len(self.builder) and not len(self.issues))
+        """True while nothing was imported into this state (no user, event, frame or warning, no
+        row sent to the cache): :meth:`reset` can then undo an import that turns out to be
+        unusable (or, when it writes a cache, starting again: :class:`ReadAgainError`)."""
+        return ((self.sink is None or self.sink.rows == 0) and not self.users and not self.seen
+                and not self.file_of_user and not self.frames and not len(self.builder)
+                and not len(self.issues))
 
     def reset(self) -> None:
         """Forget everything imported since the state was :attr:`fresh` (users, events, frames,

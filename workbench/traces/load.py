@@ -211,7 +211,12 @@ def _import_cached(source: Path, files: list[Path], task, prefetched: dict[Path,
     and a warning."""
     sink = CanonicalSink(cache.cache_root())
     try:
-        ts = _import(source, files, task, prefetched, sink, on_users, digests)
+        try:
+            ts = _import(source, files, task, prefetched, sink, on_users, digests, restartable=not source.is_dir())
+        except importer.ReadAgainError:  # a file read in one pass needs two after all: again, with a new sink
+            sink.abort()
+            sink = CanonicalSink(cache.cache_root())
+            ts = _import(source, files, task, prefetched, sink, on_users, digests)
     except BaseException:
         sink.abort()
         raise
@@ -280,13 +285,15 @@ def _source_files(source: Path) -> list[Path]:
 
 def _import(source: Path, files: list[Path], task, prefetched: dict[Path, list] | None = None,
             sink: CanonicalSink | None = None, on_users: pool.UsersCallback | None = None,
-            digests: list[str] | None = None) -> TraceSet:
+            digests: list[str] | None = None, restartable: bool = False) -> TraceSet:
     """Import ``files`` (the folder's by worker processes when worthwhile: :mod:`workbench.traces.pool`);
     ``on_users`` hears of each file's users as soon as they are read; ``digests``, when given, is
-    filled with each file's content hash (``cache.file_hash``) (the pool hashes beside the parse)."""
+    filled with each file's content hash (``cache.file_hash``) (the pool hashes beside the parse).
+    ``restartable``: the caller imports again with a new sink on :class:`importer.ReadAgainError`."""
     issues = IssueLog()
     state = ImportState(issues, task)
     state.sink = sink
+    state.restartable = restartable
 
     def read_here(i: int, f: Path) -> None:
         if on_users is None:

@@ -13,7 +13,7 @@ import orjson
 
 from workbench.traces import build, forked, importer, limits, stream
 from workbench.traces.errors import TraceError, TraceIssue
-from workbench.traces.importer import BOM, UNPARSED, ImportState, parse_whole, short
+from workbench.traces.importer import BOM, UNPARSED, ImportState, ReadAgainError, parse_whole, short
 
 
 def read_json(f: Path, size: int, state: ImportState, pre: list | None = None) -> None:
@@ -79,18 +79,22 @@ def _read_by_users(file: str, data: bytes | bytearray, state: ImportState) -> bo
     does not parse or a user key is given twice (the whole-document path then keeps the last
     copy and warns).
 
-    Into a state that holds nothing yet and writes no cache (``ImportState.fresh``) each slice is
-    parsed once, and a failure empties the state again (``ImportState.reset``); otherwise a first
-    pass parses every slice only to check it before the second builds them."""
+    Into a state that holds nothing yet (``ImportState.fresh``) and writes no cache, or can start
+    again (``ImportState.restartable``), each slice is parsed once; on a failure the state is
+    emptied again (``ImportState.reset``), or :class:`~workbench.traces.importer.ReadAgainError` is
+    raised when rows went to the cache. Otherwise a first pass parses every slice only to check
+    it before the second builds them."""
     slices = _user_slices(data)
     if slices is None:
         return False
-    if state.fresh:
+    if state.fresh and (state.sink is None or state.restartable):
         try:
             if _one_pass(file, data, slices, state):
                 return True
         except TraceError:
-            pass  # the two passes below meet it again where the one-process path would
+            pass  # the two passes meet it again where the one-process path would
+        if state.sink is not None:
+            raise ReadAgainError(file)
         state.reset()
     return _two_passes(file, data, slices, state)
 
