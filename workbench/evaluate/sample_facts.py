@@ -328,21 +328,24 @@ def _with_settled(rows: pl.DataFrame) -> pl.DataFrame:
     the kinds it concerns (row order not kept)."""
     import polars as pl
 
-    parts = [rows.filter(pl.col(kind)).with_columns(_settled(kind).alias("_settled"))
-             for kind in ("_video", "_live", "_ad")]
+    # Video: the caption settles most events; OCR and ASR are looked for only in the others
+    video = rows.filter(pl.col("_video")).with_columns(_settled("_video", ("caption",)).alias("_settled"))
+    parts = [video.filter(pl.col("_settled")),
+             video.filter(~pl.col("_settled")).with_columns(_settled("_video", ("ocr", "asr")).alias("_settled"))]
+    parts += [rows.filter(pl.col(kind)).with_columns(_settled(kind).alias("_settled")) for kind in ("_live", "_ad")]
     parts.append(rows.filter(~(pl.col("_video") | pl.col("_live") | pl.col("_ad")))
                  .with_columns(pl.lit(False).alias("_settled")))
     return pl.concat(parts)
 
 
-def _settled(kind: str) -> pl.Expr:
+def _settled(kind: str, video_keys: Sequence[str] = ("caption", "ocr", "asr")) -> pl.Expr:
     """For events of one kind (``kind``: ``_video``, ``_live`` or ``_ad``), true where the context's JSON text alone settles rule A as passed and the context part of
     rule B as not matched, read only from a *plain* text: one object (its only ``{`` the first
     character), no backslash (so no escaped key or quote, and every ``"`` opens or closes a
     string); in such a text ``{`` or ``,``, then ``"name"`` and ``:`` is exactly a top-level key.
 
-    * Video: ``caption``, ``ocr`` or ``asr`` appears once as a key, with a string value whose first
-      character is not blank (so rule A passes);
+    * Video: ``caption``, ``ocr`` or ``asr`` (those of ``video_keys``) appears once as a key, with a
+      string value whose first character is not blank (so rule A passes);
     * Live: ``live_title`` or ``live_category`` so (rule A passes, a non-blank string is present;
       and rule B's live part needs exactly the keys ``live_comment_cnt`` and ``live_like_cnt``);
     * Ad: ``show_cnt`` absent, or once with a value that is a string, ``null``, ``true`` or a
@@ -362,7 +365,9 @@ def _settled(kind: str) -> pl.Expr:
         return (keys(name) == 1) & ctx.str.contains(rf'[{{,]\s*"{name}"\s*:\s*"[^\s"\\\x00-\x1f]')
 
     if kind == "_video":
-        settled = text("caption") | text("ocr") | text("asr")
+        settled = pl.lit(False)
+        for name in video_keys:
+            settled = settled | text(name)
     elif kind == "_live":
         # a title or category key: the context is not exactly the two counts rule B looks for
         settled = text("live_title") | text("live_category")
