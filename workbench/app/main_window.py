@@ -142,6 +142,10 @@ class MainWindow(WindowLayoutMixin, WindowJobsMixin, WindowBrowseMixin, WindowMa
 
         self._text_keys = TextFieldKeys(self)   # letters typed into any text field stay text
         QApplication.instance().installEventFilter(self._text_keys)
+        from workbench.app.wheel_guard import WheelGuard
+
+        self._wheel_guard = WheelGuard(self)    # the wheel scrolls panels, never sets a field
+        QApplication.instance().installEventFilter(self._wheel_guard)
         self.go_actions = {k: a for k, a in self.actions_by_key.items()
                            if k in ("next", "previous", "next_match", "previous_match", "next_conversion",
                                     "previous_conversion", "jump_date", "next_user", "previous_user",

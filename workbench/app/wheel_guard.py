@@ -1,0 +1,37 @@
+"""The mouse wheel scrolls a panel; it never changes a setting the pointer happens to pass over.
+Layer: app (Qt).
+
+Qt gives a spin box or a combo box the wheel (and the focus) as soon as the pointer is over it, so
+scrolling through a long panel such as Evaluation changes the users, the concurrency or the model
+field under the pointer on the way, unseen. :class:`WheelGuard`, installed on the application by the
+main window, makes those fields take the focus only by click or Tab, and passes the wheel of a field
+that does not have the focus on to what holds it (the panel scrolls). A field the user clicked into
+still steps with the wheel.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QWidget
+
+_GUARDED = (QAbstractSpinBox, QComboBox)
+
+
+class WheelGuard(QObject):
+    """Application event filter: spin boxes and combo boxes take the wheel only when focused."""
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
+        kind = event.type()
+        if kind == QEvent.Type.Wheel:
+            if isinstance(obj, _GUARDED) and not obj.hasFocus():
+                event.ignore()          # not ours: Qt hands it on to the parent (the scroll area)
+                return True
+        elif kind == QEvent.Type.Polish and isinstance(obj, _GUARDED):
+            guard_focus(obj)
+        return False
+
+
+def guard_focus(widget: QWidget) -> None:
+    """Let ``widget`` take the focus by click or Tab, not by the wheel passing over it."""
+    if widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
