@@ -2,6 +2,7 @@
 
 * The main window's minimum size hint stays within 1280x720 with any combination of docks shown and
   after predicting, marking a case and selecting a customer-service dialogue.
+* At 1366x768 the Evaluation panel needs no sideways scrolling.
 * Typing into any text field of any panel never triggers a window command; every single-letter
   shortcut of the actions table, pressed with each panel focused, goes to that panel's own keys in
   the Cases panel (review queue) and to the window elsewhere, never to the Cases review elsewhere.
@@ -178,3 +179,19 @@ def test_single_letter_shortcuts_go_where_the_focus_is(qtbot, make_window, trace
             assert cases.view.currentIndex().row() == cases_row, f"{seq.toString()} in {title} moved the cases"
             if key in ("next", "previous") and title in ("Events", "Predict", "Evaluation"):
                 assert fired == [key], f"{seq.toString()} in {title}: {fired}"
+
+
+def test_evaluation_panel_needs_no_sideways_scrolling_at_1366x768(qtbot, qasync_loop, make_window, trace_path):
+    """The panel's fields and buttons fit the bottom dock's width on a laptop (it used to need a
+    horizontal scroll bar: one row held the limits, three buttons and the progress bar)."""
+    from PySide6.QtWidgets import QScrollArea
+
+    win = open_window(qtbot, make_window, trace_path, size=(1366, 768), persist=False, restore=False)
+    panel = win.ensure_panel("Evaluation")
+    win.docks["Evaluation"].raise_()
+    qtbot.waitUntil(panel.isVisible)
+    QApplication.processEvents()
+    area = panel.findChild(QScrollArea)
+    assert area.viewport().width() < 800        # the dock is laptop-narrow here
+    assert area.widget().minimumSizeHint().width() <= area.viewport().width()
+    assert area.horizontalScrollBar().maximum() == 0

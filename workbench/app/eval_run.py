@@ -67,7 +67,9 @@ class EvalRunMixin:
         self.users_spin = QSpinBox(self)
         self.users_spin.setRange(1, 100_000)
         self.users_spin.setValue(200)
-        self.windows_check = QCheckBox("benchmark windows (history 09-01..09-30, test 10-01..11-30)", self)
+        self.windows_check = QCheckBox("benchmark windows", self)
+        self.windows_check.setToolTip("Sample as the benchmark does: history from 09-01 to 09-30, test "
+                                      "events from 10-01 to 11-30 (off: the whole trace)")
         self.windows_check.setChecked(True)
         self.concurrency_spin = QSpinBox(self)
         self.concurrency_spin.setRange(1, 256)
@@ -110,19 +112,22 @@ class EvalRunMixin:
             sample_row.addWidget(w)
         sample_row.addStretch(1)
         form.addRow("Sample", sample_row)
-        run_row = QHBoxLayout()
-        for w in (QLabel("concurrency"), self.concurrency_spin, QLabel("max cost"), self.max_cost_spin,
-                  self.run_button, self.cancel_button,
-                  self.open_button):
-            run_row.addWidget(w)
-        run_row.addWidget(self.progress, 1)
-        form.addRow("", run_row)
+        limits_row = QHBoxLayout()      # apart from the buttons: one row of all fits no laptop's dock
+        for w in (QLabel("concurrency"), self.concurrency_spin, QLabel("max cost"), self.max_cost_spin):
+            limits_row.addWidget(w)
+        limits_row.addStretch(1)
+        form.addRow("Limits", limits_row)
         resample_row = QHBoxLayout()
         for w in (QLabel("samples per question"), self.samples_spin, QLabel("temperature"),
                   self.temperature_spin):
             resample_row.addWidget(w)
         resample_row.addStretch(1)
         form.addRow("Resample", resample_row)
+        run_row = QHBoxLayout()
+        for w in (self.run_button, self.cancel_button, self.open_button):
+            run_row.addWidget(w)
+        run_row.addWidget(self.progress, 1)
+        form.addRow("", run_row)
         return form
 
     # -- running -----------------------------------------------------------------------------------
