@@ -4,7 +4,6 @@ event frames gathered across files), and freeing parsed documents afterwards. La
 
 from __future__ import annotations
 
-import mmap
 import os
 import stat
 import time
@@ -302,18 +301,6 @@ def merge_issues(log: IssueLog, items: list[TraceIssue], counts: dict[tuple, int
     for key, n in counts.items():
         for _ in range(n - sent.get(key, 0)):  # only past the cap: counted, not listed again
             log.add(last[key])
-
-
-def release(raw, start: int, end: int) -> None:
-    """Drop already-read pages of an mmap from our resident set (they stay in the page cache)."""
-    if isinstance(raw, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
-        page = mmap.PAGESIZE
-        s = (start // page) * page
-        if end > s:
-            try:
-                raw.madvise(mmap.MADV_DONTNEED, s, end - s)
-            except (OSError, ValueError):
-                pass
 
 
 def short(exc: BaseException) -> str:

@@ -73,8 +73,9 @@ def load_traces(path: str | os.PathLike, task=None, use_cache: bool = True,
 
 def _load(source: Path, task, use_cache: bool, background_cache_write: bool,
           on_users: pool.UsersCallback | None = None) -> TraceSet:
-    """Read the source (from the cache when it can), again once when a file changed meanwhile;
-    TraceError when it changed both times."""
+    """Read the source (from the cache when it can), again once when a file changed meanwhile
+    (also when the import failed: a file that changed while it was read may fail in any way, a big
+    one read by position finds itself cut short); TraceError when it changed both times."""
     if source.is_file() and source.suffix.lower() == ".parquet":
         return read_parquet(source)
     other = _other_format(source, task, use_cache, background_cache_write)
@@ -88,10 +89,16 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool,
     note = cache.usable() if use_cache else None
     for _attempt in range(2):
         before = importer.snapshot(files)
-        if use_cache and note is None:
-            ts, finish = _load_cached(source, files, task, on_users)
-        else:
-            ts, finish = _import(source, files, task, on_users=on_users), None
+        try:
+            if use_cache and note is None:
+                ts, finish = _load_cached(source, files, task, on_users)
+            else:
+                ts, finish = _import(source, files, task, on_users=on_users), None
+        except TraceError:
+            changed = [f for f, a, b in zip(files, before, importer.snapshot(files)) if a != b]
+            if not changed:
+                raise
+            continue  # what failed was read while the file changed: read it again
         try:
             changed = [f for f, a, b in zip(files, before, importer.snapshot(files)) if a != b]
         except BaseException:

@@ -1,7 +1,7 @@
 """Find the structure of a big JSON document without parsing it. Layer: traces (pure; no Qt).
 
-A quote- and escape-aware bracket-depth scan in chunked numpy over the raw bytes (an mmap for big
-files). It keeps only the structural characters (``{ } [ ] ,``) that sit at a shallow depth, which
+A quote- and escape-aware bracket-depth scan in chunked numpy over the raw bytes (of a big file read
+a chunk at a time by position, :mod:`workbench.traces.filebytes`). It keeps only the structural characters (``{ } [ ] ,``) that sit at a shallow depth, which
 is enough to cut an OmniBehavior file ``{user: {"user_profile": ..., "action_history": [event,
 ...]}}`` into its events: the importer then parses events in batches (``orjson.loads(b"[" + slice +
 b"]")``) instead of the whole file at once, so memory stays bounded; it also locates a parse error
@@ -12,9 +12,14 @@ No recursion anywhere: nesting depth costs nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from workbench.traces.filebytes import FilePart
 
 _QUOTE, _BACKSLASH = 34, 92
 _OPEN = np.zeros(256, np.int8)
@@ -51,12 +56,13 @@ class Structure:
         return self.final_depth == 0 and not self.ends_in_string and self.first_negative < 0
 
 
-def scan(buf: np.ndarray, keep_depth: int = 3, chunk: int = CHUNK, on_progress=None,
+def scan(buf: np.ndarray | FilePart, keep_depth: int = 3, chunk: int = CHUNK, on_progress=None,
          start_depth: int = 0) -> Structure:
-    """Scan ``buf`` (uint8 array) keeping structural tokens whose depth before or after is
-    ``<= keep_depth``. ``on_progress(done, total)`` is called per chunk (it may raise to cancel).
-    ``start_depth``: the depth at the start of ``buf`` when it is the part of a document that
-    starts outside any string at that depth (see ``join``)."""
+    """Scan ``buf`` (a uint8 array, or a part of a file read ``chunk`` bytes at a time) keeping
+    structural tokens whose depth before or after is ``<= keep_depth``. ``on_progress(done, total)``
+    is called per chunk (it may raise to cancel). ``start_depth``: the depth at the start of
+    ``buf`` when it is the part of a document that starts outside any string at that depth (see
+    ``join``). A file that ends early raises :class:`~workbench.traces.errors.TraceError`."""
     n = int(buf.size)
     depth = start_depth
     in_str = False
@@ -66,23 +72,23 @@ def scan(buf: np.ndarray, keep_depth: int = 3, chunk: int = CHUNK, on_progress=N
     out_pos: list[np.ndarray] = []
     out_char: list[np.ndarray] = []
     out_depth: list[np.ndarray] = []
-    for off in range(0, n, chunk):
-        a = buf[off:off + chunk]
+    for off, a in _chunks(buf, chunk):
         q = np.flatnonzero(a == _QUOTE)
         if q.size:
             prev_bs = np.zeros(q.size, bool)
             inner = q > 0
             prev_bs[inner] = a[q[inner] - 1] == _BACKSLASH
-            if q[0] == 0 and off > 0 and buf[off - 1] == _BACKSLASH:
+            if q[0] == 0 and off > 0 and _backslashes_before(buf, off) > 0:
                 prev_bs[0] = True
             if prev_bs.any():
                 escaped = np.zeros(q.size, bool)
                 for i in np.flatnonzero(prev_bs).tolist():
-                    j = off + int(q[i]) - 1
+                    j = int(q[i]) - 1  # in the chunk; the run of backslashes may go on before it
                     k = j
-                    while k >= 0 and buf[k] == _BACKSLASH:
+                    while k >= 0 and a[k] == _BACKSLASH:
                         k -= 1
-                    escaped[i] = (j - k) % 2 == 1
+                    run = j - k + (_backslashes_before(buf, off) if k < 0 and off > 0 else 0)
+                    escaped[i] = run % 2 == 1
                 q = q[~escaped]
         s = np.flatnonzero(_STRUCT[a])
         if s.size:
@@ -129,6 +135,25 @@ def scan(buf: np.ndarray, keep_depth: int = 3, chunk: int = CHUNK, on_progress=N
     else:
         pos, char, dep = np.zeros(0, np.int64), np.zeros(0, np.uint8), np.zeros(0, np.int32)
     return Structure(pos, char, dep, n, depth, in_str, first_negative, max_string, start_depth)
+
+
+def _chunks(buf: np.ndarray | FilePart, chunk: int) -> Iterator[tuple[int, np.ndarray]]:
+    """``(offset, uint8 array)`` of ``buf``, ``chunk`` bytes at a time."""
+    if isinstance(buf, np.ndarray):
+        for off in range(0, int(buf.size), chunk):
+            yield off, buf[off:off + chunk]
+    else:
+        yield from buf.chunks(chunk)
+
+
+def _backslashes_before(buf: np.ndarray | FilePart, end: int) -> int:
+    """How many backslashes end right before byte ``end`` of ``buf``."""
+    if not isinstance(buf, np.ndarray):
+        return buf.backslashes_before(end)
+    k = end - 1
+    while k >= 0 and buf[k] == _BACKSLASH:
+        k -= 1
+    return end - 1 - k
 
 
 def join(head: Structure, tail: Structure, offset: int) -> Structure | None:

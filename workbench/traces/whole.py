@@ -1,11 +1,11 @@
 """Reading one JSON or JSONL file into an import: parsed whole with orjson (fastest), by two
 processes from ``limits.PARALLEL_MIN_BYTES`` on (:mod:`workbench.traces.forked`), or streamed when
-big or rejected by orjson (:mod:`workbench.traces.stream`). Layer: traces (pure; no Qt).
+big or rejected by orjson (:mod:`workbench.traces.stream`; a big file is read by position as it
+goes, :mod:`workbench.traces.filebytes`). Layer: traces (pure; no Qt).
 """
 
 from __future__ import annotations
 
-import mmap
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +13,7 @@ import orjson
 
 from workbench.traces import build, forked, importer, limits, stream
 from workbench.traces.errors import TraceError, TraceIssue
+from workbench.traces.filebytes import FileBytes
 from workbench.traces.importer import BOM, UNPARSED, ImportState, ReadAgainError, parse_whole, short
 
 
@@ -34,7 +35,7 @@ def read_json(f: Path, size: int, state: ImportState, pre: list | None = None) -
                 return
             doc = parse_whole(data)
         if doc is UNPARSED:
-            stream.stream_json(f, np.frombuffer(data, np.uint8), data, state)
+            stream.stream_json(f, data, state)
             return
         if not isinstance(doc, dict):
             raise TraceError(TraceIssue(file, expected="a JSON object {user_id: {user_profile, action_history}}",
@@ -49,15 +50,10 @@ def read_json(f: Path, size: int, state: ImportState, pre: list | None = None) -
             return
         state.read_users(file, doc)
         return
-    with open(f, "rb") as fh:
-        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-    try:
-        stream.stream_json(f, np.frombuffer(mm, np.uint8), mm, state)
-    finally:
-        try:
-            mm.close()
-        except BufferError:
-            pass  # numpy views still alive; released with them
+    # read by position, never mapped: a file cut short meanwhile is then an error naming it, not
+    # a SIGBUS that kills the process (see workbench.traces.filebytes)
+    with FileBytes(f) as raw:
+        stream.stream_json(f, raw, state)
 
 
 def many_users(data: bytes | bytearray) -> bool:
