@@ -66,3 +66,26 @@ def test_serves_16_requests_concurrently():
         for t in threads:
             t.join()
         assert results == [200] * 16 and srv.max_in_flight == 16
+
+
+def test_connections_send_without_nagle_delay(monkeypatch):
+    """Every accepted connection has TCP_NODELAY, as asyncio servers (uvicorn, vLLM) do: the
+    response's headers and body are two writes, and with Nagle's algorithm the body waited for the
+    client's delayed ACK (about 40 ms on loopback) on every answer."""
+    import socket
+
+    from workbench import devserver
+
+    seen: list[int] = []
+    setup = devserver._Handler.setup
+
+    def recording_setup(self):
+        setup(self)
+        seen.append(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    monkeypatch.setattr(devserver._Handler, "setup", recording_setup)
+    with DevServer() as srv:
+        for _ in range(2):
+            status, _ = post(srv.base_url + "/chat/completions", {"model": "x", "messages": []})
+            assert status == 200
+    assert len(seen) == 2 and all(seen)
