@@ -39,6 +39,7 @@ IMPORTANT_TOP_LEVEL = {
     "_polars_runtime_32", "numpy", "litellm", "tiktoken", "tiktoken_ext", "tokenizers", "qasync",
     "keyring", "secretstorage", "jeepney", "orjson", "platformdirs", "rank_bm25", "httpx", "openai",
     "aiohttp", "pydantic", "pydantic_core", "jinja2", "yaml", "jsonschema", "fastuuid", "xxhash",
+    "msgspec",
 }
 
 

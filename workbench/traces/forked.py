@@ -1,8 +1,9 @@
 """Two processes for one file parsed whole: the fork machinery and the typed messages between the
 importer and its forked worker. Layer: traces (pure; no Qt).
 
-``read_split``: when the last user's history is most of the file, the worker parses (orjson) and
-builds its tail while this process parses and builds the rest. ``read_doc_parallel``: the document
+``read_split``: when the last user's history is most of the file, the worker parses (msgspec or
+orjson, :mod:`workbench.traces.fastparse`) and builds its tail while this process parses and builds
+the rest. ``read_doc_parallel``: the document
 is parsed here and the worker builds the rows of the second half of the events. Either way the
 result (rows, frames, warnings with their event indices) is the same as with one process, and when
 the worker fails this process does its part. The workers run no threads and no polars (polars'
@@ -28,7 +29,7 @@ from typing import Any
 
 import orjson
 
-from workbench.traces import build, limits
+from workbench.traces import build, fastparse, limits
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
 from workbench.traces.importer import (
     BOM,
@@ -121,7 +122,7 @@ _DOC_END = re.compile(rb'\]\s*\}\s*\}\s*\Z')
 
 def read_split(file: str, data: bytes | bytearray, state: ImportState) -> bool:
     """Parse and build a document whose last user's ``action_history`` is most of it with two
-    processes from the start: a forked worker parses (``orjson``) and builds the tail of that
+    processes from the start: a forked worker parses (``fastparse.loads``) and builds the tail of that
     history while this process parses everything before it (closed with ``]}}``) and builds that.
 
     The cut is a comma before something that looks like an event (``{"type": .., "timestamp":``)
@@ -186,7 +187,7 @@ def read_split(file: str, data: bytes | bytearray, state: ImportState) -> bool:
             worker.terminate()
         worker.join()
     if answer is None or isinstance(answer, Failed):  # the worker died: parse and build its part here
-        items = orjson.loads(b"[" + memoryview(data)[comma + 1:stop] + b"]")
+        items = fastparse.loads(b"[" + memoryview(data)[comma + 1:stop] + b"]", "history")
         state.events(file, last_uid, items, free=False, base=len(last[1]))
         state.garbage.append(items)
         state.flush()
@@ -204,7 +205,7 @@ def _parse_prefix(data: bytes | bytearray, base: int, comma: int) -> tuple[Any, 
     try:
         prefix = bytearray(memoryview(data)[base:comma])
         prefix += _SPLIT_MARK + b"]}}"
-        doc = orjson.loads(prefix)
+        doc = fastparse.loads(prefix)
         del prefix
     except orjson.JSONDecodeError:
         return None, None
@@ -250,9 +251,9 @@ def split_worker(data: bytes | bytearray, start: int, stop: int, file: str, orde
                 # ",{tail}]": open the list where the comma is, in this process's own copy of the
                 # bytes (the parent's stay as they are), instead of copying the tail
                 data[start - 1] = 0x5B
-                items = orjson.loads(memoryview(data)[start - 1:stop + 1])
+                items = fastparse.loads(memoryview(data)[start - 1:stop + 1], "history")
             else:
-                items = orjson.loads(b"[" + memoryview(data)[start:stop] + b"]")
+                items = fastparse.loads(b"[" + memoryview(data)[start:stop] + b"]", "history")
         except orjson.JSONDecodeError:
             items = None
         answers.send_bytes(pickle.dumps(Parsed(len(items)) if isinstance(items, list) else Failed("unparsed")))
