@@ -101,6 +101,11 @@ class EvalRunMixin:
         self.open_button.clicked.connect(self._on_open_clicked)
         self.progress = QProgressBar(self)
         self.progress.setTextVisible(True)
+        return self._lay_out_run_form()
+
+    def _lay_out_run_form(self) -> QFormLayout:
+        """The form of the run settings made by :meth:`_build_run_form`: narrow enough for a
+        laptop's bottom dock (no row wider than about 500 px)."""
         form = QFormLayout()
         form.addRow("Models", self.models_edit)
         form.addRow("API base", self.api_base_edit)
