@@ -34,9 +34,9 @@ def _wheel(widget: QWidget, steps: int = -1) -> bool:
 @pytest.fixture
 def form(qtbot, qapp):
     """A scroll area whose tall content holds a spin box and a combo box, the guard on the app."""
-    guard = WheelGuard()
-    qapp.installEventFilter(guard)
     area = QScrollArea()
+    guard = WheelGuard(area)
+    qapp.installEventFilter(guard)
     body = QWidget()
     lay = QVBoxLayout(body)
     first = QLineEdit()                 # takes the focus when the window shows, as in a panel
@@ -87,10 +87,6 @@ def test_a_focused_field_still_steps_with_the_wheel(form, qtbot):
 
 def test_without_the_guard_qt_changes_the_value(qtbot, qapp):
     """What the guard prevents, shown on the same set-up (so the tests above can fail)."""
-    from PySide6.QtCore import QEvent
-
-    # a window an earlier test closed keeps its guard on the application until it is deleted
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     area = QScrollArea()
     spin = QSpinBox()
     spin.setRange(0, 100)
@@ -99,6 +95,21 @@ def test_without_the_guard_qt_changes_the_value(qtbot, qapp):
     qtbot.addWidget(area)
     area.show()
     qtbot.waitExposed(area)
+    assert _wheel(spin)
+    assert spin.value() == 49
+
+
+def test_a_guard_leaves_other_windows_alone(form, qtbot):
+    """A window's guard (as a main window's, left installed until the window is deleted) does not
+    touch the fields of another window."""
+    other = QScrollArea()
+    spin = QSpinBox()
+    spin.setValue(50)
+    other.setWidget(spin)
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.waitExposed(other)
+    spin.clearFocus()
     assert _wheel(spin)
     assert spin.value() == 49
 

@@ -18,16 +18,22 @@ _GUARDED = (QAbstractSpinBox, QComboBox)
 
 
 class WheelGuard(QObject):
-    """Application event filter: spin boxes and combo boxes take the wheel only when focused."""
+    """Application event filter: spin boxes and combo boxes inside ``root`` (a window, its floating
+    docks and dialogs included) take the wheel only when focused; elsewhere the wheel works as Qt
+    makes it (only no field takes the focus from the wheel)."""
+
+    def __init__(self, root: QWidget) -> None:
+        super().__init__(root)
+        self._root = root
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt naming)
         kind = event.type()
         if kind == QEvent.Type.Wheel:
-            if isinstance(obj, _GUARDED) and not obj.hasFocus():
+            if isinstance(obj, _GUARDED) and not obj.hasFocus() and _inside(obj, self._root):
                 event.ignore()          # not ours: Qt hands it on to the parent (the scroll area)
                 return True
         elif kind == QEvent.Type.Polish and isinstance(obj, _GUARDED):
-            guard_focus(obj)
+            guard_focus(obj)        # everywhere: a field may be polished before it joins the window
         return False
 
 
@@ -35,3 +41,13 @@ def guard_focus(widget: QWidget) -> None:
     """Let ``widget`` take the focus by click or Tab, not by the wheel passing over it."""
     if widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
         widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
+def _inside(widget: QWidget, root: QWidget) -> bool:
+    """``widget`` is ``root`` or below it, across window boundaries (a floating dock, a dialog)."""
+    w: QWidget | None = widget
+    while w is not None:
+        if w is root:
+            return True
+        w = w.parentWidget()
+    return False
