@@ -34,6 +34,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/split_timeline.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/startup.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/release.py
+	$(PY) bench/files.py --only users_1m
 
 freeze: $(STAMP)
 	$(PY) -m pip install -q -e '.[freeze]'

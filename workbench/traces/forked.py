@@ -279,7 +279,7 @@ def split_worker(data: bytes | bytearray, start: int, stop: int, file: str, orde
         answers.close()
 
 
-def pack(answer: Answer) -> bytes:
+def pack(answer: object) -> bytes:
     """A worker's answer pickled without the memo: its columns hold ~10^5 distinct strings and bytes
     and no cycles, and memoising each of them is a third of the pickling time (measured)."""
     out = io.BytesIO()

@@ -33,6 +33,9 @@ ROW_GROUP = 32_768
 MANY_USERS = 50_000
 #: Users parsed per slice on that path.
 USERS_PER_SLICE = 20_000
+#: Share of such a document's bytes (from ``PARALLEL_MIN_BYTES`` on) whose slices a forked worker
+#: reads (:mod:`workbench.traces.forked_users`; this process also makes the frames of its rows).
+USERS_WORKER_SHARE = 0.48
 #: Worker processes that read the files of a folder (:mod:`workbench.traces.pool`); this process
 #: makes their frames and writes the cache meanwhile.
 POOL_WORKERS = 2

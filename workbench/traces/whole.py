@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from workbench.traces import build, forked, importer, limits, stream
+from workbench.traces import build, forked, forked_users, importer, limits, stream
 from workbench.traces.errors import TraceError, TraceIssue
 from workbench.traces.filebytes import FileBytes
 from workbench.traces.importer import BOM, UNPARSED, ImportState, ReadAgainError, parse_whole, short
@@ -118,16 +118,14 @@ def _user_slices(data: bytes | bytearray) -> list[tuple[int, int, int]] | None:
 
 
 def _one_pass(file: str, data: bytes | bytearray, slices: list[tuple[int, int, int]], state: ImportState) -> bool:
-    """Parse and build each slice in turn; False as soon as a slice does not parse or repeats a
+    """Parse and build each slice in turn (the last ones in a forked worker, when worthwhile:
+    :mod:`workbench.traces.forked_users`); False as soon as a slice does not parse or repeats a
     key, before that slice is built (the caller then empties the state)."""
-    keys: set[str] = set()
-    for a, z, members in slices:
-        part = _checked_slice(data, a, z, members, keys)
-        if part is None:
-            return False
-        state.read_users(file, part)
-        del part
-    return True
+    if forked_users.worth_two_processes(data, slices) and forked.can_fork():
+        done = forked_users.read_slices(file, data, slices, state, _checked_slice)
+        if done is not None:
+            return done
+    return forked_users.read_in_turn(file, data, slices, state, _checked_slice, set())
 
 
 def _two_passes(file: str, data: bytes | bytearray, slices: list[tuple[int, int, int]], state: ImportState) -> bool:

@@ -1,0 +1,161 @@
+"""A document of very many users read a slice at a time by two processes (traces.forked_users):
+the same users, rows and warnings as one process, whatever goes wrong in either process."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+from polars.testing import assert_frame_equal
+
+from workbench.traces import TraceError, build, forked_users, limits, load_traces
+from tests.traces.test_fuzz import SETTINGS, event
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture
+def sliced(monkeypatch, tmp_path):
+    """Every JSON file of 2+ users read a slice of one user at a time; ``sliced(two)`` switches the
+    two processes on or off. Returns the file the worker writes its pid to when it runs."""
+    monkeypatch.setattr(limits, "MANY_USERS", 2)
+    monkeypatch.setattr(limits, "USERS_PER_SLICE", 1)
+    marker = tmp_path / "worker-pid"
+    real = forked_users.users_worker
+
+    def users_worker(*args):
+        marker.write_text(str(os.getpid()))
+        real(*args)
+
+    monkeypatch.setattr(forked_users, "users_worker", users_worker)
+
+    def switch(two: bool) -> Path:
+        monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 0 if two else 1 << 40)
+        marker.unlink(missing_ok=True)
+        return marker
+
+    return switch
+
+
+def _outcome(f: Path):
+    try:
+        ts = load_traces(f, use_cache=False)
+    except TraceError as exc:
+        return "error", str(exc)
+    return ts.events, ts.users, sorted(map(str, ts.warnings))
+
+
+def _same(two, one) -> None:
+    if isinstance(one[0], str) or isinstance(two[0], str):  # ("error", message)
+        assert two == one
+        return
+    assert_frame_equal(two[0], one[0])
+    assert_frame_equal(two[1], one[1])
+    assert two[2] == one[2]
+
+
+def _worker_ran(marker: Path) -> bool:
+    return marker.exists() and int(marker.read_text()) != os.getpid()
+
+
+@pytest.mark.parametrize("name", ["quirks_en.json", "bad_types.json"])
+def test_two_processes_give_what_one_gives(sliced, monkeypatch, name):
+    passes: list[bool | None] = []
+    real = forked_users.read_slices
+    monkeypatch.setattr(forked_users, "read_slices", lambda *a: passes.append(real(*a)) or passes[-1])
+    sliced(False)
+    one = _outcome(FIX / name)
+    assert passes == []
+    marker = sliced(True)
+    two = _outcome(FIX / name)
+    assert passes == [True] and _worker_ran(marker)
+    _same(two, one)
+    if name == "bad_types.json":
+        assert len(two[2]) >= 4  # its warnings come back from either process
+
+
+def _users(tmp_path: Path, n: int, **replace: str) -> Path:
+    """A file of ``n`` users ``u0``..; ``replace`` gives some users' JSON text instead."""
+    parts = []
+    for i in range(n):
+        ev = {"type": "Video Browsing", "timestamp": f"2025-10-01 00:00:{i:02d}", "context": {"caption": f"v{i}"},
+              "action": [{"type": "watch", "play_duration": i}]}
+        parts.append(replace.get(f"u{i}", f'"u{i}": {{"user_profile": "p{i}", "action_history": [{json.dumps(ev)}]}}'))
+    f = tmp_path / "users.json"
+    f.write_text("{" + ", ".join(parts) + "}", encoding="utf-8")
+    return f
+
+
+def test_a_worker_that_dies_has_its_part_read_here(sliced, monkeypatch, tmp_path):
+    f = _users(tmp_path, 8, u6='"u6": {"user_profile": 5, "action_history": [{"type": 3}]}')
+    sliced(False)
+    one = _outcome(f)
+    marker = sliced(True)
+    monkeypatch.setattr(forked_users, "users_worker", lambda *a: (marker.write_text(str(os.getpid())), os._exit(3)))
+    two = _outcome(f)
+    assert _worker_ran(marker)
+    _same(two, one)
+    assert any("u6" in w for w in two[2])
+
+
+@pytest.mark.parametrize("where", ["worker", "both"])
+def test_a_key_given_twice_takes_the_whole_document_path(sliced, tmp_path, where):
+    """u1 given again at the end: within the worker's slices, or once in each process."""
+    first = 6 if where == "worker" else 1
+    again = '"u%d": {"action_history": [{"type": "Search Behavior", "timestamp": "2025-10-02", "action": []}]}'
+    f = _users(tmp_path, 9, u8=again % first)
+    if where == "worker":   # both copies in the worker's slices
+        f.write_text(f.read_text().replace('"u7":', '"u6b":'), encoding="utf-8")
+    sliced(False)
+    one = _outcome(f)
+    marker = sliced(True)
+    two = _outcome(f)
+    assert _worker_ran(marker)
+    _same(two, one)
+    assert any("unique user ids" in w for w in two[2])
+    ts = load_traces(f, use_cache=False)
+    assert ts.user(f"u{first}").event(0)["type"] == "Search Behavior"  # the last copy, as the whole document reads it
+    assert "u8" not in ts.user_ids()
+
+
+@pytest.mark.parametrize("late", ["bad json", "long profile", "long profile, then bad json"])
+def test_a_failure_in_the_worker_part_gives_the_one_process_result(sliced, monkeypatch, tmp_path, late):
+    monkeypatch.setattr(build, "MAX_PROFILE_CHARS", 50)
+    bad: dict[str, str] = {}
+    if "long" in late:
+        bad["u6"] = f'"u6": {{"user_profile": "{"p" * 60}", "action_history": []}}'
+    if "bad" in late:
+        bad["u8"] = '"u8": {"user_profile": "p", "action_history": [tru]}'
+    f = _users(tmp_path, 9, **bad)
+    sliced(False)
+    one = _outcome(f)
+    marker = sliced(True)
+    two = _outcome(f)
+    assert _worker_ran(marker)
+    _same(two, one)
+    if "long" in late:
+        assert one[0] == "error" and "u6" in one[1]
+
+
+def test_the_worker_takes_the_last_slices(monkeypatch):
+    monkeypatch.setattr(limits, "USERS_WORKER_SHARE", 0.5)
+    slices = [(1, 11, 1), (12, 22, 1), (23, 33, 1), (34, 44, 1)]
+    assert forked_users._cut(slices) == 2
+    assert forked_users._cut(slices[:2]) == 1       # at least one slice each
+    assert not forked_users.worth_two_processes(b"{}", slices[:1])
+
+
+@SETTINGS
+@given(users=st.dictionaries(st.text(max_size=8), st.fixed_dictionaries(
+    {"action_history": st.lists(event, max_size=5)}, optional={"user_profile": st.text(max_size=5)}),
+    min_size=2, max_size=6))
+def test_random_documents_agree(tmp_path, sliced, users):
+    f = tmp_path / "random.json"
+    f.write_text(json.dumps(users, ensure_ascii=False), encoding="utf-8")
+    sliced(False)
+    one = _outcome(f)
+    sliced(True)
+    _same(_outcome(f), one)
