@@ -96,3 +96,15 @@ def test_the_redaction_pre_check_never_skips_a_match(monkeypatch):
                                                       if text else text), text
     assert secrets.redact("x acme/canary key+9911 y", keyring=None) == f"x {secrets.REDACTED} y"
     assert not secrets._may_match("user_0001 watched 12 s " * 100, seen)
+
+
+def test_the_unsafe_pre_check_never_skips_a_character():
+    """Every ASCII character, alone and inside ordinary text, and a few others: the same as the
+    regular expression alone would give."""
+    from workbench.console import _escape
+    from workbench.textsafe import UNSAFE
+
+    samples = [chr(i) for i in range(128)] + ["\u202e", "\x9b", "\ufeff", "\u00e9", "\u7528"]
+    for c in samples:
+        for text in (c, f'{{"user": "a{c}b",\n\t"n": 1}}\n'):
+            assert safe(text) == UNSAFE.sub(_escape, text), repr(text)

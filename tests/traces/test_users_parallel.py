@@ -159,3 +159,31 @@ def test_random_documents_agree(tmp_path, sliced, users):
     one = _outcome(f)
     sliced(True)
     _same(_outcome(f), one)
+
+
+@pytest.mark.parametrize("lookalike", ["none", "deeper down"])
+def test_the_user_boundaries_found_by_two_processes_are_the_one_process_ones(monkeypatch, tmp_path, lookalike):
+    """The top-level commas are scanned by two processes from a user boundary after the middle; a
+    look-alike of that boundary deeper down makes the halves not join, and the whole document is
+    scanned here: the slices are the same either way. (Inside a string the boundary's quotes would
+    be escaped: no look-alike there.)"""
+    from workbench.traces import forked, whole
+
+    pad = "x" * 20_000      # user u50's context holds the middle of the document, then the look-alike
+    fake = '}, "u": {"user_profile": "x"'
+    inner = {"deeper down": '{"pad": "%s", "q": {"a": {}, "b": {"user_profile": 1}}}' % pad,
+             "none": json.dumps(pad + fake)}[lookalike]
+    users = [f'"u{i}": {{"user_profile": "p", "action_history": [{{"type": "Search Behavior", '
+             f'"timestamp": "2025-10-01", "context": {{"q": {inner if i == 50 else 1}}}, "action": []}}]}}'
+             for i in range(100)]
+    data = ("{" + ", ".join(users) + "}").encode()
+    joined: list[bool] = []
+    real_join = forked.join
+    monkeypatch.setattr(forked, "join", lambda *a: joined.append(real_join(*a) is not None) or real_join(*a))
+    monkeypatch.setattr(limits, "USERS_PER_SLICE", 7)
+    monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 1 << 40)
+    one = whole._user_slices(data)
+    assert joined == []
+    monkeypatch.setattr(limits, "PARALLEL_MIN_BYTES", 0)
+    assert whole._user_slices(data) == one and len(one) == 15
+    assert joined == [lookalike == "none"]

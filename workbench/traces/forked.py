@@ -29,8 +29,9 @@ from typing import Any
 
 import orjson
 
-from workbench.traces import build, fastparse, limits
+from workbench.traces import build, fastparse, filebytes, limits
 from workbench.traces.errors import IssueLog, TraceError, TraceIssue
+from workbench.traces.scan import Structure, join, scan
 from workbench.traces.importer import (
     BOM,
     ImportState,
@@ -115,6 +116,60 @@ def can_fork() -> bool:
 
 
 EVENT_START = re.compile(rb'\}\s*(,)\s*\{\s*"type"\s*:\s*(?:"[^"\\]*"|null)\s*,\s*"timestamp"\s*:')
+#: a comma between two users of an OmniBehavior document (depth 1): ``}, "id": {"user_profile"``
+USER_START = re.compile(rb'\}\s*(,)\s*"(?:[^"\\]|\\.){0,256}"\s*:\s*\{\s*"(?:user_profile|action_history)"\s*:')
+
+
+def scan_in_two(raw: filebytes.Raw, boundary: re.Pattern[bytes], depth: int, chunk: int = 1 << 25,
+                on_progress=None, task=None) -> Structure:
+    """``scan(raw, keep_depth=depth)`` by two processes: a forked worker scans from the first
+    ``boundary`` match after the middle (group 1: a comma that lies at ``depth`` outside any string
+    in the documents expected), assuming that depth, while this process scans up to it, then checks
+    that it does end there at that depth outside a string (:func:`workbench.traces.scan.join`). If
+    not (invalid JSON, or a look-alike elsewhere), or when there is no such match or the worker
+    fails, this process scans the rest itself. The result is the one-process scan's."""
+    n = len(raw)
+    progress = on_progress or (lambda done, total: None)
+    split = filebytes.search(raw, boundary, n // 2, 1)
+    if split is None:
+        return scan(filebytes.part(raw), keep_depth=depth, chunk=chunk, on_progress=on_progress)
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    worker = fork(scan_worker, (sender, filebytes.part(raw, split), chunk, depth), "trace-scan-worker")
+    sender.close()
+    if worker is None:
+        receiver.close()
+        return scan(filebytes.part(raw), keep_depth=depth, chunk=chunk, on_progress=on_progress)
+    try:
+        head = scan(filebytes.part(raw, 0, split), keep_depth=depth, chunk=chunk,
+                    on_progress=lambda done, _total: progress(done, n))
+        tail = receive(receiver, worker, task)
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+    whole = join(head, tail, split) if isinstance(tail, Structure) else None
+    if whole is None:
+        return scan(filebytes.part(raw), keep_depth=depth, chunk=chunk, on_progress=on_progress)
+    progress(n, n)
+    return whole
+
+
+def scan_worker(sender, tail_part, chunk: int, depth: int) -> None:
+    """In the forked worker: scan ``tail_part`` (the document from the split on) from ``depth`` and
+    send the Structure back (or :class:`Failed`: also for a file that turned out shorter)."""
+    gc.disable()
+    try:
+        tail: Structure | Failed
+        try:
+            tail = scan(tail_part, keep_depth=depth, chunk=chunk, start_depth=depth)
+        except Exception as exc:  # noqa: BLE001 - the parent then scans this part itself
+            tail = Failed(short(exc))
+        sender.send_bytes(pickle.dumps(tail, protocol=pickle.HIGHEST_PROTOCOL))
+    except (EOFError, OSError):
+        pass
+    finally:
+        sender.close()
 _SPLIT_MARK_TEXT = "\x00workbench-split-7f3a9c"
 _SPLIT_MARK = b',"\\u0000workbench-split-7f3a9c"'
 _DOC_END = re.compile(rb'\]\s*\}\s*\}\s*\Z')

@@ -35,8 +35,8 @@ from workbench.traces.importer import (
     not_a_history,
     short,
 )
-from workbench.traces.filebytes import FilePart, Raw
-from workbench.traces.scan import Structure, join, key_before, scan
+from workbench.traces.filebytes import Raw
+from workbench.traces.scan import Structure, key_before, scan
 
 _SLICE_KEY = "__workbench_event_slice__"
 
@@ -205,54 +205,13 @@ def _skeleton(file: str, raw: Raw, P, C, arrays: list[tuple[int, int | None]],
 
 
 def _scan(raw: Raw, chunk: int, on_progress, task) -> Structure:
-    """``scan`` of all of ``raw`` (``keep_depth=3``); for a big file with two processes: a forked worker scans from the
-    first event boundary (``forked.EVENT_START``: a comma between two events, at depth 3, outside any
-    string in valid JSON) after the middle on, assuming that depth, while this process scans up to
-    it, then checks that it does end there at depth 3 outside a string. If not (invalid JSON, or
-    a look-alike deeper down), or when the worker fails, this process scans the rest itself."""
+    """``scan`` of all of ``raw`` (``keep_depth=3``); for a big file by two processes, cut at the
+    first event boundary after the middle (``forked.EVENT_START``: a comma between two events, at
+    depth 3, outside any string in valid JSON): :func:`workbench.traces.forked.scan_in_two`."""
     n = len(raw)
-    split = filebytes.search(raw, forked.EVENT_START, n // 2, 1) \
-        if n >= limits.PARALLEL_MIN_BYTES and forked.can_fork() else None
-    if split is None:
-        return scan(filebytes.part(raw), keep_depth=3, chunk=chunk, on_progress=on_progress)
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    worker = forked.fork(_scan_worker, (sender, filebytes.part(raw, split), chunk), "trace-scan-worker")
-    if worker is None:
-        sender.close()
-        receiver.close()
-        return scan(filebytes.part(raw), keep_depth=3, chunk=chunk, on_progress=on_progress)
-    sender.close()
-    try:
-        head = scan(filebytes.part(raw, 0, split), keep_depth=3, chunk=chunk,
-                    on_progress=lambda done, _total: on_progress(done, n))
-        tail = forked.receive(receiver, worker, task)
-    finally:
-        receiver.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-    whole = join(head, tail, split) if isinstance(tail, Structure) else None
-    if whole is None:
-        return scan(filebytes.part(raw), keep_depth=3, chunk=chunk, on_progress=on_progress)
-    on_progress(n, n)
-    return whole
-
-
-def _scan_worker(sender, tail_part: np.ndarray | FilePart, chunk: int) -> None:
-    """In the forked worker: scan ``tail_part`` (the document from the split on) from depth 3 and
-    send the Structure back (or ``forked.Failed``: also for a file that turned out shorter)."""
-    gc.disable()
-    try:
-        tail: Structure | forked.Failed
-        try:
-            tail = scan(tail_part, keep_depth=3, chunk=chunk, start_depth=3)
-        except Exception as exc:  # noqa: BLE001 - the parent then scans this part itself
-            tail = forked.Failed(short(exc))
-        sender.send_bytes(pickle.dumps(tail, protocol=pickle.HIGHEST_PROTOCOL))
-    except (EOFError, OSError):
-        pass
-    finally:
-        sender.close()
+    if n >= limits.PARALLEL_MIN_BYTES and forked.can_fork():
+        return forked.scan_in_two(raw, forked.EVENT_START, 3, chunk, on_progress, task)
+    return scan(filebytes.part(raw), keep_depth=3, chunk=chunk, on_progress=on_progress)
 
 
 def _event_batches(uid: str, raw, P, C, D, i: int, j: int | None, limit: int) -> list[BatchJob]:
