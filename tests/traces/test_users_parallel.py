@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
-from polars.testing import assert_frame_equal
 
-from workbench.traces import TraceError, build, forked_users, limits, load_traces
-from tests.traces.test_fuzz import SETTINGS, event
+from workbench.traces import build, forked_users, limits, load_traces
+from tests.traces.test_fuzz import SETTINGS, _outcome, event, same_outcome
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -40,25 +39,19 @@ def sliced(monkeypatch, tmp_path):
     return switch
 
 
-def _outcome(f: Path):
-    try:
-        ts = load_traces(f, use_cache=False)
-    except TraceError as exc:
-        return "error", str(exc)
-    return ts.events, ts.users, sorted(map(str, ts.warnings))
-
-
-def _same(two, one) -> None:
-    if isinstance(one[0], str) or isinstance(two[0], str):  # ("error", message)
-        assert two == one
-        return
-    assert_frame_equal(two[0], one[0])
-    assert_frame_equal(two[1], one[1])
-    assert two[2] == one[2]
-
-
 def _worker_ran(marker: Path) -> bool:
     return marker.exists() and int(marker.read_text()) != os.getpid()
+
+
+def _one_then_two(sliced, f: Path):
+    """``f`` read by one process, then by two (the worker must run): both outcomes, checked equal."""
+    sliced(False)
+    one = _outcome(f)
+    marker = sliced(True)
+    two = _outcome(f)
+    assert _worker_ran(marker)
+    same_outcome(two, one)
+    return one, two
 
 
 @pytest.mark.parametrize("name", ["quirks_en.json", "bad_types.json"])
@@ -72,7 +65,7 @@ def test_two_processes_give_what_one_gives(sliced, monkeypatch, name):
     marker = sliced(True)
     two = _outcome(FIX / name)
     assert passes == [True] and _worker_ran(marker)
-    _same(two, one)
+    same_outcome(two, one)
     if name == "bad_types.json":
         assert len(two[2]) >= 4  # its warnings come back from either process
 
@@ -97,7 +90,7 @@ def test_a_worker_that_dies_has_its_part_read_here(sliced, monkeypatch, tmp_path
     monkeypatch.setattr(forked_users, "users_worker", lambda *a: (marker.write_text(str(os.getpid())), os._exit(3)))
     two = _outcome(f)
     assert _worker_ran(marker)
-    _same(two, one)
+    same_outcome(two, one)
     assert any("u6" in w for w in two[2])
 
 
@@ -109,12 +102,7 @@ def test_a_key_given_twice_takes_the_whole_document_path(sliced, tmp_path, where
     f = _users(tmp_path, 9, u8=again % first)
     if where == "worker":   # both copies in the worker's slices
         f.write_text(f.read_text().replace('"u7":', '"u6b":'), encoding="utf-8")
-    sliced(False)
-    one = _outcome(f)
-    marker = sliced(True)
-    two = _outcome(f)
-    assert _worker_ran(marker)
-    _same(two, one)
+    one, two = _one_then_two(sliced, f)
     assert any("unique user ids" in w for w in two[2])
     ts = load_traces(f, use_cache=False)
     assert ts.user(f"u{first}").event(0)["type"] == "Search Behavior"  # the last copy, as the whole document reads it
@@ -130,12 +118,7 @@ def test_a_failure_in_the_worker_part_gives_the_one_process_result(sliced, monke
     if "bad" in late:
         bad["u8"] = '"u8": {"user_profile": "p", "action_history": [tru]}'
     f = _users(tmp_path, 9, **bad)
-    sliced(False)
-    one = _outcome(f)
-    marker = sliced(True)
-    two = _outcome(f)
-    assert _worker_ran(marker)
-    _same(two, one)
+    one, two = _one_then_two(sliced, f)
     if "long" in late:
         assert one[0] == "error" and "u6" in one[1]
 
@@ -158,7 +141,7 @@ def test_random_documents_agree(tmp_path, sliced, users):
     sliced(False)
     one = _outcome(f)
     sliced(True)
-    _same(_outcome(f), one)
+    same_outcome(_outcome(f), one)
 
 
 @pytest.mark.parametrize("lookalike", ["none", "deeper down"])

@@ -17,6 +17,7 @@ answer is :class:`Built`, :class:`Fatal` (a :class:`TraceError` that ends the im
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import itertools
@@ -25,7 +26,7 @@ import pickle
 import re
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import orjson
 
@@ -106,6 +107,20 @@ def fork(target, args: tuple, name: str = "trace-import-worker"):
     return worker
 
 
+@contextlib.contextmanager
+def ending(worker, *conns):
+    """Inside the block this process works beside ``worker`` and talks to it over ``conns``;
+    however the block ends, the connections are closed and the worker stopped and waited for."""
+    try:
+        yield
+    finally:
+        for conn in conns:
+            conn.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+
+
 def can_fork() -> bool:
     """True when a forked worker can be started here (a daemon process may not have children)."""
     try:
@@ -139,15 +154,10 @@ def scan_in_two(raw: filebytes.Raw, boundary: re.Pattern[bytes], depth: int, chu
     if worker is None:
         receiver.close()
         return scan(filebytes.part(raw), keep_depth=depth, chunk=chunk, on_progress=on_progress)
-    try:
+    with ending(worker, receiver):
         head = scan(filebytes.part(raw, 0, split), keep_depth=depth, chunk=chunk,
                     on_progress=lambda done, _total: progress(done, n))
         tail = receive(receiver, worker, task)
-    finally:
-        receiver.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
     whole = join(head, tail, split) if isinstance(tail, Structure) else None
     if whole is None:
         return scan(filebytes.part(raw), keep_depth=depth, chunk=chunk, on_progress=on_progress)
@@ -209,7 +219,7 @@ def read_split(file: str, data: bytes | bytearray, state: ImportState) -> bool:
         return False
     answer_out.close()
     orders_in.close()
-    try:
+    with ending(worker, answers, orders):
         doc, last = _parse_prefix(data, base, comma)
         status = receive(answers, worker, state.task) if last is not None else None
         if not isinstance(status, Parsed) or last is None:
@@ -235,12 +245,6 @@ def read_split(file: str, data: bytes | bytearray, state: ImportState) -> bool:
             return True
         state.flush()
         answer = receive(answers, worker, state.task)
-    finally:
-        for conn in (answers, orders):
-            conn.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
     if answer is None or isinstance(answer, Failed):  # the worker died: parse and build its part here
         items = fastparse.loads(b"[" + memoryview(data)[comma + 1:stop] + b"]", "history")
         state.events(file, last_uid, items, free=False, base=len(last[1]))
@@ -402,16 +406,11 @@ def read_doc_parallel(file: str, doc: dict, state: ImportState) -> None:
             state.events(file, u, h, s, e)
         return
     sender.close()
-    try:
+    with ending(worker, receiver):
         for u, h, s, e in mine:  # parsed events freed after the import (see importer.free_later)
             state.events(file, u, h, s, e, free=False)
         state.flush()
         answer = receive(receiver, worker, state.task)
-    finally:
-        receiver.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
     if answer is None or isinstance(answer, Failed):  # the worker died or failed: do its part here
         for u, h, s, e in theirs:
             state.events(file, u, h, s, e)
@@ -436,18 +435,33 @@ def receive(receiver, worker, task) -> Any:
 
 def build_worker(sender, file: str, parts: list[tuple[str, list, int, int]]) -> None:
     """In the forked worker: build the rows of ``parts`` and send them (or the error) back."""
-    gc.disable()  # a collection would touch (and so copy) every object shared with the parent
-    try:
+
+    def work() -> Built:
         issues = IssueLog()
         builder = build.EventBuilder(issues)
         for u, h, s, e in parts:
             builder.add_list(file, u, itertools.islice(h, s, e), s)
-        answer: Answer = Built.of(builder, issues)
+        return Built.of(builder, issues)
+
+    answer_with(sender, work)
+
+
+def answer_with(sender, work: Callable[[], object]) -> None:
+    """In a forked worker: send the parent ``work()``'s answer (:func:`pack`), or :class:`Fatal` for
+    a :class:`TraceError` and :class:`Failed` for anything else (the parent then does the part
+    itself), and close the pipe. No garbage collection runs meanwhile: it would touch (and so
+    copy) every object shared with the parent."""
+    gc.disable()
+    answer: object
+    try:
+        answer = work()
     except TraceError as exc:
         answer = Fatal(exc.issue.to_dict())
-    except BaseException as exc:  # noqa: BLE001 - reported; the parent then builds this part itself
+    except BaseException as exc:  # noqa: BLE001 - reported; the parent then does this part itself
         answer = Failed(short(exc))
     try:
         sender.send_bytes(pack(answer))
+    except (OSError, ValueError):
+        pass  # the parent gave up on us
     finally:
         sender.close()

@@ -19,15 +19,24 @@ or fails this process reads its part itself. The worker runs no threads and no p
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 from dataclasses import dataclass
 from typing import Callable
 
 from workbench.traces import limits
-from workbench.traces.errors import IssueLog, TraceError
-from workbench.traces.forked import Built, Failed, Fatal, add_worker_rows, fork, pack, receive, widen
-from workbench.traces.importer import ImportState, short
+from workbench.traces.errors import IssueLog
+from workbench.traces.forked import (
+    Built,
+    Failed,
+    Fatal,
+    add_worker_rows,
+    answer_with,
+    ending,
+    fork,
+    receive,
+    widen,
+)
+from workbench.traces.importer import ImportState
 
 #: ``(start, stop, users)`` of a slice of the document (see ``whole._user_slices``)
 Slice = tuple[int, int, int]
@@ -76,16 +85,11 @@ def read_slices(file: str, data: bytes | bytearray, slices: list[Slice], state: 
         return None
     sender.close()
     keys: set[str] = set()
-    try:
+    with ending(worker, receiver):
         if not read_in_turn(file, data, mine, state, read_slice, keys):
             return False
         state.flush()
         answer = receive(receiver, worker, state.task)
-    finally:
-        receiver.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
     if answer is None or isinstance(answer, Failed):  # the worker died or failed: its part is read here
         return read_in_turn(file, data, theirs, state, read_slice, keys)
     if isinstance(answer, Fatal):
@@ -125,25 +129,15 @@ def read_in_turn(file: str, data: bytes | bytearray, slices: list[Slice], state:
 def users_worker(sender, file: str, data: bytes | bytearray, slices: list[Slice], read_slice: SliceReader) -> None:
     """In the forked worker: read ``slices`` as this process would and send the part back
     (:class:`UsersBuilt`), or :class:`Fatal` / :class:`Failed`."""
-    gc.disable()  # a collection would touch (and so copy) every object shared with the parent
-    answer: UsersBuilt | Fatal | Failed
-    try:
+
+    def work() -> UsersBuilt | Failed:
         issues = IssueLog()
         state = _WorkerState(issues, None)
         keys: set[str] = set()
-        if read_in_turn(file, data, slices, state, read_slice, keys):
-            skipped = [] if len(keys) == len(state.seen) else [k for k in keys if k not in state.seen]
-            answer = UsersBuilt([(uid, profile) for uid, profile, _ in state.users], skipped,
-                                Built.of(state.builder, issues))
-        else:
-            answer = Failed("a slice does not parse or repeats a user key")  # met again by the parent
-    except TraceError as exc:
-        answer = Fatal(exc.issue.to_dict())
-    except BaseException as exc:  # noqa: BLE001 - reported; the parent then reads this part itself
-        answer = Failed(short(exc))
-    try:
-        sender.send_bytes(pack(answer))
-    except (OSError, ValueError):
-        pass  # the parent gave up on us
-    finally:
-        sender.close()
+        if not read_in_turn(file, data, slices, state, read_slice, keys):
+            return Failed("a slice does not parse or repeats a user key")  # met again by the parent
+        skipped = [] if len(keys) == len(state.seen) else [k for k in keys if k not in state.seen]
+        return UsersBuilt([(uid, profile) for uid, profile, _ in state.users], skipped,
+                          Built.of(state.builder, issues))
+
+    answer_with(sender, work)

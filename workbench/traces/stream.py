@@ -338,16 +338,13 @@ def _stream_two_processes(file: str, raw, jobs: list[Job], state: ImportState, t
     sender.close()
     mail = _Mailbox(receiver, worker, spool, state, total)
     try:
-        for job in jobs[:cut]:
-            _stream_job(file, raw, job, state, total)
-            mail.read(wait=False)
-        state.flush()
-        mail.read(wait=True)
+        with forked.ending(worker, receiver):
+            for job in jobs[:cut]:
+                _stream_job(file, raw, job, state, total)
+                mail.read(wait=False)
+            state.flush()
+            mail.read(wait=True)
     finally:
-        receiver.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
         if spool is not None:
             spool.close()
     if isinstance(mail.outcome, forked.Fatal):
