@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from polars.testing import assert_frame_equal
 from hypothesis import given, strategies as st
 
 from workbench.traces import build, forked_users, limits, load_traces
@@ -95,7 +96,7 @@ def test_a_worker_that_dies_has_its_part_read_here(sliced, monkeypatch, tmp_path
 
 
 @pytest.mark.parametrize("where", ["worker", "both"])
-def test_a_key_given_twice_takes_the_whole_document_path(sliced, tmp_path, where):
+def test_a_key_given_twice_takes_the_whole_document_path(sliced, monkeypatch, tmp_path, where):
     """u1 given again at the end: within the worker's slices, or once in each process."""
     first = 6 if where == "worker" else 1
     again = '"u%d": {"action_history": [{"type": "Search Behavior", "timestamp": "2025-10-02", "action": []}]}'
@@ -107,6 +108,19 @@ def test_a_key_given_twice_takes_the_whole_document_path(sliced, tmp_path, where
     ts = load_traces(f, use_cache=False)
     assert ts.user(f"u{first}").event(0)["type"] == "Search Behavior"  # the last copy, as the whole document reads it
     assert "u8" not in ts.user_ids()
+    # writing the cache: this process's rows went to it before the key was found given twice, so
+    # the import starts again with a new cache file; the table is the same
+    from workbench.traces import sink
+
+    aborted: list[int] = []
+    real_abort = sink.CanonicalSink.abort
+    monkeypatch.setattr(sink.CanonicalSink, "abort", lambda self: aborted.append(self.rows) or real_abort(self))
+    cached = load_traces(f, use_cache=True)
+    assert aborted and aborted[0] > 0                     # the first cache file had rows; it was dropped
+    assert_frame_equal(cached.events, ts.events.drop("context", "actions"))   # payload read on demand
+    assert_frame_equal(cached.users, ts.users)
+    assert all(cached.raw_events(u) == ts.raw_events(u) for u in ts.user_ids())
+    assert [str(w) for w in cached.warnings if w.field != "cache"] == [str(w) for w in ts.warnings]
 
 
 @pytest.mark.parametrize("late", ["bad json", "long profile", "long profile, then bad json"])

@@ -180,6 +180,8 @@ def scan_worker(sender, tail_part, chunk: int, depth: int) -> None:
         pass
     finally:
         sender.close()
+
+
 _SPLIT_MARK_TEXT = "\x00workbench-split-7f3a9c"
 _SPLIT_MARK = b',"\\u0000workbench-split-7f3a9c"'
 _DOC_END = re.compile(rb'\]\s*\}\s*\}\s*\Z')

@@ -114,7 +114,7 @@ def _cut(slices: list[Slice]) -> int:
 
 
 def read_in_turn(file: str, data: bytes | bytearray, slices: list[Slice], state: ImportState,
-               read_slice: SliceReader, keys: set[str]) -> bool:
+                 read_slice: SliceReader, keys: set[str]) -> bool:
     """Parse and build ``slices`` in turn into ``state``; False at the first that does not parse or
     repeats a key in ``keys`` (before it is built)."""
     for a, z, members in slices:
