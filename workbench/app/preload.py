@@ -21,9 +21,11 @@ _lock = threading.Lock()
 
 def _run() -> None:
     try:
+        from workbench.simulate.limits import no_full_collections
         from workbench.simulate.providers import warm_up
 
-        warm_up()
+        with no_full_collections():     # no full garbage-collector pass stalls the window meanwhile
+            warm_up()
         _state["ok"] = True
     except Exception as exc:  # noqa: BLE001 - a failed preload only means the first call imports it
         _state["error"] = f"{type(exc).__name__}: {exc}"
