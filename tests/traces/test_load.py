@@ -531,8 +531,9 @@ def test_streaming_two_process_path_can_be_cancelled(monkeypatch, tmp_path, stag
     source = _bad_second_half(tmp_path / "bad_late.json")
     monkeypatch.setattr(limits, "FAST_PATH_MAX_BYTES", 0)
     _force_two_processes(monkeypatch)
-    name = "scan" if stage == "scanning" else "_build_batch"  # that worker takes its time
-    in_workers(stream, name, lambda: time.sleep(30))
+    # that worker takes its time (the scan worker's scan is looked up in forked, which runs it)
+    owner, name = (forked, "scan") if stage == "scanning" else (stream, "_build_batch")
+    in_workers(owner, name, lambda: time.sleep(30))
     seen: list[str] = []
 
     def on_progress(done, total, text):

@@ -107,6 +107,21 @@ def fork(target, args: tuple, name: str = "trace-import-worker"):
     return worker
 
 
+def start(target, args: tuple, name: str = "trace-import-worker", wide: bool = False):
+    """``target(sender, *args)`` started in a forked worker (:func:`fork`) that answers over a
+    one-way pipe (``wide``: with a 1 MiB buffer, :func:`widen`); ``(worker, receiver)``, or None
+    when no worker could be started (the pipe is closed then)."""
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    if wide:
+        widen(sender)
+    worker = fork(target, (sender, *args), name)
+    sender.close()              # the worker holds its own copy
+    if worker is None:
+        receiver.close()
+        return None
+    return worker, receiver
+
+
 @contextlib.contextmanager
 def ending(worker, *conns):
     """Inside the block this process works beside ``worker`` and talks to it over ``conns``;
@@ -137,31 +152,38 @@ USER_START = re.compile(rb'\}\s*(,)\s*"(?:[^"\\]|\\.){0,256}"\s*:\s*\{\s*"(?:use
 
 def scan_in_two(raw: filebytes.Raw, boundary: re.Pattern[bytes], depth: int, chunk: int = 1 << 25,
                 on_progress=None, task=None) -> Structure:
-    """``scan(raw, keep_depth=depth)`` by two processes: a forked worker scans from the first
-    ``boundary`` match after the middle (group 1: a comma that lies at ``depth`` outside any string
-    in the documents expected), assuming that depth, while this process scans up to it, then checks
-    that it does end there at that depth outside a string (:func:`workbench.traces.scan.join`). If
-    not (invalid JSON, or a look-alike elsewhere), or when there is no such match or the worker
-    fails, this process scans the rest itself. The result is the one-process scan's."""
+    """``scan(raw, keep_depth=depth)``, from ``limits.PARALLEL_MIN_BYTES`` on by two processes: a
+    forked worker scans from the first ``boundary`` match after the middle (group 1: a comma that
+    lies at ``depth`` outside any string in the documents expected), assuming that depth, while this
+    process scans up to it, then checks that it does end there at that depth outside a string
+    (:func:`workbench.traces.scan.join`). If not (invalid JSON, or a look-alike elsewhere), or when
+    there is no such match or the worker fails, this process scans the whole itself. The result is
+    the one-process scan's."""
+    n = len(raw)
+    split = filebytes.search(raw, boundary, n // 2, 1) \
+        if n >= limits.PARALLEL_MIN_BYTES and can_fork() else None
+    whole = _scan_halves(raw, split, depth, chunk, on_progress, task) if split is not None else None
+    if whole is not None:
+        return whole
+    return scan(filebytes.part(raw), keep_depth=depth, chunk=chunk, on_progress=on_progress)
+
+
+def _scan_halves(raw: filebytes.Raw, split: int, depth: int, chunk: int, on_progress, task) -> Structure | None:
+    """The scan of ``raw`` as its part before ``split`` (here) and after it (a forked worker, from
+    ``depth``), joined; None when no worker could be started, it failed, or the halves do not join."""
+    started = start(scan_worker, (filebytes.part(raw, split), chunk, depth), "trace-scan-worker")
+    if started is None:
+        return None
+    worker, receiver = started
     n = len(raw)
     progress = on_progress or (lambda done, total: None)
-    split = filebytes.search(raw, boundary, n // 2, 1)
-    if split is None:
-        return scan(filebytes.part(raw), keep_depth=depth, chunk=chunk, on_progress=on_progress)
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    worker = fork(scan_worker, (sender, filebytes.part(raw, split), chunk, depth), "trace-scan-worker")
-    sender.close()
-    if worker is None:
-        receiver.close()
-        return scan(filebytes.part(raw), keep_depth=depth, chunk=chunk, on_progress=on_progress)
     with ending(worker, receiver):
         head = scan(filebytes.part(raw, 0, split), keep_depth=depth, chunk=chunk,
                     on_progress=lambda done, _total: progress(done, n))
         tail = receive(receiver, worker, task)
     whole = join(head, tail, split) if isinstance(tail, Structure) else None
-    if whole is None:
-        return scan(filebytes.part(raw), keep_depth=depth, chunk=chunk, on_progress=on_progress)
-    progress(n, n)
+    if whole is not None:
+        progress(n, n)
     return whole
 
 
@@ -398,16 +420,12 @@ def read_doc_parallel(file: str, doc: dict, state: ImportState) -> None:
             theirs.append((u, h, cut - pos, n))
         pos += n
     del work
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    widen(sender)
-    worker = fork(build_worker, (sender, file, theirs))
-    if worker is None:
-        sender.close()
-        receiver.close()
+    started = start(build_worker, (file, theirs), wide=True)
+    if started is None:
         for u, h, s, e in itertools.chain(mine, theirs):
             state.events(file, u, h, s, e)
         return
-    sender.close()
+    worker, receiver = started
     with ending(worker, receiver):
         for u, h, s, e in mine:  # parsed events freed after the import (see importer.free_later)
             state.events(file, u, h, s, e, free=False)

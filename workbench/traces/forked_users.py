@@ -19,7 +19,6 @@ or fails this process reads its part itself. The worker runs no threads and no p
 
 from __future__ import annotations
 
-import multiprocessing
 from dataclasses import dataclass
 from typing import Callable
 
@@ -31,10 +30,10 @@ from workbench.traces.forked import (
     Fatal,
     add_worker_rows,
     answer_with,
+    can_fork,
     ending,
-    fork,
     receive,
-    widen,
+    start,
 )
 from workbench.traces.importer import ImportState
 
@@ -73,17 +72,16 @@ def read_slices(file: str, data: bytes | bytearray, slices: list[Slice], state: 
     """Read ``slices`` of ``data`` into ``state`` (which holds nothing yet), the first ones here and
     the rest in a forked worker; True when all were read, False as soon as a slice does not parse or
     a key is given twice (``state`` then holds a part: the caller empties it or starts again), None
-    when no worker could be started (nothing was read). Raises the first :class:`TraceError`."""
+    when two processes are not worth it (:func:`worth_two_processes`) or no worker could be started
+    (nothing was read then). Raises the first :class:`TraceError`."""
+    if not (worth_two_processes(data, slices) and can_fork()):
+        return None
     cut = _cut(slices)
     mine, theirs = slices[:cut], slices[cut:]
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    widen(sender)
-    worker = fork(users_worker, (sender, file, data, theirs, read_slice), name="trace-users-worker")
-    if worker is None:
-        sender.close()
-        receiver.close()
+    started = start(users_worker, (file, data, theirs, read_slice), "trace-users-worker", wide=True)
+    if started is None:
         return None
-    sender.close()
+    worker, receiver = started
     keys: set[str] = set()
     with ending(worker, receiver):
         if not read_in_turn(file, data, mine, state, read_slice, keys):

@@ -95,12 +95,12 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool,
             else:
                 ts, finish = _import(source, files, task, on_users=on_users), None
         except TraceError:
-            changed = [f for f, a, b in zip(files, before, importer.snapshot(files)) if a != b]
+            changed = _changed(files, before)
             if not changed:
                 raise
             continue  # what failed was read while the file changed: read it again
         try:
-            changed = [f for f, a, b in zip(files, before, importer.snapshot(files)) if a != b]
+            changed = _changed(files, before)
         except BaseException:
             if finish is not None:
                 finish(False)
@@ -118,6 +118,11 @@ def _load(source: Path, task, use_cache: bool, background_cache_write: bool,
     if note is not None:
         ts.warnings.append(TraceIssue("trace cache", field="cache", message=note))
     return ts
+
+
+def _changed(files: list[Path], before: list[tuple[int, int, int, int]]) -> list[Path]:
+    """The files whose ``importer.snapshot`` (inode, size, mtime, ctime) is no longer ``before``."""
+    return [f for f, a, b in zip(files, before, importer.snapshot(files)) if a != b]
 
 
 def _load_cached(source: Path, files: list[Path], task, on_users=None) -> tuple[TraceSet, Any]:

@@ -11,7 +11,6 @@ messages are :class:`Spooled`, :class:`Done`, ``forked.Fatal`` and ``forked.Fail
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import pickle
 import tempfile
@@ -36,7 +35,7 @@ from workbench.traces.importer import (
     short,
 )
 from workbench.traces.filebytes import Raw
-from workbench.traces.scan import Structure, key_before, scan
+from workbench.traces.scan import Structure, key_before
 
 _SLICE_KEY = "__workbench_event_slice__"
 
@@ -208,10 +207,7 @@ def _scan(raw: Raw, chunk: int, on_progress, task) -> Structure:
     """``scan`` of all of ``raw`` (``keep_depth=3``); for a big file by two processes, cut at the
     first event boundary after the middle (``forked.EVENT_START``: a comma between two events, at
     depth 3, outside any string in valid JSON): :func:`workbench.traces.forked.scan_in_two`."""
-    n = len(raw)
-    if n >= limits.PARALLEL_MIN_BYTES and forked.can_fork():
-        return forked.scan_in_two(raw, forked.EVENT_START, 3, chunk, on_progress, task)
-    return scan(filebytes.part(raw), keep_depth=3, chunk=chunk, on_progress=on_progress)
+    return forked.scan_in_two(raw, forked.EVENT_START, 3, chunk, on_progress, task)
 
 
 def _event_batches(uid: str, raw, P, C, D, i: int, j: int | None, limit: int) -> list[BatchJob]:
@@ -325,17 +321,14 @@ def _stream_two_processes(file: str, raw, jobs: list[Job], state: ImportState, t
         spool = tempfile.TemporaryFile(prefix="workbench-import-")  # noqa: SIM115 - closed below
     except OSError:
         spool = None
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    worker = forked.fork(stream_worker, (sender, file, raw, theirs, spool)) if spool is not None else None
-    if worker is None:
-        sender.close()
-        receiver.close()
+    started = forked.start(stream_worker, (file, raw, theirs, spool)) if spool is not None else None
+    if started is None:
         if spool is not None:
             spool.close()
         for job in jobs:
             _stream_job(file, raw, job, state, total)
         return
-    sender.close()
+    worker, receiver = started
     mail = _Mailbox(receiver, worker, spool, state, total)
     try:
         with forked.ending(worker, receiver):

@@ -99,12 +99,8 @@ def _user_slices(data: bytes | bytearray) -> list[tuple[int, int, int]] | None:
     """``(start, stop, users)`` of each slice of ``limits.USERS_PER_SLICE`` users of the document
     (its text between ``{`` and ``}`` is ``data[start:stop]``), or None when the document is not
     one complete object (or holds a string too long)."""
-    from workbench.traces.scan import scan
 
-    if len(data) >= limits.PARALLEL_MIN_BYTES and forked.can_fork():
-        st = forked.scan_in_two(data, forked.USER_START, 1)   # the same tokens, on two cores
-    else:
-        st = scan(np.frombuffer(data, np.uint8), keep_depth=1)
+    st = forked.scan_in_two(data, forked.USER_START, 1)   # on two cores when the document is big
     if not st.complete or st.max_string > limits.MAX_STRING_BYTES:
         return None
     P, C, D = st.pos, st.char, st.depth_before
@@ -123,10 +119,9 @@ def _one_pass(file: str, data: bytes | bytearray, slices: list[tuple[int, int, i
     """Parse and build each slice in turn (the last ones in a forked worker, when worthwhile:
     :mod:`workbench.traces.forked_users`); False as soon as a slice does not parse or repeats a
     key, before that slice is built (the caller then empties the state)."""
-    if forked_users.worth_two_processes(data, slices) and forked.can_fork():
-        done = forked_users.read_slices(file, data, slices, state, _checked_slice)
-        if done is not None:
-            return done
+    done = forked_users.read_slices(file, data, slices, state, _checked_slice)
+    if done is not None:
+        return done
     return forked_users.read_in_turn(file, data, slices, state, _checked_slice, set())
 
 
