@@ -546,3 +546,32 @@ def test_streaming_two_process_path_can_be_cancelled(monkeypatch, tmp_path, stag
         load_traces(source, use_cache=False, task=task)
     assert any(t.startswith(stage) for t in seen)
     assert multiprocessing.active_children() == []  # the sleeping worker was stopped, not waited for
+
+
+def test_user_table_without_a_join_is_the_joined_one():
+    from workbench.traces import canonical
+
+    events = pl.DataFrame({"user_id": ["a", "a", "b", "c"],
+                           "ts": [datetime(2025, 1, 2), None, None, datetime(2025, 1, 1)]},
+                          schema={"user_id": pl.String, "ts": pl.Datetime("us")})
+    users = [("a", "pa", "f1"), ("b", "", "f1"), ("c", "pc", "f2")]
+    fast = canonical.user_table(events, users)          # every user has events, in order: no join
+    joined = canonical.user_table(events, users + [("d", "", "f2")]).head(3)
+    assert fast.equals(joined)
+    assert fast.schema == pl.Schema(schema.USER_SCHEMA)
+    assert fast.row(0) == ("a", "pa", 2, datetime(2025, 1, 2), datetime(2025, 1, 2), "f1")
+    assert fast.row(1)[2:5] == (1, None, None)
+
+
+def test_the_file_of_each_user_follows_the_users_read():
+    from workbench.traces.errors import IssueLog
+    from workbench.traces.importer import ImportState
+
+    state = ImportState(IssueLog(), None)
+    state.users.append(("a", "", "one.json"))
+    assert state.file_of_user.get("a") == "one.json" and state.file_of_user.get("b", "") == ""
+    state.users.append(("b", "", "two.json"))
+    assert dict(state.file_of_user) == {"a": "one.json", "b": "two.json"} and len(state.file_of_user) == 2
+    state.reset()
+    state.users.extend([("c", "", "three.json"), ("d", "", "three.json")])   # as many as before
+    assert dict(state.file_of_user) == {"c": "three.json", "d": "three.json"}

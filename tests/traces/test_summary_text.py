@@ -101,3 +101,36 @@ def test_events_out_of_the_users_order_are_one_block(tmp_path, monkeypatch):
         assert len(list(summary_text._blocks(odd))) == 1
         assert "".join(summary_text.table_chunks(odd)) == _rows_table(odd)
         assert "".join(summary_text.json_chunks(odd)) == _rows_json(odd)
+
+
+def test_chunks_made_ahead_come_in_order_and_errors_reach_the_caller():
+    assert list(summary_text.made_ahead(iter(str(i) for i in range(100)), depth=3)) == [str(i) for i in range(100)]
+
+    def failing():
+        yield "a"
+        raise RuntimeError("polars failed")
+
+    got = []
+    with pytest.raises(RuntimeError, match="polars failed"):
+        for chunk in summary_text.made_ahead(failing()):
+            got.append(chunk)
+    assert got == ["a"]
+
+
+def test_a_caller_that_stops_early_stops_the_thread():
+    import threading
+
+    made = []
+
+    def endless():
+        i = 0
+        while True:
+            made.append(i)
+            yield str(i)
+            i += 1
+
+    chunks = summary_text.made_ahead(endless(), depth=2)
+    assert next(chunks) == "0"
+    chunks.close()          # what a broken pipe does to the writing loop
+    assert not any(t.name == "info-text" for t in threading.enumerate())
+    assert len(made) <= 4   # the thread made no more than the queue holds ahead

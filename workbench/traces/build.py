@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickle
 from array import array
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -302,7 +303,7 @@ class EventBuilder:
             ts = None if ts is None else _dumps(ts).decode()
         return scen, raw_type, ts
 
-    def frame(self, file_of_user: dict[str, str] | None = None) -> pl.DataFrame:
+    def frame(self, file_of_user: Mapping[str, str] | None = None) -> pl.DataFrame:
         """The canonical frame (columns in ``schema.EVENT_SCHEMA`` order); unparseable timestamps are
         logged as issues (``file_of_user`` names the file for each user)."""
         if not self.rows:
@@ -382,7 +383,7 @@ def _labels(scen: str, ctx: dict, keyword: str | None, query_cat: str | None) ->
     return title, category
 
 
-def columns_frame(columns: list, issues: IssueLog, file_of_user: dict[str, str] | None = None,
+def columns_frame(columns: list, issues: IssueLog, file_of_user: Mapping[str, str] | None = None,
                   payload: bool = True) -> pl.DataFrame:
     """The canonical frame from ``EventBuilder.columns()`` (or a slice of each of its columns);
     unparseable timestamps are logged in ``issues``. Without ``payload`` the frame lacks the

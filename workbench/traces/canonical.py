@@ -188,28 +188,33 @@ def metadata(users: pl.DataFrame, warnings: list[TraceIssue], source: Path) -> d
 def user_table(events: pl.DataFrame, users: list[tuple[str, str, str]]) -> pl.DataFrame:
     """The user table (``schema.USER_SCHEMA``) of ``(user_id, profile, source)`` in that order,
     with each user's event count and first/last time from ``events``."""
-    base = pl.DataFrame({"user_id": [u[0] for u in users], "profile": [u[1] for u in users],
-                         "source": [u[2] for u in users]},
+    ids, profiles, sources = zip(*users) if users else ((), (), ())
+    base = pl.DataFrame({"user_id": ids, "profile": profiles, "source": sources},
                         schema={"user_id": pl.String, "profile": pl.String, "source": pl.String})
-    stats = _run_stats(events)
-    if stats is None:
-        stats = events.group_by("user_id").agg(
-            pl.len().cast(pl.Int64).alias("event_count"),
-            pl.col("ts").min().alias("first_ts"), pl.col("ts").max().alias("last_ts"))
-    table = base.join(stats, on="user_id", how="left", maintain_order="left").with_columns(
-        pl.col("event_count").fill_null(0))
+    stats = _run_stats(events, base["user_id"])
+    if stats is not None and stats["user_id"].equals(base["user_id"]):
+        # every user has events, in the users' order (as a file of a million users): no join
+        table = pl.concat([base, stats.drop("user_id")], how="horizontal")
+    else:
+        if stats is None:
+            stats = events.group_by("user_id").agg(
+                pl.len().cast(pl.Int64).alias("event_count"),
+                pl.col("ts").min().alias("first_ts"), pl.col("ts").max().alias("last_ts"))
+        table = base.join(stats, on="user_id", how="left", maintain_order="left").with_columns(
+            pl.col("event_count").fill_null(0))
     return table.select([pl.col(c).cast(t) for c, t in schema.USER_SCHEMA.items()])
 
 
-def _run_stats(events: pl.DataFrame) -> pl.DataFrame | None:
+def _run_stats(events: pl.DataFrame, user_ids: pl.Series) -> pl.DataFrame | None:
     """Each user's event count and first/last time when each user's rows come together (as the
-    importer writes them): from the run boundaries, without hashing every row; None otherwise."""
+    importer writes them): from the run boundaries, without hashing every row; None otherwise.
+    ``user_ids`` (unique): when the runs are theirs in that order, the runs are known unique."""
     user = events["user_id"]
     if events.height == 0 or user.null_count():
         return None
     starts = np.flatnonzero((user != user.shift(1)).fill_null(True).to_numpy())
     ids = user.gather(starts)
-    if ids.n_unique() != len(ids):
+    if not ids.equals(user_ids) and ids.n_unique() != len(ids):
         return None
     counts = np.diff(np.append(starts, events.height))
     t = events["ts"].cast(pl.Datetime("us")).to_physical()

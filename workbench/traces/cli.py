@@ -65,14 +65,14 @@ def _info(traces, as_json: bool) -> int:
     import json
 
     from workbench.traces.importer import display
-    from workbench.traces.summary_text import json_chunks, table_chunks
+    from workbench.traces.summary_text import json_chunks, made_ahead, table_chunks
 
     # the users' text comes a chunk of users at a time, made column-wise: a million users need no
     # million dicts, and each write of the guarded terminal stream makes one chunk safe at once
     if as_json:
         out = sys.stdout
         out.write('{"users": [')
-        for chunk in json_chunks(traces):
+        for chunk in made_ahead(json_chunks(traces)):
             out.write(chunk)
         out.write('\n], "warnings": ' + json.dumps([w.to_dict() for w in traces.warnings], ensure_ascii=False)
                   + "}\n")
@@ -81,7 +81,7 @@ def _info(traces, as_json: bool) -> int:
     header = f"{'user':<16} {'events':>9}  {'first':<19}  {'last':<19}  scenarios"
     print(header)
     print("-" * len(header))
-    for chunk in table_chunks(traces):
+    for chunk in made_ahead(table_chunks(traces)):
         sys.stdout.write(chunk)
     if traces.warnings:
         print(f"\n{len(traces.warnings)} warnings:")

@@ -92,12 +92,11 @@ def read_slices(file: str, data: bytes | bytearray, slices: list[Slice], state: 
         return read_in_turn(file, data, theirs, state, read_slice, keys)
     if isinstance(answer, Fatal):
         raise answer.error()
-    if any(uid in keys for uid, _ in answer.users) or any(k in keys for k in answer.skipped_keys):
+    ids = [uid for uid, _ in answer.users]
+    if not keys.isdisjoint(ids) or not keys.isdisjoint(answer.skipped_keys):
         return False                # a key of the worker's slices was given in this process's too
-    for uid, profile in answer.users:
-        state.seen.add(uid)
-        state.users.append((uid, profile, file))
-        state.file_of_user[uid] = file
+    state.seen.update(ids)
+    state.users.extend([(uid, profile, file) for uid, profile in answer.users])
     add_worker_rows(state, answer.built)
     return True
 

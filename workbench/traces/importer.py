@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import stat
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,6 +145,30 @@ class ReadAgainError(Exception):
     sink (which cannot take them back): the import starts again with a new sink."""
 
 
+class FileOfUser(Mapping[str, str]):
+    """The file each user of ``users`` (``(user_id, profile, file)``, ids unique, only ever added to)
+    came from, as a mapping made on first use and brought up to date as users are added: only a
+    warning about an event needs it, and a million users need no second dict filled as they are read."""
+
+    def __init__(self, users: list[tuple[str, str, str]]) -> None:
+        self._users = users
+        self._map: dict[str, str] = {}
+
+    def _current(self) -> dict[str, str]:
+        if len(self._map) != len(self._users):
+            self._map.update((u, f) for u, _, f in self._users[len(self._map):])
+        return self._map
+
+    def __getitem__(self, uid: str) -> str:
+        return self._current()[uid]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._users)
+
+
 class ImportState:
     """Users and event frames gathered across files."""
 
@@ -152,7 +177,7 @@ class ImportState:
         self.task = task
         self.users: list[tuple[str, str, str]] = []  # user_id, profile, file
         self.seen: set[str] = set()
-        self.file_of_user: dict[str, str] = {}
+        self.file_of_user = FileOfUser(self.users)
         self.frames: list[pl.DataFrame] = []
         self.builder = build.EventBuilder(issues)
         self.garbage: list = []  # parsed documents to free after the import
@@ -168,7 +193,7 @@ class ImportState:
         row sent to the cache): :meth:`reset` can then undo an import that turns out to be
         unusable (or, when it writes a cache, starting again: :class:`ReadAgainError`)."""
         return ((self.sink is None or self.sink.rows == 0) and not self.users and not self.seen
-                and not self.file_of_user and not self.frames and not len(self.builder)
+                and not self.frames and not len(self.builder)
                 and not len(self.issues))
 
     def reset(self) -> None:
@@ -177,8 +202,8 @@ class ImportState:
         if self.sink is not None:
             raise RuntimeError("an import that writes a cache cannot be reset")
         self.users.clear()
+        self.file_of_user = FileOfUser(self.users)
         self.seen.clear()
-        self.file_of_user.clear()
         self.frames.clear()
         self.issues.clear()
         self.builder = build.EventBuilder(self.issues)
@@ -226,7 +251,6 @@ class ImportState:
                                         f"profile has {len(profile)} characters"))
         self.seen.add(uid)
         self.users.append((uid, profile, file))
-        self.file_of_user[uid] = file
         return uid
 
     def read_users(self, file: str, doc: dict) -> None:
@@ -235,7 +259,7 @@ class ImportState:
         (or null, or missing) profile and a list of at most ``limits.BATCH_EVENTS`` events is
         registered here without the two calls (a file of a million one-event users saves a
         second), any other record goes through them."""
-        seen, users, file_of_user = self.seen, self.users, self.file_of_user
+        seen, users = self.seen, self.users
         limit, batch, task = build.MAX_PROFILE_CHARS, limits.BATCH_EVENTS, self.task
         for uid, record in doc.items():
             if type(record) is dict and type(uid) is str and uid not in seen:
@@ -247,7 +271,6 @@ class ImportState:
                         and len(profile) <= limit:
                     seen.add(uid)
                     users.append((uid, profile, file))
-                    file_of_user[uid] = file
                     if history:
                         n = len(history)
                         builder = self.builder

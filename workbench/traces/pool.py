@@ -377,7 +377,6 @@ def _adopt(arrived: _Arrived, state: ImportState) -> bool:
     for uid, profile, file in answer.users:
         state.seen.add(uid)
         state.users.append((uid, profile, file))
-        state.file_of_user[uid] = file
     merge_issues(state.issues, answer.issues, answer.counts)
     merge_issues(state.issues, arrived.log._items, arrived.log._counts)
     state.flush()

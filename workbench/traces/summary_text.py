@@ -12,6 +12,8 @@ the row-by-row path instead, so the text is the same either way.
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from collections.abc import Iterator
 
 import polars as pl
@@ -64,6 +66,49 @@ def json_chunks(traces: TraceSet) -> Iterator[str]:
         pl.lit('}, "actions": {'), pl.col("actions").fill_null(""), pl.lit('}, "first": '), when("first"),
         pl.lit(', "last": '), when("last"), pl.lit("}")])
     yield from _column_chunks(traces, True, line, ",")
+
+
+def made_ahead(chunks: Iterator[str], depth: int = BLOCK_CHUNKS) -> Iterator[str]:
+    """``chunks`` as they come, up to ``depth`` more made by a thread meanwhile (a block of users by
+    default): polars makes a block's
+    columns (mostly outside the GIL) while the caller makes the last chunk safe and writes it. An
+    error in the thread is raised here; a caller that stops early stops the thread."""
+    ready: queue.Queue = queue.Queue(depth)
+    stop = threading.Event()
+    end = object()
+
+    def offer(item: tuple) -> bool:
+        """Put ``item`` when there is room; False once the caller has stopped."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def make() -> None:
+        try:
+            for chunk in chunks:
+                if not offer((chunk, None)):
+                    return
+            offer((end, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, raised there
+            offer((end, exc))
+
+    thread = threading.Thread(target=make, name="info-text", daemon=True)
+    thread.start()
+    try:
+        while True:
+            chunk, error = ready.get()
+            if chunk is end:
+                if error is not None:
+                    raise error
+                return
+            yield chunk
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _row_table_lines(traces: TraceSet) -> Iterator[str]:
