@@ -126,3 +126,15 @@ def test_offline_resume_and_single_baselines_match_the_plain_path(tmp_path, monk
         # failed rows of the earlier run are asked again, answered ones kept
         assert res.report["run"]["resumed"] == sum('"parse_ok": true' in r for r in kept) > 0
     assert _outputs(tmp_path / "fast") == _outputs(tmp_path / "plain")
+
+
+def test_the_prepare_phase_counts_users_not_questions(tmp_path, monkeypatch):
+    ts = load_traces(prebuilt_path())
+    users = S.users_from_traceset(ts)
+    sample = S.sample_events(users, test_length=3)
+    lines: list[str] = []
+    asyncio.run(batch.run_batch(users, sample, BOTH, out_dir=tmp_path / "run", use_cache=False,
+                                on_progress=lambda p: lines.append(p.line())))
+    prepare = [x for x in lines if x.startswith("[prepare]")]
+    assert prepare and all(f"/{len(sample.users)} users " in x for x in prepare)
+    assert any(x.startswith("[predict]") and " questions " in x for x in lines)

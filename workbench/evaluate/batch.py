@@ -73,18 +73,19 @@ _run_judge = run_judge      # the names earlier code used
 
 @dataclass
 class BatchProgress:
-    """Progress of a batch: questions done of ``total``, ``elapsed`` seconds, rate (questions/s),
-    ETA (seconds), cost (USD), cached and failed answers, and the phase."""
+    """Progress of a batch: questions done of ``total`` (users read, in the ``prepare`` phase of a
+    baselines-only batch), ``elapsed`` seconds, rate (per second), ETA (seconds), cost (USD),
+    cached and failed answers, and the phase."""
 
     done: int
     total: int
     elapsed: float
-    rate: float                 # questions per second
+    rate: float                 # questions (users while preparing) per second
     eta: float | None           # seconds
     cost: float                 # USD of non-cached calls so far
     cached: int
     failed: int
-    phase: str = "predict"      # predict | judge | report
+    phase: str = "predict"      # prepare | predict | judge | report
     max_cost: float | None = None   # the spend cap, USD (None: no cap)
     unknown_cost: int = 0       # calls at an unknown price, counted as $0 in ``cost``
     stopped: str = ""           # "" | "spend cap reached at $X (cap $Y)"
@@ -92,8 +93,13 @@ class BatchProgress:
     def line(self) -> str:
         """The progress as one line for a terminal."""
         eta = "-" if self.eta is None else f"{self.eta:.0f}s"
-        return (f"[{self.phase}] {self.done}/{self.total} questions  {self.rate:.1f}/s  ETA {eta}  "
+        return (f"[{self.phase}] {self.done}/{self.total} {self.unit}  {self.rate:.1f}/s  ETA {eta}  "
                 f"{self.cost_text()}  cached {self.cached}  failed {self.failed}")
+
+    @property
+    def unit(self) -> str:
+        """What ``done`` and ``total`` count: ``users`` while a baselines-only batch prepares, else ``questions``."""
+        return "users" if self.phase == "prepare" else "questions"
 
     def cost_text(self) -> str:
         """``cost $X`` with the cap (``of $Y``) and the calls at an unknown price, when there are."""
