@@ -39,14 +39,22 @@ def actions_of(event: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def first_action(event: dict[str, Any], action_type: str) -> dict[str, Any] | None:
-    for a in actions_of(event):
-        if a.get("type") == action_type:
-            return a
+    """The first action (an object) of type ``action_type``, or None. Called for every question
+    of every event of a user's history: no list of the actions is made."""
+    acts = event.get("action")
+    if isinstance(acts, list):
+        for a in acts:
+            if isinstance(a, dict) and a.get("type") == action_type:
+                return a
     return None
 
 
 def actions_named(event: dict[str, Any], action_type: str) -> list[dict[str, Any]]:
-    return [a for a in actions_of(event) if a.get("type") == action_type]
+    """Every action (an object) of type ``action_type``, in order."""
+    acts = event.get("action")
+    if not isinstance(acts, list):
+        return []
+    return [a for a in acts if isinstance(a, dict) and a.get("type") == action_type]
 
 
 def truthy_number(value: Any) -> bool:
