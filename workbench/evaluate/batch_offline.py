@@ -16,6 +16,9 @@ event of the release in memory at once. :func:`prepare_offline` gives the same a
   :func:`workbench.evaluate.batch_setup.baseline_stats` gathers them, then ``baseline:population``
   for every target once all users are read.
 
+When the users hold many events and come from the trace cache, a second process prepares the last
+users of the sample meanwhile (:mod:`workbench.evaluate.offline_worker`; the same parts).
+
 The batch then records the rows from the plan as it records answers (same rows, same report).
 """
 
@@ -137,8 +140,9 @@ def _error_text(exc: Exception) -> str:
     return redact(f"{type(exc).__name__}: {exc}")
 
 
-def _prepare_user(u: UserSample, user: UserTrace, models: Sequence[str], population: bool) -> _UserPart:
-    """One user's part of the plan (see the module docstring); ``population``: gather its values."""
+def prepare_user(u: UserSample, user: UserTrace, models: Sequence[str], population: bool) -> _UserPart:
+    """One user's part of the plan (see the module docstring); ``population``: gather its values.
+    Also what the second process of :mod:`workbench.evaluate.offline_worker` runs."""
     # a user's decoded events and their ground truth are many objects without cycles, freed
     # together at the end: the cyclic GC would go through all of them again and again meanwhile
     gc_was_enabled = gc.isenabled()
@@ -176,6 +180,19 @@ def _user_part(u: UserSample, user: UserTrace, models: Sequence[str], population
     return part
 
 
+def _adopt(parts: list[_UserPart], users: Sequence[UserSample]) -> None:
+    """Make the worker's parts of ``users`` refer to this process's sampled events (each item's
+    ``event``), with error texts redacted by this process (which may know more secrets)."""
+    from workbench.secrets import redact
+
+    for part, u in zip(parts, users):
+        mine = {e.event_index: e for e in u.sampled}
+        for item in part.events:
+            item.event = mine[item.event.event_index]
+            if item.error:
+                item.error = redact(item.error)
+
+
 def _finish_plan(parts: list[_UserPart], models: Sequence[str], stats: BaselineStats) -> OfflinePlan:
     """The plan from every user's part: ``baseline:population`` answered with ``stats``, each
     event's predictions in the models' order."""
@@ -208,17 +225,44 @@ async def prepare_offline(sample: Sample, by_id: Mapping[str, UserTrace], specs:
     read off the event loop, ``on_progress(users done, users)`` after each. ``baselines``: the
     statistics to use (None: the population's from the sample's history windows, as
     ``baseline_stats`` computes them). Raises CancelledError when ``cancelled()`` turns true."""
+    from workbench.evaluate import offline_worker
     from workbench.simulate.baselines import BASELINE_POPULATION, BaselineStats
 
     models = [s.model for s in specs]
     gather = baselines is None and BASELINE_POPULATION in models
-    parts: list[_UserPart] = []
-    for n, u in enumerate(sample.users):
+    users = sample.users
+
+    def progress(done: int) -> None:
+        if on_progress is not None:
+            on_progress(done, len(users))
+
+    def check() -> None:
         if cancelled is not None and cancelled():
             raise asyncio.CancelledError()
-        parts.append(await asyncio.to_thread(_prepare_user, u, by_id[u.user_id], models, gather))
-        if on_progress is not None:
-            on_progress(n + 1, len(sample.users))
+
+    mine, helper = offline_worker.start(users, by_id, models, gather)
+    parts: list[_UserPart] = []
+    try:
+        for n, u in enumerate(users[:mine]):
+            check()
+            parts.append(await asyncio.to_thread(prepare_user, u, by_id[u.user_id], models, gather))
+            progress(n + 1 + (helper.done if helper is not None else 0))
+        if helper is not None:
+            while not helper.finished():
+                check()
+                progress(mine + helper.done)
+                await asyncio.sleep(0.1)
+            theirs = helper.parts()
+            if theirs is None:      # the worker failed: its users are prepared here
+                theirs = [await asyncio.to_thread(prepare_user, u, by_id[u.user_id], models, gather)
+                          for u in users[mine:]]
+            else:
+                _adopt(theirs, users[mine:])
+            parts.extend(theirs)
+            progress(len(users))
+    finally:
+        if helper is not None:
+            helper.close()
     if gather:
         values: dict[str, list[Any]] = {}
         for part in parts:

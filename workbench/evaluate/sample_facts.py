@@ -142,6 +142,11 @@ class TraceEvents(Sequence[dict[str, Any]]):
             decoded = self._decoded = self._table.ts.user(self.user_id).positional()
         return decoded
 
+    @property
+    def traceset(self) -> Any:
+        """The TraceSet these events come from."""
+        return self._table.ts
+
     def __len__(self) -> int:
         return self._length
 
