@@ -12,6 +12,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PY_BOOT) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	@# an editable install compiles none of our modules: the first start would compile ~100 of them
+	$(PY) -m compileall -q workbench widgets
 	@touch $(STAMP)
 
 run: $(STAMP)
