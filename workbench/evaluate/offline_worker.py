@@ -78,9 +78,10 @@ def split(lengths: Sequence[int]) -> int:
 class Helper:
     """The running worker: its users (positions in the sample) and the parts it has sent so far."""
 
-    def __init__(self, proc: subprocess.Popen, positions: range) -> None:
+    def __init__(self, proc: subprocess.Popen, positions: range, job: bytes) -> None:
         self.proc = proc
         self.positions = positions
+        self._job = job             # written by the reader thread: the caller's loop never waits
         self._parts: list = []
         self._outcome = ""          # "" while it runs, then "end" or why it failed
         self._lock = threading.Lock()
@@ -97,6 +98,10 @@ class Helper:
         out = self.proc.stdout
         outcome = "the worker stopped without an answer"
         try:
+            if self.proc.stdin is not None:
+                job, self._job = self._job, b""
+                self.proc.stdin.write(job)
+                self.proc.stdin.close()
             while out is not None:
                 head = out.read(_HEADER.size)
                 if len(head) < _HEADER.size:
@@ -127,8 +132,11 @@ class Helper:
         bodies, self._parts = self._parts, []
         bodies.reverse()
         parts = []
-        while bodies:               # each message freed once read
-            parts.append(pickle.loads(memoryview(bodies.pop())[len(_PART):]))
+        try:
+            while bodies:           # each message freed once read
+                parts.append(pickle.loads(memoryview(bodies.pop())[len(_PART):]))
+        except Exception:  # noqa: BLE001 - an answer that does not read leaves the users to the caller
+            return None
         return parts
 
     def close(self) -> None:
@@ -159,12 +167,9 @@ def start(users: Sequence[Any], by_id: Any, models: Sequence[str], gather: bool)
     try:
         proc = subprocess.Popen([sys.executable, "-m", "workbench.evaluate.offline_worker"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        assert proc.stdin is not None
-        proc.stdin.write(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-        proc.stdin.close()
-    except (OSError, ValueError, AssertionError):
+    except (OSError, ValueError):
         return n, None
-    return mine, Helper(proc, range(mine, n))
+    return mine, Helper(proc, range(mine, n), pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _send(out: Any, message: tuple[str, Any]) -> None:
