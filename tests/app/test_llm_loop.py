@@ -103,3 +103,40 @@ def test_the_evaluation_panel_runs_its_batch_on_the_worker(qtbot, qasync_loop, t
     assert done.args[0]["run"]["answered"] > 0
     # the progress reached the GUI thread (queued signal), the last one complete
     assert progress and progress[-1][0] == progress[-1][1] > 0
+
+
+def test_the_evaluation_panel_runs_a_baselines_batch_with_its_second_process(qtbot, qasync_loop, tmp_path,
+                                                                              monkeypatch):
+    """The panel's batch (on its loop thread) hands the last users to the second interpreter of
+    evaluate.offline_worker and ends with every question answered and the progress complete."""
+    from workbench.app.eval_panel import EvaluationPanel
+    from workbench.app.state import AppState
+    from workbench.demo.prebuilt import prebuilt_path
+    from workbench.evaluate import offline_worker, sampling
+    from workbench.simulate.types import ModelSpec
+    from workbench.traces import load_traces
+
+    assert load_traces(prebuilt_path()).wait_cache(60)
+    users = sampling.users_from_traceset(load_traces(prebuilt_path()))     # from the trace cache
+    monkeypatch.setattr(offline_worker, "MIN_EVENTS", 0)
+    real, helpers = offline_worker.start, []
+
+    def watching(*a, **k):
+        mine, helper = real(*a, **k)
+        helpers.append(helper)
+        return mine, helper
+
+    monkeypatch.setattr(offline_worker, "start", watching)
+    panel = EvaluationPanel(AppState())
+    qtbot.addWidget(panel)
+    texts = []
+    panel.progress_changed.connect(lambda done, total, text: texts.append(text))
+    sample = sampling.sample_events(users, test_length=3)
+    with qtbot.waitSignal(panel.run_finished, timeout=120000) as done:
+        task = panel.start(specs=[ModelSpec("baseline:user"), ModelSpec("baseline:population")], users=users,
+                           sample=sample, out_dir=tmp_path / "o")
+        qasync_loop.run_until_complete(task)
+    assert len(helpers) == 1 and helpers[0] is not None and helpers[0].proc.returncode == 0
+    run = done.args[0]["run"]
+    assert run["questions"] > 0 and run["answered"] + run["failed"] == run["questions"]
+    assert any(t.startswith(f"prepare: {len(sample.users)}/{len(sample.users)}") for t in texts)
