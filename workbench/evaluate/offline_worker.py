@@ -11,9 +11,9 @@ process sees, prepares those users exactly as this process would and sends their
 
 Messages are length-prefixed on the worker's standard output: ``b"part:"`` and a user's pickled
 part as soon as that user is prepared, then the pickled ``("end", None)``, or ``("failed",
-reason)`` at any point. Anything else (the worker
-cannot start, dies, fails or answers with other users) leaves its users to this process, which
-then prepares them itself: the plan is the one one process makes.
+reason)`` at any point. Anything else (the worker cannot start, dies, fails or answers for other
+users) leaves its users to this process, which then prepares them itself: the plan is the one
+one process makes.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ MIN_EVENTS = 200_000
 WORKER_SHARE = 0.5
 
 _HEADER = struct.Struct("<Q")
-#: what starts a message holding one user's part (kept as bytes until the parts are taken: taken
-#: in while this process prepares its own users, their objects would pin its freed memory)
+#: what starts a message holding one user's part (kept as bytes until the parts are taken, so
+#: that the reader thread does not compete for the GIL while this process prepares its own users)
 _PART = b"part:"
 
 
