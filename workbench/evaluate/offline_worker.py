@@ -165,8 +165,10 @@ def start(users: Sequence[Any], by_id: Any, models: Sequence[str], gather: bool)
     root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
     try:
+        # its standard error goes nowhere: only this process writes to the terminal (through its
+        # redaction); a failure comes back as a message, and its users are then prepared here
         proc = subprocess.Popen([sys.executable, "-m", "workbench.evaluate.offline_worker"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     except (OSError, ValueError):
         return n, None
     return mine, Helper(proc, range(mine, n), pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
