@@ -18,6 +18,7 @@ one process makes.
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import struct
@@ -64,14 +65,9 @@ def split(lengths: Sequence[int]) -> int:
     total = sum(lengths)
     if len(lengths) < 2 or total < MIN_EVENTS or getattr(sys, "frozen", False):
         return len(lengths)
-    mine, seen = 0, 0
-    for k, n in enumerate(lengths):
-        if seen >= total * (1.0 - WORKER_SHARE):
-            mine = k
-            break
-        seen += n
-    else:
-        mine = len(lengths)
+    mine_until = total * (1.0 - WORKER_SHARE)
+    # the first user whose events start at or after that point (the running sums before each user)
+    mine = next(k for k, before in enumerate(itertools.accumulate(lengths, initial=0)) if before >= mine_until)
     return min(max(mine, 1), len(lengths) - 1)
 
 
@@ -174,10 +170,14 @@ def start(users: Sequence[Any], by_id: Any, models: Sequence[str], gather: bool)
     return mine, Helper(proc, range(mine, n), pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _send(out: Any, message: tuple[str, Any]) -> None:
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+def _write(out: Any, body: bytes) -> None:
+    """One message on the answer stream: its length, then ``body``."""
     out.write(_HEADER.pack(len(body)) + body)
     out.flush()
+
+
+def _send(out: Any, message: tuple[str, Any]) -> None:
+    _write(out, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _work(job: dict[str, Any], out: Any) -> None:
@@ -194,9 +194,7 @@ def _work(job: dict[str, Any], out: Any) -> None:
         return
     for u in job["users"]:
         part = prepare_user(u, traces[u.user_id], job["models"], job["gather"])
-        body = _PART + pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
-        out.write(_HEADER.pack(len(body)) + body)
-        out.flush()
+        _write(out, _PART + pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
     _send(out, ("end", None))
 
 

@@ -92,11 +92,9 @@ def read_slices(file: str, data: bytes | bytearray, slices: list[Slice], state: 
         return read_in_turn(file, data, theirs, state, read_slice, keys)
     if isinstance(answer, Fatal):
         raise answer.error()
-    ids = [uid for uid, _ in answer.users]
-    if not keys.isdisjoint(ids) or not keys.isdisjoint(answer.skipped_keys):
+    if not keys.isdisjoint(uid for uid, _ in answer.users) or not keys.isdisjoint(answer.skipped_keys):
         return False                # a key of the worker's slices was given in this process's too
-    state.seen.update(ids)
-    state.users.extend([(uid, profile, file) for uid, profile in answer.users])
+    state.add_users([(uid, profile, file) for uid, profile in answer.users])
     add_worker_rows(state, answer.built)
     return True
 

@@ -253,6 +253,12 @@ class ImportState:
         self.users.append((uid, profile, file))
         return uid
 
+    def add_users(self, users: list[tuple[str, str, str]]) -> None:
+        """Register ``(user id, profile, file)`` users read and checked elsewhere (a worker's),
+        none of them seen before."""
+        self.seen.update(uid for uid, _, _ in users)
+        self.users.extend(users)
+
     def read_users(self, file: str, doc: dict) -> None:
         """``user`` then ``events`` for each ``(user id, record)`` of the parsed object ``doc``, in
         its order. Same users, events and warnings; a user whose record is an object with a string

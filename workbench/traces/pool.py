@@ -374,9 +374,7 @@ def _adopt(arrived: _Arrived, state: ImportState) -> bool:
     answer = arrived.answer
     if not isinstance(answer, FileBuilt) or any(u in state.seen for u, _, _ in answer.users):
         return False
-    for uid, profile, file in answer.users:
-        state.seen.add(uid)
-        state.users.append((uid, profile, file))
+    state.add_users(answer.users)
     merge_issues(state.issues, answer.issues, answer.counts)
     merge_issues(state.issues, arrived.log._items, arrived.log._counts)
     state.flush()

@@ -70,9 +70,9 @@ def json_chunks(traces: TraceSet) -> Iterator[str]:
 
 def made_ahead(chunks: Iterator[str], depth: int = BLOCK_CHUNKS) -> Iterator[str]:
     """``chunks`` as they come, up to ``depth`` more made by a thread meanwhile (a block of users by
-    default): polars makes a block's
-    columns (mostly outside the GIL) while the caller makes the last chunk safe and writes it. An
-    error in the thread is raised here; a caller that stops early stops the thread."""
+    default): polars makes a block's columns (mostly outside the GIL) while the caller makes the
+    last chunk safe and writes it. An error in the thread is raised here; a caller that stops
+    early stops the thread."""
     ready: queue.Queue = queue.Queue(depth)
     stop = threading.Event()
     end = object()

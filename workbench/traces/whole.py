@@ -99,7 +99,6 @@ def _user_slices(data: bytes | bytearray) -> list[tuple[int, int, int]] | None:
     """``(start, stop, users)`` of each slice of ``limits.USERS_PER_SLICE`` users of the document
     (its text between ``{`` and ``}`` is ``data[start:stop]``), or None when the document is not
     one complete object (or holds a string too long)."""
-
     st = forked.scan_in_two(data, forked.USER_START, 1)   # on two cores when the document is big
     if not st.complete or st.max_string > limits.MAX_STRING_BYTES:
         return None
