@@ -71,6 +71,12 @@ def _mark_broken() -> None:
     _broken = True
 
 
+def keyring_off() -> None:
+    """This process never reads or writes the keyring from now on (keys are kept in memory): a
+    helper process gets the keys it needs from its parent, with each call."""
+    _mark_broken()
+
+
 def _norm(provider: str) -> str:
     p = (provider or "").strip().lower()
     if not p:

@@ -7,8 +7,9 @@ import asyncio
 import logging
 
 from workbench.devserver import Reply
-from workbench.simulate import providers
-from workbench.simulate.providers import drop_notices, predict
+from workbench.simulate import dropped
+from workbench.simulate.dropped import drop_notices
+from workbench.simulate.providers import predict
 from workbench.simulate.types import ModelSpec
 
 NO_THINK = {"chat_template_kwargs": {"enable_thinking": False}}
@@ -53,7 +54,7 @@ def test_dropped_parameters_are_reported_once(devserver, fast_policy, caplog, ca
     # gpt-5 takes no logprobs and no temperature other than 1: litellm drops both
     spec = ModelSpec("openai/gpt-5", api_base=devserver.base_url, use_logprobs=True)
     devserver.set_script([Reply("Yes"), Reply("No")])
-    with caplog.at_level(logging.WARNING, logger=providers.__name__):
+    with caplog.at_level(logging.WARNING, logger=dropped.__name__):
         run(predict(spec, "p", "video_liked", "binary", policy=fast_policy))
         run(predict(spec, "p", "video_shared", "binary", policy=fast_policy))
     warned = [r.getMessage() for r in caplog.records if "does not send" in r.getMessage()]
@@ -67,7 +68,7 @@ def test_dropped_parameters_are_reported_once(devserver, fast_policy, caplog, ca
 def test_nothing_reported_when_nothing_is_dropped(devserver, fast_policy, caplog):
     spec = ModelSpec("openai/plain-model", api_base=devserver.base_url, use_logprobs=True)
     devserver.set_script([Reply("Yes", logprobs={"Yes": -0.1, "No": -2.0})])
-    with caplog.at_level(logging.WARNING, logger=providers.__name__):
+    with caplog.at_level(logging.WARNING, logger=dropped.__name__):
         p = run(predict(spec, "p", "video_liked", "binary", policy=fast_policy))
     assert p.prediction_method == "logprobs"
     assert not [r for r in caplog.records if "does not send" in r.getMessage()]

@@ -9,7 +9,9 @@ imported: never litellm (``WORKBENCH_EXIT_AFTER_PAINT=1`` prints ``litellm_impor
 ``chinese_drawable=<bool>`` (used by the start-up benchmark and the packaging smoke test).
 ``WORKBENCH_EXIT_AFTER_READY=1`` quits once the first user's timeline is drawn and prints
 ``first_paint_s=``, ``ready_s=`` and ``ready_user=`` (``bench/startup.py``). Otherwise, after the
-first paint, litellm is imported on a background thread (:mod:`workbench.app.preload`).
+first paint, litellm is imported on a background thread (:mod:`workbench.app.preload`); until it
+is, model calls go to a second process started first thing, which imports litellm on the other core
+(:mod:`workbench.simulate.standby`).
 """
 
 from __future__ import annotations
@@ -48,12 +50,15 @@ def process_start_time() -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from PySide6.QtCore import QObject, QTimer
-
     path = getattr(args, "path", None)
     if path is not None and not os.path.exists(path):
         print(f"workbench: {path}: no such file or folder", file=sys.stderr)
         return 2
+    # a second process imports litellm on the other core meanwhile, for the first model calls
+    from workbench.simulate import standby
+
+    standby.start()
+    from PySide6.QtCore import QObject, QTimer
 
     app = _make_app()
     if app is None:

@@ -106,7 +106,7 @@ class JudgeSettings(QGroupBox):
 def dropped_params_note() -> str:
     """A sentence for a panel's status line naming the request parameters litellm has dropped for
     some model in this session (each is also warned about once on stderr); "" when none."""
-    from workbench.simulate.providers import drop_notices
+    from workbench.simulate.dropped import drop_notices
 
     notes = drop_notices()
     return (" Note: " + "; ".join(notes) + ".") if notes else ""

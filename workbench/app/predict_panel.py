@@ -484,9 +484,11 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
         ds, user, idx = self.state.dataset, self.state.current_user, self.state.selected_index
         loop = asyncio.get_running_loop()
         try:
+            from workbench.simulate import standby
             from workbench.simulate.tokens import litellm_loaded
 
-            if any(not s.is_baseline for s in specs) and not litellm_loaded():
+            # while litellm loads here, the standby process (when there is one) makes the calls
+            if any(not s.is_baseline for s in specs) and not litellm_loaded() and not standby.running():
                 self.status.setText("Loading litellm…")
                 from workbench.simulate.tokens import import_litellm
 

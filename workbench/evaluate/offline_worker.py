@@ -19,14 +19,14 @@ one process makes.
 from __future__ import annotations
 
 import itertools
-import os
 import pickle
-import struct
 import subprocess
 import sys
 import threading
 from pathlib import Path
 from typing import Any, Sequence
+
+from workbench.child import read_frame, spawn, write_frame
 
 #: A batch whose users hold fewer events than this is prepared in one process (a second
 #: interpreter costs about two seconds to start and open the cache).
@@ -35,7 +35,6 @@ MIN_EVENTS = 200_000
 #: prepares a user no slower: at 0.45 it ended first on the release-shaped folder).
 WORKER_SHARE = 0.5
 
-_HEADER = struct.Struct("<Q")
 #: what starts a message holding one user's part (kept as bytes until the parts are taken, so
 #: that the reader thread does not compete for the GIL while this process prepares its own users)
 _PART = b"part:"
@@ -99,10 +98,9 @@ class Helper:
                 self.proc.stdin.write(job)
                 self.proc.stdin.close()
             while out is not None:
-                head = out.read(_HEADER.size)
-                if len(head) < _HEADER.size:
+                body = read_frame(out)
+                if body is None:
                     break
-                body = out.read(_HEADER.unpack(head)[0])
                 if body.startswith(_PART):
                     with self._lock:
                         self._parts.append(body)
@@ -158,26 +156,16 @@ def start(users: Sequence[Any], by_id: Any, models: Sequence[str], gather: bool)
         return n, None
     job = {"parquet": str(parquet), "source": str(by_id[users[0].user_id].events.traceset.source),
            "users": list(users[mine:]), "lengths": lengths[mine:], "models": list(models), "gather": gather}
-    root = str(Path(__file__).resolve().parents[2])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
-    try:
-        # its standard error goes nowhere: only this process writes to the terminal (through its
-        # redaction); a failure comes back as a message, and its users are then prepared here
-        proc = subprocess.Popen([sys.executable, "-m", "workbench.evaluate.offline_worker"],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    except (OSError, ValueError):
+    # its standard error goes nowhere (only this process writes to the terminal); a failure comes
+    # back as a message, and its users are then prepared here
+    proc = spawn("workbench.evaluate.offline_worker")
+    if proc is None:
         return n, None
     return mine, Helper(proc, range(mine, n), pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _write(out: Any, body: bytes) -> None:
-    """One message on the answer stream: its length, then ``body``."""
-    out.write(_HEADER.pack(len(body)) + body)
-    out.flush()
-
-
 def _send(out: Any, message: tuple[str, Any]) -> None:
-    _write(out, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+    write_frame(out, pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _work(job: dict[str, Any], out: Any) -> None:
@@ -194,7 +182,7 @@ def _work(job: dict[str, Any], out: Any) -> None:
         return
     for u in job["users"]:
         part = prepare_user(u, traces[u.user_id], job["models"], job["gather"])
-        _write(out, _PART + pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+        write_frame(out, _PART + pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
     _send(out, ("end", None))
 
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from workbench import secrets
+from workbench.simulate.dropped import report_dropped
 from workbench.simulate.endpoints import effective_endpoint, endpoint_from_environment
 from workbench.simulate.parsing import BENCHMARK, LENIENT, parse_answer
 from workbench.simulate.types import ModelSpec, Prediction
@@ -95,64 +95,6 @@ def default_max_tokens(kind: str, use_logprobs: bool, thinking: bool = False) ->
     return MAX_TOKENS_OTHER
 
 
-#: Request parameters whose silent dropping (litellm ``drop_params``) is reported.
-_CHECKED_PARAMS = ("temperature", "max_tokens", "max_completion_tokens", "reasoning_effort", "logprobs",
-                   "top_logprobs")
-_TOKEN_LIMITS = {"max_tokens", "max_completion_tokens"}
-_drop_lock = threading.Lock()
-_drop_reported: set[tuple[str, str]] = set()
-_drop_notices: list[str] = []
-
-
-@lru_cache(maxsize=256)
-def _dropped(model: str, api_base: str | None, params: tuple[tuple[str, Any], ...]) -> tuple[str, ...]:
-    """The parameters among ``params`` that litellm leaves out of the request for ``model``."""
-    litellm = _litellm()
-    sent = dict(params)
-    try:
-        name, provider, _, _ = litellm.get_llm_provider(model, api_base=api_base)
-        kept = litellm.utils.get_optional_params(model=name, custom_llm_provider=provider, drop_params=True,
-                                                 **sent)
-    except Exception:  # noqa: BLE001 - an unknown model: litellm will say so on the call itself
-        return ()
-    out = []
-    for name in sent:
-        if name in kept or (name in _TOKEN_LIMITS and _TOKEN_LIMITS & set(kept)):
-            continue
-        out.append(name)
-    return tuple(out)
-
-
-def report_dropped(spec: ModelSpec, kwargs: Mapping[str, Any]) -> list[str]:
-    """Warn once per model and parameter (logging WARNING, which reaches stderr, and
-    :func:`drop_notices` for status lines) about request parameters litellm drops for this model;
-    returns the parameters newly reported."""
-    params = tuple((k, kwargs[k]) for k in _CHECKED_PARAMS if k in kwargs)
-    try:
-        dropped = _dropped(spec.model, spec.api_base, params)
-    except TypeError:  # an unhashable value: nothing to check
-        return []
-    new = []
-    with _drop_lock:
-        for name in dropped:
-            if (spec.model, name) not in _drop_reported:
-                _drop_reported.add((spec.model, name))
-                new.append(name)
-        if new:
-            msg = (f"model {spec.model}: litellm does not send {', '.join(new)} to this provider "
-                   "(the request goes without it)")
-            _drop_notices.append(msg)
-    if new:
-        log.warning("%s", msg)
-    return new
-
-
-def drop_notices() -> list[str]:
-    """The dropped-parameter warnings given so far in this process, oldest first."""
-    with _drop_lock:
-        return list(_drop_notices)
-
-
 def _litellm():
     """litellm, imported and configured: key redaction in its logs, its loggers at WARNING, no
     debug banner, and the per-call work nobody here reads switched off
@@ -181,8 +123,33 @@ _configured: list[Any] = []     # litellm once configured by _litellm()
 
 def warm_up() -> None:
     """Import and configure litellm now (the GUI does it on a background thread after its first
-    paint, so that the first model call does not wait seconds for the import)."""
-    _litellm()
+    paint, and its standby process first thing, so that the first model call does not wait seconds
+    for the import), then make one call that never leaves the process (litellm's ``mock_response``):
+    litellm imports more of itself on its first call (1.4 s of CPU here), which is then done too, as
+    are finding the platform the first request names in its headers and building the types of the
+    OpenAI client's answers."""
+    import platform
+
+    litellm = _litellm()
+    try:
+        litellm.completion(model="openai/warm-up", messages=[{"role": "user", "content": "warm-up"}],
+                           mock_response="warm-up", api_key="warm-up")
+    except Exception:  # noqa: BLE001 - a warm-up that fails leaves that work to the first call
+        log.debug("litellm warm-up call failed", exc_info=True)
+    platform.platform()     # the OpenAI client's request headers name it; found once, by a subprocess
+    try:                    # the OpenAI client's answer types are built on their first answer (0.7 s)
+        from openai.types.chat import ChatCompletion
+
+        ChatCompletion.model_validate(_WARM_UP_ANSWER)
+    except Exception:  # noqa: BLE001 - then the first answer builds them
+        log.debug("building the answer types failed", exc_info=True)
+
+
+#: An answer of the OpenAI chat-completion shape, validated once by :func:`warm_up`.
+_WARM_UP_ANSWER = {"id": "warm-up", "object": "chat.completion", "created": 0, "model": "warm-up",
+                   "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                                "message": {"role": "assistant", "content": "warm-up"}}],
+                   "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
 
 
 def _redact(text: str, key: str | None) -> str:
@@ -477,11 +444,13 @@ async def predict(spec: ModelSpec, prompt_text: str, field_name: str, kind: str,
                   policy: RetryPolicy | None = None, api_key: str | None = None) -> Prediction:
     """Ask one question; parse it as the benchmark does; never raises for call or parse failures. The
     answer's raw text, its text value and the error carry no secret (:func:`workbench.secrets.redact`)."""
-    from workbench.simulate.tokens import ensure_litellm
+    p = await _on_standby("predict", spec, prompt_text, field_name, kind, policy=policy, api_key=api_key)
+    if p is None:
+        if not spec.is_baseline:
+            from workbench.simulate.tokens import ensure_litellm
 
-    if not spec.is_baseline:
-        await ensure_litellm()          # never block the event loop on the (slow) import
-    p = await _predict(spec, prompt_text, field_name, kind, policy=policy, api_key=api_key)
+            await ensure_litellm()          # never block the event loop on the (slow) import
+        p = await _predict(spec, prompt_text, field_name, kind, policy=policy, api_key=api_key)
     changes: dict[str, Any] = {}
     for name in ("raw_output", "error", "predicted_value", "predicted_label"):
         value = getattr(p, name)
@@ -592,9 +561,30 @@ def _method(kind: str, use_lp: bool) -> str:
 
 
 async def summarize(spec: ModelSpec, request_text: str, *, max_tokens: int = 400,
-                    policy: RetryPolicy | None = None) -> CallResult:
+                    policy: RetryPolicy | None = None, api_key: str | None = None) -> CallResult:
     """The summary-memory call (plain text answer, think blocks removed by the caller)."""
     from workbench.simulate.tokens import ensure_litellm
 
+    res = await _on_standby("summarize", spec, request_text, max_tokens=max_tokens, policy=policy,
+                            api_key=api_key)
+    if res is not None:
+        return res
     await ensure_litellm()
-    return await complete(spec, request_text, max_tokens=max_tokens, policy=policy)
+    return await complete(spec, request_text, max_tokens=max_tokens, policy=policy, api_key=api_key)
+
+
+async def _on_standby(op: str, spec: ModelSpec, *args: Any, api_key: str | None, **kwargs: Any) -> Any:
+    """``op``'s result made by the standby process (:mod:`workbench.simulate.standby`) while
+    litellm is still loading here, with the key this call would send; None: make the call here."""
+    from workbench.simulate import standby
+
+    if spec.is_baseline or not standby.running():
+        return None
+    if api_key is None:
+        try:
+            check_key(spec)
+        except ProviderError:
+            return None             # the call here says so
+        api_key = api_key_for(spec)
+    res = await standby.call(op, spec, *args, api_key=api_key, **kwargs)
+    return None if res is standby.NOT_SERVED else res
