@@ -363,9 +363,12 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logpro
                    policy: RetryPolicy | None = None, api_key: str | None = None) -> CallResult:
     """One chat completion with transient-error retries (``max_tokens`` None: no answer limit is
     sent; ``spec.extra_body`` goes into the request body as it is). Raises ProviderError."""
+    from workbench.simulate.tokens import ensure_litellm
+
     policy = policy or RetryPolicy()
     if api_key is None:
         check_key(spec)
+    await ensure_litellm()          # a caller that did not (the judge) never imports it on the loop
     litellm = _litellm()
     key = api_key if api_key is not None else api_key_for(spec)
     kwargs: dict[str, Any] = {"model": spec.model, "messages": [{"role": "user", "content": text}],
