@@ -78,15 +78,18 @@ def test_a_call_there_gives_what_the_call_here_gives(serving, devserver, fast_po
 
 
 def test_a_provider_error_there_is_raised_here_without_the_key(serving, devserver, fast_policy):
-    devserver.set_script([Reply(status=401, error_message="bad key sk-standby-test-key-654321")])
+    devserver.set_script([Reply(status=400, error_message="bad request sk-standby-test-key-654321, "
+                                                          "header x-team-token: team-secret-only-here-42")])
     secrets.set_key("openai", "sk-standby-test-key-654321")
+    secrets.register_secret("team-secret-only-here-42")          # known to this process only
     spec = ModelSpec("openai/bench-model", api_base=devserver.base_url)
     calls = serving.calls
     with pytest.raises(providers.ProviderError) as err:
         asyncio.run(providers.summarize(spec, "Summarise.", policy=fast_policy))
     assert serving.calls == calls + 1
-    assert err.value.kind == "auth"
+    assert err.value.kind == "bad_request"
     assert "sk-standby-test-key-654321" not in err.value.message
+    assert "team-secret-only-here-42" not in err.value.message and "x-team-token" in err.value.message
 
 
 def test_a_cancelled_call_is_cancelled_there(serving, devserver, fast_policy):

@@ -298,6 +298,7 @@ async def call(op: str, *args: Any, **kwargs: Any) -> Any:
     """``providers.<op>(*args, **kwargs)`` made by the standby process while litellm is not loaded
     here (the caller passes the call's key as ``api_key``); :data:`NOT_SERVED` when the call is to be
     made here instead. A ProviderError raised there is raised here."""
+    from workbench import secrets
     from workbench.simulate.dropped import adopt_drop_notices
     from workbench.simulate.providers import ProviderError
     from workbench.simulate.tokens import litellm_loaded
@@ -322,9 +323,9 @@ async def call(op: str, *args: Any, **kwargs: Any) -> Any:
     if msg[0] == "done":
         adopt_drop_notices(msg[3])
         return msg[2]
-    if msg[0] == "raise":
+    if msg[0] == "raise":               # its words, with every secret this process can see taken out
         kind, message, retryable, retries, status = msg[2]
-        raise ProviderError(kind, message, retryable=retryable, retries=retries, status=status)
+        raise ProviderError(kind, secrets.redact(message), retryable=retryable, retries=retries, status=status)
     return NOT_SERVED                   # "fail" or "gone": made here instead
 
 
