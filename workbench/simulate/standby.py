@@ -5,23 +5,24 @@ simulate (pure + asyncio; no Qt).
 first paint (:mod:`workbench.app.preload`), sharing one core with the interface, so a Predict
 clicked in the first seconds would wait for it. So the window also starts ``python -m
 workbench.simulate.standby`` as it starts: on the other core, that process imports and configures
-litellm (:func:`workbench.simulate.providers.warm_up`), says it is ready and then answers
-:func:`~workbench.simulate.providers.predict` and :func:`~workbench.simulate.providers.summarize`
-calls, made there by the same code as here.
+litellm (:func:`workbench.simulate.providers.warm_up`, with the garbage collector off), makes one
+call to a loopback server of its own (a first call costs a second more than any other), says it is
+ready and then answers :func:`~workbench.simulate.providers.predict` and
+:func:`~workbench.simulate.providers.summarize` calls, made there by the same code as here.
 
 * The window's own import of litellm waits until the standby process is ready and has had no call
   for a few seconds (:func:`wait_quiet`), so that the two imports do not share the cores while the
   window starts and the import here does not slow down a Predict clicked meanwhile. A model call
   made while litellm is not loaded here goes to the standby process once it is ready
-  (:func:`call`). Once litellm is
-  loaded here, every call is made here and the standby process is stopped as soon as its last call
-  has answered (:func:`retire`).
+  (:func:`call`). Once litellm is loaded here, every call is made here and the standby process is
+  stopped as soon as its last call has answered (:func:`retire`).
 * The standby process never reads the keyring: each call carries the key it sends to the provider,
   over the pipe only. Its answers are redacted again here, its notices of dropped request
   parameters join this process's, and its standard error goes to /dev/null.
-* Anything wrong with it (it cannot start, dies, sends a broken answer or fails in a way the call
-  here would not) makes the call here instead, as if there were no standby. Cancelling a call here
-  cancels it there.
+* Anything wrong with it (it cannot start, is not ready within :data:`READY_TIMEOUT_S`, dies,
+  sends a broken answer or fails in its own code) makes the call here instead, as if there were no
+  standby. Cancelling a call here cancels it there. Calls are written to it by a thread of their
+  own: the window's loop never waits on the pipe.
 
 Messages (:mod:`workbench.child` frames holding pickles): to the process ``("call", id, op, args,
 kwargs)`` and ``("cancel", id)``; from it ``("ready", cpu_seconds)``, ``("done", id, result, notices)``,
@@ -59,7 +60,7 @@ ENV_SWITCH = "WORKBENCH_STANDBY"
 #: Seconds without a call after which the window imports litellm itself (:func:`wait_quiet`).
 QUIET_S = 5.0
 #: How long a call waits for the standby process to get ready before making the call here.
-READY_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 30.0
 _POLL_S = 0.02          # how often a waiting call looks whether either side is ready
 
 
@@ -258,8 +259,7 @@ def state() -> dict[str, Any]:
 
 def wait(timeout: float = READY_TIMEOUT_S) -> bool:
     """Block until the standby process is ready (True) or gone, or ``timeout`` seconds have passed
-    (False); False at once when there is none. The window's background import of litellm waits
-    here first, so that the two imports do not share the cores while the window starts."""
+    (False); False at once when there is none."""
     sb = _current[0] if _current else None
     if sb is None:
         return False
