@@ -359,18 +359,8 @@ def _first_token_top(response: Any) -> list[tuple[str, float | None]] | None:
         return None
 
 
-async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logprobs: bool = False,
-                   policy: RetryPolicy | None = None, api_key: str | None = None) -> CallResult:
-    """One chat completion with transient-error retries (``max_tokens`` None: no answer limit is
-    sent; ``spec.extra_body`` goes into the request body as it is). Raises ProviderError."""
-    from workbench.simulate.tokens import ensure_litellm
-
-    policy = policy or RetryPolicy()
-    if api_key is None:
-        check_key(spec)
-    await ensure_litellm()          # a caller that did not (the judge) never imports it on the loop
-    litellm = _litellm()
-    key = api_key if api_key is not None else api_key_for(spec)
+def _request(spec: ModelSpec, text: str, key: str | None, max_tokens: int | None, logprobs: bool) -> dict[str, Any]:
+    """The ``litellm.acompletion`` arguments of one call (no retries of litellm's own)."""
     kwargs: dict[str, Any] = {"model": spec.model, "messages": [{"role": "user", "content": text}],
                               "temperature": spec.temperature, "timeout": spec.timeout,
                               "max_retries": 0, "num_retries": 0, "drop_params": True}
@@ -389,6 +379,22 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logpro
         kwargs["top_logprobs"] = TOP_LOGPROBS
     if spec.extra_body:
         kwargs["extra_body"] = dict(spec.extra_body)
+    return kwargs
+
+
+async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logprobs: bool = False,
+                   policy: RetryPolicy | None = None, api_key: str | None = None) -> CallResult:
+    """One chat completion with transient-error retries (``max_tokens`` None: no answer limit is
+    sent; ``spec.extra_body`` goes into the request body as it is). Raises ProviderError."""
+    from workbench.simulate.tokens import ensure_litellm
+
+    policy = policy or RetryPolicy()
+    if api_key is None:
+        check_key(spec)
+    await ensure_litellm()          # a caller that did not (the judge) never imports it on the loop
+    litellm = _litellm()
+    key = api_key if api_key is not None else api_key_for(spec)
+    kwargs = _request(spec, text, key, max_tokens, logprobs)
     report_dropped(spec, kwargs)
     retries = 0
     server = ""
