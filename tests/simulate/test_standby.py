@@ -46,7 +46,7 @@ def real_standby():
     proc = spawn("workbench.simulate.standby")
     assert proc is not None
     sb = _install(proc)
-    assert sb.ready.wait(120), "the standby process did not get ready"
+    assert standby.wait(120), "the standby process did not get ready"
     yield sb
     sb.kill()
     standby._current[:] = []
@@ -148,7 +148,7 @@ def test_a_standby_that_fails_leaves_the_call_here(how, devserver, fast_policy, 
     sb = _install(_stand_in(how))
     try:
         if how != "never-ready":
-            assert sb.ready.wait(30)
+            assert standby.wait(30)
         spec = ModelSpec("openai/bench-model", api_base=devserver.base_url)
         p = asyncio.run(providers.predict(spec, QUESTION, "is_like", "binary", policy=fast_policy))
         assert p.parse_ok and p.predicted_label == 1 and not p.error

@@ -75,7 +75,6 @@ class _Standby:
         self.ended_at = 0.0
         self.calls = 0
         self.last_activity = 0.0                # when a call was last sent or answered (or it got ready)
-        self.ready = threading.Event()
         self.settled = threading.Event()        # ready, or gone before it was
         self.gone = False
         self.retiring = False
@@ -96,9 +95,8 @@ class _Standby:
                     break
                 msg = pickle.loads(body)
                 if msg[0] == "ready":
-                    self.ready_at = self.last_activity = time.time()
                     self.ready_cpu_s = float(msg[1])
-                    self.ready.set()
+                    self.ready_at = self.last_activity = time.time()
                     self.settled.set()
                     continue
                 with self._lock:
@@ -124,6 +122,11 @@ class _Standby:
         self.kill()
         self.ended_at = time.time()
         self.settled.set()
+
+    @property
+    def ready(self) -> bool:
+        """Whether it has said it is ready and has not ended since."""
+        return bool(self.ready_at) and not self.gone
 
     def submit(self, op: str, args: tuple, kwargs: dict[str, Any]) -> tuple[int, asyncio.Future] | None:
         """Send one call; ``(id, future of its answer)``, or None when the process takes no more calls."""
@@ -264,7 +267,7 @@ def wait(timeout: float = READY_TIMEOUT_S) -> bool:
     if sb is None:
         return False
     sb.settled.wait(timeout)
-    return sb.ready.is_set() and not sb.gone
+    return sb.ready
 
 
 def wait_quiet(quiet_s: float = QUIET_S, timeout: float = READY_TIMEOUT_S) -> bool:
@@ -291,7 +294,7 @@ async def _ready_first(sb: _Standby) -> bool:
     deadline = time.monotonic() + READY_TIMEOUT_S
     while not sb.settled.is_set() and not tokens.litellm_loaded() and time.monotonic() < deadline:
         await asyncio.sleep(_POLL_S)
-    return sb.ready.is_set() and not sb.gone
+    return sb.ready
 
 
 async def call(op: str, *args: Any, **kwargs: Any) -> Any:
@@ -303,9 +306,9 @@ async def call(op: str, *args: Any, **kwargs: Any) -> Any:
     from workbench.simulate.providers import ProviderError
     from workbench.simulate.tokens import litellm_loaded
 
-    sb = _current[0] if _current else None
-    if sb is None or sb.gone or sb.retiring or op not in OPS or litellm_loaded():
+    if not running() or op not in OPS or litellm_loaded():
         return NOT_SERVED
+    sb = _current[0]
     if not await _ready_first(sb):
         return NOT_SERVED
     sent = sb.submit(op, args, kwargs)
