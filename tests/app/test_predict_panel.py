@@ -297,3 +297,26 @@ def test_rolling_history_checkout_and_diff_dialog(qtbot, tmp_path):
     assert dialog.ours.toPlainText().startswith("你是快手平台上的一名真实用户")
     assert "STANDIN ROLE" in dialog.theirs.toPlainText()
     dialog.close()
+
+
+def test_cost_estimate_fills_in_when_the_background_import_ends(qtbot, loaded_state, monkeypatch):
+    """The estimate line said "once litellm has loaded" until the panel's next change; now the end of
+    the window's background import (on its own thread) refreshes it at once."""
+    from workbench.app import preload
+    from workbench.simulate import providers, standby, tokens
+
+    loaded = threading.Event()
+    monkeypatch.setattr(tokens, "litellm_loaded", loaded.is_set)
+    monkeypatch.setattr(standby, "wait_quiet", lambda *a: True)
+    monkeypatch.setattr(standby, "retire", lambda: None)
+    monkeypatch.setattr(providers, "warm_up", loaded.set)          # the import "ends" on the thread
+    monkeypatch.setattr(preload, "_state", dict(preload._state, started=0.0, ok=False, error=""))
+    state = loaded_state
+    panel = make_panel(qtbot, state)
+    state.select_event("u1", 6)
+    panel.add_model("openai/dev-model")
+    qtbot.waitUntil(lambda: "once litellm has loaded" in panel.prompt_info.text(), timeout=5000)
+    thread = preload.start_litellm_preload(on_finished=state.litellm_loaded.emit)
+    assert thread is not None
+    thread.join(5)
+    qtbot.waitUntil(lambda: "estimated openai/dev-model" in panel.prompt_info.text(), timeout=5000)

@@ -28,5 +28,18 @@ def test_a_failed_import_keeps_the_standby(monkeypatch):
     monkeypatch.setattr(providers, "warm_up", broken)
     monkeypatch.setattr(standby, "retire", lambda: order.append("retire"))
     monkeypatch.setattr(preload, "_state", dict(preload._state, started=1.0, ok=False, error=""))
-    preload._run()
-    assert order == [] and preload.preload_state()["error"] == "ImportError: no litellm here"
+    preload._run(on_finished=lambda: order.append("told"))
+    assert order == ["told"] and preload.preload_state()["error"] == "ImportError: no litellm here"
+
+
+def test_whoever_is_told_of_the_end_may_be_gone(monkeypatch):
+    monkeypatch.setattr(standby, "wait_quiet", lambda *a: True)
+    monkeypatch.setattr(providers, "warm_up", lambda: None)
+    monkeypatch.setattr(standby, "retire", lambda: None)
+    monkeypatch.setattr(preload, "_state", dict(preload._state, started=1.0, ok=False, error=""))
+
+    def gone() -> None:
+        raise RuntimeError("Internal C++ object (AppState) already deleted.")
+
+    preload._run(on_finished=gone)                  # a closed window's signal: nothing is raised
+    assert preload.preload_state()["ok"]

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         # litellm is imported in the background after the first paint, never before it
         from workbench.app.preload import start_litellm_preload
 
-        QTimer.singleShot(0, start_litellm_preload)
+        QTimer.singleShot(0, lambda: start_litellm_preload(on_finished=window.state.litellm_loaded.emit))
 
     watcher = _first_paint_watcher(window, first_paint_at)
     watcher.on_paint = _on_first_paint if exit_after_paint else _after_first_paint

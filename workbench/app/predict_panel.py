@@ -101,6 +101,7 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
         self._build()
         state.selection_changed.connect(self._on_state_selection_changed)
         state.dataset_changed.connect(self._on_state_dataset_changed)
+        state.litellm_loaded.connect(self._update_info)  # the cost estimate can be made now
         self.refresh()
 
     # -- layout ------------------------------------------------------------------------------------
@@ -210,6 +211,8 @@ class PredictPanel(PredictOptionsMixin, PredictResultsMixin, QWidget):
         self.reference.editingFinished.connect(self.refresh)
         self.diff_button.clicked.connect(self._on_diff_clicked)
         self.models.itemChanged.connect(lambda _i: self._update_info())
+        for rows_changed in (self.models.model().rowsInserted, self.models.model().rowsRemoved):
+            rows_changed.connect(lambda *_: self._update_info())  # a model added or removed: its cost
         self.models.itemChanged.connect(lambda _i: self.options_changed.emit())
         self.api_base.editingFinished.connect(self.options_changed)
         self.temperature.valueChanged.connect(lambda _v: self.options_changed.emit())

@@ -8,13 +8,15 @@ price map, no debug banner, redacting log filter). Python imports are safe from 
 the window started a standby process first thing (:mod:`workbench.simulate.standby`), this import
 waits until that process has imported litellm on the other core and then had no call for a few
 seconds; model calls go there meanwhile. Once the import here is done, the standby process is
-retired.
+retired. Whoever shows something that needs litellm loaded (the Predict panel's cost estimate)
+hears of the end of the import through ``on_finished``.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import Callable
 
 __all__ = ["preload_state", "start_litellm_preload"]
 
@@ -23,7 +25,7 @@ _state: dict[str, float | bool | str] = {"started": 0.0, "importing": 0.0, "fini
 _lock = threading.Lock()
 
 
-def _run() -> None:
+def _run(on_finished: Callable[[], None] | None = None) -> None:
     try:
         from workbench import secrets
         from workbench.simulate import standby
@@ -42,15 +44,22 @@ def _run() -> None:
         _state["error"] = f"{type(exc).__name__}: {exc}"
     finally:
         _state["finished"] = time.time()
+        if on_finished is not None:
+            try:
+                on_finished()
+            except Exception:  # noqa: BLE001 - e.g. the window is gone meanwhile: nobody to tell
+                pass
 
 
-def start_litellm_preload() -> threading.Thread | None:
-    """Start the background import (once per process); returns its thread, None when already started."""
+def start_litellm_preload(on_finished: Callable[[], None] | None = None) -> threading.Thread | None:
+    """Start the background import (once per process); returns its thread, None when already started.
+    ``on_finished()`` is called on that thread when the import has ended, whether it worked or not
+    (a Qt signal's ``emit`` is fine: it is delivered on the receiver's thread)."""
     with _lock:
         if _state["started"]:
             return None
         _state["started"] = time.time()
-    thread = threading.Thread(target=_run, name="litellm-preload", daemon=True)
+    thread = threading.Thread(target=_run, args=(on_finished,), name="litellm-preload", daemon=True)
     thread.start()
     return thread
 

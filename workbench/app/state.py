@@ -56,6 +56,7 @@ class AppState(QObject):
     ghosts_changed = Signal()
     status_posted = Signal(str)                # a short message for the status bar
     error_posted = Signal(str, str)            # (title, plain-words message): the one error sink
+    litellm_loaded = Signal()                  # the background import of litellm ended (cost estimates)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
