@@ -48,7 +48,7 @@ def test_no_key_for_a_hosted_provider(monkeypatch):
 
 def test_a_key_in_the_environment_is_enough(monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "env-key-for-test-123")
-    from workbench.simulate.providers import check_key
+    from workbench.simulate.keys import check_key
 
     check_key(ModelSpec("anthropic/claude-3-5-haiku-latest"))      # no ProviderError
 

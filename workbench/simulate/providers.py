@@ -9,8 +9,8 @@
   when the answer cannot be parsed; a question that still fails is a ``Prediction`` with
   ``parse_ok=False`` and the error text, never dropped.
 
-The API key comes from :mod:`workbench.secrets` for the model's provider and is passed as
-``api_key=``; it never appears in a message, an exception, a log line or the cache.
+The API key (:mod:`workbench.simulate.keys`: the keyring, or the provider's environment variable)
+is passed as ``api_key=``; it never appears in a message, an exception, a log line or the cache.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from typing import Any
 
 from workbench import secrets
 from workbench.simulate.dropped import report_dropped
-from workbench.simulate.endpoints import effective_endpoint, endpoint_from_environment
+from workbench.simulate.endpoints import effective_endpoint
+from workbench.simulate.keys import NO_KEY_PLACEHOLDER, call_key, where_to_set
 from workbench.simulate.parsing import BENCHMARK, LENIENT, parse_answer
+from workbench.simulate.provider_error import ProviderError
 from workbench.simulate.types import ModelSpec, Prediction
 
 log = logging.getLogger(__name__)
@@ -36,7 +38,6 @@ MAX_TOKENS_BINARY, MAX_TOKENS_LOGPROBS, MAX_TOKENS_OTHER = 50, 200, 200
 MAX_TOKENS_THINKING_BINARY = 4096
 TOP_LOGPROBS = 5
 _REASONING_MARKERS = ("gpt-5", "gpt5", "o1", "o3", "reasoning")
-NO_KEY_PLACEHOLDER = "no-key"   # sent to keyless local servers (vLLM, Ollama) that still want a header
 
 
 @dataclass(frozen=True)
@@ -65,19 +66,6 @@ class CallResult:
     cost: float | None = None
     retries: int = 0
     server: str = ""            # which server of a pool answered (shown URL); "" for one api_base
-
-
-class ProviderError(Exception):
-    """A model call failed; ``message`` is plain words and never contains the API key."""
-
-    def __init__(self, kind: str, message: str, *, retryable: bool = False, retries: int = 0,
-                 status: int | None = None) -> None:
-        super().__init__(message)
-        self.kind = kind            # auth | bad_request | context_window | not_found | rate_limit |
-        self.message = message      # timeout | connection | server | malformed | other
-        self.retryable = retryable
-        self.retries = retries
-        self.status = status
 
 
 def is_reasoning_model(model: str) -> bool:
@@ -194,12 +182,6 @@ def _local_cause(exc: BaseException) -> str | None:
     return None
 
 
-def _where_to_set(provider: str) -> str:
-    env = secrets.key_variables(provider)
-    return ("the API keys dialog (API keys… in the Predict panel; kept in the system keyring)"
-            + (f" or the environment variable {env[0]}" if env else ""))
-
-
 def classify(exc: BaseException, spec: ModelSpec, key: str | None) -> ProviderError:
     """Map a litellm/openai/httpx exception to a plain-words ProviderError naming the cause: no or
     rejected key (and where to set it), host name not resolved, connection refused, host
@@ -238,10 +220,10 @@ def classify(exc: BaseException, spec: ModelSpec, key: str | None) -> ProviderEr
                              "lower the history budget (max history tokens).", status=status)
     if isinstance(exc, litellm.AuthenticationError) or status == 401:
         return ProviderError("auth", f"The provider rejected the API key for model {model} (HTTP 401). "
-                             f"Check the key for {provider} in {_where_to_set(provider)}.", status=401)
+                             f"Check the key for {provider} in {where_to_set(provider)}.", status=401)
     if isinstance(exc, litellm.PermissionDeniedError) or status == 403:
         return ProviderError("auth", f"The provider refused access to model {model} with this API key "
-                             f"(HTTP 403). Check the key for {provider} in {_where_to_set(provider)}.",
+                             f"(HTTP 403). Check the key for {provider} in {where_to_set(provider)}.",
                              status=403)
     if isinstance(exc, litellm.NotFoundError) or status == 404:
         return ProviderError("not_found", f"Model {model} was not found at {where} (HTTP 404): check the "
@@ -267,36 +249,6 @@ def classify(exc: BaseException, spec: ModelSpec, key: str | None) -> ProviderEr
         return ProviderError("malformed", f"Model {model} sent an answer in an unexpected shape.")
     return ProviderError("other", f"The call to model {model} failed: {type(exc).__name__}: {detail}",
                          status=status)
-
-
-def api_key_for(spec: ModelSpec) -> str | None:
-    """The key sent with a call of ``spec``: the stored key of its provider; for a server chosen by
-    ``api_base`` (or a base URL in the environment) without one, a placeholder (keyless local
-    servers still want a header); None lets litellm read the provider's environment variable."""
-    provider = secrets.provider_for_model(spec.model)
-    key = secrets.get_key(provider)
-    if key is None and (spec.api_base or spec.servers or endpoint_from_environment(spec)):
-        if secrets.env_key(provider) is None:
-            return NO_KEY_PLACEHOLDER
-    return key
-
-
-def check_key(spec: ModelSpec) -> None:
-    """Raise ProviderError("no_key") at once, before any request, when a call of ``spec`` goes to a
-    hosted provider's own endpoint and no key is stored or in the environment for that provider."""
-    provider = secrets.provider_for_model(spec.model)
-    if spec.is_baseline or spec.api_base or spec.servers or endpoint_from_environment(spec) \
-            or provider in KEYLESS_PROVIDERS:
-        return
-    if secrets.get_key(provider) is None and secrets.env_key(provider) is None:
-        raise ProviderError("no_key", f"No API key is set for provider {provider} (model {spec.model}): "
-                            f"add it in {_where_to_set(provider)}.")
-
-
-#: Providers that authenticate without an API key (local servers, cloud credentials).
-KEYLESS_PROVIDERS = frozenset({"ollama", "ollama_chat", "hosted_vllm", "lm_studio", "llamafile", "vllm",
-                               "vertex_ai", "vertex_ai_beta", "bedrock", "sagemaker", "xinference",
-                               "openai_like", "custom", "custom_openai", "triton"})
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -389,11 +341,9 @@ async def complete(spec: ModelSpec, text: str, *, max_tokens: int | None, logpro
     from workbench.simulate.tokens import ensure_litellm
 
     policy = policy or RetryPolicy()
-    if api_key is None:
-        check_key(spec)
+    key = call_key(spec, api_key)
     await ensure_litellm()          # a caller that did not (the judge) never imports it on the loop
     litellm = _litellm()
-    key = api_key if api_key is not None else api_key_for(spec)
     kwargs = _request(spec, text, key, max_tokens, logprobs)
     report_dropped(spec, kwargs)
     retries = 0
@@ -589,11 +539,9 @@ async def _on_standby(op: str, spec: ModelSpec, *args: Any, api_key: str | None,
 
     if spec.is_baseline or not standby.running():
         return None
-    if api_key is None:
-        try:
-            check_key(spec)
-        except ProviderError:
-            return None             # the call here says so
-        api_key = api_key_for(spec)
-    res = await standby.call(op, spec, *args, api_key=api_key, **kwargs)
+    try:
+        key = call_key(spec, api_key)
+    except ProviderError:
+        return None                 # the call here says so
+    res = await standby.call(op, spec, *args, api_key=key, **kwargs)
     return None if res is standby.NOT_SERVED else res
