@@ -36,6 +36,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/split_timeline.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/startup.py
 	QT_QPA_PLATFORM=offscreen $(PY) bench/release.py
+	$(PY) bench/import_stages.py --files 200
 	$(PY) bench/files.py --only users_1m
 
 freeze: $(STAMP)
