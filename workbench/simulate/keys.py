@@ -12,7 +12,7 @@ from workbench.simulate.endpoints import endpoint_from_environment
 from workbench.simulate.provider_error import ProviderError
 from workbench.simulate.types import ModelSpec
 
-__all__ = ["KEYLESS_PROVIDERS", "NO_KEY_PLACEHOLDER", "ProviderError", "api_key_for", "call_key", "check_key",
+__all__ = ["KEYLESS_PROVIDERS", "NO_KEY_PLACEHOLDER", "api_key_for", "call_key", "check_key",
            "where_to_set"]
 
 NO_KEY_PLACEHOLDER = "no-key"   # sent to keyless local servers (vLLM, Ollama) that still want a header
