@@ -55,7 +55,7 @@ class _Chart(QWidget):
         self.legend_label.setStyleSheet(f"color: {FG}; background: {BG}; padding: 2px 6px;")
         self.legend_entries: list[tuple[str, str]] = []
         self.title = title
-        self.set_title(title)
+        self._show_empty(True)           # until the first data: its title says so, no axes
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -67,7 +67,11 @@ class _Chart(QWidget):
         self.plot.setTitle(title, color=FG, size="10pt")
 
     def _show_empty(self, empty: bool) -> None:
+        """Say "(no data)" in the title and hide the axes (an empty chart's default 0-1 scale
+        means nothing), or show them again."""
         self.plot.setTitle(self.title + ("  (no data)" if empty else ""), color=FG, size="10pt")
+        for side in ("left", "bottom"):
+            self.plot.showAxis(side, not empty)
 
     def _clear(self) -> None:
         self.plot.clear()

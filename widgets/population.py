@@ -151,8 +151,12 @@ class PopulationModel(QAbstractTableModel):
             if section == 0:
                 return "user"
             if section == STRIP_COLUMN:
-                return f"activity by day ({self.days[0]} – {self.days[-1]})" if self.days else "activity"
+                return "activity by day" if self.days else "activity"
             return self.columns[section - 2].header
+        if role == Qt.ItemDataRole.ToolTipRole and section == STRIP_COLUMN and self.days:
+            # the range is here and in the summary line: in the header it was wider than the column
+            return (f"Events per day, {self.days[0]} – {self.days[-1]}: white for none, deepest blue "
+                    f"for the busiest day of all users (log scale)")
         if role == Qt.ItemDataRole.ToolTipRole and section >= 2:
             return self.columns[section - 2].tip or None
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
 
 from widgets.population import Column, PopulationView
 
@@ -72,3 +73,17 @@ def test_mismatched_columns_are_refused(qtbot):
     qtbot.addWidget(view)
     with pytest.raises(ValueError, match="column 'x': 1 values for 2 users"):
         view.set_population(["a", "b"], [Column("x", "x", np.array([1.0]))], np.zeros((2, 1)), ["d"])
+
+
+def test_the_heat_strip_header_fits_its_column(qtbot):
+    """The header held the date range too: at 91 days it was wider than the column and cut at both
+    ends. The range is in its tooltip (and the summary line)."""
+    view = PopulationView()
+    qtbot.addWidget(view)
+    days = [f"2025-{m:02d}-{d:02d}" for m, n in ((9, 30), (10, 31), (11, 30)) for d in range(1, n + 1)]
+    view.set_population(["u1", "u2"], [], np.ones((2, len(days)), dtype=np.int32), days, summary="2 users")
+    view.show()
+    m, head = view.model, view.table.horizontalHeader()
+    head.setFont(QFont(head.font().family(), 11))        # a desktop's usual size (offscreen uses 9 pt)
+    assert head.sectionSizeFromContents(1).width() <= head.sectionSize(1)   # Qt's own measure
+    assert "2025-09-01 – 2025-11-30" in m.headerData(1, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
