@@ -522,13 +522,10 @@ def _method(kind: str, use_lp: bool) -> str:
 async def summarize(spec: ModelSpec, request_text: str, *, max_tokens: int = 400,
                     policy: RetryPolicy | None = None, api_key: str | None = None) -> CallResult:
     """The summary-memory call (plain text answer, think blocks removed by the caller)."""
-    from workbench.simulate.tokens import ensure_litellm
-
     res = await _on_standby("summarize", spec, request_text, max_tokens=max_tokens, policy=policy,
                             api_key=api_key)
     if res is not None:
         return res
-    await ensure_litellm()
     return await complete(spec, request_text, max_tokens=max_tokens, policy=policy, api_key=api_key)
 
 
