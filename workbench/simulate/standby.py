@@ -114,9 +114,7 @@ class _Standby:
             self.gone = True
             pending = list(self._pending.values())
             self._pending.clear()
-            if not self._closed:
-                self._closed = True
-                self._outbox.put(None)
+            self._close_input()
         for loop, fut in pending:
             _settle(loop, fut, ("gone",))
         self.kill()
@@ -189,8 +187,12 @@ class _Standby:
 
     def _maybe_close(self) -> None:
         with self._lock:
-            if not self.retiring or self._pending or self._closed:
-                return
+            if self.retiring and not self._pending:
+                self._close_input()
+
+    def _close_input(self) -> None:
+        """Queue the end of the process's input (once; the caller holds the lock): it stops."""
+        if not self._closed:
             self._closed = True
             self._outbox.put(None)
 
@@ -303,7 +305,7 @@ async def call(op: str, *args: Any, **kwargs: Any) -> Any:
     made here instead. A ProviderError raised there is raised here."""
     from workbench import secrets
     from workbench.simulate.dropped import adopt_drop_notices
-    from workbench.simulate.providers import ProviderError
+    from workbench.simulate.provider_error import ProviderError
     from workbench.simulate.tokens import litellm_loaded
 
     if not running() or op not in OPS or litellm_loaded():
