@@ -17,7 +17,7 @@ through the import's own code:
   decoding events whose context and actions stay raw JSON text); not a stage of the import.
 
 It also measures ``orjson_2cores_s``, reading and parsing the same files split over two forked
-processes, as ``bench/release.py`` does. ``budget_us_per_event`` is what the target (the cold open
+processes, with ``bench/release.py``'s own child. ``budget_us_per_event`` is what the target (the cold open
 within 1.5 times that) leaves per event on two fully used cores; ``after_parse_us_per_event`` is
 what the import spends besides reading and parsing. When the second alone exceeds the first, no
 parser, however fast, brings the cold open within the target.
@@ -44,18 +44,17 @@ sys.path.insert(0, str(ROOT))
 
 
 def _orjson_two_cores(files: list[Path]) -> float:
-    """Seconds to read and ``orjson.loads`` the files, split over two forked processes."""
-    import orjson
+    """Seconds to read and ``orjson.loads`` the files, split over two forked processes: the
+    reference of ``bench/release.py`` (its ``orjson2`` child, in a fresh process), run on a folder
+    holding links to just these files."""
+    from release import _child
 
-    t0 = time.perf_counter()
-    pid = os.fork()
-    mine = files[0::2] if pid else files[1::2]
-    for f in mine:
-        orjson.loads(f.read_bytes())
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    return time.perf_counter() - t0
+    with tempfile.TemporaryDirectory(prefix="import-stages-ref-") as tmp:
+        subset = Path(tmp) / "files"
+        subset.mkdir()
+        for f in files:
+            (subset / f.name).symlink_to(f.resolve())
+        return float(_child("orjson2", subset, Path(tmp) / "cache")["seconds"])
 
 
 def _raw_scanner() -> Any:
