@@ -69,12 +69,13 @@ def watch_preload():
     if st["finished"]:
         timer.stop()
         since = st["importing"] or st["started"]     # the import itself, not the wait before it
-        lags = [max(0.0, (b - a) * 1000 - 16) for a, b in zip(ticks, ticks[1:]) if a >= since]
-        out["litellm_import_s"] = round(st["finished"] - (st["importing"] or st["started"]), 2)
-        out["litellm_import_started_after_start_s"] = round((st["importing"] or st["started"]) - T0, 2)
+        gaps = [(a, max(0.0, (b - a) * 1000 - 16)) for a, b in zip(ticks, ticks[1:])]
+        lags = [lag for a, lag in gaps if a >= since]
+        out["litellm_import_s"] = round(st["finished"] - since, 2)
+        out["litellm_import_started_after_start_s"] = round(since - T0, 2)
         out["litellm_loaded_after_start_s"] = round(st["finished"] - T0, 2)
         out["litellm_import_ok"] = st["ok"]
-        before = [max(0.0, (b - a) * 1000 - 16) for a, b in zip(ticks, ticks[1:]) if a < since]
+        before = [lag for a, lag in gaps if a < since]
         for name, values in (("frame_lag_ms", lags), ("frame_lag_ms_before_import", before)):
             if values:
                 values.sort()
